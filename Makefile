@@ -1,0 +1,206 @@
+# SPDX-License-Identifier: MIT
+# rvmm: build the RISC-V kernel, the host library and the tests; drive QEMU
+# and GDB.  `make help` lists the targets.
+
+# ---- user knobs -------------------------------------------------------------
+MEM ?= 256M
+SMP ?= 4
+ARGS ?=
+ZBB ?= 0
+V ?= 0
+CROSS ?= riscv64-unknown-elf-
+HOSTCC ?= gcc
+QEMU ?= qemu-system-riscv64
+GDB ?= gdb-multiarch
+OPENSBI ?= /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf
+# Per-user GDB port, as xv6 does, so two users on one machine do not clash.
+GDBPORT ?= $(shell expr `id -u` % 5000 + 25000)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+B := build
+K := $(B)/kernel-obj
+
+# ---- kernel -----------------------------------------------------------------
+CC := $(CROSS)gcc
+LD := $(CROSS)ld
+OBJDUMP := $(CROSS)objdump
+NM := $(CROSS)nm
+
+MARCH := rv64imac_zicsr_zifencei
+ifeq ($(ZBB),1)
+MARCH := $(MARCH)_zbb
+endif
+
+KCFLAGS := -march=$(MARCH) -mabi=lp64 -mcmodel=medany -ffreestanding \
+	-fno-common -fno-stack-protector -fno-pie -fno-strict-aliasing \
+	-fno-omit-frame-pointer -std=gnu11 -O2 -g -I. -DKERNEL \
+	-DRVMM_ZBB=$(ZBB) -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wno-missing-field-initializers -MMD -MP
+KASFLAGS := $(KCFLAGS) -D__ASSEMBLY__
+# The soft-float libgcc multilib (PITFALLS.md): needed e.g. for __clzdi2.
+LIBGCC := $(shell $(CC) -march=rv64imac -mabi=lp64 -print-libgcc-file-name 2>/dev/null)
+
+# Every source in these folders is part of the kernel.
+KSRC := $(wildcard arch/riscv/*.c arch/riscv/*.S kernel/*.c lib/*.c mm/*.c \
+	tests/kernel/*.c)
+KOBJ := $(patsubst %,$(K)/%.o,$(basename $(KSRC)))
+
+KERNEL := $(B)/kernel.elf
+
+all: $(KERNEL)
+
+$(K)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+
+$(K)/%.o: %.S
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+
+# Two-pass link: the first image gives the symbol table that the second
+# embeds (for symbolic trap reports).  The table lives after all code, so
+# code addresses do not move between the passes; scripts/ksyms.py checks it.
+$(K)/ksyms0.S:
+	@mkdir -p $(dir $@)
+	$(Q)python3 scripts/ksyms.py --empty > $@
+
+$(K)/ksyms0.o: $(K)/ksyms0.S
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+
+$(K)/pass1.elf: $(KOBJ) $(K)/ksyms0.o linker.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) -T linker.ld -o $@ $(KOBJ) $(K)/ksyms0.o $(LIBGCC)
+
+$(K)/ksyms.S: $(K)/pass1.elf scripts/ksyms.py
+	$(Q)$(NM) -n $< | python3 scripts/ksyms.py > $@
+
+$(K)/ksyms.o: $(K)/ksyms.S
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+
+$(KERNEL): $(KOBJ) $(K)/ksyms.o linker.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) -T linker.ld -Map $(B)/kernel.map -o $@ $(KOBJ) $(K)/ksyms.o $(LIBGCC)
+	$(Q)$(NM) -n $(K)/pass1.elf | python3 scripts/ksyms.py --check-against $@ --nm $(NM)
+	$(Q)$(OBJDUMP) -S $@ > $(B)/kernel.asm
+	$(Q)$(NM) -n $@ > $(B)/kernel.sym
+
+# ---- host library and host tests -------------------------------------------
+# lib/string.c provides memcpy & co. for the kernel; the host has libc's.
+HOST_EXCLUDE := lib/string.c
+HOST_SRC := $(filter-out $(HOST_EXCLUDE),$(wildcard mm/*.c lib/*.c arch/host/*.c))
+HCFLAGS_COMMON := -std=gnu11 -I. -DHOST -pthread -g -fno-omit-frame-pointer \
+	-fno-strict-aliasing -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wno-missing-field-initializers -MMD -MP
+HCFLAGS := $(HCFLAGS_COMMON) -O2
+# Tests: AddressSanitizer + UndefinedBehaviorSanitizer.
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+HSCFLAGS := $(HCFLAGS_COMMON) -O1 $(SAN)
+
+HOSTLIB := $(B)/host/libmm.a
+HOSTLIB_SAN := $(B)/host-asan/libmm.a
+
+$(B)/host/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $<")
+	$(Q)$(HOSTCC) $(HCFLAGS) -c $< -o $@
+
+$(B)/host-asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $< (asan)")
+	$(Q)$(HOSTCC) $(HSCFLAGS) -c $< -o $@
+
+$(HOSTLIB): $(patsubst %.c,$(B)/host/%.o,$(filter-out $(HOST_EXCLUDE),$(HOST_SRC)))
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(HOSTLIB_SAN): $(patsubst %.c,$(B)/host-asan/%.o,$(filter-out $(HOST_EXCLUDE),$(HOST_SRC)))
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+host-lib: $(HOSTLIB)
+
+# Each tests/host/test_*.c is one program linked with the sanitized library.
+HTEST_SRC := $(wildcard tests/host/test_*.c)
+HTESTS := $(patsubst tests/host/%.c,$(B)/host-asan/tests/%,$(HTEST_SRC))
+
+$(B)/host-asan/tests/%: $(B)/host-asan/tests/host/%.o $(HOSTLIB_SAN)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(HOSTCC) $(SAN) -pthread -o $@ $< $(HOSTLIB_SAN)
+
+# The shared in-kernel suites, run on the host by the ktest runner.
+KTEST_HOST_SRC := kernel/ktest.c tests/host/ktest_main.c $(wildcard tests/kernel/*.c)
+KTEST_HOST := $(B)/host-asan/ktest-host
+
+$(KTEST_HOST): $(patsubst %.c,$(B)/host-asan/%.o,$(KTEST_HOST_SRC)) $(HOSTLIB_SAN)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(HOSTCC) $(SAN) -pthread -o $@ $(filter %.o,$^) $(HOSTLIB_SAN)
+
+host-tests: $(HTESTS) $(KTEST_HOST)
+
+# ---- installing what is missing ---------------------------------------------
+DEPS_STAMP := $(B)/.deps-ok
+
+deps:
+	$(Q)sh scripts/deps.sh
+
+# ---- running ------------------------------------------------------------------
+QEMU_ARGS = -machine virt -nographic -bios $(OPENSBI) -m $(MEM) -smp $(SMP) \
+	-kernel $(KERNEL) -append "$(ARGS)"
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory $(KERNEL)
+	$(Q)MEM=$(MEM) SMP=$(SMP) QEMU=$(QEMU) OPENSBI=$(OPENSBI) \
+		sh scripts/run-qemu.sh $(KERNEL) "$(ARGS)"
+
+# QEMU halted, waiting for GDB on this user's port.
+debug: deps
+	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(B)/gdbinit
+	@echo "*** QEMU is waiting for GDB on port $(GDBPORT): run 'make gdb' in another terminal"
+	$(Q)$(QEMU) $(QEMU_ARGS) -S -gdb tcp::$(GDBPORT)
+
+$(B)/gdbinit: scripts/gdbinit.tmpl
+	@mkdir -p $(B)
+	$(Q)sed -e 's|@KERNEL@|$(abspath $(KERNEL))|g' -e 's|@PORT@|$(GDBPORT)|g' \
+		-e 's|@ROOT@|$(CURDIR)|g' $< > $@
+
+gdb: deps $(KERNEL) $(B)/gdbinit
+	$(Q)$(GDB) -q -x $(B)/gdbinit
+
+# ---- tests --------------------------------------------------------------------
+test: deps
+	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(HOSTLIB) host-tests
+	$(Q)MAKE="$(MAKE)" QEMU=$(QEMU) OPENSBI=$(OPENSBI) GDB=$(GDB) \
+		sh scripts/run-tests.sh
+
+# ---- formatting -------------------------------------------------------------
+FMT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+
+format:
+	$(Q)clang-format -i $(FMT_SRC)
+
+format-check:
+	$(Q)clang-format --dry-run --Werror $(FMT_SRC) && echo "format: clean"
+
+clean:
+	rm -rf $(B)
+
+help:
+	@echo "make run        build and boot in QEMU (MEM=$(MEM) SMP=$(SMP) ARGS=...)"
+	@echo "make test       every test: host, in-kernel, boot matrix, gdb"
+	@echo "make debug      QEMU halted, gdbstub on port $(GDBPORT)"
+	@echo "make gdb        gdb-multiarch attached, project commands loaded"
+	@echo "make host-lib   build/host/libmm.a for host programs"
+	@echo "make format / format-check / clean;  V=1 shows command lines"
+
+.PHONY: all run debug gdb test deps host-lib host-tests format format-check clean help
+.DELETE_ON_ERROR:
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

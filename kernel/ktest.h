@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ktest: in-kernel self-tests in the shape of Linux's KUnit.
+ *
+ * A test case is a plain function taking a struct ktest *.  Cases sit in a
+ * NULL-terminated table; a suite names the table and registers itself in the
+ * "ktest_suites" linker section, so adding a suite is adding a file:
+ *
+ *	static void test_one_plus_one(struct ktest *t)
+ *	{
+ *		KT_EXPECT_EQ(t, 1 + 1, 2);
+ *	}
+ *	static const struct ktest_case demo_cases[] = {
+ *		KTEST_CASE(test_one_plus_one),
+ *		KTEST_END,
+ *	};
+ *	KTEST_SUITE(demo, demo_cases);
+ *
+ * The runner prints KTAP version 1: one indented subtest block per suite.
+ * An EXPECT failure marks the case failed and continues; an ASSERT failure
+ * also ends the case (the rest of the run goes on).  After every suite the
+ * runner checks that nr_free_pages() is back where it started and that
+ * mm_validate() holds; either failing marks the suite failed.
+ *
+ * The same file builds on the host (tests/host runs the shared suites under
+ * AddressSanitizer), so suites must only use the arch/ interface.
+ */
+#ifndef KERNEL_KTEST_H
+#define KERNEL_KTEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ktest;
+typedef void (*ktest_fn)(struct ktest *t);
+
+struct ktest_case {
+	const char *name;
+	ktest_fn run;
+};
+
+/* Suite flags. */
+#define KTEST_NO_MM_CHECK 0x1 /* skip the free-page/validator check */
+#define KTEST_KERNEL_ONLY 0x2 /* not built into the host runner's run */
+
+struct ktest_suite {
+	const char *name;
+	const struct ktest_case *cases; /* ends with KTEST_END */
+	int (*init)(void);              /* optional; non-zero skips the suite */
+	void (*exit)(void);             /* optional */
+	unsigned int flags;
+};
+
+#define KTEST_CASE(fn) { #fn, fn }
+#define KTEST_END { 0, 0 }
+
+#define KTEST_SUITE_FULL(sname, table, init_fn, exit_fn, fl)                   \
+	static const struct ktest_suite ktest_suite_##sname = {               \
+		#sname, table, init_fn, exit_fn, fl};                         \
+	static const struct ktest_suite *const ktest_ptr_##sname              \
+		__attribute__((used, section("ktest_suites"))) =              \
+			&ktest_suite_##sname
+#define KTEST_SUITE(sname, table) KTEST_SUITE_FULL(sname, table, 0, 0, 0)
+
+/* Results. */
+enum { KTEST_PASS = 0, KTEST_FAIL = 1, KTEST_SKIP = 2 };
+
+/* Record a failure (file:line and message as a KTAP diagnostic). */
+void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt,
+		...) __attribute__((format(printf, 4, 5)));
+/* End the current case now (after an ASSERT failure). */
+__attribute__((noreturn)) void ktest_abort(struct ktest *t);
+/* Mark the case skipped with a reason and end it. */
+__attribute__((noreturn)) void ktest_skip(struct ktest *t, const char *reason);
+/* A "# ..." diagnostic line inside the case's output. */
+void ktest_log(struct ktest *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define KT__CHECK(t, cond, fatal, ...)                                        \
+	do {                                                                  \
+		if (!(cond)) {                                                \
+			ktest_fail(t, __FILE__, __LINE__, __VA_ARGS__);       \
+			if (fatal)                                            \
+				ktest_abort(t);                               \
+		}                                                             \
+	} while (0)
+
+#define KT__BINOP(t, a, op, b, fatal)                                         \
+	do {                                                                  \
+		long long kt_a_ = (long long)(a), kt_b_ = (long long)(b);     \
+		KT__CHECK(t, kt_a_ op kt_b_, fatal,                           \
+			  "expected %s " #op " %s, but %s == %lld (0x%llx), " \
+			  "%s == %lld (0x%llx)",                              \
+			  #a, #b, #a, kt_a_, (unsigned long long)kt_a_, #b,   \
+			  kt_b_, (unsigned long long)kt_b_);                  \
+	} while (0)
+
+#define KT_EXPECT_TRUE(t, c) KT__CHECK(t, c, 0, "expected %s to be true", #c)
+#define KT_EXPECT_FALSE(t, c) KT__CHECK(t, !(c), 0, "expected %s to be false", #c)
+#define KT_EXPECT_EQ(t, a, b) KT__BINOP(t, a, ==, b, 0)
+#define KT_EXPECT_NE(t, a, b) KT__BINOP(t, a, !=, b, 0)
+#define KT_EXPECT_LT(t, a, b) KT__BINOP(t, a, <, b, 0)
+#define KT_EXPECT_LE(t, a, b) KT__BINOP(t, a, <=, b, 0)
+#define KT_EXPECT_GT(t, a, b) KT__BINOP(t, a, >, b, 0)
+#define KT_EXPECT_GE(t, a, b) KT__BINOP(t, a, >=, b, 0)
+#define KT_EXPECT_NULL(t, p) KT__CHECK(t, (p) == 0, 0, "expected %s to be NULL", #p)
+#define KT_EXPECT_NOT_NULL(t, p) KT__CHECK(t, (p) != 0, 0, "expected %s to be non-NULL", #p)
+
+#define KT_ASSERT_TRUE(t, c) KT__CHECK(t, c, 1, "expected %s to be true", #c)
+#define KT_ASSERT_FALSE(t, c) KT__CHECK(t, !(c), 1, "expected %s to be false", #c)
+#define KT_ASSERT_EQ(t, a, b) KT__BINOP(t, a, ==, b, 1)
+#define KT_ASSERT_NE(t, a, b) KT__BINOP(t, a, !=, b, 1)
+#define KT_ASSERT_LT(t, a, b) KT__BINOP(t, a, <, b, 1)
+#define KT_ASSERT_LE(t, a, b) KT__BINOP(t, a, <=, b, 1)
+#define KT_ASSERT_GT(t, a, b) KT__BINOP(t, a, >, b, 1)
+#define KT_ASSERT_GE(t, a, b) KT__BINOP(t, a, >=, b, 1)
+#define KT_ASSERT_NULL(t, p) KT__CHECK(t, (p) == 0, 1, "expected %s to be NULL", #p)
+#define KT_ASSERT_NOT_NULL(t, p) KT__CHECK(t, (p) != 0, 1, "expected %s to be non-NULL", #p)
+
+/*
+ * Run the registered suites whose names appear in the comma-separated
+ * filter (NULL or "" or "all": every suite; "none": no suite).  Prints KTAP
+ * and returns the number of failed suites.
+ */
+int ktest_run(const char *filter);
+/* Names of the registered suites, for the monitor's `tests` command. */
+void ktest_list(void);
+
+#endif /* KERNEL_KTEST_H */

@@ -1,0 +1,45 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Install what building, running and testing rvmm needs, from Debian's
+# packages, but only what is missing: a machine that has everything pays
+# one `command -v` per tool.  Uses sudo when not root.
+set -e
+
+need=""
+have() { command -v "$1" >/dev/null 2>&1; }
+
+have riscv64-unknown-elf-gcc || need="$need gcc-riscv64-unknown-elf"
+have qemu-system-riscv64 || need="$need qemu-system-misc"
+[ -f /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf ] || need="$need opensbi"
+have gdb-multiarch || need="$need gdb-multiarch"
+have gcc || need="$need gcc"
+have make || need="$need make"
+have python3 || need="$need python3"
+have clang-format || need="$need clang-format"
+# AddressSanitizer/UBSan runtimes come with gcc's libasan/libubsan.
+[ -n "$(gcc -print-file-name=libasan.so 2>/dev/null | grep /)" ] || need="$need libasan8"
+
+[ -z "$need" ] && exit 0
+
+echo "deps: installing:$need"
+if [ "$(id -u)" = 0 ]; then
+	SUDO=""
+elif have sudo; then
+	SUDO="sudo"
+else
+	echo "deps: missing packages:$need" >&2
+	echo "deps: not root and no sudo: install them as root with" >&2
+	echo "      apt-get install$need" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq || {
+	echo "deps: apt-get update failed (network? permissions?)" >&2
+	exit 1
+}
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null || {
+	echo "deps: apt-get install$need failed" >&2
+	exit 1
+}
+echo "deps: done"
