@@ -59,8 +59,8 @@
  *   I3 the free list holds exactly the free blocks, in increasing address
  *      order;
  *   I4 no two free blocks are physically adjacent (coalescing is complete);
- *   I5 sh_free_bytes, sh_nr_free and sh_nr_live equal what the walk counts,
- *      and sh_nr_live == sh_allocs - sh_frees.
+ *   I5 sh_free_bytes equals what the walk counts in free blocks, and the
+ *      walk's count of allocated blocks equals sh_allocs - sh_frees.
  *
  * 4. Lock
  * Lock order: sh_lock is a leaf.  One spinlock per heap, taken with
@@ -136,21 +136,19 @@ int sheap_init(struct sheap *h, void *base, size_t size)
 	h->sh_free = b;
 	h->sh_free_bytes = size;
 	h->sh_min_free_bytes = size;
-	h->sh_nr_free = 1;
-	h->sh_nr_live = 0;
 	h->sh_allocs = h->sh_frees = 0;
 	h->sh_failures = h->sh_bad_args = h->sh_bad_frees = 0;
 	return 0;
 }
 
 /*
- * Hand out free block b (found at *link) with need bytes: split off the
- * tail as a free block if it is big enough, else give the whole block.
- * Caller holds sh_lock.  Returns the payload.
+ * Hand out the free block at *link with need bytes: split off the tail as
+ * a free block if it is big enough, else give the whole block.  Caller
+ * holds sh_lock.  Returns the payload.
  */
-static void *carve(struct sheap *h, struct sh_block **link, struct sh_block *b,
-		   size_t need)
+static void *carve(struct sheap *h, struct sh_block **link, size_t need)
 {
+	struct sh_block *b = *link;
 	size_t rest = b->b_size - need;
 
 	if (rest >= SHEAP_MIN_BLOCK) {
@@ -162,27 +160,28 @@ static void *carve(struct sheap *h, struct sh_block **link, struct sh_block *b,
 		b->b_size = need;
 	} else {
 		*link = b->b_next;
-		h->sh_nr_free--;
 	}
 	h->sh_free_bytes -= b->b_size;
 	if (h->sh_free_bytes < h->sh_min_free_bytes)
 		h->sh_min_free_bytes = h->sh_free_bytes;
 	b->b_tag = block_tag(h, b, b->b_size);
 	b->b_size |= USED;
-	h->sh_nr_live++;
 	h->sh_allocs++;
 	return b + 1;
 }
 
-/* Knuth's Algorithm A: the first free block of at least need bytes. */
-static void *first_fit(struct sheap *h, size_t need)
+/*
+ * Knuth's Algorithm A: the link to the first free block of at least need
+ * bytes, or NULL.  Caller holds sh_lock.
+ */
+static struct sh_block **first_fit(struct sheap *h, size_t need)
 {
 	struct sh_block **link = &h->sh_free;
 	struct sh_block *b;
 
 	for (b = *link; b; link = &b->b_next, b = *link)
 		if (b->b_size >= need)
-			return carve(h, link, b, need);
+			return link;
 	return NULL;
 }
 
@@ -202,8 +201,13 @@ static size_t lead_gap(const struct sh_block *b, size_t align)
 	return gap;
 }
 
-/* First fit for align > 16: split off a leading free fragment if needed. */
-static void *first_fit_aligned(struct sheap *h, size_t need, size_t align)
+/*
+ * First fit for align > 16: the link to a free block whose start is
+ * suitably aligned for need bytes, after splitting off a leading free
+ * fragment if needed; NULL if none fits.  Caller holds sh_lock.
+ */
+static struct sh_block **first_fit_aligned(struct sheap *h, size_t need,
+					   size_t align)
 {
 	struct sh_block **link = &h->sh_free;
 	struct sh_block *b, *c;
@@ -216,15 +220,14 @@ static void *first_fit_aligned(struct sheap *h, size_t need, size_t align)
 		if (gap > b->b_size - need)
 			continue;
 		if (!gap)
-			return carve(h, link, b, need);
+			return link;
 		c = next_phys(b,
 			      gap); /* b stays free as the leading fragment */
 		c->b_size = b->b_size - gap;
 		c->b_next = b->b_next;
 		b->b_size = gap;
 		b->b_next = c;
-		h->sh_nr_free++;
-		return carve(h, &b->b_next, c, need);
+		return &b->b_next;
 	}
 	return NULL;
 }
@@ -232,9 +235,10 @@ static void *first_fit_aligned(struct sheap *h, size_t need, size_t align)
 void *sheap_alloc(struct sheap *h, size_t size, size_t align)
 {
 	size_t region = (size_t)(h->sh_end - h->sh_start);
+	struct sh_block **link;
 	unsigned long flags;
+	void *p = NULL;
 	size_t need;
-	void *p;
 
 	if (!align)
 		align = SHEAP_ALIGN;
@@ -245,10 +249,12 @@ void *sheap_alloc(struct sheap *h, size_t size, size_t align)
 	need = round_up16(size) + SHEAP_HDR;
 	flags = spin_lock_irqsave(&h->sh_lock);
 	if (align == SHEAP_ALIGN)
-		p = first_fit(h, need);
+		link = first_fit(h, need);
 	else
-		p = first_fit_aligned(h, need, align);
-	if (!p)
+		link = first_fit_aligned(h, need, align);
+	if (link)
+		p = carve(h, link, need);
+	else
 		h->sh_failures++;
 	spin_unlock_irqrestore(&h->sh_lock, flags);
 	return p;
@@ -265,7 +271,7 @@ bad_args:
  * Why p is not a live block of h, or NULL when it is.  Caller holds
  * sh_lock (a bogus p may point into a free block another hart is changing).
  */
-static const char *check_live(const struct sheap *h, const void *p)
+static inline const char *check_live(const struct sheap *h, const void *p)
 {
 	const struct sh_block *b;
 	size_t size;
@@ -302,19 +308,16 @@ static void release(struct sheap *h, struct sh_block *b, size_t size)
 	for (n = *link; n && n < b; link = &n->b_next, n = *link)
 		prev = n;
 	h->sh_free_bytes += size;
-	h->sh_nr_free++;
 	if (n && next_phys(b, size) == n) { /* merge with the next block */
 		size += n->b_size;
 		n->b_size = 0; /* scrub the absorbed header */
 		n = n->b_next;
-		h->sh_nr_free--;
 	}
 	if (prev && next_phys(prev, prev->b_size) == b) { /* and the previous */
 		prev->b_size += size;
 		prev->b_next = n;
 		b->b_size = 0;
 		b->b_next = NULL;
-		h->sh_nr_free--;
 		return;
 	}
 	b->b_size = size;
@@ -342,7 +345,6 @@ bool sheap_free(struct sheap *h, void *p)
 	} else {
 		b = (struct sh_block *)p - 1;
 		release(h, b, b->b_size & ~USED);
-		h->sh_nr_live--;
 		h->sh_frees++;
 	}
 	spin_unlock_irqrestore(&h->sh_lock, flags);
@@ -386,7 +388,7 @@ struct vfail {
 
 /* What the physical walk counted. */
 struct vcount {
-	size_t free_bytes, nr_free, nr_live;
+	size_t free_bytes, nr_live;
 };
 
 /* Check one block header (I1, I2).  Caller holds sh_lock. */
@@ -429,7 +431,6 @@ static bool walk(const struct sheap *h, struct vcount *c, struct vfail *vf)
 				      want);
 			want = b->b_next;
 			c->free_bytes += b->b_size;
-			c->nr_free++;
 			prev_free = true;
 		}
 		b = (const struct sh_block *)((const char *)b +
@@ -447,12 +448,8 @@ static bool check_counts(const struct sheap *h, const struct vcount *c,
 	if (c->free_bytes != h->sh_free_bytes)
 		VFAIL(vf, "free bytes differ from the counter", h,
 		      h->sh_free_bytes);
-	if (c->nr_free != h->sh_nr_free)
-		VFAIL(vf, "free block count differs", h, h->sh_nr_free);
-	if (c->nr_live != h->sh_nr_live)
-		VFAIL(vf, "live block count differs", h, h->sh_nr_live);
-	if (h->sh_allocs - h->sh_frees != h->sh_nr_live)
-		VFAIL(vf, "allocs - frees != live blocks", h, h->sh_nr_live);
+	if (c->nr_live != h->sh_allocs - h->sh_frees)
+		VFAIL(vf, "allocated blocks != allocs - frees", h, c->nr_live);
 	if (h->sh_min_free_bytes > h->sh_free_bytes)
 		VFAIL(vf, "low-water mark above free bytes", h,
 		      h->sh_min_free_bytes);
@@ -461,7 +458,7 @@ static bool check_counts(const struct sheap *h, const struct vcount *c,
 
 bool sheap_validate(struct sheap *h)
 {
-	struct vcount c = {0, 0, 0};
+	struct vcount c = {0, 0};
 	struct vfail vf = {NULL, NULL, 0};
 	unsigned long flags;
 	bool ok;
@@ -480,20 +477,20 @@ void sheap_stats(struct sheap *h, struct sheap_stats *st)
 {
 	const struct sh_block *b;
 	unsigned long flags;
-	size_t largest = 0;
+	size_t largest = 0, nr_free = 0;
 
 	flags = spin_lock_irqsave(&h->sh_lock);
-	for (b = h->sh_free; b; b = b->b_next)
+	for (b = h->sh_free; b; b = b->b_next, nr_free++)
 		if (b->b_size > largest)
 			largest = b->b_size;
 	st->ss_size = (size_t)(h->sh_end - h->sh_start);
 	st->ss_free_bytes = h->sh_free_bytes;
 	st->ss_used_bytes = st->ss_size - h->sh_free_bytes;
 	st->ss_min_free_bytes = h->sh_min_free_bytes;
-	st->ss_free_blocks = h->sh_nr_free;
+	st->ss_free_blocks = nr_free;
 	st->ss_largest_free = largest;
 	st->ss_max_alloc = largest ? largest - SHEAP_HDR : 0;
-	st->ss_live = h->sh_nr_live;
+	st->ss_live = h->sh_allocs - h->sh_frees;
 	st->ss_allocs = h->sh_allocs;
 	st->ss_frees = h->sh_frees;
 	st->ss_failures = h->sh_failures;

@@ -46,8 +46,6 @@ struct sheap {
 	struct sh_block *sh_free; /* free list, sorted by address */
 	size_t sh_free_bytes; /* sum of free block sizes */
 	size_t sh_min_free_bytes; /* low-water mark of sh_free_bytes */
-	size_t sh_nr_free; /* number of free blocks */
-	size_t sh_nr_live; /* number of allocated blocks */
 	unsigned long sh_allocs; /* successful sheap_alloc() calls */
 	unsigned long sh_frees; /* successful sheap_free() calls */
 	unsigned long sh_failures; /* sheap_alloc() that returned NULL */
