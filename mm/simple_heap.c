@@ -221,8 +221,8 @@ static struct sh_block **first_fit_aligned(struct sheap *h, size_t need,
 			continue;
 		if (!gap)
 			return link;
-		c = next_phys(b,
-			      gap); /* b stays free as the leading fragment */
+		/* b stays on the list as the leading free fragment. */
+		c = next_phys(b, gap);
 		c->b_size = b->b_size - gap;
 		c->b_next = b->b_next;
 		b->b_size = gap;
@@ -232,39 +232,48 @@ static struct sh_block **first_fit_aligned(struct sheap *h, size_t need,
 	return NULL;
 }
 
+/* Count (and, unless it is size 0, report) a refused request. */
+static void bad_args(struct sheap *h, size_t size, size_t align, void *caller)
+{
+	unsigned long flags = spin_lock_irqsave(&h->sh_lock);
+
+	h->sh_failures++;
+	h->sh_bad_args++;
+	spin_unlock_irqrestore(&h->sh_lock, flags);
+	if (size)
+		printk("sheap: alloc of %zu bytes in heap %p: alignment %zu is "
+		       "not a power of two, caller %pS\n",
+		       size, (void *)h, align, caller);
+}
+
 void *sheap_alloc(struct sheap *h, size_t size, size_t align)
 {
 	size_t region = (size_t)(h->sh_end - h->sh_start);
-	struct sh_block **link;
+	struct sh_block **link = NULL;
 	unsigned long flags;
 	void *p = NULL;
 	size_t need;
 
 	if (!align)
 		align = SHEAP_ALIGN;
-	if (!size || size > region || (align & (align - 1)) || align > region)
-		goto bad_args;
+	if (!size || (align & (align - 1))) {
+		bad_args(h, size, align, __builtin_return_address(0));
+		return NULL;
+	}
 	if (align < SHEAP_ALIGN)
 		align = SHEAP_ALIGN;
-	need = round_up16(size) + SHEAP_HDR;
 	flags = spin_lock_irqsave(&h->sh_lock);
-	if (align == SHEAP_ALIGN)
-		link = first_fit(h, need);
-	else
-		link = first_fit_aligned(h, need, align);
+	/* What exceeds the region cannot fit: a shortage, not bad input. */
+	need = round_up16(size) + SHEAP_HDR;
+	if (size <= region && align <= region)
+		link = align == SHEAP_ALIGN ? first_fit(h, need)
+					    : first_fit_aligned(h, need, align);
 	if (link)
 		p = carve(h, link, need);
 	else
 		h->sh_failures++;
 	spin_unlock_irqrestore(&h->sh_lock, flags);
 	return p;
-
-bad_args:
-	flags = spin_lock_irqsave(&h->sh_lock);
-	h->sh_failures++;
-	h->sh_bad_args++;
-	spin_unlock_irqrestore(&h->sh_lock, flags);
-	return NULL;
 }
 
 /*
@@ -300,7 +309,7 @@ static inline const char *check_live(const struct sheap *h, const void *p)
  * address-ordered list and merge with the free neighbours it touches.
  * Caller holds sh_lock.
  */
-static void release(struct sheap *h, struct sh_block *b, size_t size)
+static inline void release(struct sheap *h, struct sh_block *b, size_t size)
 {
 	struct sh_block **link = &h->sh_free;
 	struct sh_block *prev = NULL, *n;
@@ -332,7 +341,8 @@ static void report_bad_free(struct sheap *h, const void *p, const char *why,
 	       (void *)h, why, caller);
 }
 
-bool sheap_free(struct sheap *h, void *p)
+static inline __attribute__((always_inline)) bool
+free_block(struct sheap *h, void *p, void *caller)
 {
 	struct sh_block *b;
 	unsigned long flags;
@@ -349,8 +359,18 @@ bool sheap_free(struct sheap *h, void *p)
 	}
 	spin_unlock_irqrestore(&h->sh_lock, flags);
 	if (why)
-		report_bad_free(h, p, why, __builtin_return_address(0));
+		report_bad_free(h, p, why, caller);
 	return !why;
+}
+
+bool sheap_free(struct sheap *h, void *p)
+{
+	return free_block(h, p, __builtin_return_address(0));
+}
+
+bool sheap_free_from(struct sheap *h, void *p, void *caller)
+{
+	return free_block(h, p, caller);
 }
 
 size_t sheap_usable_size(struct sheap *h, const void *p)

@@ -81,8 +81,10 @@ int sheap_init(struct sheap *h, void *base, size_t size);
 /*
  * First-fit allocation of size bytes aligned to align (a power of two; 0
  * means SHEAP_ALIGN; smaller values are raised to it).  Returns NULL when no
- * free block fits or when size is 0, align is not a power of two, or the
- * request exceeds the region; the failure is counted.  Never panics.
+ * free block fits (shortage, also for requests larger than the region) or
+ * for bad arguments (size 0, align not a power of two: counted in
+ * sh_bad_args too, and a bad alignment is reported with the caller).
+ * Every failure is counted; nothing else changes.  Never panics.
  */
 void *sheap_alloc(struct sheap *h, size_t size, size_t align);
 
@@ -93,6 +95,8 @@ void *sheap_alloc(struct sheap *h, size_t size, size_t align);
  * the console, counts a bad free, and leaves the heap untouched.
  */
 bool sheap_free(struct sheap *h, void *p);
+/* The same, naming caller in the report (for wrappers such as kfree). */
+bool sheap_free_from(struct sheap *h, void *p, void *caller);
 
 /* Usable bytes at p (>= the size asked for), or 0 if p is not live in h. */
 size_t sheap_usable_size(struct sheap *h, const void *p);
