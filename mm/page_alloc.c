@@ -499,6 +499,8 @@ void __free_pages(struct page *pg, unsigned int order, unsigned long caller)
 	unsigned long flags;
 	bool ok;
 
+	if (!pg)
+		return;
 	if (!page_in_mem_map(pg) || order >= MAX_ORDER) {
 		page_report_bad_free(pg, order, caller);
 		return;

@@ -219,7 +219,7 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order);
  * Give back a block from alloc_pages() with the same order.  Anything else
  * (not a managed page, misaligned, already free, wrong order, a tail page)
  * is reported on the console with the caller, counted, sets MM_EBADFREE,
- * and changes nothing.
+ * and changes nothing.  free_pages(NULL, order) does nothing.
  */
 void free_pages(struct page *page, unsigned int order);
 
