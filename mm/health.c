@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mm_validate(): one call that runs every allocator's validator.  Each new
+ * allocator adds its *_validate() here.
+ */
+#include "mm/health.h"
+#include "mm/page_alloc.h"
+#include "lib/printk.h"
+
+bool mm_validate(void)
+{
+	bool ok = true;
+
+	if (!page_alloc_validate()) {
+		printk("mm_validate: page allocator invariants broken\n");
+		ok = false;
+	}
+	return ok;
+}

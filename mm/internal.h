@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Declarations shared inside mm/ only (not an API for other subsystems).
+ */
+#ifndef MM_INTERNAL_H
+#define MM_INTERNAL_H
+
+#include "mm/page_alloc.h"
+
+#define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+
+/* Does pg point at a descriptor in mem_map (not between two)? */
+static inline bool page_in_mem_map(const struct page *pg)
+{
+	uintptr_t off = (uintptr_t)pg - (uintptr_t)mem_map;
+
+	return mem_map && (uintptr_t)pg >= (uintptr_t)mem_map &&
+	       off / sizeof(*pg) < memmap_end_pfn - memmap_start_pfn &&
+	       off % sizeof(*pg) == 0;
+}
+
+/* ---- mm/page_alloc.c, for mm/memmap.c at boot ---- */
+/* Give zone t its span [start, end) with present RAM frames. */
+void zone_init_span(enum zone_type t, unsigned long start_pfn,
+		    unsigned long end_pfn, unsigned long present);
+/* Hand the usable frames [start, end) to the buddy lists (boot only). */
+void page_alloc_free_boot_range(unsigned long start_pfn, unsigned long end_pfn);
+/* Watermarks, lowmem reserve and per-CPU limits from the zone sizes. */
+void page_alloc_init_limits(void);
+/* Take and drop every lock of a zone (validator, reports): pcp then zone. */
+unsigned long zone_lock_all(struct zone *z);
+void zone_unlock_all(struct zone *z, unsigned long flags);
+
+/* ---- mm/page_check.c ---- */
+/* Report, count and classify a refused free (no state is changed). */
+void page_report_bad_free(struct page *pg, unsigned int order,
+			  unsigned long caller);
+
+#endif /* MM_INTERNAL_H */

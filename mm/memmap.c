@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The boot memory map: RAM ranges minus reserved ranges, printed like
+ * Linux's early boot; the struct page array, carved out of usable RAM; the
+ * zones; and the hand-over of every usable frame to the buddy allocator.
+ *
+ * The map works in whole pages: RAM ranges are rounded inwards, reserved
+ * ranges outwards, so a page is usable only when all of it is RAM and no
+ * byte of it is reserved.  The struct page array covers every frame from
+ * the lowest to the highest RAM frame (holes included, marked reserved) and
+ * is placed top-down in usable RAM, as Linux's memblock allocates, which
+ * keeps it out of the small DMA zone.
+ */
+#include "mm/mm.h"
+#include "mm/page_alloc.h"
+#include "mm/internal.h"
+#include "mm/health.h"
+#include "lib/bootargs.h"
+#include "lib/printk.h"
+#include "lib/string.h"
+
+#define DMA_LIMIT_DEFAULT (16UL << 20)
+
+struct mm_range {
+	phys_addr_t base, end; /* [base, end) */
+	const char *what;
+};
+
+static struct mm_range ram[MM_MAX_RAM], rsv[MM_MAX_RESERVED];
+static unsigned int nr_ram, nr_rsv;
+
+/* The map: RAM cut at every reserved boundary (usable when what == NULL). */
+#define MAX_SEGS (2 * (MM_MAX_RAM + MM_MAX_RESERVED) + 1)
+static struct mm_range segs[MAX_SEGS];
+static unsigned int nr_segs;
+
+struct page *mem_map;
+unsigned long memmap_start_pfn, memmap_end_pfn;
+uint64_t mm_dma_limit;
+
+static phys_addr_t range_end(phys_addr_t base, uint64_t size)
+{
+	return base + size < base ? ~(phys_addr_t)0 & PAGE_MASK : base + size;
+}
+
+int memmap_add_ram(phys_addr_t base, uint64_t size)
+{
+	if (nr_ram == MM_MAX_RAM)
+		return -1;
+	if (size)
+		ram[nr_ram++] = (struct mm_range){base, range_end(base, size),
+						  "System RAM"};
+	return 0;
+}
+
+int memmap_reserve(phys_addr_t base, uint64_t size, const char *what)
+{
+	if (nr_rsv == MM_MAX_RESERVED)
+		return -1;
+	if (size)
+		rsv[nr_rsv++] = (struct mm_range){base, range_end(base, size),
+						  what ? what : "reserved"};
+	return 0;
+}
+
+/* ---- building the map ---------------------------------------------------- */
+
+static void add_point(phys_addr_t *pts, unsigned int *n, phys_addr_t p)
+{
+	unsigned int i = *n;
+
+	for (unsigned int j = 0; j < *n; j++)
+		if (pts[j] == p)
+			return;
+	while (i > 0 && pts[i - 1] > p) { /* insertion sort */
+		pts[i] = pts[i - 1];
+		i--;
+	}
+	pts[i] = p;
+	(*n)++;
+}
+
+/* Page-rounded RAM (inwards) or reserved range (outwards). */
+static struct mm_range rounded(const struct mm_range *r, bool is_ram)
+{
+	struct mm_range o = *r;
+
+	if (is_ram) {
+		o.base = (r->base + PAGE_SIZE - 1) & PAGE_MASK;
+		o.end = r->end & PAGE_MASK;
+		if (o.end < o.base)
+			o.end = o.base;
+	} else {
+		o.base = r->base & PAGE_MASK;
+		o.end = (r->end + PAGE_SIZE - 1) & PAGE_MASK;
+		if (o.end < r->end) /* wrapped at the top */
+			o.end = PAGE_MASK;
+	}
+	return o;
+}
+
+static bool in_ram(phys_addr_t p)
+{
+	for (unsigned int i = 0; i < nr_ram; i++) {
+		struct mm_range r = rounded(&ram[i], true);
+
+		if (p >= r.base && p < r.end)
+			return true;
+	}
+	return false;
+}
+
+static const char *reserved_by(phys_addr_t p)
+{
+	for (unsigned int i = 0; i < nr_rsv; i++) {
+		struct mm_range r = rounded(&rsv[i], false);
+
+		if (p >= r.base && p < r.end)
+			return rsv[i].what;
+	}
+	return NULL;
+}
+
+static void add_seg(phys_addr_t base, phys_addr_t end, const char *what)
+{
+	struct mm_range *last = nr_segs ? &segs[nr_segs - 1] : NULL;
+
+	if (last && last->end == base && last->what == what) {
+		last->end = end;
+		return;
+	}
+	if (nr_segs < MAX_SEGS)
+		segs[nr_segs++] = (struct mm_range){base, end, what};
+}
+
+/* Cut RAM at every boundary; each piece is usable or names its reserver. */
+static void build_map(void)
+{
+	static phys_addr_t pts[2 * (MM_MAX_RAM + MM_MAX_RESERVED)];
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < nr_ram; i++) {
+		struct mm_range r = rounded(&ram[i], true);
+
+		add_point(pts, &n, r.base);
+		add_point(pts, &n, r.end);
+	}
+	for (unsigned int i = 0; i < nr_rsv; i++) {
+		struct mm_range r = rounded(&rsv[i], false);
+
+		add_point(pts, &n, r.base);
+		add_point(pts, &n, r.end);
+	}
+	nr_segs = 0;
+	for (unsigned int i = 0; i + 1 < n; i++)
+		if (in_ram(pts[i]))
+			add_seg(pts[i], pts[i + 1], reserved_by(pts[i]));
+}
+
+/* ---- printing --------------------------------------------------------------- */
+
+/* "1792 KiB", "254 MiB", "4 GiB": the largest unit that divides exactly. */
+static const char *size_str(char *buf, size_t len, uint64_t bytes)
+{
+	if (bytes && !(bytes & ((1ULL << 30) - 1)))
+		ksnprintf(buf, len, "%llu GiB",
+			  (unsigned long long)(bytes >> 30));
+	else if (bytes && !(bytes & ((1ULL << 20) - 1)))
+		ksnprintf(buf, len, "%llu MiB",
+			  (unsigned long long)(bytes >> 20));
+	else
+		ksnprintf(buf, len, "%llu KiB",
+			  (unsigned long long)(bytes >> 10));
+	return buf;
+}
+
+static void print_map(void)
+{
+	char sz[24];
+
+	printk("mm: physical memory map (page-rounded):\n");
+	for (unsigned int i = 0; i < nr_segs; i++)
+		printk("mm:   [mem 0x%016llx-0x%016llx] %10s  %s%s\n",
+		       (unsigned long long)segs[i].base,
+		       (unsigned long long)segs[i].end - 1,
+		       size_str(sz, sizeof(sz), segs[i].end - segs[i].base),
+		       segs[i].what ? "reserved: " : "usable",
+		       segs[i].what ? segs[i].what : "");
+}
+
+static void print_zone(const struct zone *z)
+{
+	if (z->end_pfn == z->start_pfn) {
+		printk("mm: zone %-6s empty\n", z->name);
+		return;
+	}
+	printk("mm: zone %-6s [mem 0x%016llx-0x%016llx] %lu present, %lu "
+	       "managed pages\n",
+	       z->name, (unsigned long long)z->start_pfn << PAGE_SHIFT,
+	       ((unsigned long long)z->end_pfn << PAGE_SHIFT) - 1,
+	       z->present_pages, z->managed_pages);
+	printk("mm: zone %-6s watermarks min %lu low %lu high %lu pages, "
+	       "lowmem reserve %lu, per-CPU batch %u high %u\n",
+	       z->name, z->wmark[WMARK_MIN], z->wmark[WMARK_LOW],
+	       z->wmark[WMARK_HIGH], z->lowmem_reserve, z->pcp[0].batch,
+	       z->pcp[0].high);
+}
+
+/* ---- mm_init ---------------------------------------------------------------- */
+
+/* mm.dma_limit: a size above the start of RAM, or an absolute address. */
+static unsigned long dma_end_pfn(phys_addr_t ram_start)
+{
+	const char *arg = bootarg_get("mm.dma_limit");
+	uint64_t v = DMA_LIMIT_DEFAULT;
+	phys_addr_t end;
+
+	if (arg && !bootarg_get_u64("mm.dma_limit", &v)) {
+		printk("mm: bad mm.dma_limit=%s, using 16M\n", arg);
+		v = DMA_LIMIT_DEFAULT;
+	}
+	end = v >= ram_start ? v : ram_start + v;
+	if (end < ram_start)
+		end = ~(phys_addr_t)0;
+	return (unsigned long)(end >> PAGE_SHIFT);
+}
+
+/* Top-down: the highest usable piece that holds bytes; false if none. */
+static bool place_memmap(uint64_t bytes, phys_addr_t *base)
+{
+	for (unsigned int i = nr_segs; i-- > 0;) {
+		const struct mm_range *s = &segs[i];
+
+		if (!s->what && s->end - s->base >= bytes) {
+			*base = (s->end - bytes) & PAGE_MASK;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void init_pages(unsigned long dma_end)
+{
+	unsigned long nr = memmap_end_pfn - memmap_start_pfn;
+
+	memset(mem_map, 0, nr * sizeof(struct page));
+	for (unsigned long i = 0; i < nr; i++) {
+		mem_map[i].flags = PG_reserved;
+		mem_map[i].zone =
+			memmap_start_pfn + i < dma_end ? ZONE_DMA : ZONE_NORMAL;
+		list_init(&mem_map[i].lru);
+	}
+}
+
+/* Frames of RAM in [start, end) (holes excluded). */
+static unsigned long present_in(unsigned long start, unsigned long end)
+{
+	unsigned long n = 0;
+
+	for (unsigned int i = 0; i < nr_segs; i++) {
+		unsigned long b = segs[i].base >> PAGE_SHIFT;
+		unsigned long e = segs[i].end >> PAGE_SHIFT;
+
+		b = b < start ? start : b;
+		e = e > end ? end : e;
+		n += e > b ? e - b : 0;
+	}
+	return n;
+}
+
+static void print_overhead(phys_addr_t base, uint64_t bytes)
+{
+	uint64_t ram_bytes =
+		present_in(memmap_start_pfn, memmap_end_pfn) * PAGE_SIZE;
+	uint64_t bp = ram_bytes ? bytes * 10000 / ram_bytes : 0;
+	char sz[24];
+
+	printk("mm: struct page array: %lu frames x %zu bytes = %s at "
+	       "[mem 0x%016llx-0x%016llx], %llu.%02llu%% of RAM\n",
+	       memmap_end_pfn - memmap_start_pfn, sizeof(struct page),
+	       size_str(sz, sizeof(sz), bytes), (unsigned long long)base,
+	       (unsigned long long)(base + bytes - 1),
+	       (unsigned long long)bp / 100, (unsigned long long)bp % 100);
+}
+
+static void setup_zones(unsigned long dma_end)
+{
+	unsigned long s = memmap_start_pfn, e = memmap_end_pfn;
+
+	dma_end = dma_end < s ? s : dma_end > e ? e : dma_end;
+	mm_dma_limit = (uint64_t)(dma_end - s) << PAGE_SHIFT;
+	init_pages(dma_end);
+	zone_init_span(ZONE_DMA, s, dma_end, present_in(s, dma_end));
+	zone_init_span(ZONE_NORMAL, dma_end, e, present_in(dma_end, e));
+	for (unsigned int i = 0; i < nr_segs; i++)
+		if (!segs[i].what)
+			page_alloc_free_boot_range(segs[i].base >> PAGE_SHIFT,
+						   segs[i].end >> PAGE_SHIFT);
+	page_alloc_init_limits();
+}
+
+int mm_init(void)
+{
+	uint64_t bytes;
+	phys_addr_t base;
+	struct zone *z;
+
+	build_map();
+	if (!nr_segs) {
+		printk("mm: no RAM described\n");
+		return -1;
+	}
+	memmap_start_pfn = segs[0].base >> PAGE_SHIFT;
+	memmap_end_pfn = segs[nr_segs - 1].end >> PAGE_SHIFT;
+	bytes = (memmap_end_pfn - memmap_start_pfn) * sizeof(struct page);
+	bytes = (bytes + PAGE_SIZE - 1) & PAGE_MASK;
+	if (!place_memmap(bytes, &base) ||
+	    memmap_reserve(base, bytes, "struct page array") < 0) {
+		printk("mm: no room for the struct page array (%llu bytes)\n",
+		       (unsigned long long)bytes);
+		return -1;
+	}
+	build_map();
+	print_map();
+	mem_map = arch_phys_to_virt(base);
+	print_overhead(base, bytes);
+	setup_zones(dma_end_pfn(segs[0].base));
+	for_each_zone (z)
+		print_zone(z);
+	printk("mm: %lu pages free (%llu KiB), DMA limit %llu MiB\n",
+	       nr_free_pages(), (unsigned long long)nr_free_pages() * 4,
+	       (unsigned long long)mm_dma_limit >> 20);
+	page_alloc_report_buddyinfo();
+	return nr_free_pages() ? 0 : -1;
+}

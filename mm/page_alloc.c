@@ -1,0 +1,682 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The page allocator: zones of binary-buddy free areas with per-CPU order-0
+ * page lists, watermarks and a lowmem reserve.
+ *
+ * 1. Design and references
+ *
+ *    Knuth, TAOCP vol. 1, 2.5 ("Dynamic Storage Allocation", the buddy
+ *    system; Knowlton 1965): memory is cut into blocks of 2^k pages, each
+ *    aligned to its size.  A block of order k at frame number pfn has
+ *    exactly one buddy, at pfn ^ 2^k; when both are free they merge into
+ *    the block of order k+1 at pfn & ~2^k.  Allocation takes the smallest
+ *    free block of order >= k and splits it, giving back upper halves;
+ *    free merges upwards while the buddy is free.  Both stop after at most
+ *    MAX_ORDER-1 steps.
+ *
+ *    The rest follows the concepts (not the code) of Linux mm/page_alloc.c:
+ *    zones (ZONE_DMA below mm.dma_limit, ZONE_NORMAL above; RV64 has no
+ *    HighMem since the direct map covers all RAM); a zone list per request
+ *    (GFP_KERNEL: Normal, then DMA; GFP_DMA: DMA only); watermarks
+ *    min/low/high derived from the zone size as Linux derives
+ *    min_free_kbytes = sqrt(16 * lowmem_kbytes); a lowmem reserve that keeps
+ *    part of DMA away from requests that could have used Normal; and
+ *    per-CPU lists (Linux's "pcp") of free order-0 pages refilled from and
+ *    drained to the buddy lists in batches.  There is no reclaim: low and
+ *    high are reporting thresholds (watermark events), min is enforced.
+ *
+ * 2. Data layout
+ *
+ *      zones[ZONE_DMA]                         struct page array (mem_map)
+ *      +---------------------+                 +----+----+----+----+----+--
+ *      | lock                |                 |pfn0|pfn1|pfn2|pfn3|pfn4|..
+ *      | free_area[0] list --+---------------->|    |    |    |    |    |
+ *      | free_area[1] list   |                 +----+----+----+----+----+--
+ *      | ...                 |   PG_buddy heads, linked through page->lru,
+ *      | free_area[10] list  |   page->order = the block's order
+ *      | pcp[cpu0] list -----+--> PG_pcp order-0 pages (no zone lock)
+ *      | pcp[cpu1] ...       |
+ *      +---------------------+
+ *
+ *    Allocated blocks have PG_head and their order on their first page;
+ *    tail pages carry no allocator flag (setting them would cost 2^order).
+ *
+ * 3. Invariants (checked by page_alloc_validate(), mm/page_check.c)
+ *    a. Every frame of a zone is in exactly one state: reserved, in one free
+ *       buddy block, on one per-CPU list, or in one allocated block.
+ *    b. A free block of order k is aligned to 2^k frames, lies inside its
+ *       zone, has PG_buddy and order k on its head, and is on
+ *       free_area[k]; its other frames carry no allocator flag.
+ *    c. No free block of order k < MAX_ORDER-1 has a free buddy of order k
+ *       (they would have merged).
+ *    d. free_area[k].nr_free equals the length of its list;
+ *       zone->free_pages = sum of nr_free[k] * 2^k; pcp->count equals the
+ *       length of pcp->list.
+ *    e. Allocated blocks of order k in a zone = nr_alloc[k] - nr_freed[k]
+ *       (per-CPU counters included for order 0).
+ *
+ * 4. Lock order:  pcp_lock (one per zone and hart)  ->  zone->lock
+ *
+ *    pcp_lock guards one per_cpu_pages: its list and counters.  Only its
+ *    hart takes it on the fast path, with interrupts off; another hart takes
+ *    it only to drain the list (allocation failure, drain_all_pages()) or to
+ *    validate.  It is a bare flag rather than a spinlock_t so that the fast
+ *    path is not counted as a shared-lock acquisition.
+ *
+ *    zone->lock (irqsave, since GFP_ATOMIC comes from interrupts) guards
+ *    the zone's free areas, free_pages, its nr_alloc/nr_freed/split/merge
+ *    counters and the flags of every page on its buddy lists.  Taken
+ *    alone for order > 0, or inside pcp_lock to refill or drain a batch.
+ *    The validator takes every pcp_lock of a zone in cpu order, then the
+ *    zone lock.  No path holds two zone locks.
+ *
+ * 5. Failure protocol
+ *    Allocation: try each zone of the zone list (pcp first for order 0 in
+ *    the preferred zone), each against its watermark (min, half of min for
+ *    __GFP_HIGH, plus the lowmem reserve when falling back into DMA).  If all
+ *    fail, drain every hart's per-CPU lists and try once more; then return
+ *    NULL with MM_EWATERMARK (a mark refused) or MM_ENOMEM, count the failure
+ *    and, without __GFP_NOWARN, print one line naming the caller.
+ *    Free: the head page is claimed with one compare-and-swap of its state
+ *    word (PG_head and the right order -> free); a failed claim changes
+ *    nothing and is classified and reported by page_report_bad_free().
+ *
+ * 6. The validator (mm/page_check.c) walks each zone frame by frame under
+ *    all its locks and checks 3a-3e; it costs one pass over the zone's
+ *    struct pages, cheap enough to run after every test suite.
+ */
+#include "mm/page_alloc.h"
+#include "mm/health.h"
+#include "mm/internal.h"
+#include "mm/mm.h"
+#include "lib/printk.h"
+#include "lib/string.h"
+
+struct zone zones[MAX_NR_ZONES];
+static const struct page_alloc_hooks *alloc_hooks;
+static const char *const zone_names[MAX_NR_ZONES] = {"DMA", "Normal"};
+
+/* ---- buddy lists (zone lock held) ------------------------------------------ */
+
+static void area_add(struct zone *z, struct page *pg, unsigned int order)
+{
+	pg->flags = PG_buddy;
+	pg->order = order;
+	list_add(&pg->lru, &z->free_area[order].free_list);
+	z->free_area[order].nr_free++;
+	z->free_pages += 1UL << order;
+}
+
+static void area_del(struct zone *z, struct page *pg, unsigned int order)
+{
+	list_del(&pg->lru);
+	pg->flags = 0;
+	pg->order = 0;
+	z->free_area[order].nr_free--;
+	z->free_pages -= 1UL << order;
+}
+
+static bool is_free_buddy(const struct zone *z, unsigned long pfn,
+			  unsigned int order)
+{
+	const struct page *pg;
+
+	if (pfn < z->start_pfn || pfn >= z->end_pfn)
+		return false;
+	pg = pfn_to_page(pfn);
+	return (pg->flags & PG_buddy) && pg->order == order;
+}
+
+/* Put the free block (pfn, order) on the lists, merging with free buddies. */
+static void buddy_free(struct zone *z, unsigned long pfn, unsigned int order)
+{
+	while (order < MAX_ORDER - 1) {
+		unsigned long buddy = pfn ^ (1UL << order);
+
+		if (!is_free_buddy(z, buddy, order))
+			break;
+		area_del(z, pfn_to_page(buddy), order);
+		pfn &= ~(1UL << order);
+		order++;
+		z->nr_merge++;
+	}
+	area_add(z, pfn_to_page(pfn), order);
+	if (z->below_low && z->free_pages >= z->wmark[WMARK_HIGH])
+		z->below_low = false;
+}
+
+/* Take a block of exactly this order: the smallest larger one, split down. */
+static struct page *buddy_take(struct zone *z, unsigned int order)
+{
+	unsigned int o = order;
+	unsigned long pfn;
+	struct page *pg;
+
+	while (o < MAX_ORDER && list_empty(&z->free_area[o].free_list))
+		o++;
+	if (o == MAX_ORDER)
+		return NULL;
+	pg = list_first_entry(&z->free_area[o].free_list, struct page, lru);
+	area_del(z, pg, o);
+	pfn = page_to_pfn(pg);
+	while (o > order) {
+		o--;
+		area_add(z, pfn_to_page(pfn + (1UL << o)), o);
+		z->nr_split++;
+	}
+	if (!z->below_low && z->free_pages < z->wmark[WMARK_LOW]) {
+		z->below_low = true;
+		z->wm_low_events++;
+	}
+	return pg;
+}
+
+/* A page leaves the allocator as the head of a block of this order. */
+static void set_allocated(struct page *pg, unsigned int order)
+{
+	pg->flags = PG_head;
+	pg->order = order;
+	pg->u32 = 0;
+	list_init(&pg->lru);
+	pg->private = 0;
+}
+
+/*
+ * Claim an allocated block's head for freeing: PG_head and the same order
+ * become a bare page in one compare-and-swap, so two harts freeing the same
+ * page cannot both succeed.  Returns false (and changes nothing) otherwise.
+ */
+static bool claim(struct page *pg, unsigned int order)
+{
+	struct page seen, next;
+
+	seen.state = __atomic_load_n(&pg->state, __ATOMIC_RELAXED);
+	for (;;) {
+		if (!(seen.flags & PG_head) || seen.order != order ||
+		    (seen.flags & (PG_buddy | PG_pcp | PG_reserved)))
+			return false;
+		next.state = seen.state;
+		next.flags = 0;
+		next.order = 0;
+		if (__atomic_compare_exchange_n(
+			    &pg->state, &seen.state, next.state, false,
+			    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			break;
+	}
+	pg->u32 = 0;
+	pg->private = 0;
+	return true;
+}
+
+/* ---- watermarks ------------------------------------------------------------- */
+
+/* The free pages a request must leave in z. */
+static unsigned long zone_mark(const struct zone *z, gfp_t gfp, bool fallback)
+{
+	unsigned long mark = z->wmark[WMARK_MIN];
+
+	if (gfp & __GFP_MEMALLOC)
+		return 0;
+	if (gfp & __GFP_HIGH)
+		mark -= mark / 2;
+	if (fallback)
+		mark += z->lowmem_reserve;
+	return mark;
+}
+
+/* Zone lock held: may 2^order pages leave z with at least mark remaining? */
+static bool zone_ok(const struct zone *z, unsigned int order,
+		    unsigned long mark, bool *refused)
+{
+	if (z->free_pages >= mark + (1UL << order))
+		return true;
+	if (z->free_pages >= (1UL << order))
+		*refused = true;
+	return false;
+}
+
+/* ---- per-CPU lists ---------------------------------------------------------- */
+
+static void pcp_acquire(struct per_cpu_pages *p)
+{
+	while (__atomic_exchange_n(&p->pcp_lock, 1, __ATOMIC_ACQUIRE))
+		while (READ_ONCE(p->pcp_lock))
+			arch_cpu_relax();
+}
+
+static void pcp_release(struct per_cpu_pages *p)
+{
+	__atomic_store_n(&p->pcp_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* pcp_lock held: move n pages from the list's cold end to the buddy lists. */
+static void pcp_drain(struct zone *z, struct per_cpu_pages *p, unsigned int n)
+{
+	spin_lock(&z->lock);
+	while (n-- && !list_empty(&p->list)) {
+		struct page *pg = list_entry(p->list.prev, struct page, lru);
+
+		list_del(&pg->lru);
+		pg->flags = 0;
+		p->count--;
+		buddy_free(z, page_to_pfn(pg), 0);
+	}
+	p->nr_drain++;
+	spin_unlock(&z->lock);
+}
+
+/* pcp_lock held: take up to one batch from the buddy lists, above mark. */
+static void pcp_refill(struct zone *z, struct per_cpu_pages *p,
+		       unsigned long mark, bool *refused)
+{
+	unsigned int n = 0;
+	struct page *pg;
+
+	spin_lock(&z->lock);
+	while (n < p->batch && zone_ok(z, 0, mark, refused) &&
+	       (pg = buddy_take(z, 0))) {
+		pg->flags = PG_pcp;
+		list_add_tail(&pg->lru, &p->list);
+		n++;
+	}
+	spin_unlock(&z->lock);
+	p->count += n;
+	if (n)
+		p->nr_refill++;
+}
+
+static struct page *pcp_alloc(struct zone *z, unsigned long mark, bool *refused)
+{
+	unsigned long flags = arch_irq_save();
+	struct per_cpu_pages *p = &z->pcp[arch_cpu_id()];
+	struct page *pg = NULL;
+
+	pcp_acquire(p);
+	if (list_empty(&p->list))
+		pcp_refill(z, p, mark, refused);
+	if (!list_empty(&p->list)) {
+		pg = list_first_entry(&p->list, struct page, lru);
+		list_del(&pg->lru);
+		p->count--;
+		p->nr_alloc++;
+		set_allocated(pg, 0);
+	}
+	pcp_release(p);
+	arch_irq_restore(flags);
+	return pg;
+}
+
+static void pcp_free(struct zone *z, struct page *pg, unsigned long caller)
+{
+	unsigned long flags = arch_irq_save();
+	struct per_cpu_pages *p = &z->pcp[arch_cpu_id()];
+	bool ok;
+
+	pcp_acquire(p);
+	ok = claim(pg, 0);
+	if (ok) {
+		pg->flags = PG_pcp;
+		list_add(&pg->lru, &p->list);
+		p->count++;
+		p->nr_free++;
+		if (p->count > p->high)
+			pcp_drain(z, p, p->batch);
+	}
+	pcp_release(p);
+	arch_irq_restore(flags);
+	if (!ok)
+		page_report_bad_free(pg, 0, caller);
+}
+
+void drain_all_pages(void)
+{
+	struct zone *z;
+
+	for_each_zone (z) {
+		for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+			struct per_cpu_pages *p = &z->pcp[cpu];
+			unsigned long flags;
+
+			if (!READ_ONCE(p->count))
+				continue;
+			flags = arch_irq_save();
+			pcp_acquire(p);
+			pcp_drain(z, p, p->count);
+			pcp_release(p);
+			arch_irq_restore(flags);
+		}
+	}
+}
+
+unsigned long zone_lock_all(struct zone *z)
+{
+	unsigned long flags = arch_irq_save();
+
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		pcp_acquire(&z->pcp[cpu]);
+	spin_lock(&z->lock);
+	return flags;
+}
+
+void zone_unlock_all(struct zone *z, unsigned long flags)
+{
+	spin_unlock(&z->lock);
+	for (unsigned int cpu = NR_CPUS; cpu-- > 0;)
+		pcp_release(&z->pcp[cpu]);
+	arch_irq_restore(flags);
+}
+
+/* ---- allocation ------------------------------------------------------------- */
+
+static struct page *zone_alloc(struct zone *z, unsigned int order,
+			       unsigned long mark, bool *refused)
+{
+	unsigned long flags = spin_lock_irqsave(&z->lock);
+	struct page *pg = NULL;
+
+	if (zone_ok(z, order, mark, refused))
+		pg = buddy_take(z, order);
+	if (pg) {
+		set_allocated(pg, order);
+		z->nr_alloc[order]++;
+	}
+	spin_unlock_irqrestore(&z->lock, flags);
+	return pg;
+}
+
+/* The zones a request may use, preferred first; returns how many. */
+static unsigned int zonelist(gfp_t gfp, enum zone_type list[MAX_NR_ZONES])
+{
+	if (gfp & __GFP_DMA) {
+		list[0] = ZONE_DMA;
+		return 1;
+	}
+	list[0] = ZONE_NORMAL;
+	list[1] = ZONE_DMA;
+	return (gfp & __GFP_NOFALLBACK) ? 1 : 2;
+}
+
+static struct page *get_page(gfp_t gfp, unsigned int order, bool *refused)
+{
+	enum zone_type list[MAX_NR_ZONES];
+	unsigned int n = zonelist(gfp, list);
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct zone *z = &zones[list[i]];
+		unsigned long mark = zone_mark(z, gfp, i > 0);
+		struct page *pg;
+
+		if (zone_is_empty(z))
+			continue;
+		if (order == 0 && i == 0)
+			pg = pcp_alloc(z, mark, refused);
+		else
+			pg = zone_alloc(z, order, mark, refused);
+		if (pg)
+			return pg;
+	}
+	return NULL;
+}
+
+static void alloc_failed(gfp_t gfp, unsigned int order, enum mm_error err,
+			 unsigned long caller)
+{
+	enum zone_type list[MAX_NR_ZONES];
+	struct zone *z;
+
+	zonelist(gfp, list);
+	z = &zones[list[0]]; /* failures count against the preferred zone */
+	mm_set_error(err);
+	if (order < MAX_ORDER)
+		__atomic_fetch_add(&z->nr_fail[order], 1, __ATOMIC_RELAXED);
+	if (err == MM_EWATERMARK)
+		__atomic_fetch_add(&z->wm_refusals, 1, __ATOMIC_RELAXED);
+	if (gfp & __GFP_NOWARN)
+		return;
+	printk("page_alloc: order-%u allocation (gfp 0x%x) failed for %pS: %s; "
+	       "free pages: DMA %lu, Normal %lu\n",
+	       order, gfp, (void *)caller, mm_strerror(err),
+	       zone_free_pages(&zones[ZONE_DMA]),
+	       zone_free_pages(&zones[ZONE_NORMAL]));
+}
+
+struct page *__alloc_pages(gfp_t gfp, unsigned int order, unsigned long caller)
+{
+	bool refused = false;
+	struct page *pg;
+
+	if (order >= MAX_ORDER || (gfp & ~__GFP_ALL)) {
+		alloc_failed(gfp, order, MM_EINVAL, caller);
+		return NULL;
+	}
+	pg = get_page(gfp, order, &refused);
+	if (!pg) {
+		drain_all_pages();
+		pg = get_page(gfp, order, &refused);
+	}
+	if (!pg) {
+		alloc_failed(gfp, order, refused ? MM_EWATERMARK : MM_ENOMEM,
+			     caller);
+		return NULL;
+	}
+	if (gfp & __GFP_ZERO)
+		memset(page_address(pg), 0, PAGE_SIZE << order);
+	return pg;
+}
+
+struct page *alloc_pages(gfp_t gfp, unsigned int order)
+{
+	unsigned long caller = (unsigned long)__builtin_return_address(0);
+	const struct page_alloc_hooks *h = READ_ONCE(alloc_hooks);
+	struct page *pg;
+
+	if (h && h->should_fail && h->should_fail(gfp, order, caller)) {
+		alloc_failed(gfp | __GFP_NOWARN, order, MM_EFAULT_INJECTED,
+			     caller);
+		return NULL;
+	}
+	pg = __alloc_pages(gfp, order, caller);
+	if (pg && h && h->on_alloc && h->on_alloc(pg, order, gfp)) {
+		__free_pages(pg, order, caller);
+		return NULL;
+	}
+	return pg;
+}
+
+void *alloc_pages_addr(gfp_t gfp, unsigned int order)
+{
+	unsigned long caller = (unsigned long)__builtin_return_address(0);
+	struct page *pg = __alloc_pages(gfp, order, caller);
+
+	return pg ? page_address(pg) : NULL;
+}
+
+/* ---- free ------------------------------------------------------------------- */
+
+void __free_pages(struct page *pg, unsigned int order, unsigned long caller)
+{
+	struct zone *z;
+	unsigned long flags;
+	bool ok;
+
+	if (!pg)
+		return;
+	if (!page_in_mem_map(pg) || order >= MAX_ORDER) {
+		page_report_bad_free(pg, order, caller);
+		return;
+	}
+	z = page_zone(pg);
+	if (order == 0) {
+		pcp_free(z, pg, caller);
+		return;
+	}
+	flags = spin_lock_irqsave(&z->lock);
+	ok = claim(pg, order);
+	if (ok) {
+		z->nr_freed[order]++;
+		buddy_free(z, page_to_pfn(pg), order);
+	}
+	spin_unlock_irqrestore(&z->lock, flags);
+	if (!ok)
+		page_report_bad_free(pg, order, caller);
+}
+
+void free_pages(struct page *pg, unsigned int order)
+{
+	unsigned long caller = (unsigned long)__builtin_return_address(0);
+	const struct page_alloc_hooks *h = READ_ONCE(alloc_hooks);
+
+	/* A hook may take over only a block that would be freed validly. */
+	if (h && h->on_free && page_in_mem_map(pg) && order < MAX_ORDER &&
+	    (READ_ONCE(pg->flags) & PG_head) && READ_ONCE(pg->order) == order &&
+	    h->on_free(pg, order))
+		return;
+	__free_pages(pg, order, caller);
+}
+
+void page_alloc_set_hooks(const struct page_alloc_hooks *hooks)
+{
+	__atomic_store_n(&alloc_hooks, hooks, __ATOMIC_RELEASE);
+}
+
+/* ---- addresses and counts --------------------------------------------------- */
+
+void *page_address(const struct page *pg)
+{
+	return arch_phys_to_virt(page_to_phys(pg));
+}
+
+struct page *virt_to_page(const void *addr)
+{
+	unsigned long pfn;
+
+	if (!mem_map || !addr)
+		return NULL;
+	pfn = (unsigned long)(arch_virt_to_phys(addr) >> PAGE_SHIFT);
+	return pfn_valid(pfn) ? pfn_to_page(pfn) : NULL;
+}
+
+unsigned long zone_free_pages(const struct zone *z)
+{
+	unsigned long n = READ_ONCE(z->free_pages);
+
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		n += READ_ONCE(z->pcp[cpu].count);
+	return n;
+}
+
+unsigned long zone_free_blocks(const struct zone *z, unsigned int order)
+{
+	return order < MAX_ORDER ? READ_ONCE(z->free_area[order].nr_free) : 0;
+}
+
+unsigned long nr_free_pages(void)
+{
+	unsigned long n = 0;
+	struct zone *z;
+
+	for_each_zone (z)
+		n += zone_free_pages(z);
+	return n;
+}
+
+/* ---- boot ------------------------------------------------------------------- */
+
+void zone_init_span(enum zone_type t, unsigned long start_pfn,
+		    unsigned long end_pfn, unsigned long present)
+{
+	struct zone *z = &zones[t];
+
+	spin_lock_init(&z->lock, t == ZONE_DMA ? "zone DMA" : "zone Normal");
+	z->name = zone_names[t];
+	z->start_pfn = start_pfn;
+	z->end_pfn = end_pfn > start_pfn ? end_pfn : start_pfn;
+	z->present_pages = present;
+	for (unsigned int o = 0; o < MAX_ORDER; o++)
+		list_init(&z->free_area[o].free_list);
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		list_init(&z->pcp[cpu].list);
+}
+
+void page_alloc_free_boot_range(unsigned long start, unsigned long end)
+{
+	for (unsigned long pfn = start; pfn < end; pfn++)
+		pfn_to_page(pfn)->flags = 0;
+	while (start < end) {
+		struct zone *z = page_zone(pfn_to_page(start));
+		unsigned long stop = end < z->end_pfn ? end : z->end_pfn;
+		unsigned int order = 0;
+
+		while (order + 1 < MAX_ORDER &&
+		       !(start & ((2UL << order) - 1)) &&
+		       start + (2UL << order) <= stop)
+			order++;
+		z->managed_pages += 1UL << order;
+		buddy_free(z, start, order);
+		start += 1UL << order;
+	}
+}
+
+static unsigned long int_sqrt(unsigned long x)
+{
+	unsigned long r = 0;
+
+	for (unsigned long bit = 1UL << 62; bit; bit >>= 2) {
+		if (x >= r + bit) {
+			x -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+	}
+	return r;
+}
+
+static unsigned long clamp_ul(unsigned long v, unsigned long lo,
+			      unsigned long hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Watermarks as Linux: min_free_kbytes = sqrt(16 * KiB), shared by size. */
+static void set_watermarks(unsigned long total)
+{
+	unsigned long min_kb = clamp_ul(int_sqrt(total * 4 * 16), 128, 65536);
+	unsigned long min_pages = min_kb / 4;
+	struct zone *z;
+
+	for_each_zone (z) {
+		unsigned long min = min_pages * z->managed_pages / total;
+		unsigned long delta = min / 4;
+
+		if (delta < z->managed_pages / 1000)
+			delta = z->managed_pages / 1000;
+		z->wmark[WMARK_MIN] = min;
+		z->wmark[WMARK_LOW] = min + delta;
+		z->wmark[WMARK_HIGH] = min + 2 * delta;
+	}
+}
+
+void page_alloc_init_limits(void)
+{
+	struct zone *dma = &zones[ZONE_DMA], *z;
+	unsigned long total = 0;
+
+	for_each_zone (z)
+		total += z->managed_pages;
+	if (!total)
+		return;
+	set_watermarks(total);
+	dma->lowmem_reserve = zones[ZONE_NORMAL].managed_pages / 256;
+	if (dma->lowmem_reserve > dma->managed_pages / 2)
+		dma->lowmem_reserve = dma->managed_pages / 2;
+	for_each_zone (z) {
+		unsigned int batch = clamp_ul(z->managed_pages / 4096, 2, 63);
+
+		for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+			z->pcp[cpu].batch = batch;
+			z->pcp[cpu].high = 4 * batch;
+		}
+		z->below_low = z->free_pages < z->wmark[WMARK_LOW];
+	}
+}

@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Checking the page allocator: the bad-free classifier and reporter, the
+ * validator (invariants 3a-3e of mm/page_alloc.c), and the buddyinfo /
+ * zoneinfo reports.
+ */
+#include <stdarg.h>
+#include "mm/page_alloc.h"
+#include "mm/internal.h"
+#include "mm/mm.h"
+#include "lib/printk.h"
+
+unsigned long page_alloc_bad_frees[NR_BAD_FREE];
+
+static const char *const bad_free_names[NR_BAD_FREE] = {
+	[BAD_FREE_OUTSIDE] = "not a page of any zone",
+	[BAD_FREE_ORDER] = "order out of range",
+	[BAD_FREE_MISALIGNED] = "page not aligned to the order",
+	[BAD_FREE_DOUBLE] = "double free: already free",
+	[BAD_FREE_WRONG_ORDER] = "wrong order",
+	[BAD_FREE_TAIL] = "tail page of a larger block",
+	[BAD_FREE_NOT_ALLOCATED] = "not an allocated block",
+};
+
+const char *bad_free_name(enum bad_free_kind kind)
+{
+	return (unsigned int)kind < NR_BAD_FREE ? bad_free_names[kind] : "?";
+}
+
+/* ---- bad frees --------------------------------------------------------------- */
+
+/*
+ * Zone lock held: the block (free or allocated) that covers pfn from below,
+ * if any.  At most MAX_ORDER-1 probes of the aligned frames under pfn.
+ */
+static const struct page *covering_head(const struct zone *z, unsigned long pfn)
+{
+	for (unsigned int o = 1; o < MAX_ORDER; o++) {
+		unsigned long head = pfn & ~((1UL << o) - 1);
+		const struct page *h;
+
+		if (head == pfn)
+			continue;
+		if (head < z->start_pfn)
+			break;
+		h = pfn_to_page(head);
+		if ((h->flags & (PG_buddy | PG_head)) && h->order >= o)
+			return h;
+	}
+	return NULL;
+}
+
+static enum bad_free_kind classify_locked(const struct page *pg,
+					  unsigned int order, char *why,
+					  size_t len)
+{
+	const struct zone *z = page_zone(pg);
+	unsigned long pfn = page_to_pfn(pg);
+	const struct page *h;
+
+	if (pg->flags & (PG_buddy | PG_pcp)) {
+		ksnprintf(why, len, " (on a %s list)",
+			  (pg->flags & PG_buddy) ? "buddy" : "per-CPU");
+		return BAD_FREE_DOUBLE;
+	}
+	if (pg->flags & PG_head) {
+		if (pg->order == order)
+			return BAD_FREE_NOT_ALLOCATED; /* lost a race */
+		ksnprintf(why, len, " (allocated as order %u)", pg->order);
+		return BAD_FREE_WRONG_ORDER;
+	}
+	h = covering_head(z, pfn);
+	if (!h)
+		return BAD_FREE_NOT_ALLOCATED;
+	ksnprintf(why, len, " (inside the %s order-%u block at pfn 0x%lx)",
+		  (h->flags & PG_buddy) ? "free" : "allocated", h->order,
+		  page_to_pfn(h));
+	return (h->flags & PG_buddy) ? BAD_FREE_DOUBLE : BAD_FREE_TAIL;
+}
+
+static enum bad_free_kind classify(struct page *pg, unsigned int order,
+				   char *why, size_t len)
+{
+	struct zone *z;
+	unsigned long flags;
+	enum bad_free_kind kind;
+
+	if (!page_in_mem_map(pg))
+		return BAD_FREE_OUTSIDE;
+	if (pg->flags & PG_reserved) {
+		ksnprintf(why, len, " (reserved frame, pfn 0x%lx)",
+			  page_to_pfn(pg));
+		return BAD_FREE_OUTSIDE;
+	}
+	if (order >= MAX_ORDER)
+		return BAD_FREE_ORDER;
+	if (page_to_pfn(pg) & ((1UL << order) - 1)) {
+		ksnprintf(why, len, " (pfn 0x%lx)", page_to_pfn(pg));
+		return BAD_FREE_MISALIGNED;
+	}
+	z = page_zone(pg);
+	flags = spin_lock_irqsave(&z->lock);
+	kind = classify_locked(pg, order, why, len);
+	spin_unlock_irqrestore(&z->lock, flags);
+	return kind;
+}
+
+void page_report_bad_free(struct page *pg, unsigned int order,
+			  unsigned long caller)
+{
+	char why[80] = "";
+	enum bad_free_kind kind = classify(pg, order, why, sizeof(why));
+
+	__atomic_fetch_add(&page_alloc_bad_frees[kind], 1, __ATOMIC_RELAXED);
+	mm_set_error(MM_EBADFREE);
+	printk("page_alloc: bad free_pages(%p, order %u) from %pS: %s%s; "
+	       "refused\n",
+	       (void *)pg, order, (void *)caller, bad_free_names[kind], why);
+}
+
+/* ---- the validator ----------------------------------------------------------- */
+
+struct vstate {
+	const struct zone *z;
+	unsigned int nr_msgs;
+	bool ok;
+	unsigned long free_blocks[MAX_ORDER];
+	unsigned long alloc_blocks[MAX_ORDER];
+	unsigned long pcp_pages, reserved, free_pages, alloc_pages;
+};
+
+static void __printf(2, 3) vfail(struct vstate *v, const char *fmt, ...)
+{
+	char buf[160];
+	va_list ap;
+
+	v->ok = false;
+	if (++v->nr_msgs > 8)
+		return;
+	va_start(ap, fmt);
+	kvsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	printk("page_alloc_validate: zone %s: %s\n", v->z->name, buf);
+}
+
+/* A free or allocated block at pfn: alignment, bounds, clean tail pages. */
+static unsigned long scan_block(struct vstate *v, unsigned long pfn,
+				const struct page *pg)
+{
+	const struct zone *z = v->z;
+	unsigned int o = pg->order;
+	unsigned long end = pfn + (1UL << o);
+
+	if (o >= MAX_ORDER) {
+		vfail(v, "pfn 0x%lx: order %u out of range", pfn, o);
+		return pfn + 1;
+	}
+	if (pfn & ((1UL << o) - 1))
+		vfail(v, "pfn 0x%lx: order-%u block misaligned", pfn, o);
+	if (end > z->end_pfn) {
+		vfail(v, "pfn 0x%lx: order-%u block leaves the zone", pfn, o);
+		end = z->end_pfn;
+	}
+	for (unsigned long t = pfn + 1; t < end; t++)
+		if (pfn_to_page(t)->flags & PG_ALLOC_MASK)
+			vfail(v,
+			      "pfn 0x%lx (flags 0x%x) overlaps the "
+			      "order-%u block at pfn 0x%lx",
+			      t, pfn_to_page(t)->flags, o, pfn);
+	return end;
+}
+
+static void scan_free_block(struct vstate *v, unsigned long pfn,
+			    const struct page *pg)
+{
+	unsigned int o = pg->order;
+	unsigned long buddy = pfn ^ (1UL << o);
+
+	if (pg->flags != PG_buddy)
+		vfail(v, "free pfn 0x%lx has flags 0x%x", pfn, pg->flags);
+	if (o < MAX_ORDER - 1 && buddy >= v->z->start_pfn &&
+	    buddy < v->z->end_pfn && (pfn_to_page(buddy)->flags & PG_buddy) &&
+	    pfn_to_page(buddy)->order == o)
+		vfail(v, "free buddies 0x%lx and 0x%lx of order %u not merged",
+		      pfn, buddy, o);
+	v->free_blocks[o]++;
+	v->free_pages += 1UL << o;
+}
+
+/* Walk the zone frame by frame: every frame in exactly one state (3a-3c). */
+static void scan_zone(struct vstate *v)
+{
+	const struct zone *z = v->z;
+	unsigned long pfn = z->start_pfn;
+
+	while (pfn < z->end_pfn) {
+		const struct page *pg = pfn_to_page(pfn);
+		unsigned int f = pg->flags & PG_ALLOC_MASK;
+
+		if (pg->zone != (unsigned int)(z - zones))
+			vfail(v, "pfn 0x%lx says zone %u", pfn, pg->zone);
+		if (f == PG_reserved || f == PG_pcp) {
+			if (f == PG_pcp)
+				v->pcp_pages++;
+			else
+				v->reserved++;
+			pfn++;
+			continue;
+		}
+		if (f != PG_buddy && f != PG_head) {
+			vfail(v, "pfn 0x%lx in no state (flags 0x%x)", pfn,
+			      pg->flags);
+			pfn++;
+			continue;
+		}
+		if (f == PG_buddy && pg->order < MAX_ORDER) {
+			scan_free_block(v, pfn, pg);
+		} else if (pg->order < MAX_ORDER) {
+			v->alloc_blocks[pg->order]++;
+			v->alloc_pages += 1UL << pg->order;
+		}
+		pfn = scan_block(v, pfn, pg);
+	}
+}
+
+/* Walk one list: entries well linked, in the zone, in the expected state. */
+static unsigned long walk_list(struct vstate *v, const struct list_head *head,
+			       unsigned int flag, unsigned int order,
+			       const char *what)
+{
+	unsigned long n = 0, limit = v->z->end_pfn - v->z->start_pfn + 1;
+	const struct list_head *e;
+
+	for (e = head->next; e != head && n < limit; e = e->next, n++) {
+		const struct page *pg = list_entry(e, struct page, lru);
+
+		if (e->next->prev != e) {
+			vfail(v, "%s list broken after %p", what, (void *)pg);
+			break;
+		}
+		if (!page_in_mem_map(pg) || page_to_pfn(pg) < v->z->start_pfn ||
+		    page_to_pfn(pg) >= v->z->end_pfn) {
+			vfail(v, "%s list holds %p, not a page of the zone",
+			      what, (void *)pg);
+			break;
+		}
+		if (pg->flags != flag || pg->order != order)
+			vfail(v, "%s list: pfn 0x%lx has flags 0x%x order %u",
+			      what, page_to_pfn(pg), pg->flags, pg->order);
+	}
+	return n;
+}
+
+/* Lists and counters agree with the scan (3d, 3e). */
+static void check_counts(struct vstate *v)
+{
+	const struct zone *z = v->z;
+	unsigned long pcp = 0, pa = 0, pf = 0;
+
+	for (unsigned int o = 0; o < MAX_ORDER; o++) {
+		const struct free_area *a = &z->free_area[o];
+		unsigned long n =
+			walk_list(v, &a->free_list, PG_buddy, o, "buddy");
+
+		if (n != a->nr_free || n != v->free_blocks[o])
+			vfail(v,
+			      "order %u: list has %lu, nr_free %lu, scan "
+			      "found %lu",
+			      o, n, a->nr_free, v->free_blocks[o]);
+	}
+	if (v->free_pages != z->free_pages)
+		vfail(v, "free_pages %lu, scan found %lu", z->free_pages,
+		      v->free_pages);
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+		const struct per_cpu_pages *p = &z->pcp[cpu];
+		unsigned long n = walk_list(v, &p->list, PG_pcp, 0, "per-CPU");
+
+		if (n != p->count || (p->high && p->count > p->high))
+			vfail(v, "cpu %u list has %lu, count %u, high %u", cpu,
+			      n, p->count, p->high);
+		pcp += n;
+		pa += p->nr_alloc;
+		pf += p->nr_free;
+	}
+	if (pcp != v->pcp_pages)
+		vfail(v, "per-CPU lists hold %lu, scan found %lu", pcp,
+		      v->pcp_pages);
+	for (unsigned int o = 0; o < MAX_ORDER; o++) {
+		unsigned long live = z->nr_alloc[o] - z->nr_freed[o];
+
+		if (o == 0)
+			live += pa - pf;
+		if (live != v->alloc_blocks[o])
+			vfail(v,
+			      "order %u: counters say %lu blocks in use, "
+			      "scan found %lu",
+			      o, live, v->alloc_blocks[o]);
+	}
+	if (v->free_pages + v->pcp_pages + v->alloc_pages != z->managed_pages)
+		vfail(v, "free %lu + per-CPU %lu + in use %lu != managed %lu",
+		      v->free_pages, v->pcp_pages, v->alloc_pages,
+		      z->managed_pages);
+}
+
+static bool validate_zone(struct zone *z)
+{
+	struct vstate v = {.z = z, .ok = true};
+	unsigned long flags;
+
+	if (z->wmark[WMARK_MIN] > z->wmark[WMARK_LOW] ||
+	    z->wmark[WMARK_LOW] > z->wmark[WMARK_HIGH])
+		vfail(&v, "watermarks out of order");
+	flags = zone_lock_all(z);
+	scan_zone(&v);
+	check_counts(&v);
+	zone_unlock_all(z, flags);
+	return v.ok;
+}
+
+bool page_alloc_validate(void)
+{
+	bool ok = true;
+	struct zone *z;
+
+	if (!mem_map) {
+		printk("page_alloc_validate: mm_init() has not run\n");
+		return false;
+	}
+	if (zones[ZONE_DMA].end_pfn != zones[ZONE_NORMAL].start_pfn) {
+		printk("page_alloc_validate: zones are not adjacent\n");
+		ok = false;
+	}
+	for_each_zone (z)
+		ok &= validate_zone(z);
+	return ok;
+}
+
+/* ---- reports ----------------------------------------------------------------- */
+
+void page_alloc_report_buddyinfo(void)
+{
+	struct zone *z;
+
+	for_each_zone (z) {
+		char line[160];
+		int n = ksnprintf(line, sizeof(line), "Node 0, zone %8s ",
+				  z->name);
+
+		for (unsigned int o = 0; o < MAX_ORDER && n < (int)sizeof(line);
+		     o++)
+			n += ksnprintf(line + n, sizeof(line) - n, "%6lu ",
+				       zone_free_blocks(z, o));
+		printk("%s%s\n", line, zone_is_empty(z) ? " (empty)" : "");
+	}
+}
+
+static void zoneinfo_pcp(const struct zone *z)
+{
+	unsigned int ncpu = arch_nr_cpus();
+
+	printk("  pagesets (per-CPU order-0 lists)\n");
+	for (unsigned int cpu = 0; cpu < ncpu && cpu < NR_CPUS; cpu++) {
+		const struct per_cpu_pages *p = &z->pcp[cpu];
+
+		printk("    cpu: %u count: %u high: %u batch: %u "
+		       "allocs: %lu frees: %lu refills: %lu drains: %lu\n",
+		       cpu, READ_ONCE(p->count), p->high, p->batch,
+		       READ_ONCE(p->nr_alloc), READ_ONCE(p->nr_free),
+		       READ_ONCE(p->nr_refill), READ_ONCE(p->nr_drain));
+	}
+}
+
+static void zoneinfo_one(const struct zone *z)
+{
+	printk("Node 0, zone %8s\n", z->name);
+	printk("  pages free     %lu\n", zone_free_pages(z));
+	printk("        min      %lu\n", z->wmark[WMARK_MIN]);
+	printk("        low      %lu\n", z->wmark[WMARK_LOW]);
+	printk("        high     %lu\n", z->wmark[WMARK_HIGH]);
+	printk("        spanned  %lu\n", z->end_pfn - z->start_pfn);
+	printk("        present  %lu\n", z->present_pages);
+	printk("        managed  %lu\n", z->managed_pages);
+	printk("        lowmem_reserve %lu\n", z->lowmem_reserve);
+	printk("  start_pfn:     0x%lx\n", z->start_pfn);
+	printk("  splits %lu merges %lu low-watermark events %lu "
+	       "refused by watermark %lu\n",
+	       READ_ONCE(z->nr_split), READ_ONCE(z->nr_merge),
+	       READ_ONCE(z->wm_low_events), READ_ONCE(z->wm_refusals));
+	for (unsigned int o = 0; o < MAX_ORDER; o++)
+		if (z->nr_alloc[o] || z->nr_fail[o])
+			printk("  order %2u: buddy allocs %lu frees %lu "
+			       "failed requests %lu\n",
+			       o, READ_ONCE(z->nr_alloc[o]),
+			       READ_ONCE(z->nr_freed[o]),
+			       READ_ONCE(z->nr_fail[o]));
+	zoneinfo_pcp(z);
+}
+
+void page_alloc_report_zoneinfo(void)
+{
+	struct zone *z;
+
+	char line[160];
+	int n = 0;
+
+	for_each_zone (z)
+		zoneinfo_one(z);
+	for (unsigned int k = 0; k < NR_BAD_FREE && n < (int)sizeof(line); k++)
+		n += ksnprintf(line + n, sizeof(line) - n, " %lu",
+			       READ_ONCE(page_alloc_bad_frees[k]));
+	printk("bad frees:%s (outside, order, misaligned, double, wrong order, "
+	       "tail, not allocated)\n",
+	       line);
+}
