@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Page allocator basics (page_alloc) and refused frees (page_badfree):
+ * every order, alignment, addresses, zeroing, exact split/merge, the
+ * per-CPU fast path taking no lock, hooks, and every bad-free kind.
+ */
+#include "tests/kernel/page_test.h"
+#include "lib/string.h"
+
+/* ---- page_alloc ----------------------------------------------------------- */
+
+static void test_every_order(struct ktest *t)
+{
+	for (unsigned int o = 0; o < MAX_ORDER; o++) {
+		struct page *pg = alloc_pages(GFP_KERNEL, o);
+		unsigned long pfn;
+		char *va;
+
+		KT_ASSERT_NOT_NULL(t, pg);
+		pfn = page_to_pfn(pg);
+		KT_EXPECT_EQ(t, pfn & ((1UL << o) - 1), 0);
+		KT_EXPECT_TRUE(t, pg->flags & PG_head);
+		KT_EXPECT_EQ(t, pg->order, o);
+		KT_EXPECT_TRUE(t, page_in_zone(page_zone(pg), pg, o));
+		va = page_address(pg);
+		KT_EXPECT_EQ(t, (uintptr_t)va & (PAGE_SIZE - 1), 0);
+		for (unsigned long i = 0; i < (1UL << o); i++) {
+			KT_EXPECT_TRUE(t, virt_to_page(va + i * PAGE_SIZE +
+						       123) == pg + i);
+			memset(va + i * PAGE_SIZE, 0x5a, PAGE_SIZE);
+		}
+		free_pages(pg, o);
+	}
+	KT_EXPECT_NULL(t, virt_to_page((void *)0));
+}
+
+static void test_zero(struct ktest *t)
+{
+	for (unsigned int o = 0; o < 4; o++) {
+		struct page *pg = alloc_pages(GFP_KERNEL, o);
+
+		KT_ASSERT_NOT_NULL(t, pg);
+		memset(page_address(pg), 0xa5, PAGE_SIZE << o);
+		free_pages(pg, o);
+		/* Most likely the same block comes back: it must be zeroed. */
+		pg = alloc_pages(GFP_KERNEL | __GFP_ZERO, o);
+		KT_ASSERT_NOT_NULL(t, pg);
+		KT_EXPECT_TRUE(
+			t, mem_is_filled(page_address(pg), 0, PAGE_SIZE << o));
+		free_pages(pg, o);
+	}
+}
+
+static void test_invalid_requests(struct ktest *t)
+{
+	unsigned long before = nr_free_pages();
+
+	KT_EXPECT_NULL(t, alloc_pages(GFP_KERNEL | __GFP_NOWARN, MAX_ORDER));
+	KT_EXPECT_EQ(t, mm_last_error(), MM_EINVAL);
+	mm_set_error(MM_OK);
+	KT_EXPECT_NULL(t, alloc_pages(0x100000 | __GFP_NOWARN, 0));
+	KT_EXPECT_EQ(t, mm_last_error(), MM_EINVAL);
+	KT_EXPECT_EQ(t, nr_free_pages(), before);
+	free_pages(NULL, 0); /* a no-op, like kfree(NULL) */
+	KT_EXPECT_EQ(t, nr_free_pages(), before);
+}
+
+/* Order 1 never uses the per-CPU lists: the split is exactly predictable. */
+static void test_split_merge_exact(struct ktest *t)
+{
+	struct zone *z = &zones[ZONE_NORMAL];
+	struct area_snap before, during, after;
+	struct page *pg;
+	unsigned int k = 1;
+
+	if (zone_is_empty(z))
+		ktest_skip(t, "Normal zone is empty");
+	drain_all_pages();
+	area_snap_take(z, &before);
+	while (k < MAX_ORDER && !before.nr_free[k])
+		k++;
+	KT_ASSERT_LT(t, k, MAX_ORDER);
+	pg = alloc_pages(GFP_KERNEL | __GFP_NOFALLBACK, 1);
+	KT_ASSERT_NOT_NULL(t, pg);
+	area_snap_take(z, &during);
+	/* One block of order k split: one fewer of k, one more of 1..k-1. */
+	for (unsigned int o = 0; o < MAX_ORDER; o++) {
+		long d = (long)during.nr_free[o] - (long)before.nr_free[o];
+
+		KT_EXPECT_EQ(t, d, o == k ? -1 : (o >= 1 && o < k) ? 1 : 0);
+	}
+	free_pages(pg, 1);
+	area_snap_take(z, &after);
+	KT_EXPECT_TRUE(t, area_snap_equal(&before, &after));
+}
+
+static void test_pcp_fast_path_takes_no_lock(struct ktest *t)
+{
+	unsigned int cpu = arch_cpu_id();
+	struct page *pg = alloc_pages(GFP_KERNEL, 0), *again;
+	unsigned long locks;
+	struct per_cpu_pages *p;
+
+	KT_ASSERT_NOT_NULL(t, pg);
+	free_pages(pg, 0); /* now on this hart's list, the hottest page */
+	KT_EXPECT_TRUE(t, pg->flags & PG_pcp);
+	p = &page_zone(pg)->pcp[cpu];
+	KT_EXPECT_GE(t, p->count, 1);
+	locks = spin_acquisitions(cpu);
+	again = alloc_pages(GFP_KERNEL, 0);
+	free_pages(again, 0);
+	KT_EXPECT_EQ(t, spin_acquisitions(cpu), locks);
+	KT_EXPECT_TRUE(t, again == pg);
+}
+
+static bool fail_all(gfp_t gfp, unsigned int order, unsigned long caller)
+{
+	return true;
+}
+
+static int refuse_alloc(struct page *pg, unsigned int order, gfp_t gfp)
+{
+	mm_set_error(MM_ENOLOG);
+	return -1;
+}
+
+static struct page *deferred_pg;
+static bool defer_free(struct page *pg, unsigned int order)
+{
+	deferred_pg = pg;
+	return true;
+}
+
+static void test_hooks(struct ktest *t)
+{
+	static const struct page_alloc_hooks fail = {.should_fail = fail_all};
+	static const struct page_alloc_hooks refuse = {.on_alloc =
+							       refuse_alloc};
+	static const struct page_alloc_hooks defer = {.on_free = defer_free};
+	unsigned long before = nr_free_pages();
+	struct page *pg;
+
+	page_alloc_set_hooks(&fail);
+	KT_EXPECT_NULL(t, alloc_pages(GFP_KERNEL, 0));
+	KT_EXPECT_EQ(t, mm_last_error(), MM_EFAULT_INJECTED);
+	page_alloc_set_hooks(&refuse);
+	KT_EXPECT_NULL(t, alloc_pages(GFP_KERNEL, 2));
+	KT_EXPECT_EQ(t, mm_last_error(), MM_ENOLOG);
+	KT_EXPECT_EQ(t, nr_free_pages(), before);
+	page_alloc_set_hooks(&defer);
+	pg = alloc_pages(GFP_KERNEL, 1);
+	KT_ASSERT_NOT_NULL(t, pg);
+	free_pages(pg, 1); /* deferred: still allocated */
+	KT_EXPECT_TRUE(t, deferred_pg == pg && (pg->flags & PG_head));
+	page_alloc_set_hooks(NULL);
+	free_pages(pg, 1);
+	KT_EXPECT_EQ(t, nr_free_pages(), before);
+}
+
+static enum mm_error irq_err;
+static void irq_bad_alloc(void *arg)
+{
+	alloc_pages(GFP_ATOMIC | __GFP_NOWARN, MAX_ORDER);
+	irq_err = mm_last_error();
+}
+
+/* An interrupt's failure does not overwrite the interrupted code's error. */
+static void test_error_is_per_context(struct ktest *t)
+{
+	mm_set_error(MM_EBUSY);
+	KT_ASSERT_TRUE(t, arch_call_from_irq(irq_bad_alloc, NULL));
+	KT_EXPECT_EQ(t, irq_err, MM_EINVAL);
+	KT_EXPECT_EQ(t, mm_last_error(), MM_EBUSY);
+	KT_EXPECT_TRUE(t, mm_strerror(MM_ENOMEM)[0] != 0);
+	mm_set_error(MM_OK);
+}
+
+static const struct ktest_case page_alloc_cases[] = {
+	KTEST_CASE(test_every_order),
+	KTEST_CASE(test_zero),
+	KTEST_CASE(test_invalid_requests),
+	KTEST_CASE(test_split_merge_exact),
+	KTEST_CASE(test_pcp_fast_path_takes_no_lock),
+	KTEST_CASE(test_hooks),
+	KTEST_CASE(test_error_is_per_context),
+	KTEST_END,
+};
+KTEST_SUITE(page_alloc, page_alloc_cases);
+
+/* ---- page_badfree ------------------------------------------------------------ */
+
+/* Free (pg, order) expecting a refusal of this kind and no other change. */
+static void expect_refused(struct ktest *t, struct page *pg, unsigned int order,
+			   enum bad_free_kind kind)
+{
+	unsigned long free_before = nr_free_pages();
+	unsigned long count = page_alloc_bad_frees[kind];
+
+	mm_set_error(MM_OK);
+	free_pages(pg, order);
+	KT_EXPECT_EQ(t, page_alloc_bad_frees[kind], count + 1);
+	KT_EXPECT_EQ(t, mm_last_error(), MM_EBADFREE);
+	KT_EXPECT_EQ(t, nr_free_pages(), free_before);
+	KT_EXPECT_TRUE(t, mm_validate());
+}
+
+static void test_outside(struct ktest *t)
+{
+	struct page fake = {0};
+
+	expect_refused(t, &fake, 0, BAD_FREE_OUTSIDE);
+	expect_refused(t, (struct page *)((char *)mem_map + 8), 0,
+		       BAD_FREE_OUTSIDE);
+	/* The struct page array's own frame is reserved. */
+	expect_refused(t, virt_to_page(mem_map), 0, BAD_FREE_OUTSIDE);
+}
+
+static void test_bad_order(struct ktest *t)
+{
+	struct page *pg = alloc_pages(GFP_KERNEL, 0);
+
+	KT_ASSERT_NOT_NULL(t, pg);
+	expect_refused(t, pg, MAX_ORDER, BAD_FREE_ORDER);
+	expect_refused(t, pg, 200, BAD_FREE_ORDER);
+	free_pages(pg, 0);
+}
+
+static void test_misaligned(struct ktest *t)
+{
+	struct page *pg = alloc_pages(GFP_KERNEL, 2);
+
+	KT_ASSERT_NOT_NULL(t, pg);
+	expect_refused(t, pg + 1, 1, BAD_FREE_MISALIGNED);
+	expect_refused(t, pg + 2, 2, BAD_FREE_MISALIGNED);
+	free_pages(pg, 2);
+}
+
+static void test_double_free(struct ktest *t)
+{
+	struct page *pg0 = alloc_pages(GFP_KERNEL, 0);
+	struct page *pg3 = alloc_pages(GFP_KERNEL, 3);
+
+	KT_ASSERT_NOT_NULL(t, pg0);
+	KT_ASSERT_NOT_NULL(t, pg3);
+	free_pages(pg0, 0);
+	expect_refused(t, pg0, 0, BAD_FREE_DOUBLE); /* on a per-CPU list */
+	drain_all_pages();
+	expect_refused(t, pg0, 0, BAD_FREE_DOUBLE); /* in a buddy block */
+	free_pages(pg3, 3);
+	expect_refused(t, pg3, 3, BAD_FREE_DOUBLE);
+	expect_refused(t, pg3 + 4, 2, BAD_FREE_DOUBLE);
+}
+
+static void test_wrong_order(struct ktest *t)
+{
+	struct page *pg = alloc_pages(GFP_KERNEL, 2);
+
+	KT_ASSERT_NOT_NULL(t, pg);
+	expect_refused(t, pg, 1, BAD_FREE_WRONG_ORDER);
+	expect_refused(t, pg, 0, BAD_FREE_WRONG_ORDER);
+	free_pages(pg, 2);
+}
+
+static void test_tail_page(struct ktest *t)
+{
+	struct page *pg = alloc_pages(GFP_KERNEL, 3);
+
+	KT_ASSERT_NOT_NULL(t, pg);
+	expect_refused(t, pg + 1, 0, BAD_FREE_TAIL);
+	expect_refused(t, pg + 4, 2, BAD_FREE_TAIL);
+	expect_refused(t, pg + 7, 0, BAD_FREE_TAIL);
+	free_pages(pg, 3);
+}
+
+struct race {
+	struct page *pg;
+	unsigned int order;
+	unsigned int arrived;
+};
+
+static void race_free(void *arg)
+{
+	struct race *r = arg;
+	unsigned int n = arch_nr_cpus();
+
+	__atomic_fetch_add(&r->arrived, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&r->arrived, __ATOMIC_ACQUIRE) < n)
+		arch_cpu_relax();
+	free_pages(r->pg, r->order);
+}
+
+/* Every hart frees the same block at once: exactly one free succeeds. */
+static void test_concurrent_double_free(struct ktest *t)
+{
+	unsigned long before = nr_free_pages();
+
+	for (unsigned int order = 0; order < 3; order += 2) {
+		struct race r = {alloc_pages(GFP_KERNEL, order), order, 0};
+		unsigned long bad =
+			page_alloc_bad_frees[BAD_FREE_DOUBLE] +
+			page_alloc_bad_frees[BAD_FREE_NOT_ALLOCATED];
+
+		KT_ASSERT_NOT_NULL(t, r.pg);
+		arch_run_on_all_cpus(race_free, &r);
+		bad = page_alloc_bad_frees[BAD_FREE_DOUBLE] +
+		      page_alloc_bad_frees[BAD_FREE_NOT_ALLOCATED] - bad;
+		KT_EXPECT_EQ(t, bad, arch_nr_cpus() - 1);
+	}
+	KT_EXPECT_EQ(t, nr_free_pages(), before);
+	KT_EXPECT_TRUE(t, mm_validate());
+}
+
+static const struct ktest_case page_badfree_cases[] = {
+	KTEST_CASE(test_outside),
+	KTEST_CASE(test_bad_order),
+	KTEST_CASE(test_misaligned),
+	KTEST_CASE(test_double_free),
+	KTEST_CASE(test_wrong_order),
+	KTEST_CASE(test_tail_page),
+	KTEST_CASE(test_concurrent_double_free),
+	KTEST_END,
+};
+KTEST_SUITE(page_badfree, page_badfree_cases);
