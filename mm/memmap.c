@@ -200,10 +200,13 @@ static void print_zone(const struct zone *z)
 	       ((unsigned long long)z->end_pfn << PAGE_SHIFT) - 1,
 	       z->present_pages, z->managed_pages);
 	printk("mm: zone %-6s watermarks min %lu low %lu high %lu pages, "
-	       "lowmem reserve %lu, per-CPU batch %u high %u\n",
+	       "per-CPU batch %u high %u\n",
 	       z->name, z->wmark[WMARK_MIN], z->wmark[WMARK_LOW],
-	       z->wmark[WMARK_HIGH], z->lowmem_reserve, z->pcp[0].batch,
-	       z->pcp[0].high);
+	       z->wmark[WMARK_HIGH], z->pcp[0].batch, z->pcp[0].high);
+	if (z->lowmem_reserve)
+		printk("mm: zone %-6s lowmem reserve %lu pages (kept from "
+		       "requests that prefer Normal)\n",
+		       z->name, z->lowmem_reserve);
 }
 
 /* ---- mm_init ---------------------------------------------------------------- */
@@ -305,6 +308,10 @@ int mm_init(void)
 	phys_addr_t base;
 	struct zone *z;
 
+	if (mem_map) {
+		printk("mm: mm_init() called twice\n");
+		return -1;
+	}
 	build_map();
 	if (!nr_segs) {
 		printk("mm: no RAM described\n");

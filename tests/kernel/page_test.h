@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers shared by the page allocator suites: chains of held blocks kept
- * inside the blocks themselves (so holding a whole zone needs no other
- * memory), zone-targeted flags, and a bitmap that proves no two blocks
- * overlap.
+ * Helpers shared by the page allocator suites: sets of held blocks,
+ * zone-targeted flags, holding a zone down, free-area snapshots.
  */
 #ifndef TESTS_KERNEL_PAGE_TEST_H
 #define TESTS_KERNEL_PAGE_TEST_H
@@ -13,46 +11,83 @@
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
 
-#define HELD_MAGIC 0x600dfeedU
-
-/* Written at the start of every held block. */
-struct held {
-	struct held *next;
-	unsigned long pfn;
+/*
+ * A set of held blocks, kept in a side array (pfn << 4 | order) so that
+ * holding a whole zone writes to none of its pages: at MEM=4G touching one
+ * page per 4 MiB block would make the host fault in all of the guest's RAM.
+ */
+struct held_set {
+	uint64_t *e;
+	unsigned long n, cap;
+	struct page *pg; /* the array's own block */
 	unsigned int order;
-	unsigned int magic;
 };
 
-static inline struct held *held_push(struct held *list, struct page *pg,
-				     unsigned int order)
+/* Room for cap blocks; false if even that cannot be allocated. */
+static inline bool held_init(struct held_set *s, unsigned long cap)
 {
-	struct held *h = page_address(pg);
+	unsigned int o = 0;
 
-	h->next = list;
-	h->pfn = page_to_pfn(pg);
-	h->order = order;
-	h->magic = HELD_MAGIC;
-	return h;
+	while ((PAGE_SIZE << o) < cap * sizeof(uint64_t) && o < 8)
+		o++;
+	s->pg = alloc_pages(GFP_KERNEL | __GFP_NOWARN, o);
+	s->order = o;
+	s->n = 0;
+	s->cap = (PAGE_SIZE << o) / sizeof(uint64_t);
+	s->e = s->pg ? page_address(s->pg) : NULL;
+	return s->pg != NULL;
 }
 
-/* Free every block of the chain; returns how many were found damaged. */
-static inline unsigned long held_release(struct held *list)
+/* Record a block; false (block not recorded) when the set is full. */
+static inline bool held_add(struct held_set *s, struct page *pg,
+			    unsigned int order)
 {
-	unsigned long bad = 0;
+	if (s->n == s->cap)
+		return false;
+	s->e[s->n++] = (uint64_t)page_to_pfn(pg) << 4 | order;
+	return true;
+}
 
-	while (list) {
-		struct held *next = list->next;
-		struct page *pg = virt_to_page(list);
+static inline struct page *held_page(const struct held_set *s, unsigned long i)
+{
+	return pfn_to_page((unsigned long)(s->e[i] >> 4));
+}
 
-		if (list->magic != HELD_MAGIC || !pg ||
-		    page_to_pfn(pg) != list->pfn) {
-			bad++;
-			break; /* the chain itself cannot be trusted */
-		}
-		free_pages(pg, list->order);
-		list = next;
+static inline unsigned int held_order(const struct held_set *s, unsigned long i)
+{
+	return (unsigned int)(s->e[i] & 15);
+}
+
+/* Free every held block, newest first. */
+static inline void held_release(struct held_set *s)
+{
+	while (s->n) {
+		s->n--;
+		free_pages(held_page(s, s->n), held_order(s, s->n));
 	}
-	return bad;
+}
+
+static inline void held_done(struct held_set *s)
+{
+	held_release(s);
+	free_pages(s->pg, s->order);
+}
+
+/* Allocate with gfp at order until NULL or the set is full; returns count. */
+static inline unsigned long held_fill(struct held_set *s, gfp_t gfp,
+				      unsigned int order)
+{
+	unsigned long n = 0;
+	struct page *pg;
+
+	while ((pg = alloc_pages(gfp | __GFP_NOWARN, order))) {
+		if (!held_add(s, pg, order)) {
+			free_pages(pg, order);
+			break;
+		}
+		n++;
+	}
+	return n;
 }
 
 /* Flags that allocate from z only. */
@@ -70,12 +105,19 @@ static inline bool page_in_zone(const struct zone *z, const struct page *pg,
 	       pfn + (1UL << order) <= z->end_pfn;
 }
 
+/* A set big enough to hold zone z down to a few thousand pages. */
+static inline bool held_init_zone(struct held_set *s, const struct zone *z)
+{
+	return held_init(s, z->managed_pages / MAX_ORDER_NR_PAGES + 8192);
+}
+
 /*
  * Take blocks from z, largest first and ignoring watermarks, until at most
- * `leave` free pages remain (or nothing more can be taken).
+ * `leave` free pages remain (or nothing more can be taken).  False if the
+ * set filled up first.
  */
-static inline struct held *hold_zone_down(struct zone *z, unsigned long leave,
-					  struct held *list)
+static inline bool hold_zone_down(struct held_set *s, struct zone *z,
+				  unsigned long leave)
 {
 	gfp_t gfp = zone_gfp(z) | __GFP_MEMALLOC | __GFP_NOWARN;
 
@@ -85,10 +127,13 @@ static inline struct held *hold_zone_down(struct zone *z, unsigned long leave,
 
 			if (!pg)
 				break;
-			list = held_push(list, pg, (unsigned int)o);
+			if (!held_add(s, pg, (unsigned int)o)) {
+				free_pages(pg, (unsigned int)o);
+				return false;
+			}
 		}
 	}
-	return list;
+	return true;
 }
 
 /* Snapshot of one zone's buddy free areas (after draining per-CPU lists). */

@@ -10,31 +10,16 @@
 #include "tests/kernel/page_test.h"
 #include "lib/string.h"
 
-/* Take order-0 pages with gfp until NULL; returns the chain, counts them. */
-static struct held *take_until_null(gfp_t gfp, struct held *list,
-				    unsigned long *n)
-{
-	struct page *pg;
-
-	*n = 0;
-	while ((pg = alloc_pages(gfp | __GFP_NOWARN, 0))) {
-		list = held_push(list, pg, 0);
-		(*n)++;
-	}
-	return list;
-}
-
 /* ---- page_zones ------------------------------------------------------------- */
 
 static void test_dma_only_dma(struct ktest *t)
 {
 	struct zone *dma = &zones[ZONE_DMA];
-	struct held *list = NULL;
+	struct page *pg;
 
 	for (unsigned int i = 0; i < 64; i++) {
 		unsigned int o = i % 6;
-		struct page *pg = alloc_pages(GFP_DMA | __GFP_NOWARN, o);
-
+		pg = alloc_pages(GFP_DMA | __GFP_NOWARN, o);
 		if (zone_is_empty(dma)) {
 			KT_EXPECT_NULL(t, pg);
 			KT_EXPECT_EQ(t, mm_last_error(), MM_ENOMEM);
@@ -43,9 +28,8 @@ static void test_dma_only_dma(struct ktest *t)
 		if (!pg) /* a small DMA zone may run out: not a Normal page */
 			continue;
 		KT_EXPECT_TRUE(t, page_in_zone(dma, pg, o));
-		list = held_push(list, pg, o);
+		free_pages(pg, o);
 	}
-	KT_EXPECT_EQ(t, held_release(list), 0);
 }
 
 static void test_kernel_prefers_normal(struct ktest *t)
@@ -80,14 +64,15 @@ static void irq_atomic_alloc(void *arg)
 static void check_watermarks(struct ktest *t, struct zone *z)
 {
 	unsigned long min = z->wmark[WMARK_MIN], before = nr_free_pages();
-	unsigned long events = z->wm_low_events, n;
+	unsigned long events = z->wm_low_events;
 	gfp_t gfp = zone_gfp(z);
-	struct held *list;
+	struct held_set s;
 
 	if (z->managed_pages < z->wmark[WMARK_HIGH] + 512)
 		ktest_skip(t, "zone too small");
-	list = hold_zone_down(z, z->wmark[WMARK_HIGH] + 256, NULL);
-	list = take_until_null(gfp, list, &n);
+	KT_ASSERT_TRUE(t, held_init_zone(&s, z));
+	KT_EXPECT_TRUE(t, hold_zone_down(&s, z, z->wmark[WMARK_HIGH] + 256));
+	KT_EXPECT_GT(t, held_fill(&s, gfp, 0), 0);
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EWATERMARK);
 	KT_EXPECT_EQ(t, zone_free_pages(z), min);
 	KT_EXPECT_GT(t, z->wm_low_events, events);
@@ -101,13 +86,12 @@ static void check_watermarks(struct ktest *t, struct zone *z)
 		free_pages(irq_pages[0], 0);
 		free_pages(irq_pages[1], 3);
 	}
-	list = take_until_null(gfp | GFP_ATOMIC, list, &n);
-	KT_EXPECT_GT(t, n, 0);
+	KT_EXPECT_GT(t, held_fill(&s, gfp | GFP_ATOMIC, 0), 0);
 	KT_EXPECT_EQ(t, zone_free_pages(z), min - min / 2);
-	list = take_until_null(gfp | __GFP_MEMALLOC, list, &n);
+	held_fill(&s, gfp | __GFP_MEMALLOC, 0);
 	KT_EXPECT_EQ(t, mm_last_error(), MM_ENOMEM);
 	KT_EXPECT_EQ(t, zone_free_pages(z), 0);
-	KT_EXPECT_EQ(t, held_release(list), 0);
+	held_done(&s);
 	KT_EXPECT_EQ(t, nr_free_pages(), before);
 }
 
@@ -129,27 +113,29 @@ static void test_fallback_keeps_reserve(struct ktest *t)
 {
 	struct zone *dma = &zones[ZONE_DMA], *normal = &zones[ZONE_NORMAL];
 	unsigned long floor = dma->wmark[WMARK_MIN] + dma->lowmem_reserve;
-	unsigned long before = nr_free_pages(), n;
-	struct held *list;
+	unsigned long before = nr_free_pages(), n, first;
+	struct held_set s;
 	struct page *pg;
 
 	if (zone_is_empty(dma) || zone_is_empty(normal))
 		ktest_skip(t, "needs both zones");
 	if (dma->managed_pages < floor + 64)
 		ktest_skip(t, "DMA zone too small");
-	list = hold_zone_down(normal, 0, NULL);
+	KT_ASSERT_TRUE(t, held_init_zone(&s, normal));
+	KT_EXPECT_TRUE(t, hold_zone_down(&s, normal, 0));
 	KT_EXPECT_EQ(t, zone_free_pages(normal), 0);
-	list = hold_zone_down(dma, floor + 64, list);
-	list = take_until_null(GFP_KERNEL, list, &n);
+	KT_EXPECT_TRUE(t, hold_zone_down(&s, dma, floor + 64));
+	first = s.n;
+	n = held_fill(&s, GFP_KERNEL, 0);
 	KT_EXPECT_GT(t, n, 0);
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EWATERMARK);
 	KT_EXPECT_EQ(t, zone_free_pages(dma), floor);
-	for (struct held *h = list; h && n; h = h->next, n--)
-		KT_EXPECT_TRUE(t, page_in_zone(dma, pfn_to_page(h->pfn), 0));
+	for (unsigned long i = first; i < s.n; i++)
+		KT_EXPECT_TRUE(t, page_in_zone(dma, held_page(&s, i), 0));
 	pg = alloc_pages(GFP_DMA, 0);
 	KT_EXPECT_NOT_NULL(t, pg);
 	free_pages(pg, 0);
-	KT_EXPECT_EQ(t, held_release(list), 0);
+	held_done(&s);
 	KT_EXPECT_EQ(t, nr_free_pages(), before);
 }
 
@@ -179,22 +165,22 @@ static void stash_pages(void *arg)
 static void test_drains_other_harts(struct ktest *t)
 {
 	struct zone *z = &zones[ZONE_NORMAL];
-	struct stash s = {arch_cpu_id(), 0};
-	unsigned long before = nr_free_pages(), free, n;
-	struct held *list;
+	struct stash st = {arch_cpu_id(), 0};
+	unsigned long before = nr_free_pages(), free;
+	struct held_set s;
 
 	if (arch_nr_cpus() < 2 || zone_is_empty(z))
 		ktest_skip(t, "needs 2 harts and a Normal zone");
-	list = hold_zone_down(z, 1024, NULL);
-	arch_run_on_all_cpus(stash_pages, &s);
+	KT_ASSERT_TRUE(t, held_init_zone(&s, z));
+	KT_EXPECT_TRUE(t, hold_zone_down(&s, z, 1024));
+	arch_run_on_all_cpus(stash_pages, &st);
+	KT_EXPECT_EQ(t, st.stashed, 8 * (arch_nr_cpus() - 1));
 	free = zone_free_pages(z);
-	KT_EXPECT_EQ(t, s.stashed, 8 * (arch_nr_cpus() - 1));
 	KT_EXPECT_GT(
 		t, free - __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED), 0);
-	list = take_until_null(zone_gfp(z) | __GFP_MEMALLOC, list, &n);
-	KT_EXPECT_EQ(t, n, free);
+	KT_EXPECT_EQ(t, held_fill(&s, zone_gfp(z) | __GFP_MEMALLOC, 0), free);
 	KT_EXPECT_EQ(t, zone_free_pages(z), 0);
-	KT_EXPECT_EQ(t, held_release(list), 0);
+	held_done(&s);
 	KT_EXPECT_EQ(t, nr_free_pages(), before);
 }
 
@@ -254,48 +240,55 @@ static bool fmap_claim(struct frame_map *m, unsigned long pfn, unsigned long n)
 
 /* Hold z down to a bounded rest, then take order-o blocks until NULL. */
 static void exhaust_at(struct ktest *t, struct zone *z, unsigned int o,
-		       struct frame_map *m)
+		       struct held_set *s, struct frame_map *m)
 {
-	gfp_t gfp = zone_gfp(z) | __GFP_MEMALLOC | __GFP_NOWARN;
+	gfp_t gfp = zone_gfp(z) | __GFP_MEMALLOC;
 	unsigned long start = zone_free_pages(z), got = 0, overlaps = 0;
-	struct held *list = hold_zone_down(z, 2048, NULL), *h;
-	struct page *pg;
 
-	while ((pg = alloc_pages(gfp, o)))
-		list = held_push(list, pg, o);
+	KT_EXPECT_TRUE(t, hold_zone_down(s, z, 2048));
+	held_fill(s, gfp, o);
 	KT_EXPECT_EQ(t, mm_last_error(), MM_ENOMEM);
 	for (unsigned int k = o; k < MAX_ORDER; k++)
 		KT_EXPECT_EQ(t, zone_free_blocks(z, k), 0);
 	if (o == 0)
 		KT_EXPECT_EQ(t, zone_free_pages(z), 0);
 	memset(m->bits, 0, PAGE_SIZE << m->order);
-	for (h = list; h; h = h->next) {
-		pg = pfn_to_page(h->pfn);
-		KT_EXPECT_TRUE(t, page_in_zone(z, pg, h->order));
-		overlaps += !fmap_claim(m, h->pfn, 1UL << h->order);
-		got += 1UL << h->order;
+	for (unsigned long i = 0; i < s->n; i++) {
+		struct page *pg = held_page(s, i);
+		unsigned int order = held_order(s, i);
+
+		KT_EXPECT_TRUE(t, page_in_zone(z, pg, order));
+		KT_EXPECT_TRUE(t, (pg->flags & PG_head) && pg->order == order);
+		overlaps += !fmap_claim(m, page_to_pfn(pg), 1UL << order);
+		got += 1UL << order;
 	}
 	KT_EXPECT_EQ(t, overlaps, 0);
 	KT_EXPECT_EQ(t, got + zone_free_pages(z), start);
-	KT_EXPECT_EQ(t, held_release(list), 0);
+	held_release(s);
 }
 
 static void exhaust_zone(struct ktest *t, struct zone *z)
 {
 	struct area_snap boot, now;
 	struct frame_map m;
+	struct held_set s;
 
 	if (zone_is_empty(z))
 		ktest_skip(t, "zone is empty");
 	KT_ASSERT_TRUE(t, fmap_init(&m, z));
+	if (!held_init_zone(&s, z)) {
+		free_pages(m.pg, m.order);
+		KT_ASSERT_TRUE(t, false);
+	}
 	drain_all_pages();
 	area_snap_take(z, &boot);
 	for (unsigned int o = 0; o < MAX_ORDER; o++) {
-		exhaust_at(t, z, o, &m);
+		exhaust_at(t, z, o, &s, &m);
 		drain_all_pages();
 		area_snap_take(z, &now);
 		KT_EXPECT_TRUE(t, area_snap_equal(&boot, &now));
 	}
+	held_done(&s);
 	free_pages(m.pg, m.order);
 }
 
