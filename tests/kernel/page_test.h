@@ -61,10 +61,11 @@ static inline unsigned int held_order(const struct held_set *s, unsigned long i)
 /* Free every held block, newest first. */
 static inline void held_release(struct held_set *s)
 {
-	while (s->n) {
-		s->n--;
-		free_pages(held_page(s, s->n), held_order(s, s->n));
-	}
+	unsigned long n = s->n;
+
+	s->n = 0;
+	for (unsigned long i = n; i > 0; i--)
+		free_pages(held_page(s, i - 1), held_order(s, i - 1));
 }
 
 static inline void held_done(struct held_set *s)
