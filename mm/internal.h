@@ -26,8 +26,6 @@ void zone_init_span(enum zone_type t, unsigned long start_pfn,
 		    unsigned long end_pfn, unsigned long present);
 /* Hand the usable frames [start, end) to the buddy lists (boot only). */
 void page_alloc_free_boot_range(unsigned long start_pfn, unsigned long end_pfn);
-/* Watermarks, lowmem reserve and per-CPU limits from the zone sizes. */
-void page_alloc_init_limits(void);
 /* Take and drop every lock of a zone (validator, reports): pcp then zone. */
 unsigned long zone_lock_all(struct zone *z);
 void zone_unlock_all(struct zone *z, unsigned long flags);

@@ -2,7 +2,8 @@
 /*
  * The boot memory map: RAM ranges minus reserved ranges, printed like
  * Linux's early boot; the struct page array, carved out of usable RAM; the
- * zones; and the hand-over of every usable frame to the buddy allocator.
+ * zones with their watermarks and per-CPU limits; and the hand-over of every
+ * usable frame to the buddy allocator.
  *
  * The map works in whole pages: RAM ranges are rounded inwards, reserved
  * ranges outwards, so a page is usable only when all of it is RAM and no
@@ -209,6 +210,72 @@ static void print_zone(const struct zone *z)
 		       z->name, z->lowmem_reserve);
 }
 
+/* ---- watermarks, reserve, per-CPU limits ---------------------------------- */
+
+static unsigned long int_sqrt(unsigned long x)
+{
+	unsigned long r = 0;
+
+	for (unsigned long bit = 1UL << 62; bit; bit >>= 2) {
+		if (x >= r + bit) {
+			x -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+	}
+	return r;
+}
+
+static unsigned long clamp_ul(unsigned long v, unsigned long lo,
+			      unsigned long hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Watermarks as Linux: min_free_kbytes = sqrt(16 * KiB), shared by size. */
+static void set_watermarks(unsigned long total)
+{
+	unsigned long min_kb = clamp_ul(int_sqrt(total * 4 * 16), 128, 65536);
+	unsigned long min_pages = min_kb / 4;
+	struct zone *z;
+
+	for_each_zone (z) {
+		unsigned long min = min_pages * z->managed_pages / total;
+		unsigned long delta = min / 4;
+
+		if (delta < z->managed_pages / 1000)
+			delta = z->managed_pages / 1000;
+		z->wmark[WMARK_MIN] = min;
+		z->wmark[WMARK_LOW] = min + delta;
+		z->wmark[WMARK_HIGH] = min + 2 * delta;
+	}
+}
+
+static void init_limits(void)
+{
+	struct zone *dma = &zones[ZONE_DMA], *z;
+	unsigned long total = 0;
+
+	for_each_zone (z)
+		total += z->managed_pages;
+	if (!total)
+		return;
+	set_watermarks(total);
+	dma->lowmem_reserve = zones[ZONE_NORMAL].managed_pages / 256;
+	if (dma->lowmem_reserve > dma->managed_pages / 2)
+		dma->lowmem_reserve = dma->managed_pages / 2;
+	for_each_zone (z) {
+		unsigned int batch = clamp_ul(z->managed_pages / 4096, 2, 63);
+
+		for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+			z->pcp[cpu].batch = batch;
+			z->pcp[cpu].high = 4 * batch;
+		}
+		z->below_low = z->free_pages < z->wmark[WMARK_LOW];
+	}
+}
+
 /* ---- mm_init ---------------------------------------------------------------- */
 
 /* mm.dma_limit: a size above the start of RAM, or an absolute address. */
@@ -299,7 +366,7 @@ static void setup_zones(unsigned long dma_end)
 		if (!segs[i].what)
 			page_alloc_free_boot_range(segs[i].base >> PAGE_SHIFT,
 						   segs[i].end >> PAGE_SHIFT);
-	page_alloc_init_limits();
+	init_limits();
 }
 
 int mm_init(void)

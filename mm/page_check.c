@@ -251,11 +251,10 @@ static unsigned long walk_list(struct vstate *v, const struct list_head *head,
 	return n;
 }
 
-/* Lists and counters agree with the scan (3d, 3e). */
-static void check_counts(struct vstate *v)
+/* Buddy lists agree with their counters and the scan (3d). */
+static void check_free_areas(struct vstate *v)
 {
 	const struct zone *z = v->z;
-	unsigned long pcp = 0, pa = 0, pf = 0;
 
 	for (unsigned int o = 0; o < MAX_ORDER; o++) {
 		const struct free_area *a = &z->free_area[o];
@@ -271,25 +270,41 @@ static void check_counts(struct vstate *v)
 	if (v->free_pages != z->free_pages)
 		vfail(v, "free_pages %lu, scan found %lu", z->free_pages,
 		      v->free_pages);
+}
+
+/* Per-CPU lists agree with their counts and the scan (3d); returns the
+ * order-0 allocations minus frees they served. */
+static unsigned long check_pcp(struct vstate *v)
+{
+	unsigned long pages = 0, allocs = 0, frees = 0;
+
 	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
-		const struct per_cpu_pages *p = &z->pcp[cpu];
+		const struct per_cpu_pages *p = &v->z->pcp[cpu];
 		unsigned long n = walk_list(v, &p->list, PG_pcp, 0, "per-CPU");
 
 		if (n != p->count || (p->high && p->count > p->high))
 			vfail(v, "cpu %u list has %lu, count %u, high %u", cpu,
 			      n, p->count, p->high);
-		pcp += n;
-		pa += p->nr_alloc;
-		pf += p->nr_free;
+		pages += n;
+		allocs += p->nr_alloc;
+		frees += p->nr_free;
 	}
-	if (pcp != v->pcp_pages)
-		vfail(v, "per-CPU lists hold %lu, scan found %lu", pcp,
+	if (pages != v->pcp_pages)
+		vfail(v, "per-CPU lists hold %lu, scan found %lu", pages,
 		      v->pcp_pages);
+	return allocs - frees;
+}
+
+/* Blocks in use per order agree with the counters; pages add up (3e). */
+static void check_in_use(struct vstate *v, unsigned long pcp_live)
+{
+	const struct zone *z = v->z;
+
 	for (unsigned int o = 0; o < MAX_ORDER; o++) {
 		unsigned long live = z->nr_alloc[o] - z->nr_freed[o];
 
 		if (o == 0)
-			live += pa - pf;
+			live += pcp_live;
 		if (live != v->alloc_blocks[o])
 			vfail(v,
 			      "order %u: counters say %lu blocks in use, "
@@ -312,7 +327,8 @@ static bool validate_zone(struct zone *z)
 		vfail(&v, "watermarks out of order");
 	flags = zone_lock_all(z);
 	scan_zone(&v);
-	check_counts(&v);
+	check_free_areas(&v);
+	check_in_use(&v, check_pcp(&v));
 	zone_unlock_all(z, flags);
 	return v.ok;
 }

@@ -175,6 +175,32 @@ static void test_error_is_per_context(struct ktest *t)
 	mm_set_error(MM_OK);
 }
 
+/* The validator itself must notice damage (then the damage is undone). */
+static void test_validator_detects_damage(struct ktest *t)
+{
+	struct page *pg = alloc_pages(GFP_KERNEL, 2);
+	struct zone *z;
+	unsigned int o = 0;
+
+	KT_ASSERT_NOT_NULL(t, pg);
+	z = page_zone(pg);
+	while (o < MAX_ORDER && !zone_free_blocks(z, o))
+		o++;
+	KT_ASSERT_LT(t, o, MAX_ORDER);
+	ktest_log(t, "three validator reports expected below");
+	z->free_area[o].nr_free++; /* a list count that lies */
+	KT_EXPECT_FALSE(t, page_alloc_validate());
+	z->free_area[o].nr_free--;
+	pg[1].flags |= PG_head; /* a block inside a block */
+	KT_EXPECT_FALSE(t, page_alloc_validate());
+	pg[1].flags &= ~PG_head;
+	z->nr_alloc[2]++; /* a counter that disagrees with the pages */
+	KT_EXPECT_FALSE(t, page_alloc_validate());
+	z->nr_alloc[2]--;
+	KT_EXPECT_TRUE(t, page_alloc_validate());
+	free_pages(pg, 2);
+}
+
 static const struct ktest_case page_alloc_cases[] = {
 	KTEST_CASE(test_every_order),
 	KTEST_CASE(test_zero),
@@ -183,6 +209,7 @@ static const struct ktest_case page_alloc_cases[] = {
 	KTEST_CASE(test_pcp_fast_path_takes_no_lock),
 	KTEST_CASE(test_hooks),
 	KTEST_CASE(test_error_is_per_context),
+	KTEST_CASE(test_validator_detects_damage),
 	KTEST_END,
 };
 KTEST_SUITE(page_alloc, page_alloc_cases);
