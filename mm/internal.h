@@ -20,6 +20,15 @@ static inline bool page_in_mem_map(const struct page *pg)
 	       off % sizeof(*pg) == 0;
 }
 
+/* A snapshot of a page's state word (flags, order, zone), read atomically. */
+static inline struct page page_load_state(const struct page *pg)
+{
+	struct page seen;
+
+	seen.state = __atomic_load_n(&pg->state, __ATOMIC_RELAXED);
+	return seen;
+}
+
 /* ---- mm/page_alloc.c, for mm/memmap.c at boot ---- */
 /* Give zone t its span [start, end) with present RAM frames. */
 void zone_init_span(enum zone_type t, unsigned long start_pfn,

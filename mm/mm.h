@@ -34,13 +34,13 @@ int mm_init(void);
 /* Why the last failing mm call on this hart failed. */
 enum mm_error {
 	MM_OK = 0,
-	MM_ENOMEM,          /* not enough free memory */
-	MM_EINVAL,          /* bad argument (size, order, alignment, flags) */
+	MM_ENOMEM, /* not enough free memory */
+	MM_EINVAL, /* bad argument (size, order, alignment, flags) */
 	MM_EFAULT_INJECTED, /* fault injection made it fail */
-	MM_EBADFREE,        /* invalid or double free */
-	MM_EWATERMARK,      /* would dip below the zone's watermark */
-	MM_ENOLOG,          /* transaction log could not grow */
-	MM_EBUSY,           /* object still in use (e.g. cache destroy) */
+	MM_EBADFREE, /* invalid or double free */
+	MM_EWATERMARK, /* would dip below the zone's watermark */
+	MM_ENOLOG, /* transaction log could not grow */
+	MM_EBUSY, /* object still in use (e.g. cache destroy) */
 	MM_ERR_COUNT
 };
 

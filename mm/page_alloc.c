@@ -96,12 +96,29 @@ struct zone zones[MAX_NR_ZONES];
 static const struct page_alloc_hooks *alloc_hooks;
 static const char *const zone_names[MAX_NR_ZONES] = {"DMA", "Normal"};
 
+/* ---- page state ------------------------------------------------------------- */
+
+/*
+ * A page's flags and order change under different locks (zone lock for
+ * buddy pages, a pcp_lock for per-CPU pages, none for the claim on free)
+ * while buddy_free() peeks at a neighbour's; so the state word is always
+ * read and written whole and atomically.  A value seen in passing is never
+ * PG_buddy unless the zone lock holder made it so.
+ */
+static void set_state(struct page *pg, unsigned int flags, unsigned int order)
+{
+	struct page next = page_load_state(pg);
+
+	next.flags = (uint16_t)flags;
+	next.order = (uint8_t)order;
+	__atomic_store_n(&pg->state, next.state, __ATOMIC_RELAXED);
+}
+
 /* ---- buddy lists (zone lock held) ------------------------------------------ */
 
 static void area_add(struct zone *z, struct page *pg, unsigned int order)
 {
-	pg->flags = PG_buddy;
-	pg->order = order;
+	set_state(pg, PG_buddy, order);
 	list_add(&pg->lru, &z->free_area[order].free_list);
 	z->free_area[order].nr_free++;
 	z->free_pages += 1UL << order;
@@ -110,8 +127,7 @@ static void area_add(struct zone *z, struct page *pg, unsigned int order)
 static void area_del(struct zone *z, struct page *pg, unsigned int order)
 {
 	list_del(&pg->lru);
-	pg->flags = 0;
-	pg->order = 0;
+	set_state(pg, 0, 0);
 	z->free_area[order].nr_free--;
 	z->free_pages -= 1UL << order;
 }
@@ -119,12 +135,12 @@ static void area_del(struct zone *z, struct page *pg, unsigned int order)
 static bool is_free_buddy(const struct zone *z, unsigned long pfn,
 			  unsigned int order)
 {
-	const struct page *pg;
+	struct page seen;
 
 	if (pfn < z->start_pfn || pfn >= z->end_pfn)
 		return false;
-	pg = pfn_to_page(pfn);
-	return (pg->flags & PG_buddy) && pg->order == order;
+	seen = page_load_state(pfn_to_page(pfn));
+	return (seen.flags & PG_buddy) && seen.order == order;
 }
 
 /* Put the free block (pfn, order) on the lists, merging with free buddies. */
@@ -174,8 +190,7 @@ static struct page *buddy_take(struct zone *z, unsigned int order)
 /* A page leaves the allocator as the head of a block of this order. */
 static void set_allocated(struct page *pg, unsigned int order)
 {
-	pg->flags = PG_head;
-	pg->order = order;
+	set_state(pg, PG_head, order);
 	pg->u32 = 0;
 	list_init(&pg->lru);
 	pg->private = 0;
@@ -190,7 +205,7 @@ static bool claim(struct page *pg, unsigned int order)
 {
 	struct page seen, next;
 
-	seen.state = __atomic_load_n(&pg->state, __ATOMIC_RELAXED);
+	seen = page_load_state(pg);
 	for (;;) {
 		if (!(seen.flags & PG_head) || seen.order != order ||
 		    (seen.flags & (PG_buddy | PG_pcp | PG_reserved)))
@@ -257,7 +272,7 @@ static void pcp_drain(struct zone *z, struct per_cpu_pages *p, unsigned int n)
 		struct page *pg = list_entry(p->list.prev, struct page, lru);
 
 		list_del(&pg->lru);
-		pg->flags = 0;
+		set_state(pg, 0, 0);
 		p->count--;
 		buddy_free(z, page_to_pfn(pg), 0);
 	}
@@ -275,7 +290,7 @@ static void pcp_refill(struct zone *z, struct per_cpu_pages *p,
 	spin_lock(&z->lock);
 	while (n < p->batch && zone_ok(z, 0, mark, refused) &&
 	       (pg = buddy_take(z, 0))) {
-		pg->flags = PG_pcp;
+		set_state(pg, PG_pcp, 0);
 		list_add_tail(&pg->lru, &p->list);
 		n++;
 	}
@@ -315,7 +330,7 @@ static void pcp_free(struct zone *z, struct page *pg, unsigned long caller)
 	pcp_acquire(p);
 	ok = claim(pg, 0);
 	if (ok) {
-		pg->flags = PG_pcp;
+		set_state(pg, PG_pcp, 0);
 		list_add(&pg->lru, &p->list);
 		p->count++;
 		p->nr_free++;
@@ -527,10 +542,13 @@ void free_pages(struct page *pg, unsigned int order)
 	const struct page_alloc_hooks *h = READ_ONCE(alloc_hooks);
 
 	/* A hook may take over only a block that would be freed validly. */
-	if (h && h->on_free && page_in_mem_map(pg) && order < MAX_ORDER &&
-	    (READ_ONCE(pg->flags) & PG_head) && READ_ONCE(pg->order) == order &&
-	    h->on_free(pg, order))
-		return;
+	if (h && h->on_free && page_in_mem_map(pg) && order < MAX_ORDER) {
+		struct page seen = page_load_state(pg);
+
+		if ((seen.flags & PG_head) && seen.order == order &&
+		    h->on_free(pg, order))
+			return;
+	}
 	__free_pages(pg, order, caller);
 }
 

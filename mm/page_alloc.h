@@ -195,7 +195,10 @@ extern struct zone zones[MAX_NR_ZONES];
 
 static inline struct zone *page_zone(const struct page *pg)
 {
-	return &zones[pg->zone];
+	struct page seen; /* the state word is updated atomically: read it so */
+
+	seen.state = __atomic_load_n(&pg->state, __ATOMIC_RELAXED);
+	return &zones[seen.zone];
 }
 static inline bool zone_is_empty(const struct zone *z)
 {

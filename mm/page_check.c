@@ -38,13 +38,15 @@ static const struct page *covering_head(const struct zone *z, unsigned long pfn)
 	for (unsigned int o = 1; o < MAX_ORDER; o++) {
 		unsigned long head = pfn & ~((1UL << o) - 1);
 		const struct page *h;
+		struct page seen;
 
 		if (head == pfn)
 			continue;
 		if (head < z->start_pfn)
 			break;
 		h = pfn_to_page(head);
-		if ((h->flags & (PG_buddy | PG_head)) && h->order >= o)
+		seen = page_load_state(h);
+		if ((seen.flags & (PG_buddy | PG_head)) && seen.order >= o)
 			return h;
 	}
 	return NULL;
@@ -56,17 +58,18 @@ static enum bad_free_kind classify_locked(const struct page *pg,
 {
 	const struct zone *z = page_zone(pg);
 	unsigned long pfn = page_to_pfn(pg);
+	struct page seen = page_load_state(pg);
 	const struct page *h;
 
-	if (pg->flags & (PG_buddy | PG_pcp)) {
+	if (seen.flags & (PG_buddy | PG_pcp)) {
 		ksnprintf(why, len, " (on a %s list)",
-			  (pg->flags & PG_buddy) ? "buddy" : "per-CPU");
+			  (seen.flags & PG_buddy) ? "buddy" : "per-CPU");
 		return BAD_FREE_DOUBLE;
 	}
-	if (pg->flags & PG_head) {
-		if (pg->order == order)
+	if (seen.flags & PG_head) {
+		if (seen.order == order)
 			return BAD_FREE_NOT_ALLOCATED; /* lost a race */
-		ksnprintf(why, len, " (allocated as order %u)", pg->order);
+		ksnprintf(why, len, " (allocated as order %u)", seen.order);
 		return BAD_FREE_WRONG_ORDER;
 	}
 	h = covering_head(z, pfn);
@@ -87,7 +90,7 @@ static enum bad_free_kind classify(struct page *pg, unsigned int order,
 
 	if (!page_in_mem_map(pg))
 		return BAD_FREE_OUTSIDE;
-	if (pg->flags & PG_reserved) {
+	if (page_load_state(pg).flags & PG_reserved) {
 		ksnprintf(why, len, " (reserved frame, pfn 0x%lx)",
 			  page_to_pfn(pg));
 		return BAD_FREE_OUTSIDE;
