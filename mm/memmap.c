@@ -273,6 +273,7 @@ static void init_limits(void)
 			z->pcp[cpu].high = 4 * batch;
 		}
 		z->below_low = z->free_pages < z->wmark[WMARK_LOW];
+		z->min_free_seen = z->free_pages;
 	}
 }
 
