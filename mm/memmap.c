@@ -273,6 +273,7 @@ static void init_limits(void)
 			z->pcp[cpu].high = 4 * batch;
 		}
 		z->below_low = z->free_pages < z->wmark[WMARK_LOW];
+		z->min_free_seen = z->free_pages;
 	}
 }
 
@@ -345,11 +346,14 @@ static void print_overhead(phys_addr_t base, uint64_t bytes)
 	uint64_t bp = ram_bytes ? bytes * 10000 / ram_bytes : 0;
 	char sz[24];
 
-	printk("mm: struct page array: %lu frames x %zu bytes = %s at "
-	       "[mem 0x%016llx-0x%016llx], %llu.%02llu%% of RAM\n",
+	printk("mm: struct page array: %lu frames x %zu bytes at "
+	       "[mem 0x%016llx-0x%016llx]\n",
 	       memmap_end_pfn - memmap_start_pfn, sizeof(struct page),
-	       size_str(sz, sizeof(sz), bytes), (unsigned long long)base,
-	       (unsigned long long)(base + bytes - 1),
+	       (unsigned long long)base,
+	       (unsigned long long)(base + bytes - 1));
+	printk("mm: page metadata overhead: %llu bytes (%s) = %llu.%02llu%% "
+	       "of RAM\n",
+	       (unsigned long long)bytes, size_str(sz, sizeof(sz), bytes),
 	       (unsigned long long)bp / 100, (unsigned long long)bp % 100);
 }
 

@@ -180,6 +180,8 @@ static struct page *buddy_take(struct zone *z, unsigned int order)
 		area_add(z, pfn_to_page(pfn + (1UL << o)), o);
 		z->nr_split++;
 	}
+	if (z->free_pages < z->min_free_seen)
+		z->min_free_seen = z->free_pages;
 	if (!z->below_low && z->free_pages < z->wmark[WMARK_LOW]) {
 		z->below_low = true;
 		z->wm_low_events++;

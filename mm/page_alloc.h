@@ -180,6 +180,7 @@ struct zone {
 	unsigned long nr_freed[MAX_ORDER]; /* blocks freed to buddy */
 	unsigned long nr_split, nr_merge; /* buddy steps */
 	unsigned long wm_low_events; /* times free fell below low */
+	unsigned long min_free_seen; /* lowest free_pages since boot */
 	bool below_low; /* free < low, not yet above high */
 	/* Atomic counters (no lock). */
 	unsigned long

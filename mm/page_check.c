@@ -273,6 +273,9 @@ static void check_free_areas(struct vstate *v)
 	if (v->free_pages != z->free_pages)
 		vfail(v, "free_pages %lu, scan found %lu", z->free_pages,
 		      v->free_pages);
+	if (z->min_free_seen > z->free_pages)
+		vfail(v, "lowest free %lu above free %lu", z->min_free_seen,
+		      z->free_pages);
 }
 
 /* Per-CPU lists agree with their counts and the scan (3d); returns the
@@ -401,6 +404,8 @@ static void zoneinfo_one(const struct zone *z)
 	printk("        managed  %lu\n", z->managed_pages);
 	printk("        lowmem_reserve %lu\n", z->lowmem_reserve);
 	printk("  start_pfn:     0x%lx\n", z->start_pfn);
+	printk("  lowest free    %lu (since boot, buddy lists)\n",
+	       READ_ONCE(z->min_free_seen));
 	printk("  splits %lu merges %lu low-watermark events %lu "
 	       "refused by watermark %lu\n",
 	       READ_ONCE(z->nr_split), READ_ONCE(z->nr_merge),
