@@ -576,6 +576,33 @@ struct page *virt_to_page(const void *addr)
 	return pfn_valid(pfn) ? pfn_to_page(pfn) : NULL;
 }
 
+struct page *page_block_head(struct page *pg)
+{
+	unsigned long pfn;
+	struct page seen;
+
+	if (!page_in_mem_map(pg))
+		return NULL;
+	seen = page_load_state(pg);
+	if (seen.flags & PG_head)
+		return pg;
+	if (seen.flags & (PG_buddy | PG_pcp | PG_reserved))
+		return NULL;
+	pfn = page_to_pfn(pg);
+	for (unsigned int o = 1; o < MAX_ORDER; o++) {
+		unsigned long head = pfn & ~((1UL << o) - 1);
+
+		if (head == pfn || !pfn_valid(head))
+			continue;
+		seen = page_load_state(pfn_to_page(head));
+		if (seen.flags & (PG_buddy | PG_pcp | PG_reserved))
+			return NULL;
+		if ((seen.flags & PG_head) && seen.order >= o)
+			return pfn_to_page(head);
+	}
+	return NULL;
+}
+
 unsigned long zone_free_pages(const struct zone *z)
 {
 	unsigned long n = READ_ONCE(z->free_pages);

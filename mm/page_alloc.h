@@ -242,6 +242,15 @@ void *page_address(const struct page *page);
 struct page *virt_to_page(const void *addr);
 
 /*
+ * The head page of the allocated block containing pg: pg itself for a
+ * head, else the first PG_head found among the aligned frames below whose
+ * order covers pg (at most MAX_ORDER-1 probes), so kfree() can go from any
+ * address to its block.  NULL when pg is free, reserved or outside the
+ * memmap.  The answer is stable only while the caller owns the block.
+ */
+struct page *page_block_head(struct page *pg);
+
+/*
  * Return every hart's per-CPU pages to the buddy lists.  Allocation does it
  * before reporting failure; tests use it to compare free areas.
  */

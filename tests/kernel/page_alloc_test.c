@@ -27,11 +27,15 @@ static void test_every_order(struct ktest *t)
 		for (unsigned long i = 0; i < (1UL << o); i++) {
 			KT_EXPECT_TRUE(t, virt_to_page(va + i * PAGE_SIZE +
 						       123) == pg + i);
+			KT_EXPECT_TRUE(t, page_block_head(pg + i) == pg);
 			memset(va + i * PAGE_SIZE, 0x5a, PAGE_SIZE);
 		}
 		free_pages(pg, o);
+		if (o)
+			KT_EXPECT_NULL(t, page_block_head(pg + (1UL << o) - 1));
 	}
 	KT_EXPECT_NULL(t, virt_to_page((void *)0));
+	KT_EXPECT_NULL(t, page_block_head(virt_to_page(mem_map)));
 }
 
 static void test_zero(struct ktest *t)
