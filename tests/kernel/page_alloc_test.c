@@ -98,22 +98,28 @@ static void test_split_merge_exact(struct ktest *t)
 	KT_EXPECT_TRUE(t, area_snap_equal(&before, &after));
 }
 
+/*
+ * Once a page sits on this hart's list, an order-0 alloc + free pair takes
+ * no shared lock.  A timer interrupt in between may take one of its own, so
+ * the pair gets a few tries; one clean try proves the path is lock-free.
+ */
 static void test_pcp_fast_path_takes_no_lock(struct ktest *t)
 {
-	unsigned int cpu = arch_cpu_id();
-	struct page *pg = alloc_pages(GFP_KERNEL, 0), *again;
-	unsigned long locks;
-	struct per_cpu_pages *p;
+	unsigned int cpu = arch_cpu_id(), clean = 0;
+	struct page *pg = alloc_pages(GFP_KERNEL, 0), *again = NULL;
 
 	KT_ASSERT_NOT_NULL(t, pg);
 	free_pages(pg, 0); /* now on this hart's list, the hottest page */
 	KT_EXPECT_TRUE(t, pg->flags & PG_pcp);
-	p = &page_zone(pg)->pcp[cpu];
-	KT_EXPECT_GE(t, p->count, 1);
-	locks = spin_acquisitions(cpu);
-	again = alloc_pages(GFP_KERNEL, 0);
-	free_pages(again, 0);
-	KT_EXPECT_EQ(t, spin_acquisitions(cpu), locks);
+	KT_EXPECT_GE(t, page_zone(pg)->pcp[cpu].count, 1);
+	for (unsigned int try = 0; try < 5 && !clean; try++) {
+		unsigned long locks = spin_acquisitions(cpu);
+
+		again = alloc_pages(GFP_KERNEL, 0);
+		free_pages(again, 0);
+		clean = spin_acquisitions(cpu) == locks;
+	}
+	KT_EXPECT_TRUE(t, clean);
 	KT_EXPECT_TRUE(t, again == pg);
 }
 
