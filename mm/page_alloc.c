@@ -413,24 +413,31 @@ static unsigned int zonelist(gfp_t gfp, enum zone_type list[MAX_NR_ZONES])
 	return (gfp & __GFP_NOFALLBACK) ? 1 : 2;
 }
 
+/*
+ * Try the zone list in order.  The first non-empty zone is the preferred
+ * one (per-CPU list for order 0, plain watermark); later zones are
+ * fallbacks (buddy lists, watermark plus lowmem reserve).
+ */
 static struct page *get_page(gfp_t gfp, unsigned int order, bool *refused)
 {
 	enum zone_type list[MAX_NR_ZONES];
 	unsigned int n = zonelist(gfp, list);
+	bool fallback = false;
 
 	for (unsigned int i = 0; i < n; i++) {
 		struct zone *z = &zones[list[i]];
-		unsigned long mark = zone_mark(z, gfp, i > 0);
+		unsigned long mark = zone_mark(z, gfp, fallback);
 		struct page *pg;
 
 		if (zone_is_empty(z))
 			continue;
-		if (order == 0 && i == 0)
+		if (order == 0 && !fallback)
 			pg = pcp_alloc(z, mark, refused);
 		else
 			pg = zone_alloc(z, order, mark, refused);
 		if (pg)
 			return pg;
+		fallback = true;
 	}
 	return NULL;
 }

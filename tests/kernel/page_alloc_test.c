@@ -185,6 +185,35 @@ static void test_error_is_per_context(struct ktest *t)
 	mm_set_error(MM_OK);
 }
 
+/* The zones tile the memmap and their sizes are consistent. */
+static void test_zone_layout(struct ktest *t)
+{
+	struct zone *dma = &zones[ZONE_DMA], *normal = &zones[ZONE_NORMAL];
+	struct zone *z;
+
+	KT_EXPECT_EQ(t, dma->start_pfn, memmap_start_pfn);
+	KT_EXPECT_EQ(t, dma->end_pfn, normal->start_pfn);
+	KT_EXPECT_EQ(t, normal->end_pfn, memmap_end_pfn);
+	KT_EXPECT_EQ(t, (dma->end_pfn - dma->start_pfn) << PAGE_SHIFT,
+		     mm_dma_limit);
+	for_each_zone (z) {
+		KT_EXPECT_LE(t, z->managed_pages, z->present_pages);
+		KT_EXPECT_LE(t, z->present_pages, z->end_pfn - z->start_pfn);
+		KT_EXPECT_LE(t, zone_free_pages(z), z->managed_pages);
+		KT_EXPECT_LE(t, z->wmark[WMARK_MIN], z->wmark[WMARK_LOW]);
+		KT_EXPECT_LE(t, z->wmark[WMARK_LOW], z->wmark[WMARK_HIGH]);
+		if (z->end_pfn > z->start_pfn) {
+			KT_EXPECT_TRUE(
+				t, page_zone(pfn_to_page(z->start_pfn)) == z);
+			KT_EXPECT_TRUE(
+				t, page_zone(pfn_to_page(z->end_pfn - 1)) == z);
+		}
+	}
+	KT_EXPECT_LE(t, dma->lowmem_reserve, dma->managed_pages / 2);
+	KT_EXPECT_TRUE(t, virt_to_page(mem_map)->flags & PG_reserved);
+	KT_EXPECT_LE(t, sizeof(struct page), 32);
+}
+
 /* The validator itself must notice damage (then the damage is undone). */
 static void test_validator_detects_damage(struct ktest *t)
 {
@@ -212,6 +241,7 @@ static void test_validator_detects_damage(struct ktest *t)
 }
 
 static const struct ktest_case page_alloc_cases[] = {
+	KTEST_CASE(test_zone_layout),
 	KTEST_CASE(test_every_order),
 	KTEST_CASE(test_zero),
 	KTEST_CASE(test_invalid_requests),
