@@ -54,8 +54,7 @@ enum zone_type {
 /* ---- struct page: one per page frame, 32 bytes ------------------------------ */
 
 /* Page flags (page->flags).  The allocator owns the low byte. */
-#define PG_reserved \
-	0x0001u /* never given to the allocator (firmware, hole..) */
+#define PG_reserved 0x0001u /* never given out (firmware, kernel, hole) */
 #define PG_buddy 0x0002u /* head of a free block on a buddy list */
 #define PG_pcp 0x0004u /* free order-0 page on a per-CPU list */
 #define PG_head 0x0008u /* first page of an allocated block */
@@ -83,6 +82,7 @@ enum zone_type {
  * most MAX_ORDER steps.  The owner of an allocated block (mm/slab.c,
  * mm/kmalloc.c ...) may use lru, u32/slab and private of the head page and
  * any field but flags/order/zone of tail pages; free_pages() resets them.
+ * Owner flag bits go only on the head page, set with page_owner_flags().
  */
 struct kmem_cache;
 struct page {
@@ -112,6 +112,25 @@ struct page {
 };
 
 _Static_assert(sizeof(struct page) <= 32, "struct page must stay small");
+
+/*
+ * Set and clear owner bits (PG_slab, PG_large, PG_owner*) of a block's head
+ * page.  The state word is shared with the allocator's atomic updates, so
+ * owners change it through this helper, not with a plain store.
+ */
+static inline void page_owner_flags(struct page *pg, uint16_t set,
+				    uint16_t clear)
+{
+	struct page old, new_;
+
+	old.state = __atomic_load_n(&pg->state, __ATOMIC_RELAXED);
+	do {
+		new_.state = old.state;
+		new_.flags = (uint16_t)((old.flags & ~clear) | set);
+	} while (!__atomic_compare_exchange_n(
+		&pg->state, &old.state, new_.state, false, __ATOMIC_RELAXED,
+		__ATOMIC_RELAXED));
+}
 
 /* ---- the struct page array (built by mm/memmap.c) --------------------------- */
 extern struct page *mem_map; /* descriptor of memmap_start_pfn */

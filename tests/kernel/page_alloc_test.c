@@ -21,6 +21,9 @@ static void test_every_order(struct ktest *t)
 		KT_EXPECT_EQ(t, pfn & ((1UL << o) - 1), 0);
 		KT_EXPECT_TRUE(t, pg->flags & PG_head);
 		KT_EXPECT_EQ(t, pg->order, o);
+		page_owner_flags(pg, PG_large, 0); /* freed with owner bits */
+		KT_EXPECT_EQ(t, pg->flags, PG_head | PG_large);
+		KT_EXPECT_EQ(t, pg->order, o);
 		KT_EXPECT_TRUE(t, page_in_zone(page_zone(pg), pg, o));
 		va = page_address(pg);
 		KT_EXPECT_EQ(t, (uintptr_t)va & (PAGE_SIZE - 1), 0);
