@@ -143,7 +143,8 @@ $(KTEST_HOST): $(patsubst %.c,$(B)/host-asan/%.o,$(KTEST_HOST_SRC)) $(HOSTLIB_SA
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(HOSTCC) $(SAN) -pthread -o $@ $(filter %.o,$^) $(HOSTLIB_SAN)
 
-host-tests: $(HTESTS) $(KTEST_HOST)
+# ktest-host only once its runner (tests/host/ktest_main.c) exists.
+host-tests: $(HTESTS) $(if $(wildcard tests/host/ktest_main.c),$(KTEST_HOST))
 
 # ---- installing what is missing ---------------------------------------------
 DEPS_STAMP := $(B)/.deps-ok

@@ -1,0 +1,63 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The `host` test group: every build/host-asan/tests/test_* program (each
+# prints its own PASS/FAIL lines), then the shared in-kernel suites through
+# build/host-asan/ktest-host when it exists.  Builds nothing: `make test`
+# builds first.  A program that crashes (signal, sanitizer report, non-zero
+# exit without a FAIL line) adds a FAIL line that says why.
+set -u
+cd "$(dirname "$0")/../.."
+T=build/host-asan/tests
+LOGS=build/test-logs/host
+mkdir -p "$LOGS"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
+status=0
+
+# check NAME RC OUT ERR: add a FAIL line for a crash the program did not report.
+check() {
+	name=$1 rc=$2 out=$3 err=$4
+	san=$(grep -m1 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$err")
+	if [ -n "$san" ]; then
+		echo "FAIL: host/$name: sanitizer: $san"
+	elif [ "$rc" -gt 128 ]; then
+		echo "FAIL: host/$name: killed by signal $((rc - 128))"
+	elif [ "$rc" -ne 0 ] && ! grep -q '^FAIL: ' "$out"; then
+		echo "FAIL: host/$name: exit status $rc without a FAIL line"
+	elif [ "$rc" -eq 0 ] && ! grep -q '^PASS: ' "$out"; then
+		echo "FAIL: host/$name: printed no result"
+	fi
+	[ "$rc" -eq 0 ] || status=1
+}
+
+found=0
+for prog in "$T"/test_*; do
+	[ -x "$prog" ] || continue
+	found=1
+	name=${prog##*/test_}
+	out="$LOGS/$name.out" err="$LOGS/$name.err"
+	timeout 600 "$prog" > "$out" 2> "$err"
+	rc=$?
+	[ "$rc" -eq 124 ] && echo "FAIL: host/$name: timed out after 600 s"
+	cat "$out"
+	[ -s "$err" ] && sed 's/^/  stderr: /' "$err" | head -40
+	check "$name" "$rc" "$out" "$err"
+done
+if [ "$found" -eq 0 ]; then
+	echo "FAIL: host/programs: no test program in $T (run make host-tests)"
+	status=1
+fi
+
+KTEST=build/host-asan/ktest-host
+if [ -x "$KTEST" ] && [ -f scripts/ktap.py ]; then
+	timeout 600 "$KTEST" > "$LOGS/ktest.log" 2> "$LOGS/ktest.err"
+	rc=$?
+	timeout_arg=
+	[ "$rc" -eq 124 ] && timeout_arg=--timeout
+	python3 scripts/ktap.py --prefix hostk --exit-status "$rc" \
+		$timeout_arg "$LOGS/ktest.log" || status=1
+	[ -s "$LOGS/ktest.err" ] && sed 's/^/  stderr: /' "$LOGS/ktest.err" | head -40
+	san=$(grep -m1 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$LOGS/ktest.err")
+	[ -n "$san" ] && { echo "FAIL: hostk/sanitizer: $san"; status=1; }
+fi
+exit $status
