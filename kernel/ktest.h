@@ -118,12 +118,31 @@ void ktest_log(struct ktest *t, const char *fmt, ...)
 #define KT_ASSERT_NOT_NULL(t, p) KT__CHECK(t, (p) != 0, 1, "expected %s to be non-NULL", #p)
 
 /*
+ * Run fn(t, arg) on every online hart at once (arch_run_on_all_cpus) and
+ * return when all have finished.  Prefer it to a bare arch_run_on_all_cpus
+ * when fn checks things: an ASSERT failing on one hart ends that hart's
+ * part only (an ASSERT on another hart outside of it stops the machine,
+ * since that hart has nowhere to jump to).  EXPECTs work from any hart.
+ */
+void ktest_on_all_cpus(struct ktest *t, void (*fn)(struct ktest *t, void *arg),
+		       void *arg);
+
+/*
  * Run the registered suites whose names appear in the comma-separated
  * filter (NULL or "" or "all": every suite; "none": no suite).  Prints KTAP
  * and returns the number of failed suites.
+ *
+ * Filter entries may contain '*' ("page_*"), and "suite.case" runs only
+ * matching cases ("page_alloc.test_zero", "lib_printk.*").  An entry that
+ * matches no suite or case is reported and counted as one more failure.
  */
 int ktest_run(const char *filter);
 /* Names of the registered suites, for the monitor's `tests` command. */
 void ktest_list(void);
+/*
+ * The suite and case running now (for trap reports): true with both names
+ * set while a case runs, false otherwise.
+ */
+bool ktest_current(const char **suite, const char **tcase);
 
 #endif /* KERNEL_KTEST_H */

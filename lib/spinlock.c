@@ -13,6 +13,7 @@
 
 static struct {
 	unsigned long count;
+	unsigned long held; /* locks this hart holds now (ktest checks it) */
 } __cacheline_aligned acquisitions[NR_CPUS];
 
 void spin_lock_init(spinlock_t *l, const char *name)
@@ -46,6 +47,7 @@ static void lock(spinlock_t *l, unsigned long caller)
 	__atomic_store_n(&l->sl_owner, me, __ATOMIC_RELAXED);
 	l->sl_caller = caller;
 	acquisitions[me].count++;
+	acquisitions[me].held++;
 }
 
 void spin_lock(spinlock_t *l)
@@ -62,6 +64,7 @@ bool spin_trylock(spinlock_t *l)
 	__atomic_store_n(&l->sl_owner, me, __ATOMIC_RELAXED);
 	l->sl_caller = (unsigned long)__builtin_return_address(0);
 	acquisitions[me].count++;
+	acquisitions[me].held++;
 	return true;
 }
 
@@ -74,6 +77,7 @@ void spin_unlock(spinlock_t *l)
 		       l->sl_owner);
 		arch_poweroff(3);
 	}
+	acquisitions[arch_cpu_id()].held--;
 	__atomic_store_n(&l->sl_owner, -1, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->sl_locked, 0, __ATOMIC_RELEASE);
 }
@@ -109,4 +113,9 @@ void spin_report_not_held(const spinlock_t *l, const char *func)
 unsigned long spin_acquisitions(unsigned int cpu)
 {
 	return cpu < NR_CPUS ? acquisitions[cpu].count : 0;
+}
+
+unsigned long spin_locks_held(void)
+{
+	return acquisitions[arch_cpu_id()].held;
 }

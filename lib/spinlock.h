@@ -35,6 +35,11 @@ bool spin_is_held(const spinlock_t *l);
  * boot (benchmarks report the share of operations that took a lock).
  */
 unsigned long spin_acquisitions(unsigned int cpu);
+/*
+ * Number of locks the running hart holds right now (ktest reports a test
+ * case that returns with more than it started with).
+ */
+unsigned long spin_locks_held(void);
 
 #define assert_spin_held(l)                                                   \
 	do {                                                                  \

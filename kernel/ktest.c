@@ -1,0 +1,661 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ktest runner: runs the suites registered in the "ktest_suites"
+ * section and prints KTAP version 1, as Linux's KUnit does.
+ */
+
+/*
+ * Theory of operation
+ *
+ * 1. Registration.  KTEST_SUITE() (kernel/ktest.h) puts a pointer to a
+ *    const struct ktest_suite into the section "ktest_suites".  Because
+ *    the name is a C identifier, GNU ld defines __start_ktest_suites and
+ *    __stop_ktest_suites around it on the host; the kernel's linker.ld
+ *    defines them itself (and KEEPs the section).  The runner walks the
+ *    pointer array between the two, in link order.
+ *
+ * 2. Output: KTAP version 1 (Linux Documentation/dev-tools/ktap.rst), laid
+ *    out line for line as KUnit prints it, so kunit.py and TAP readers
+ *    (and our scripts/ktap.py) parse it:
+ *
+ *	KTAP version 1                       the run
+ *	1..2                                 plan: two suites
+ *	    KTAP version 1                   suite 1, indented 4 spaces
+ *	    # Subtest: lib_printk
+ *	    1..3                             plan: three cases
+ *	    ok 1 test_decimal
+ *	    # tests/kernel/x.c:42: expected a == b, but ...   diagnostic
+ *	    not ok 2 test_hex                (diagnostics come first)
+ *	    ok 3 test_wide # SKIP no room    skipped, with the reason
+ *	# lib_printk: pass:1 fail:1 skip:1 total:3
+ *	not ok 1 lib_printk                  the suite's own result
+ *	...
+ *	# Totals: pass:P fail:F skip:S total:T     (cases)
+ *	# ktest: ...                         one-line human summary
+ *
+ * 3. Ending a case early.  An ASSERT failure calls ktest_abort(), which
+ *    longjmp()s back to the setjmp() taken just before the case started.
+ *    On the host that is libc's pair; the kernel has no libc, so
+ *    arch/riscv/ktest_jmp.S provides ktest_setjmp/ktest_longjmp, which
+ *    save and restore only what the RISC-V psABI makes a callee preserve
+ *    (ra, sp, s0-s11; the kernel has no FP state).  Another architecture
+ *    needs only its own ktest_jmp.S.  The setjmp sits in a tiny function
+ *    of its own (call_case) whose locals never change after it, so
+ *    nothing the C standard calls "indeterminate after longjmp" is read.
+ *
+ * 4. What the runner checks on its own.  After every case: interrupts
+ *    are enabled or disabled as before the case (if not, the case fails
+ *    and the state is put back) and the hart holds no more spinlocks than
+ *    before (spin_locks_held(); a lock cannot be released for the test, so
+ *    it is only reported).  After every suite (unless KTEST_NO_MM_CHECK):
+ *    nr_free_pages() equals its value from before the suite's init, and
+ *    mm_validate() holds; otherwise the suite fails with a diagnostic
+ *    saying how many pages went missing.
+ *
+ * 5. Harts.  EXPECT failures may come from any hart: the case status is
+ *    updated atomically and each diagnostic is one printk() line (printk
+ *    never interleaves lines).  ASSERT needs somewhere to jump to: the
+ *    case's own hart has the case's jump buffer, and ktest_on_all_cpus()
+ *    gives every hart its own for the duration of the call.  After 16
+ *    diagnostics in one case the rest are counted, not printed.
+ */
+#include "kernel/ktest.h"
+#include "kernel/ktest_internal.h"
+
+#include <stdarg.h>
+
+#include "arch/arch.h"
+#include "lib/printk.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+#include "mm/health.h"
+
+#ifdef HOST
+#include <setjmp.h>
+typedef jmp_buf kt_jmp_buf;
+#define kt_setjmp(b) setjmp(b)
+#define kt_longjmp(b) longjmp(b, 1)
+/* Weak: a host program without any suite still links (n = 0). */
+extern const struct ktest_suite *const __start_ktest_suites[]
+	__attribute__((weak));
+extern const struct ktest_suite *const __stop_ktest_suites[]
+	__attribute__((weak));
+#else
+/* ra, sp, s0-s11: see arch/riscv/ktest_jmp.S. */
+typedef unsigned long kt_jmp_buf[14];
+int ktest_setjmp(unsigned long *buf) __attribute__((returns_twice));
+__attribute__((noreturn)) void ktest_longjmp(unsigned long *buf, int val);
+#define kt_setjmp(b) ktest_setjmp(b)
+#define kt_longjmp(b) ktest_longjmp(b, 1)
+extern const struct ktest_suite *const __start_ktest_suites[];
+extern const struct ktest_suite *const __stop_ktest_suites[];
+#endif
+
+#define IND "    " /* KTAP subtest indentation */
+#define MAX_DIAG 16 /* diagnostics printed per case */
+#define LINE_LEN 480 /* one output line (printk cuts at 512) */
+#define FILTER_LEN 256 /* longest filter accepted */
+
+/* One ktest_run_table() call: where output goes and what was counted. */
+struct run {
+	char *buf; /* capture buffer, or NULL for the console */
+	size_t size, len;
+	spinlock_t lock; /* guards buf/len (diagnostics from many harts) */
+	const char *filter;
+	struct ktest_totals tot;
+	char failed[128]; /* names of failed suites, for the summary */
+	bool failed_cut; /* failed[] is full */
+};
+
+struct ktest {
+	struct run *run;
+	const struct ktest_suite *suite;
+	const struct ktest_case *tc;
+	int status; /* KTEST_PASS/FAIL/SKIP, atomic */
+	unsigned int ndiag; /* failures + logs so far, atomic */
+	unsigned int cpu; /* the hart running the case */
+	kt_jmp_buf jmp; /* where an ASSERT on that hart goes */
+	kt_jmp_buf *hart_jmp[NR_CPUS]; /* ktest_on_all_cpus() targets */
+	char skip_reason[96];
+};
+
+/* The case running now (ktest_current); nested runs save and restore it. */
+static struct ktest *cur_test;
+
+/* ---- output --------------------------------------------------------------- */
+
+static void put_line(struct run *r, const char *line)
+{
+	size_t n;
+
+	if (!r->buf) {
+		printk("%s\n", line);
+		return;
+	}
+	spin_lock(&r->lock);
+	n = str_copy(r->buf + r->len, line, r->size - r->len);
+	r->len += n < r->size - r->len ? n : r->size - r->len - 1;
+	if (r->len + 1 < r->size)
+		r->buf[r->len++] = '\n', r->buf[r->len] = '\0';
+	spin_unlock(&r->lock);
+}
+
+static void __printf(2, 3) out(struct run *r, const char *fmt, ...)
+{
+	char line[LINE_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	put_line(r, line);
+}
+
+/* Print text as "    # ..." lines, one per line of text. */
+static void diag(struct run *r, const char *text)
+{
+	while (*text) {
+		const char *nl = strchr(text, '\n');
+		int n = nl ? (int)(nl - text) : (int)strlen(text);
+
+		out(r, IND "# %.*s", n, text);
+		text += n + (nl != NULL);
+	}
+}
+
+/* Count one diagnostic of t; false once MAX_DIAG have been printed. */
+static bool diag_room(struct ktest *t)
+{
+	return __atomic_fetch_add(&t->ndiag, 1, __ATOMIC_RELAXED) < MAX_DIAG;
+}
+
+static void set_failed(struct ktest *t)
+{
+	__atomic_store_n(&t->status, KTEST_FAIL, __ATOMIC_RELAXED);
+}
+
+/* ---- the API cases call ------------------------------------------------ */
+
+void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt,
+		...)
+{
+	char msg[LINE_LEN];
+	va_list ap;
+	int n;
+
+	set_failed(t);
+	if (!diag_room(t))
+		return;
+	if (arch_cpu_id() != t->cpu)
+		n = ksnprintf(msg, sizeof(msg), "%s:%d: [hart %u] ", file, line,
+			      arch_cpu_id());
+	else
+		n = ksnprintf(msg, sizeof(msg), "%s:%d: ", file, line);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		n = 0;
+	va_start(ap, fmt);
+	kvsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	diag(t->run, msg);
+}
+
+void ktest_log(struct ktest *t, const char *fmt, ...)
+{
+	char msg[LINE_LEN];
+	va_list ap;
+
+	if (!diag_room(t))
+		return;
+	va_start(ap, fmt);
+	kvsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag(t->run, msg);
+}
+
+/* A failure found by the runner itself: "# case: message". */
+static void __printf(2, 3) runner_fail(struct ktest *t, const char *fmt, ...)
+{
+	char msg[LINE_LEN];
+	va_list ap;
+
+	set_failed(t);
+	va_start(ap, fmt);
+	kvsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	out(t->run, IND "# %s: %s", t->tc->name, msg);
+}
+
+void ktest_abort(struct ktest *t)
+{
+	unsigned int cpu = arch_cpu_id();
+
+	if (cpu < NR_CPUS && t->hart_jmp[cpu])
+		kt_longjmp(*t->hart_jmp[cpu]);
+	if (cpu == t->cpu)
+		kt_longjmp(t->jmp);
+	printk("Kernel panic: ktest: %s.%s: ASSERT failed on hart %u, which "
+	       "has nowhere to return to (use ktest_on_all_cpus)\n",
+	       t->suite->name, t->tc->name, cpu);
+	arch_poweroff(1);
+}
+
+void ktest_skip(struct ktest *t, const char *reason)
+{
+	int pass = KTEST_PASS;
+
+	str_copy(t->skip_reason, reason ? reason : "", sizeof(t->skip_reason));
+	/* A case that already failed stays failed. */
+	__atomic_compare_exchange_n(&t->status, &pass, KTEST_SKIP, false,
+				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	ktest_abort(t);
+}
+
+struct on_all {
+	struct ktest *t;
+	void (*fn)(struct ktest *t, void *arg);
+	void *arg;
+};
+
+static void hart_call(struct on_all *a, kt_jmp_buf *jb)
+{
+	if (!kt_setjmp(*jb))
+		a->fn(a->t, a->arg);
+}
+
+static void hart_entry(void *p)
+{
+	struct on_all *a = p;
+	unsigned int cpu = arch_cpu_id();
+	kt_jmp_buf jb, *prev = a->t->hart_jmp[cpu];
+
+	a->t->hart_jmp[cpu] = &jb;
+	hart_call(a, &jb);
+	a->t->hart_jmp[cpu] = prev;
+}
+
+void ktest_on_all_cpus(struct ktest *t, void (*fn)(struct ktest *t, void *arg),
+		       void *arg)
+{
+	struct on_all a = {t, fn, arg};
+
+	arch_run_on_all_cpus(hart_entry, &a);
+}
+
+bool ktest_current(const char **suite, const char **tcase)
+{
+	struct ktest *t = __atomic_load_n(&cur_test, __ATOMIC_RELAXED);
+
+	if (!t)
+		return false;
+	*suite = t->suite->name;
+	*tcase = t->tc->name;
+	return true;
+}
+
+/* ---- filter ---------------------------------------------------------------- */
+
+/* Does the pattern [p, pe), where '*' is any run of characters, match s? */
+static bool glob(const char *p, const char *pe, const char *s)
+{
+	if (p == pe)
+		return !*s;
+	if (*p == '*') {
+		for (;; s++) {
+			if (glob(p + 1, pe, s))
+				return true;
+			if (!*s)
+				return false;
+		}
+	}
+	return *s && *p == *s && glob(p + 1, pe, s + 1);
+}
+
+/* One filter entry: "suite" or "suite.case", each part a pattern. */
+struct entry {
+	const char *s, *se; /* suite pattern */
+	const char *c, *ce; /* case pattern; c == NULL: every case */
+};
+
+/* Read the entry at *f and advance past it; false at the end. */
+static bool next_entry(const char **f, struct entry *e)
+{
+	const char *p = *f, *dot = NULL;
+
+	while (*p == ',')
+		p++;
+	if (!*p)
+		return false;
+	e->s = p;
+	for (; *p && *p != ','; p++)
+		if (*p == '.' && !dot)
+			dot = p;
+	e->se = dot ? dot : p;
+	e->c = dot ? dot + 1 : NULL;
+	e->ce = p;
+	*f = p;
+	return true;
+}
+
+static bool filter_all(const char *f)
+{
+	return !f || !*f || !strcmp(f, "all");
+}
+
+static bool suite_selected(const struct ktest_suite *s, const char *f)
+{
+	struct entry e;
+
+	if (filter_all(f))
+		return true;
+	while (next_entry(&f, &e))
+		if (glob(e.s, e.se, s->name))
+			return true;
+	return false;
+}
+
+static bool case_selected(const struct ktest_suite *s,
+			  const struct ktest_case *c, const char *f)
+{
+	struct entry e;
+
+	if (filter_all(f))
+		return true;
+	while (next_entry(&f, &e))
+		if (glob(e.s, e.se, s->name) &&
+		    (!e.c || glob(e.c, e.ce, c->name)))
+			return true;
+	return false;
+}
+
+/* Does entry e select at least one case of one suite of the table? */
+static bool entry_matches(const struct entry *e,
+			  const struct ktest_suite *const *suites,
+			  unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (!glob(e->s, e->se, suites[i]->name))
+			continue;
+		if (!e->c)
+			return true;
+		for (const struct ktest_case *c = suites[i]->cases; c->run; c++)
+			if (glob(e->c, e->ce, c->name))
+				return true;
+	}
+	return false;
+}
+
+/* Report the filter entries that select nothing; returns their number. */
+static unsigned int check_filter(struct run *r,
+				 const struct ktest_suite *const *suites,
+				 unsigned int n)
+{
+	const char *f = r->filter;
+	unsigned int bad = 0;
+	struct entry e;
+
+	if (filter_all(f) || !strcmp(f, "none"))
+		return 0;
+	while (next_entry(&f, &e)) {
+		if (entry_matches(&e, suites, n))
+			continue;
+		out(r, "# ktest: '%.*s' matches no suite or case",
+		    (int)(e.ce - e.s), e.s);
+		bad++;
+	}
+	return bad;
+}
+
+/* Suites of this build: the host runner leaves out kernel-only ones. */
+static bool runs_here(const struct ktest_suite *s, const char *f)
+{
+#ifdef HOST
+	if (s->flags & KTEST_KERNEL_ONLY)
+		return false;
+#endif
+	return f && !strcmp(f, "none") ? false : suite_selected(s, f);
+}
+
+/* ---- running --------------------------------------------------------------- */
+
+static void call_case(struct ktest *t)
+{
+	if (!kt_setjmp(t->jmp))
+		t->tc->run(t);
+}
+
+/* Interrupts and locks must be as they were before the case. */
+static void check_hart(struct ktest *t, bool irqs_on, unsigned long irq_flags,
+		       unsigned long locks)
+{
+	unsigned long held = spin_locks_held();
+
+	if (arch_irqs_enabled() != irqs_on) {
+		runner_fail(t, "returned with interrupts %s (they were %s)",
+			    irqs_on ? "disabled" : "enabled",
+			    irqs_on ? "enabled" : "disabled");
+		arch_irq_restore(irq_flags);
+	}
+	if (held != locks)
+		runner_fail(t,
+			    "returned holding %ld spinlock(s) more than "
+			    "before",
+			    (long)(held - locks));
+}
+
+/* Run case number nr of suite s and print its result line. */
+static int run_case(struct run *r, const struct ktest_suite *s,
+		    const struct ktest_case *c, unsigned int nr)
+{
+	struct ktest t = {.run = r, .suite = s, .tc = c};
+	unsigned long irq_flags = arch_irq_save();
+	struct ktest *prev = cur_test;
+	bool irqs_on;
+	unsigned long locks = spin_locks_held();
+
+	arch_irq_restore(irq_flags);
+	irqs_on = arch_irqs_enabled();
+	t.cpu = arch_cpu_id();
+	__atomic_store_n(&cur_test, &t, __ATOMIC_RELAXED);
+	call_case(&t);
+	__atomic_store_n(&cur_test, prev, __ATOMIC_RELAXED);
+	check_hart(&t, irqs_on, irq_flags, locks);
+	if (t.ndiag > MAX_DIAG)
+		out(r, IND "# %s: %u more diagnostics not shown", c->name,
+		    t.ndiag - MAX_DIAG);
+	if (t.status == KTEST_SKIP)
+		out(r, IND "ok %u %s # SKIP %s", nr, c->name, t.skip_reason);
+	else
+		out(r, IND "%s %u %s", t.status == KTEST_PASS ? "ok" : "not ok",
+		    nr, c->name);
+	return t.status;
+}
+
+/* The suite's free pages and validators, after its exit(). */
+static bool mm_check(struct run *r, const struct ktest_suite *s,
+		     unsigned long before)
+{
+	unsigned long after;
+	bool ok = true;
+
+	if (s->flags & KTEST_NO_MM_CHECK)
+		return true;
+	after = nr_free_pages();
+	if (after < before)
+		out(r,
+		    IND "# %s: %lu pages missing after the suite (%lu free "
+			"before, %lu after)",
+		    s->name, before - after, before, after);
+	else if (after > before)
+		out(r,
+		    IND "# %s: %lu pages more free after the suite than "
+			"before (%lu before, %lu after)",
+		    s->name, after - before, before, after);
+	if (after != before)
+		ok = false;
+	if (!mm_validate()) {
+		out(r, IND "# %s: mm_validate() failed after the suite",
+		    s->name);
+		ok = false;
+	}
+	return ok;
+}
+
+static unsigned int count_cases(const struct ktest_suite *s, const char *f)
+{
+	unsigned int n = 0;
+
+	for (const struct ktest_case *c = s->cases; c->run; c++)
+		n += case_selected(s, c, f);
+	return n;
+}
+
+/* Remember a failed suite's name for the summary ("a, b, ..."). */
+static void note_failed(struct run *r, const char *name)
+{
+	size_t len = strlen(r->failed);
+
+	if (r->failed_cut)
+		return;
+	if (len + strlen(name) + 8 < sizeof(r->failed)) {
+		ksnprintf(r->failed + len, sizeof(r->failed) - len, "%s%s",
+			  len ? ", " : "", name);
+	} else {
+		str_copy(r->failed + len, ", ...", sizeof(r->failed) - len);
+		r->failed_cut = true;
+	}
+}
+
+/* Print the suite's closing lines; returns its verdict. */
+static int suite_result(struct run *r, const struct ktest_suite *s,
+			unsigned int nr, const unsigned int cnt[3], bool mm_ok)
+{
+	unsigned int total = cnt[0] + cnt[1] + cnt[2];
+
+	out(r, "# %s: pass:%u fail:%u skip:%u total:%u", s->name,
+	    cnt[KTEST_PASS], cnt[KTEST_FAIL], cnt[KTEST_SKIP], total);
+	if (cnt[KTEST_FAIL] || !mm_ok) {
+		out(r, "not ok %u %s", nr, s->name);
+		note_failed(r, s->name);
+		return KTEST_FAIL;
+	}
+	if (total && cnt[KTEST_SKIP] == total) {
+		out(r, "ok %u %s # SKIP every case skipped", nr, s->name);
+		return KTEST_SKIP;
+	}
+	out(r, "ok %u %s", nr, s->name);
+	return KTEST_PASS;
+}
+
+/* Run suite number nr: init, the selected cases, exit, the mm check. */
+static int run_suite(struct run *r, const struct ktest_suite *s,
+		     unsigned int nr)
+{
+	unsigned long free_before = nr_free_pages();
+	unsigned int cnt[3] = {0, 0, 0}, k = 0;
+	int err = s->init ? s->init() : 0;
+	bool mm_ok;
+
+	if (err) {
+		out(r, "ok %u %s # SKIP init failed (%d)", nr, s->name, err);
+		return KTEST_SKIP;
+	}
+	out(r, IND "KTAP version 1");
+	out(r, IND "# Subtest: %s", s->name);
+	out(r, IND "1..%u", count_cases(s, r->filter));
+	for (const struct ktest_case *c = s->cases; c->run; c++)
+		if (case_selected(s, c, r->filter))
+			cnt[run_case(r, s, c, ++k)]++;
+	if (s->exit)
+		s->exit();
+	mm_ok = mm_check(r, s, free_before);
+	r->tot.pass += cnt[KTEST_PASS];
+	r->tot.fail += cnt[KTEST_FAIL];
+	r->tot.skip += cnt[KTEST_SKIP];
+	return suite_result(r, s, nr, cnt, mm_ok);
+}
+
+static void summary(struct run *r, uint64_t ns)
+{
+	const struct ktest_totals *t = &r->tot;
+
+	out(r, "# Totals: pass:%u fail:%u skip:%u total:%u", t->pass, t->fail,
+	    t->skip, t->pass + t->fail + t->skip);
+	out(r,
+	    "# ktest: %s: %u suites (%u failed, %u skipped), %u cases (%u "
+	    "failed, %u skipped) in %lu ms%s%s",
+	    t->suites_failed || t->bad_filter ? "FAILED" : "all passed",
+	    t->suites, t->suites_failed, t->suites_skipped,
+	    t->pass + t->fail + t->skip, t->fail, t->skip,
+	    (unsigned long)(ns / 1000000), r->failed[0] ? "; failed: " : "",
+	    r->failed);
+}
+
+int ktest_run_table(const struct ktest_suite *const *suites, unsigned int n,
+		    const char *filter, char *buf, size_t size,
+		    struct ktest_totals *tot)
+{
+	struct run r = {.buf = size ? buf : NULL, .size = size};
+	char fcopy[FILTER_LEN];
+	uint64_t t0 = arch_time_ns();
+	unsigned int k = 0;
+
+	spin_lock_init(&r.lock, "ktest_output");
+	if (r.buf)
+		r.buf[0] = '\0';
+	/* A copy: the filter may live in a buffer a test rewrites. */
+	if (filter && str_copy(fcopy, filter, sizeof(fcopy)) >= sizeof(fcopy))
+		out(&r, "# ktest: filter cut to %zu characters",
+		    sizeof(fcopy) - 1);
+	r.filter = filter ? fcopy : NULL;
+	out(&r, "KTAP version 1");
+	r.tot.bad_filter = check_filter(&r, suites, n);
+	for (unsigned int i = 0; i < n; i++)
+		r.tot.suites += runs_here(suites[i], r.filter);
+	out(&r, "1..%u", r.tot.suites);
+	for (unsigned int i = 0; i < n; i++) {
+		if (!runs_here(suites[i], r.filter))
+			continue;
+		switch (run_suite(&r, suites[i], ++k)) {
+		case KTEST_FAIL:
+			r.tot.suites_failed++;
+			break;
+		case KTEST_SKIP:
+			r.tot.suites_skipped++;
+			break;
+		}
+	}
+	summary(&r, arch_time_ns() - t0);
+	if (tot)
+		*tot = r.tot;
+	return (int)(r.tot.suites_failed + r.tot.bad_filter);
+}
+
+static unsigned int nr_registered(void)
+{
+#ifdef HOST
+	if (!__start_ktest_suites || !__stop_ktest_suites)
+		return 0;
+#endif
+	return (unsigned int)(__stop_ktest_suites - __start_ktest_suites);
+}
+
+int ktest_run(const char *filter)
+{
+	return ktest_run_table(__start_ktest_suites, nr_registered(), filter,
+			       NULL, 0, NULL);
+}
+
+void ktest_list(void)
+{
+	unsigned int n = nr_registered();
+
+	printk("%u test suites (run with `tests NAME,...` or ktest=NAME,...):\n",
+	       n);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct ktest_suite *s = __start_ktest_suites[i];
+
+		printk("  %-20s %3u cases%s%s\n", s->name, count_cases(s, NULL),
+		       s->flags & KTEST_KERNEL_ONLY ? "  kernel only" : "",
+		       s->flags & KTEST_NO_MM_CHECK ? "  no mm check" : "");
+	}
+}
