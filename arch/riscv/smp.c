@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Harts: logical cpu 0 is whichever hart won OpenSBI's boot lottery; the
+ * other harts of /cpus get 1..n-1 in device-tree order and are started with
+ * SBI HSM hart_start.  Each has a struct percpu (tp), a stack with a guard
+ * page below it (unmapped by vm.c) and a small emergency trap stack.
+ * Started harts then wait for arch_run_on_all_cpus() work.
+ */
+#include "arch/riscv/csr.h"
+#include "arch/riscv/riscv.h"
+#include "arch/riscv/sbi.h"
+#include "lib/printk.h"
+
+#define STACK_AREA (PAGE_SIZE + STACK_SIZE)
+
+_Static_assert(__builtin_offsetof(struct percpu, pc_scratch) == PCPU_SCRATCH,
+	       "entry.S offset");
+_Static_assert(__builtin_offsetof(struct percpu, pc_stack_lo) == PCPU_STACK_LO,
+	       "entry.S offset");
+_Static_assert(__builtin_offsetof(struct percpu, pc_stack_top) ==
+		       PCPU_STACK_TOP,
+	       "entry.S offset");
+_Static_assert(__builtin_offsetof(struct percpu, pc_emerg_top) ==
+		       PCPU_EMERG_TOP,
+	       "entry.S offset");
+_Static_assert(__builtin_offsetof(struct percpu, pc_satp) == PCPU_SATP,
+	       "entry.S offset");
+
+struct percpu riscv_percpu[NR_CPUS];
+/* Stack of cpu i: riscv_stacks + i * STACK_AREA; its first page is guard. */
+char riscv_stacks[NR_CPUS * STACK_AREA] __attribute__((aligned(4096)));
+static char emerg_stacks[NR_CPUS][EMERG_STACK_SIZE]
+	__attribute__((aligned(16)));
+static unsigned int nr_online = 1;
+
+/* arch_run_on_all_cpus() work, published by bumping work_gen. */
+static struct {
+	void (*fn)(void *arg);
+	void *arg;
+	unsigned long gen; /* generation; harts run work when it moves */
+	unsigned int done; /* harts (besides the caller) that finished */
+	unsigned int busy; /* one caller at a time */
+} work;
+
+unsigned long smp_stack_lo(unsigned int cpu)
+{
+	return (unsigned long)riscv_stacks + cpu * STACK_AREA + PAGE_SIZE;
+}
+
+unsigned long smp_stack_top(unsigned int cpu)
+{
+	return (unsigned long)riscv_stacks + (cpu + 1) * STACK_AREA;
+}
+
+static void percpu_setup(unsigned int cpu, unsigned long hartid)
+{
+	struct percpu *pc = &riscv_percpu[cpu];
+
+	pc->pc_cpu = cpu;
+	pc->pc_hartid = (unsigned int)hartid;
+	pc->pc_stack_lo = smp_stack_lo(cpu);
+	pc->pc_stack_top = smp_stack_top(cpu);
+	pc->pc_emerg_top = (unsigned long)emerg_stacks[cpu] + EMERG_STACK_SIZE;
+}
+
+/* entry.S already points tp at riscv_percpu[0] and sp at its stack. */
+void smp_init_boot_hart(unsigned long hartid)
+{
+	percpu_setup(0, hartid);
+	riscv_percpu[0].pc_online = 1;
+}
+
+unsigned int arch_nr_cpus(void)
+{
+	return __atomic_load_n(&nr_online, __ATOMIC_ACQUIRE);
+}
+
+static bool wait_online(struct percpu *pc)
+{
+	uint64_t deadline = csr_read(time) + timer_hz();
+
+	while (!__atomic_load_n(&pc->pc_online, __ATOMIC_ACQUIRE))
+		if (csr_read(time) > deadline)
+			return false;
+	return true;
+}
+
+/*
+ * Start every hart in hartids[] except the running one, one at a time so
+ * that logical ids stay dense even if one fails to start.  Returns the
+ * number of harts online afterwards.
+ */
+unsigned int smp_start_harts(const uint32_t *hartids, unsigned int n)
+{
+	unsigned int boot = riscv_percpu[0].pc_hartid;
+
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int cpu = nr_online;
+		struct percpu *pc = &riscv_percpu[cpu];
+		long err;
+
+		if (hartids[i] == boot)
+			continue;
+		if (cpu >= NR_CPUS) {
+			printk("smp: hart %u ignored: NR_CPUS is %d\n",
+			       hartids[i], NR_CPUS);
+			continue;
+		}
+		percpu_setup(cpu, hartids[i]);
+		pc->pc_satp = vm_satp();
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		err = sbi_hart_start(hartids[i], (unsigned long)secondary_entry,
+				     (unsigned long)pc);
+		if (err || !wait_online(pc)) {
+			printk("smp: hart %u did not start (sbi error %ld)\n",
+			       hartids[i], err);
+			continue;
+		}
+		__atomic_store_n(&nr_online, cpu + 1, __ATOMIC_RELEASE);
+	}
+	return nr_online;
+}
+
+static void run_work(void)
+{
+	work.fn(work.arg);
+	__atomic_fetch_add(&work.done, 1, __ATOMIC_ACQ_REL);
+}
+
+void riscv_secondary_main(unsigned long hartid, struct percpu *pc)
+{
+	unsigned long seen = __atomic_load_n(&work.gen, __ATOMIC_ACQUIRE);
+
+	trap_init_hart();
+	__atomic_store_n(&pc->pc_online, 1, __ATOMIC_RELEASE);
+	for (;;) {
+		unsigned long gen =
+			__atomic_load_n(&work.gen, __ATOMIC_ACQUIRE);
+
+		if (gen != seen) {
+			seen = gen;
+			run_work();
+		}
+		arch_cpu_relax();
+	}
+}
+
+void arch_run_on_all_cpus(void (*fn)(void *arg), void *arg)
+{
+	unsigned int others = arch_nr_cpus() - 1;
+
+	while (__atomic_exchange_n(&work.busy, 1, __ATOMIC_ACQUIRE))
+		arch_cpu_relax();
+	work.fn = fn;
+	work.arg = arg;
+	__atomic_store_n(&work.done, 0, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&work.gen, 1, __ATOMIC_RELEASE);
+	fn(arg);
+	while (__atomic_load_n(&work.done, __ATOMIC_ACQUIRE) < others)
+		arch_cpu_relax();
+	__atomic_store_n(&work.busy, 0, __ATOMIC_RELEASE);
+}

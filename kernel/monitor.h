@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The `mm>` console monitor and the deliberate crashes of the boot matrix.
+ */
+#ifndef KERNEL_MONITOR_H
+#define KERNEL_MONITOR_H
+
+/* Read and run commands on the console forever (poweroff ends it). */
+__attribute__((noreturn)) void monitor_run(void);
+
+/*
+ * crash=guard|text|null|exec: fault on purpose (stack into its guard page,
+ * store to kernel text, NULL load, jump into data).  NULL or "" does
+ * nothing; an unknown kind is reported and ignored.
+ */
+void crash_if_asked(const char *kind);
+
+#endif /* KERNEL_MONITOR_H */

@@ -1,0 +1,97 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Boot matrix: boots checked from outside (QEMU's exit status + the log).
+#   - MEM x SMP boots with monitor=0 must bring up every hart and pass;
+#   - crash=guard|text|null|exec boots must print the trap report
+#     ("Oops: ") and exit non-zero;
+#   - a device tree without a usable /memory must end in "Kernel panic: ".
+# Two QEMUs at a time at most (2-core machines).  Logs: build/test-logs/boot.
+# BOOT_KTEST picks the suites each matrix boot runs.
+set -u
+cd "$(dirname "$0")/../.."
+KERNEL=build/kernel.elf
+QEMU=${QEMU:-qemu-system-riscv64}
+OPENSBI=${OPENSBI:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf}
+KTEST=${BOOT_KTEST:-page_alloc}
+LOGS=build/test-logs/boot
+TIMEOUT=${BOOT_TIMEOUT:-60}
+mkdir -p "$LOGS"
+rm -f "$LOGS"/*.result
+
+[ -f "$KERNEL" ] || ${MAKE:-make} --no-print-directory "$KERNEL" >/dev/null
+
+# boot NAME MEM SMP "ARGS" [extra QEMU args...]: log + exit status
+boot() {
+	name=$1 mem=$2 smp=$3 args=$4
+	shift 4
+	timeout "$TIMEOUT" "$QEMU" -machine virt -nographic -bios "$OPENSBI" \
+		-m "$mem" -smp "$smp" -kernel "$KERNEL" -append "$args" "$@" \
+		</dev/null >"$LOGS/$name.log" 2>&1
+	echo $? >"$LOGS/$name.rc"
+}
+
+result() { echo "$1" >"$LOGS/$2.result"; }
+
+check_up() { # NAME SMP
+	log=$LOGS/$1.log rc=$(cat "$LOGS/$1.rc")
+	if grep -q '^Oops: \|^Kernel panic: ' "$log"; then
+		result "FAIL: boot/$1: $(grep -m1 '^Oops: \|^Kernel panic: ' "$log")" "$1"
+	elif [ "$rc" = 124 ]; then
+		result "FAIL: boot/$1: timed out after ${TIMEOUT}s" "$1"
+	elif ! grep -q "^smp: $2 of $2 harts online" "$log"; then
+		result "FAIL: boot/$1: not all $2 harts came up" "$1"
+	elif [ "$rc" != 0 ]; then
+		result "FAIL: boot/$1: exit status $rc (self-tests failed?)" "$1"
+	else
+		result "PASS: boot/$1" "$1"
+	fi
+}
+
+check_dies() { # NAME MARKER-REGEX [EXTRA-REGEX]
+	log=$LOGS/$1.log rc=$(cat "$LOGS/$1.rc")
+	if [ "$rc" = 0 ] || [ "$rc" = 124 ]; then
+		result "FAIL: boot/$1: exit status $rc, expected a failure" "$1"
+	elif ! grep -q "$2" "$log"; then
+		result "FAIL: boot/$1: no '$2' report in the log" "$1"
+	elif [ -n "${3:-}" ] && ! grep -q "$3" "$log"; then
+		result "FAIL: boot/$1: report lacks '$3'" "$1"
+	else
+		result "PASS: boot/$1 (exit status $rc)" "$1"
+	fi
+}
+
+
+for mem in 64M 256M 1G 4G; do
+	for smp in 1 4 8; do
+		boot "mem$mem-smp$smp" "$mem" "$smp" "monitor=0 ktest=$KTEST" &
+		[ "$smp" = 4 ] && wait
+	done
+	wait
+	for smp in 1 4 8; do check_up "mem$mem-smp$smp" "$smp"; done
+done
+
+boot crash-guard 256M 2 "monitor=0 ktest=none crash=guard" &
+boot crash-text 256M 2 "monitor=0 ktest=none crash=text" &
+wait
+boot crash-null 256M 2 "monitor=0 ktest=none crash=null" &
+boot crash-exec 256M 2 "monitor=0 ktest=none crash=exec" &
+wait
+check_dies crash-guard '^Oops: store/AMO page fault' 'stack overflow'
+check_dies crash-text '^Oops: store/AMO page fault' 'crash_if_asked+'
+check_dies crash-null '^Oops: load page fault' 'stval  0000000000000000'
+check_dies crash-exec '^Oops: instruction page fault'
+
+# A device tree QEMU and OpenSBI accept but that has no /memory node.
+"$QEMU" -machine virt -m 128M -smp 2 -machine dumpdtb="$LOGS/virt.dtb" \
+	>/dev/null 2>&1
+python3 - "$LOGS/virt.dtb" "$LOGS/nomem.dtb" <<'PY'
+import sys
+d = open(sys.argv[1], "rb").read()
+d = d.replace(b"memory@", b"memorx@").replace(b"memory\0", b"memorx\0")
+open(sys.argv[2], "wb").write(d)
+PY
+boot dtb-nomem 128M 2 "monitor=0 ktest=none" -dtb "$LOGS/nomem.dtb"
+check_dies dtb-nomem '^Kernel panic: device tree'
+
+cat "$LOGS"/*.result
+! grep -q '^FAIL' "$LOGS"/*.result
