@@ -1,0 +1,35 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The `kernel` test group: ktap.py's own self-test, then one QEMU boot of
+# build/kernel.elf with every in-kernel suite (monitor=0 powers off with the
+# verdict as the exit status); its KTAP log goes to ktap.py, which prints a
+# PASS/FAIL line per case and one for the boot as a whole.
+# The log is kept in build/test-logs/kernel-boot.log.
+set -u
+cd "$(dirname "$0")/../.."
+QEMU=${QEMU:-qemu-system-riscv64}
+OPENSBI=${OPENSBI:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf}
+LOGS=build/test-logs
+LOG=$LOGS/kernel-boot.log
+mkdir -p "$LOGS"
+status=0
+
+python3 scripts/ktap.py --self-test || status=1
+
+# `make test` has built the kernel; make sure it is there and current.
+if ! ${MAKE:-make} --no-print-directory -s build/kernel.elf \
+	> "$LOGS/kernel-build.log" 2>&1; then
+	echo "FAIL: kernel/boot: build/kernel.elf does not build" \
+		"($(grep -m1 -iE 'error|No rule' "$LOGS/kernel-build.log"))"
+	exit 1
+fi
+
+timeout 300 "$QEMU" -machine virt -nographic -bios "$OPENSBI" -m 256M \
+	-smp 4 -kernel build/kernel.elf -append "monitor=0" \
+	< /dev/null > "$LOG" 2>&1
+rc=$?
+timeout_arg=
+[ "$rc" -eq 124 ] && timeout_arg=--timeout
+python3 scripts/ktap.py --prefix kernel --exit-status "$rc" $timeout_arg \
+	"$LOG" || status=1
+exit $status
