@@ -73,7 +73,7 @@ static void read_line(char *buf, size_t size)
 		int c = uart_getc();
 
 		if (c < 0) {
-			arch_cpu_relax();
+			timer_idle(5000000); /* 5 ms: idle, not spinning */
 			continue;
 		}
 		if (c == '\r' || c == '\n') {

@@ -83,6 +83,7 @@ __attribute__((noreturn)) void riscv_oops(struct trap_frame *tf);
 void timer_init(uint64_t timebase_hz);
 uint64_t timer_hz(void);
 void timer_interrupt(void);
+void timer_idle(uint64_t ns); /* wfi for at most ns */
 
 /* vm.c */
 void vm_init(const phys_addr_t *ram_base, const uint64_t *ram_size, int n);

@@ -65,3 +65,19 @@ bool arch_call_from_irq(void (*fn)(void *arg), void *arg)
 	arch_irq_restore(flags);
 	return done;
 }
+
+/*
+ * Sleep in wfi until the next interrupt or for at most ns nanoseconds
+ * (the monitor waits for input this way instead of spinning a host CPU).
+ * Works with interrupts off: a pending enabled interrupt ends wfi.
+ */
+void timer_idle(uint64_t ns)
+{
+	unsigned long old_sie = csr_read(sie);
+
+	csr_set(sie, SIE_STIE);
+	sbi_set_timer(csr_read(time) + ns * timebase_hz / 1000000000ULL);
+	__asm__ volatile("wfi");
+	sbi_set_timer(UINT64_MAX);
+	csr_write(sie, old_sie);
+}
