@@ -53,3 +53,8 @@ long sbi_hart_status(unsigned long hartid)
 
 	return r.error ? r.error : r.value;
 }
+
+void sbi_send_ipi(unsigned long hartid)
+{
+	sbi_call(SBI_EXT_IPI, 0, 1, hartid, 0); /* mask 1 at base hartid */
+}

@@ -15,6 +15,7 @@ struct sbiret {
 #define SBI_EXT_BASE 0x10
 #define SBI_EXT_TIME 0x54494D45 /* "TIME" */
 #define SBI_EXT_HSM 0x48534D /* "HSM" */
+#define SBI_EXT_IPI 0x735049 /* "sPI" */
 
 #define SBI_HSM_STARTED 0
 #define SBI_HSM_STOPPED 1
@@ -28,6 +29,8 @@ void sbi_set_timer(uint64_t stime);
 /* Start hartid at physical address start with a1 = opaque; 0 or SBI error. */
 long sbi_hart_start(unsigned long hartid, unsigned long start,
 		    unsigned long opaque);
+/* Raise a supervisor software interrupt on hartid. */
+void sbi_send_ipi(unsigned long hartid);
 /* SBI_HSM_* state of hartid, or a negative SBI error. */
 long sbi_hart_status(unsigned long hartid);
 /* SBI implementation version, as (major << 24) | minor. */

@@ -4,7 +4,8 @@
  * other harts of /cpus get 1..n-1 in device-tree order and are started with
  * SBI HSM hart_start.  Each has a struct percpu (tp), a stack with a guard
  * page below it (unmapped by vm.c) and a small emergency trap stack.
- * Started harts then wait for arch_run_on_all_cpus() work.
+ * Started harts then sleep in wfi until arch_run_on_all_cpus() wakes them
+ * with an SBI IPI (idle harts must not burn the host's CPUs under TCG).
  */
 #include "arch/riscv/csr.h"
 #include "arch/riscv/riscv.h"
@@ -132,16 +133,21 @@ void riscv_secondary_main(unsigned long hartid, struct percpu *pc)
 	unsigned long seen = __atomic_load_n(&work.gen, __ATOMIC_ACQUIRE);
 
 	trap_init_hart();
+	/* SSIE enabled but SIE off: an IPI only ends wfi, it never traps. */
+	csr_set(sie, SIE_SSIE);
 	__atomic_store_n(&pc->pc_online, 1, __ATOMIC_RELEASE);
 	for (;;) {
-		unsigned long gen =
-			__atomic_load_n(&work.gen, __ATOMIC_ACQUIRE);
+		unsigned long gen;
 
+		csr_clear(sip,
+			  SIE_SSIE); /* before reading gen: no lost wakeup */
+		gen = __atomic_load_n(&work.gen, __ATOMIC_ACQUIRE);
 		if (gen != seen) {
 			seen = gen;
 			run_work();
+		} else {
+			__asm__ volatile("wfi");
 		}
-		arch_cpu_relax();
 	}
 }
 
@@ -155,6 +161,8 @@ void arch_run_on_all_cpus(void (*fn)(void *arg), void *arg)
 	work.arg = arg;
 	__atomic_store_n(&work.done, 0, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&work.gen, 1, __ATOMIC_RELEASE);
+	for (unsigned int cpu = 1; cpu <= others; cpu++)
+		sbi_send_ipi(riscv_percpu[cpu].pc_hartid);
 	fn(arg);
 	while (__atomic_load_n(&work.done, __ATOMIC_ACQUIRE) < others)
 		arch_cpu_relax();

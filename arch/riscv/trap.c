@@ -84,6 +84,12 @@ static bool fp_ok(unsigned long fp, unsigned long lo, unsigned long hi)
 	return fp >= lo + 16 && fp <= hi && !(fp & 7);
 }
 
+static void print_repeats(unsigned long n)
+{
+	if (n)
+		printk("  ... the same frame %lu more times\n", n);
+}
+
 /*
  * Frame-pointer walk (gcc RISC-V with -fno-omit-frame-pointer: s0 is the
  * caller's sp, the return address sits at s0-8, the caller's s0 at s0-16).
@@ -92,23 +98,31 @@ static void backtrace(const struct trap_frame *tf)
 {
 	struct percpu *pc = this_cpu();
 	unsigned long lo = pc->pc_stack_lo, hi = pc->pc_stack_top;
-	unsigned long fp = tf->x[8];
+	unsigned long fp = tf->x[8], last = 0, repeats = 0;
 
 	printk("Call trace:\n");
 	printk("  [<%016lx>] %pS\n", tf->sepc, (void *)tf->sepc);
 	printk("  [<%016lx>] %pS (ra)\n", tf->x[1], (void *)tf->x[1]);
-	for (int depth = 0; depth < BACKTRACE_MAX && fp_ok(fp, lo, hi);
-	     depth++) {
+	for (int depth = 0; depth < BACKTRACE_MAX && fp_ok(fp, lo, hi);) {
 		unsigned long ra = ((unsigned long *)fp)[-1];
 		unsigned long next = ((unsigned long *)fp)[-2];
 
 		if (!ra)
 			break;
-		printk("  [<%016lx>] %pS\n", ra, (void *)ra);
+		if (ra == last) { /* deep recursion: say it once */
+			repeats++;
+		} else {
+			print_repeats(repeats);
+			repeats = 0;
+			printk("  [<%016lx>] %pS\n", ra, (void *)ra);
+			depth++;
+		}
+		last = ra;
 		if (next <= fp)
 			break;
 		fp = next;
 	}
+	print_repeats(repeats);
 }
 
 static bool in_guard(unsigned long addr, const struct percpu *pc)
