@@ -49,6 +49,7 @@ class Test:
         self.directive = ""
         self.diags = []      # diagnostics that came before our result line
         self.sub = None      # the nested level, when we had one
+        self.header = []     # diagnostics before the plan line
 
 
 def strip_prefix(line):
@@ -104,6 +105,7 @@ class Parser:
             lvl = self.level_for(indent)
             lvl.plan = int(m.group(1))
             lvl.plan_skip = m.group(2)
+            lvl.header, lvl.pending = lvl.pending, []
             return
         m = RESULT_RE.match(body)
         if m:
@@ -238,7 +240,10 @@ def analyse(lines, prefix, exit_status=None, timeout=False):
         boot.insert(0, "timed out")
     if exit_status is not None:
         if exit_status != 0 and fails == 0 and not boot:
-            boot.append(f"exit status {exit_status} but no test failed")
+            why = reason_of(p.root.header + p.root.pending, "") \
+                if p.root else ""
+            boot.append(f"exit status {exit_status} but no test failed"
+                        + (f" ({why})" if why else ""))
         elif exit_status == 0 and (fails or boot) and not timeout:
             boot.append("exit status 0 although tests failed")
     if boot:
@@ -363,6 +368,11 @@ def self_test():
          True),
         ("exit status mismatch", GOOD, {"exit_status": 1},
          ["FAIL: k/boot: exit status 1 but no test failed"], True),
+        ("exit status explained by a top-level diagnostic",
+         "KTAP version 1\n# ktest: 'nosuch' matches no suite or case\n1..0\n",
+         {"exit_status": 1},
+         ["FAIL: k/boot: exit status 1 but no test failed (ktest: 'nosuch'"
+          " matches no suite or case)"], True),
         ("timeout", GOOD.split("    KTAP version 1\n    # Subtest: beta")[0],
          {"timeout": True, "exit_status": 124},
          ["PASS: k/alpha/test_one", "FAIL: k/boot: timed out; plan 1..2 but"
