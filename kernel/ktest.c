@@ -229,6 +229,13 @@ void ktest_abort(struct ktest *t)
 {
 	unsigned int cpu = arch_cpu_id();
 
+	if (arch_in_irq()) {
+		/* Jumping out of a trap handler would corrupt the hart. */
+		printk("Kernel panic: ktest: %s.%s: ASSERT or skip inside an "
+		       "interrupt handler (use EXPECT there)\n",
+		       t->suite->name, t->tc->name);
+		arch_poweroff(1);
+	}
 	if (cpu < NR_CPUS && t->hart_jmp[cpu])
 		kt_longjmp(*t->hart_jmp[cpu]);
 	if (cpu == t->cpu)
