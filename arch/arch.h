@@ -37,7 +37,7 @@ unsigned int arch_cpu_id(void);
 unsigned int arch_nr_cpus(void);
 
 /* Interrupt state of the running hart. */
-unsigned long arch_irq_save(void);         /* disable, return old state */
+unsigned long arch_irq_save(void); /* disable, return old state */
 void arch_irq_restore(unsigned long flags); /* put the old state back */
 bool arch_irqs_enabled(void);
 bool arch_in_irq(void); /* true inside an interrupt handler */

@@ -46,24 +46,34 @@ struct ktest_case {
 struct ktest_suite {
 	const char *name;
 	const struct ktest_case *cases; /* ends with KTEST_END */
-	int (*init)(void);              /* optional; non-zero skips the suite */
-	void (*exit)(void);             /* optional */
+	int (*init)(void); /* optional; non-zero skips the suite */
+	void (*exit)(void); /* optional */
 	unsigned int flags;
 };
 
-#define KTEST_CASE(fn) { #fn, fn }
-#define KTEST_END { 0, 0 }
+#define KTEST_CASE(fn)  \
+	{               \
+#fn, fn \
+	}
+#define KTEST_END    \
+	{            \
+		0, 0 \
+	}
 
-#define KTEST_SUITE_FULL(sname, table, init_fn, exit_fn, fl)                   \
-	static const struct ktest_suite ktest_suite_##sname = {               \
-		#sname, table, init_fn, exit_fn, fl};                         \
-	static const struct ktest_suite *const ktest_ptr_##sname              \
-		__attribute__((used, section("ktest_suites"))) =              \
+#define KTEST_SUITE_FULL(sname, table, init_fn, exit_fn, fl)     \
+	static const struct ktest_suite ktest_suite_##sname = {  \
+		#sname, table, init_fn, exit_fn, fl};            \
+	static const struct ktest_suite *const ktest_ptr_##sname \
+		__attribute__((used, section("ktest_suites"))) = \
 			&ktest_suite_##sname
 #define KTEST_SUITE(sname, table) KTEST_SUITE_FULL(sname, table, 0, 0, 0)
 
 /* Results. */
-enum { KTEST_PASS = 0, KTEST_FAIL = 1, KTEST_SKIP = 2 };
+enum {
+	KTEST_PASS = 0,
+	KTEST_FAIL = 1,
+	KTEST_SKIP = 2
+};
 
 /* Record a failure (file:line and message as a KTAP diagnostic). */
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt,
@@ -76,13 +86,13 @@ __attribute__((noreturn)) void ktest_skip(struct ktest *t, const char *reason);
 void ktest_log(struct ktest *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-#define KT__CHECK(t, cond, fatal, ...)                                        \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			ktest_fail(t, __FILE__, __LINE__, __VA_ARGS__);       \
-			if (fatal)                                            \
-				ktest_abort(t);                               \
-		}                                                             \
+#define KT__CHECK(t, cond, fatal, ...)                                  \
+	do {                                                            \
+		if (!(cond)) {                                          \
+			ktest_fail(t, __FILE__, __LINE__, __VA_ARGS__); \
+			if (fatal)                                      \
+				ktest_abort(t);                         \
+		}                                                       \
 	} while (0)
 
 #define KT__BINOP(t, a, op, b, fatal)                                         \
@@ -96,26 +106,32 @@ void ktest_log(struct ktest *t, const char *fmt, ...)
 	} while (0)
 
 #define KT_EXPECT_TRUE(t, c) KT__CHECK(t, c, 0, "expected %s to be true", #c)
-#define KT_EXPECT_FALSE(t, c) KT__CHECK(t, !(c), 0, "expected %s to be false", #c)
+#define KT_EXPECT_FALSE(t, c) \
+	KT__CHECK(t, !(c), 0, "expected %s to be false", #c)
 #define KT_EXPECT_EQ(t, a, b) KT__BINOP(t, a, ==, b, 0)
 #define KT_EXPECT_NE(t, a, b) KT__BINOP(t, a, !=, b, 0)
 #define KT_EXPECT_LT(t, a, b) KT__BINOP(t, a, <, b, 0)
 #define KT_EXPECT_LE(t, a, b) KT__BINOP(t, a, <=, b, 0)
 #define KT_EXPECT_GT(t, a, b) KT__BINOP(t, a, >, b, 0)
 #define KT_EXPECT_GE(t, a, b) KT__BINOP(t, a, >=, b, 0)
-#define KT_EXPECT_NULL(t, p) KT__CHECK(t, (p) == 0, 0, "expected %s to be NULL", #p)
-#define KT_EXPECT_NOT_NULL(t, p) KT__CHECK(t, (p) != 0, 0, "expected %s to be non-NULL", #p)
+#define KT_EXPECT_NULL(t, p) \
+	KT__CHECK(t, (p) == 0, 0, "expected %s to be NULL", #p)
+#define KT_EXPECT_NOT_NULL(t, p) \
+	KT__CHECK(t, (p) != 0, 0, "expected %s to be non-NULL", #p)
 
 #define KT_ASSERT_TRUE(t, c) KT__CHECK(t, c, 1, "expected %s to be true", #c)
-#define KT_ASSERT_FALSE(t, c) KT__CHECK(t, !(c), 1, "expected %s to be false", #c)
+#define KT_ASSERT_FALSE(t, c) \
+	KT__CHECK(t, !(c), 1, "expected %s to be false", #c)
 #define KT_ASSERT_EQ(t, a, b) KT__BINOP(t, a, ==, b, 1)
 #define KT_ASSERT_NE(t, a, b) KT__BINOP(t, a, !=, b, 1)
 #define KT_ASSERT_LT(t, a, b) KT__BINOP(t, a, <, b, 1)
 #define KT_ASSERT_LE(t, a, b) KT__BINOP(t, a, <=, b, 1)
 #define KT_ASSERT_GT(t, a, b) KT__BINOP(t, a, >, b, 1)
 #define KT_ASSERT_GE(t, a, b) KT__BINOP(t, a, >=, b, 1)
-#define KT_ASSERT_NULL(t, p) KT__CHECK(t, (p) == 0, 1, "expected %s to be NULL", #p)
-#define KT_ASSERT_NOT_NULL(t, p) KT__CHECK(t, (p) != 0, 1, "expected %s to be non-NULL", #p)
+#define KT_ASSERT_NULL(t, p) \
+	KT__CHECK(t, (p) == 0, 1, "expected %s to be NULL", #p)
+#define KT_ASSERT_NOT_NULL(t, p) \
+	KT__CHECK(t, (p) != 0, 1, "expected %s to be non-NULL", #p)
 
 /*
  * Run fn(t, arg) on every online hart at once (arch_run_on_all_cpus) and

@@ -19,14 +19,14 @@
 
 enum fdt_err {
 	FDT_OK = 0,
-	FDT_ERR_MAGIC = -1,     /* not an FDT (bad magic) */
+	FDT_ERR_MAGIC = -1, /* not an FDT (bad magic) */
 	FDT_ERR_TRUNCATED = -2, /* blob shorter than its header says */
-	FDT_ERR_VERSION = -3,   /* unsupported version */
+	FDT_ERR_VERSION = -3, /* unsupported version */
 	FDT_ERR_BADSTRUCT = -4, /* malformed structure block */
 	FDT_ERR_BADOFFSET = -5, /* header offsets/sizes out of range */
-	FDT_ERR_NOMEM = -6,     /* no /memory node with a usable reg */
-	FDT_ERR_TOOMANY = -7,   /* more ranges or cpus than the tables hold */
-	FDT_ERR_BADPROP = -8,   /* property with an impossible length */
+	FDT_ERR_NOMEM = -6, /* no /memory node with a usable reg */
+	FDT_ERR_TOOMANY = -7, /* more ranges or cpus than the tables hold */
+	FDT_ERR_BADPROP = -8, /* property with an impossible length */
 };
 
 struct fdt_range {
@@ -44,9 +44,9 @@ struct fdt_info {
 	struct fdt_range rsv[FDT_MAX_RSV];
 	unsigned int nr_cpus;
 	uint32_t hartid[FDT_MAX_CPUS]; /* /cpus/cpu@N reg, status okay */
-	uint64_t timebase_hz;          /* /cpus timebase-frequency, 0 if none */
-	const char *bootargs;          /* /chosen/bootargs inside the blob, or "" */
-	const char *model;             /* root "model" or "" */
+	uint64_t timebase_hz; /* /cpus timebase-frequency, 0 if none */
+	const char *bootargs; /* /chosen/bootargs inside the blob, or "" */
+	const char *model; /* root "model" or "" */
 };
 
 /*

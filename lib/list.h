@@ -10,14 +10,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define container_of(ptr, type, member)                                       \
-	((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr)-offsetof(type, member)))
 
 struct list_head {
 	struct list_head *next, *prev;
 };
 
-#define LIST_HEAD_INIT(name) { &(name), &(name) }
+#define LIST_HEAD_INIT(name)     \
+	{                        \
+		&(name), &(name) \
+	}
 
 static inline void list_init(struct list_head *h)
 {
@@ -60,14 +63,14 @@ static inline bool list_empty(const struct list_head *h)
 }
 
 #define list_entry(ptr, type, member) container_of(ptr, type, member)
-#define list_first_entry(head, type, member)                                  \
+#define list_first_entry(head, type, member) \
 	list_entry((head)->next, type, member)
 
-#define list_for_each(pos, head)                                              \
+#define list_for_each(pos, head) \
 	for (pos = (head)->next; pos != (head); pos = pos->next)
 
-#define list_for_each_safe(pos, n, head)                                      \
-	for (pos = (head)->next, n = pos->next; pos != (head);                \
+#define list_for_each_safe(pos, n, head)                       \
+	for (pos = (head)->next, n = pos->next; pos != (head); \
 	     pos = n, n = pos->next)
 
 #endif /* LIB_LIST_H */

@@ -15,7 +15,7 @@
 struct sink {
 	char *buf;
 	size_t size; /* capacity including the terminating NUL */
-	size_t len;  /* characters produced so far (may exceed size) */
+	size_t len; /* characters produced so far (may exceed size) */
 };
 
 static void put(struct sink *s, char c)
@@ -34,14 +34,14 @@ static void pad(struct sink *s, char c, int n)
 /* ---- one conversion spec ------------------------------------------------ */
 
 struct spec {
-	bool left;  /* '-' */
-	bool zero;  /* '0' */
-	bool plus;  /* '+' */
+	bool left; /* '-' */
+	bool zero; /* '0' */
+	bool plus; /* '+' */
 	bool space; /* ' ' */
-	bool alt;   /* '#' */
+	bool alt; /* '#' */
 	int width;
 	int prec; /* -1: none */
-	int len;  /* 'H' hh, 'h', 0, 'l', 'L' ll/z/t/j */
+	int len; /* 'H' hh, 'h', 0, 'l', 'L' ll/z/t/j */
 };
 
 /* Write a string field with width and precision. */
@@ -303,7 +303,8 @@ static void console_write_line(const char *s, size_t len)
 	bool nested = __atomic_load_n(&console_owner, __ATOMIC_RELAXED) == me;
 
 	if (!nested) {
-		while (__atomic_exchange_n(&console_locked, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_exchange_n(&console_locked, 1,
+					   __ATOMIC_ACQUIRE))
 			arch_cpu_relax();
 		__atomic_store_n(&console_owner, me, __ATOMIC_RELAXED);
 	}

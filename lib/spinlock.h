@@ -11,12 +11,15 @@
 
 typedef struct spinlock {
 	unsigned int sl_locked; /* 0 free, 1 held (atomic) */
-	int sl_owner;           /* cpu id of the holder, -1 when free */
-	const char *sl_name;    /* for reports */
+	int sl_owner; /* cpu id of the holder, -1 when free */
+	const char *sl_name; /* for reports */
 	unsigned long sl_caller; /* return address of the last locker */
 } spinlock_t;
 
-#define SPINLOCK_INIT(name) { 0, -1, name, 0 }
+#define SPINLOCK_INIT(name)    \
+	{                      \
+		0, -1, name, 0 \
+	}
 
 void spin_lock_init(spinlock_t *l, const char *name);
 /* Acquire; a hart that already holds l is reported and the machine stops. */
@@ -41,10 +44,10 @@ unsigned long spin_acquisitions(unsigned int cpu);
  */
 unsigned long spin_locks_held(void);
 
-#define assert_spin_held(l)                                                   \
-	do {                                                                  \
-		if (!spin_is_held(l))                                         \
-			spin_report_not_held(l, __func__);                    \
+#define assert_spin_held(l)                                \
+	do {                                               \
+		if (!spin_is_held(l))                      \
+			spin_report_not_held(l, __func__); \
 	} while (0)
 void spin_report_not_held(const spinlock_t *l, const char *func);
 

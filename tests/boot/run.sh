@@ -70,6 +70,19 @@ for mem in 64M 256M 1G 4G; do
 	for smp in 1 4 8; do check_up "mem$mem-smp$smp" "$smp"; done
 done
 
+# Zone edges: no DMA zone at all, and a larger one.  The zone suites must
+# pass with either (an empty zone is skipped, never a crash).
+boot dma0 256M 2 "monitor=0 ktest=page_zones,page_alloc mm.dma_limit=0" &
+boot dma32M 128M 2 "monitor=0 ktest=page_zones,page_alloc mm.dma_limit=32M" &
+wait
+check_up dma0 2
+check_up dma32M 2
+grep -q '^mm: zone DMA    empty' "$LOGS/dma0.log" ||
+	result "FAIL: boot/dma0: the DMA zone is not reported empty" dma0
+grep -q '^mm: zone DMA    \[mem 0x0000000080000000-0x0000000081ffffff\]' \
+	"$LOGS/dma32M.log" ||
+	result "FAIL: boot/dma32M: the DMA zone does not span 32 MiB" dma32M
+
 boot crash-guard 256M 2 "monitor=0 ktest=none crash=guard" &
 boot crash-text 256M 2 "monitor=0 ktest=none crash=text" &
 wait
