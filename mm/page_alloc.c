@@ -94,6 +94,7 @@
 
 struct zone zones[MAX_NR_ZONES];
 static const struct page_alloc_hooks *alloc_hooks;
+static unsigned long (*reclaim_fn)(void);
 static const char *const zone_names[MAX_NR_ZONES] = {"DMA", "Normal"};
 
 /* ---- page state ------------------------------------------------------------- */
@@ -464,6 +465,28 @@ static void alloc_failed(gfp_t gfp, unsigned int order, enum mm_error err,
 	       zone_free_pages(&zones[ZONE_NORMAL]));
 }
 
+/*
+ * Ask the layer above (the slab's per-CPU caches and empty slabs) to give
+ * pages back.  Not re-entered: a reclaimer whose own frees fail over to
+ * here gets nothing more.  True when any page came back.
+ */
+static bool try_reclaim(void)
+{
+	static unsigned int busy[NR_CPUS];
+	unsigned long (*fn)(void) = READ_ONCE(reclaim_fn);
+	unsigned int cpu = arch_cpu_id();
+	unsigned long got;
+
+	if (!fn || busy[cpu])
+		return false;
+	busy[cpu] = 1;
+	got = fn();
+	busy[cpu] = 0;
+	if (got)
+		drain_all_pages();
+	return got != 0;
+}
+
 struct page *__alloc_pages(gfp_t gfp, unsigned int order, unsigned long caller)
 {
 	bool refused = false;
@@ -476,6 +499,10 @@ struct page *__alloc_pages(gfp_t gfp, unsigned int order, unsigned long caller)
 	pg = get_page(gfp, order, &refused);
 	if (!pg) {
 		drain_all_pages();
+		pg = get_page(gfp, order, &refused);
+	}
+	if (!pg && try_reclaim()) {
+		refused = false;
 		pg = get_page(gfp, order, &refused);
 	}
 	if (!pg) {
@@ -564,6 +591,11 @@ void free_pages(struct page *pg, unsigned int order)
 void page_alloc_set_hooks(const struct page_alloc_hooks *hooks)
 {
 	__atomic_store_n(&alloc_hooks, hooks, __ATOMIC_RELEASE);
+}
+
+void page_alloc_set_reclaim(unsigned long (*reclaim)(void))
+{
+	__atomic_store_n(&reclaim_fn, reclaim, __ATOMIC_RELEASE);
 }
 
 /* ---- addresses and counts --------------------------------------------------- */

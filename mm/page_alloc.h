@@ -291,6 +291,17 @@ struct page_alloc_hooks {
 };
 void page_alloc_set_hooks(const struct page_alloc_hooks *hooks);
 
+/*
+ * The reclaimer: called when an allocation found no page even after
+ * draining the per-CPU lists, before it reports failure (mm/slab.c drains
+ * its per-CPU object caches and frees its empty slabs).  It returns the
+ * number of pages it gave back.  It may run from any context an
+ * allocation may (GFP_ATOMIC: interrupts off, an interrupt handler) and
+ * while the allocating code holds its own locks, so it must only trylock
+ * anything such code could hold.  NULL removes it.
+ */
+void page_alloc_set_reclaim(unsigned long (*reclaim)(void));
+
 /* ---- checking and reporting ------------------------------------------------ */
 
 /* Kinds of refused free_pages() calls (counted in page_alloc_bad_frees). */
