@@ -17,6 +17,7 @@
 #include "mm/internal.h"
 #include "mm/health.h"
 #include "lib/bootargs.h"
+#include "mm/fault.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 
@@ -409,5 +410,6 @@ int mm_init(void)
 	       nr_free_pages(), (unsigned long long)nr_free_pages() * 4,
 	       (unsigned long long)mm_dma_limit >> 20);
 	page_alloc_report_buddyinfo();
+	mm_fault_boot();
 	return nr_free_pages() ? 0 : -1;
 }
