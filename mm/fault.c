@@ -56,10 +56,10 @@ static const struct {
 	const char *name;
 	gfp_t bit;
 } gfp_names[] = {
-	{"dma", __GFP_DMA},	    {"high", __GFP_HIGH},
-	{"atomic", GFP_ATOMIC},	    {"zero", __GFP_ZERO},
-	{"nowarn", __GFP_NOWARN},   {"wait", __GFP_WAIT},
-	{"kernel", GFP_KERNEL},	    {"nofallback", __GFP_NOFALLBACK},
+	{"dma", __GFP_DMA},	      {"high", __GFP_HIGH},
+	{"atomic", GFP_ATOMIC},	      {"zero", __GFP_ZERO},
+	{"nowarn", __GFP_NOWARN},     {"wait", __GFP_WAIT},
+	{"kernel", GFP_KERNEL},	      {"nofallback", __GFP_NOFALLBACK},
 	{"memalloc", __GFP_MEMALLOC},
 };
 
@@ -102,8 +102,7 @@ static bool site_fn_matches(const char *fn, unsigned long caller)
 	return !strncmp(sym, fn, n) && (sym[n] == '+' || sym[n] == '\0');
 }
 
-static bool call_matches(const struct mm_fault_attr *a,
-			 const struct mm_call *c)
+static bool call_matches(const struct mm_fault_attr *a, const struct mm_call *c)
 {
 	if (a->kinds && !(a->kinds & (1u << c->kind)))
 		return false;
@@ -113,8 +112,8 @@ static bool call_matches(const struct mm_fault_attr *a,
 		return false;
 	if (a->cpu != MM_FAULT_ALL_CPUS && a->cpu != arch_cpu_id())
 		return false;
-	if (a->site_end && (c->caller < a->site_start ||
-			    c->caller >= a->site_end))
+	if (a->site_end &&
+	    (c->caller < a->site_start || c->caller >= a->site_end))
 		return false;
 	if (!name_matches(a->name, c->name))
 		return false;
@@ -519,15 +518,16 @@ static void put_bits(struct out *o, const char *key, unsigned int bits,
 		     bool gfp)
 {
 	const char *sep = "";
-	size_t nr = gfp ? sizeof(gfp_names) / sizeof(gfp_names[0]) : MM_NR_KINDS;
+	size_t nr =
+		gfp ? sizeof(gfp_names) / sizeof(gfp_names[0]) : MM_NR_KINDS;
 
 	if (!bits)
 		return;
 	put(o, "%s%s:", o->pos ? "," : "", key);
 	for (size_t k = 0; k < nr; k++) {
 		unsigned int bit = gfp ? gfp_names[k].bit : 1u << k;
-		const char *name = gfp ? gfp_names[k].name
-				       : mm_kind_name((enum mm_kind)k);
+		const char *name =
+			gfp ? gfp_names[k].name : mm_kind_name((enum mm_kind)k);
 
 		/* gfp: the first name of each single bit only */
 		if (gfp && (bit & (bit - 1)))
@@ -540,8 +540,7 @@ static void put_bits(struct out *o, const char *key, unsigned int bits,
 	}
 }
 
-int mm_fault_format(const struct mm_fault_attr *a, char *buf,
-		    unsigned long len)
+int mm_fault_format(const struct mm_fault_attr *a, char *buf, unsigned long len)
 {
 	struct out o = {buf, len, 0};
 

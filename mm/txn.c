@@ -113,7 +113,11 @@
 #define TXN_OPEN 0x4f6e7874u /* "txnO" */
 #define TXN_DONE 0x446e7874u /* "txnD" */
 
-enum { TXN_ALLOC = 1, TXN_FREE = 2, TXN_DEAD = 3 };
+enum {
+	TXN_ALLOC = 1,
+	TXN_FREE = 2,
+	TXN_DEAD = 3
+};
 
 struct txn_cpu {
 	spinlock_t lock;
@@ -136,12 +140,10 @@ struct log_chunk {
 	struct mm_txn_seg seg;
 	struct mm_txn_entry ent[];
 };
-#define CHUNK_ENTRIES                                \
-	((PAGE_SIZE - sizeof(struct mm_txn_seg)) / \
-	 sizeof(struct mm_txn_entry))
+#define CHUNK_ENTRIES \
+	((PAGE_SIZE - sizeof(struct mm_txn_seg)) / sizeof(struct mm_txn_entry))
 
-#define STAT(tc, field) \
-	__atomic_fetch_add(&(tc)->st.field, 1, __ATOMIC_RELAXED)
+#define STAT(tc, field) __atomic_fetch_add(&(tc)->st.field, 1, __ATOMIC_RELAXED)
 
 static struct txn_cpu *this_txn_cpu(void)
 {
@@ -164,8 +166,9 @@ static unsigned long log_len(const struct txn_cpu *tc)
 
 static struct mm_txn_seg *chunk_new(gfp_t gfp)
 {
-	struct page *pg = __alloc_pages(gfp | __GFP_NOWARN, 0,
-					(unsigned long)__builtin_return_address(0));
+	struct page *pg =
+		__alloc_pages(gfp | __GFP_NOWARN, 0,
+			      (unsigned long)__builtin_return_address(0));
 	struct log_chunk *c;
 
 	if (!pg)
@@ -202,7 +205,8 @@ static bool tail_full(struct txn_cpu *tc)
  * returns it when it was not needed (the caller frees it).
  */
 static struct mm_txn_seg *append(struct txn_cpu *tc, const struct mm_call *c,
-				 void *obj, uint8_t op, struct mm_txn_seg *spare)
+				 void *obj, uint8_t op,
+				 struct mm_txn_seg *spare)
 {
 	struct mm_txn_seg *t = tc->tail;
 	struct mm_txn_entry *e;
@@ -390,7 +394,11 @@ int mm_txn_on_alloc(const struct mm_call *call, void *obj)
 	return 0;
 }
 
-enum found { NOT_FOUND, FREE_NOW, TAKEN };
+enum found {
+	NOT_FOUND,
+	FREE_NOW,
+	TAKEN
+};
 
 static void report_double_free(const struct mm_call *c, void *obj,
 			       unsigned int cpu)
@@ -587,8 +595,8 @@ int mm_txn_begin_named(struct mm_txn *txn, const char *name)
 
 bool mm_txn_is_open(const struct mm_txn *txn)
 {
-	return txn && txn->tx_magic == TXN_OPEN &&
-	       txn->tx_cpu < NR_CPUS && open_here(&txn_cpus[txn->tx_cpu], txn);
+	return txn && txn->tx_magic == TXN_OPEN && txn->tx_cpu < NR_CPUS &&
+	       open_here(&txn_cpus[txn->tx_cpu], txn);
 }
 
 /* ---- commit and abort ----------------------------------------------------- */
@@ -778,10 +786,10 @@ static bool level_intact(struct txn_cpu *tc, unsigned int d)
 	if (tx->tx_magic != TXN_OPEN || tx->tx_depth != d ||
 	    tx->tx_cpu != (unsigned int)(tc - txn_cpus))
 		return false;
-	return d > 1 || (tx->tx_seg.ts_ent == tx->tx_inline &&
-			 !tx->tx_seg.ts_prev && !tx->tx_seg.ts_base &&
-			 tx->tx_seg.ts_cap == MM_TXN_INLINE &&
-			 tx->tx_seg.ts_nr <= MM_TXN_INLINE);
+	return d > 1 ||
+	       (tx->tx_seg.ts_ent == tx->tx_inline && !tx->tx_seg.ts_prev &&
+		!tx->tx_seg.ts_base && tx->tx_seg.ts_cap == MM_TXN_INLINE &&
+		tx->tx_seg.ts_nr <= MM_TXN_INLINE);
 }
 
 unsigned int mm_txn_unwind(unsigned int depth, const char *where)
@@ -859,9 +867,8 @@ void mm_txn_report(void)
 	printk("txn: %lu begun (%lu nested), %lu committed, %lu aborted; "
 	       "%lu allocations logged, %lu rolled back; %lu frees deferred, "
 	       "%lu restored, %lu done at commit; %lu cancelled\n",
-	       s.begins, s.nested, s.commits, s.aborts, s.logged,
-	       s.rolled_back, s.deferred, s.restored, s.deferred_done,
-	       s.cancelled);
+	       s.begins, s.nested, s.commits, s.aborts, s.logged, s.rolled_back,
+	       s.deferred, s.restored, s.deferred_done, s.cancelled);
 	printk("txn: %lu log chunks grown, %lu MM_ENOLOG, %lu frees not "
 	       "deferrable; %lu unlogged in interrupts, %lu taken out, %lu "
 	       "double frees, %lu misuse, %lu left open\n",
@@ -893,12 +900,14 @@ static bool check_levels(struct txn_cpu *tc, unsigned int cpu)
 
 		if (!tx || tx->tx_magic != TXN_OPEN || tx->tx_cpu != cpu ||
 		    tx->tx_depth != d + 1)
-			return bad(cpu, "level %u: %p is not an open "
+			return bad(cpu,
+				   "level %u: %p is not an open "
 				   "transaction of this hart",
 				   d + 1, tx);
 		if ((d ? tc->mark[d - 1] : 0) > tc->mark[d] ||
 		    tc->mark[d] > log_len(tc))
-			return bad(cpu, "level %u: mark %lu out of order (log "
+			return bad(cpu,
+				   "level %u: mark %lu out of order (log "
 				   "length %lu)",
 				   d + 1, tc->mark[d], log_len(tc));
 	}
@@ -919,7 +928,8 @@ static bool check_segments(struct txn_cpu *tc, unsigned int cpu)
 				   s, s->ts_nr, s->ts_cap);
 		if (p && (p->ts_nr != p->ts_cap ||
 			  s->ts_base != p->ts_base + p->ts_cap))
-			return bad(cpu, "segment %p: base %lu after a segment "
+			return bad(cpu,
+				   "segment %p: base %lu after a segment "
 				   "of %u/%u from %lu",
 				   s, s->ts_base, p->ts_nr, p->ts_cap,
 				   p->ts_base);
@@ -927,7 +937,8 @@ static bool check_segments(struct txn_cpu *tc, unsigned int cpu)
 			const struct mm_txn_entry *e = &s->ts_ent[i];
 
 			if (e->te_op != TXN_DEAD && !entry_live(e))
-				return bad(cpu, "entry %lu (%s %p, op %u) is "
+				return bad(cpu,
+					   "entry %lu (%s %p, op %u) is "
 					   "not a live object",
 					   s->ts_base + i,
 					   mm_kind_name(e->te_kind), e->te_obj,

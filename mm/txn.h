@@ -133,9 +133,9 @@ bool mm_txn_is_open(const struct mm_txn *txn);
  * aborted with it.  (A longjmp out of the scope skips cleanup handlers;
  * ktest's ASSERT rolls back open transactions itself before jumping.)
  */
-#define MM_TXN_SCOPE(var)                                             \
-	struct mm_txn var __attribute__((cleanup(mm_txn_scope_end))) = \
-		{.tx_magic = 0};                                       \
+#define MM_TXN_SCOPE(var)                                                     \
+	struct mm_txn var                                                     \
+		__attribute__((cleanup(mm_txn_scope_end))) = {.tx_magic = 0}; \
 	mm_txn_begin_named(&var, #var)
 void mm_txn_scope_end(struct mm_txn *txn);
 
