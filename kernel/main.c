@@ -100,7 +100,9 @@ __attribute__((noinline)) void mm_debug_checkpoint(void)
 static void report_mm(void)
 {
 	printk("mm: state after the self-tests\n");
+	printk("==> /proc/buddyinfo <==\n");
 	page_alloc_report_buddyinfo();
+	printk("==> /proc/zoneinfo <==\n");
 	page_alloc_report_zoneinfo();
 	mm_debug_checkpoint();
 }

@@ -203,14 +203,27 @@ def check_other_hart(stop_bp):
 # ---- the checkpoint: compare with the kernel's own report ----------------------
 
 def kernel_report():
-    """The last "mm: state after the self-tests" block of the console."""
+    """The sections of the last report after the self-tests:
+    {"/proc/buddyinfo": [lines], "/proc/zoneinfo": [lines], ...}, split at
+    the "==> NAME <==" header lines (the layout of mm_report())."""
     with open(CONSOLE, errors="replace") as f:
         text = f.read().replace("\r", "")
     i = text.rfind("mm: state after the self-tests")
     if i < 0:
         raise AssertionError("the console has no 'mm: state after the "
                              "self-tests' report")
-    return text[i:].splitlines()
+    sections, cur = {}, None
+    for line in text[i:].splitlines():
+        m = re.match(r"^==> (.*) <==$", line)
+        if m:
+            cur = sections.setdefault(m.group(1), [])
+        elif cur is not None:
+            cur.append(line)
+    for name in ("/proc/buddyinfo", "/proc/zoneinfo"):
+        if name not in sections:
+            raise AssertionError("the report has no '==> %s <==' section"
+                                 % name)
+    return sections
 
 
 def parse_zoneinfo(lines):
@@ -263,9 +276,9 @@ def parse_mm_zones(out):
 
 
 @check("checkpoint/buddyinfo")
-def check_buddyinfo(report_lines):
-    want = [ln for ln in report_lines if re.match(r"^Node 0, zone\s+\S+ .*\d",
-                                                  ln)]
+def check_buddyinfo(report):
+    want = [ln for ln in report["/proc/buddyinfo"]
+            if ln.startswith("Node 0, zone")]
     out = cmd("mm-buddyinfo")
     got = [ln for ln in out.splitlines() if ln.startswith("Node 0, zone")]
     if len(want) != K.MAX_NR_ZONES:
@@ -277,13 +290,18 @@ def check_buddyinfo(report_lines):
 
 
 @check("checkpoint/zones")
-def check_zones(report_lines):
-    want = parse_zoneinfo(report_lines)
+def check_zones(report):
+    want = parse_zoneinfo(report["/proc/zoneinfo"])
     got = parse_mm_zones(cmd("mm-zones"))
     bad = []
     if len(want) != K.MAX_NR_ZONES:
         return ["the kernel's zoneinfo has %d zones" % len(want)]
+    fields = {"free", "min", "low", "high", "spanned", "present", "managed",
+              "reserve", "start_pfn"}
     for name, w in want.items():
+        if not fields <= set(w) or not w["pcp"]:
+            bad.append("zone %s: the kernel's zoneinfo lacks %s (its layout "
+                       "changed?)" % (name, sorted(fields - set(w)) or "pcp"))
         g = got.get(name)
         if g is None:
             bad.append("mm-zones has no zone %s" % name)
@@ -402,12 +420,12 @@ def main():
                "mm_debug_checkpoint" % gdb.selected_frame().name())
         return
     try:
-        lines = kernel_report()
+        sections = kernel_report()
     except (OSError, AssertionError) as e:
         report("checkpoint", False, str(e))
         return
-    check_buddyinfo(lines)
-    check_zones(lines)
+    check_buddyinfo(sections)
+    check_zones(sections)
     check_free_lists()
     check_mm_page()
     check_pending()
