@@ -49,8 +49,11 @@
  *    before (spin_locks_held(); a lock cannot be released for the test, so
  *    it is only reported), and no allocation transaction it opened is
  *    still open (mm_txn_unwind() reports and rolls each back; an ASSERT
- *    rolls them back before its longjmp, while their frames still exist).  After every suite (unless KTEST_NO_MM_CHECK):
+ *    rolls them back before its longjmp, while their frames still exist).
+ *    After every suite (unless KTEST_NO_MM_CHECK):
  *    nr_free_pages() equals its value from before the suite's init, and
+ *    (both counted after slab_reclaim(): objects cached per CPU and empty
+ *    slabs kept for reuse are not leaks),
  *    mm_validate() holds; otherwise the suite fails with a diagnostic
  *    saying how many pages went missing.
  *
@@ -71,6 +74,7 @@
 #include "lib/spinlock.h"
 #include "lib/string.h"
 #include "mm/health.h"
+#include "mm/slab.h"
 #include "mm/txn.h"
 
 #ifdef HOST
@@ -496,6 +500,13 @@ static int run_case(struct run *r, const struct ktest_suite *s,
 	return t.status;
 }
 
+/* Free pages once the slab layer has given back what it only caches. */
+static unsigned long settled_free_pages(void)
+{
+	slab_reclaim();
+	return nr_free_pages();
+}
+
 /* The suite's free pages and validators, after its exit(). */
 static bool mm_check(struct run *r, const struct ktest_suite *s,
 		     unsigned long before)
@@ -505,7 +516,7 @@ static bool mm_check(struct run *r, const struct ktest_suite *s,
 
 	if (s->flags & KTEST_NO_MM_CHECK)
 		return true;
-	after = nr_free_pages();
+	after = settled_free_pages();
 	if (after < before)
 		out(r,
 		    IND "# %s: %lu pages missing after the suite (%lu free "
@@ -576,7 +587,7 @@ static int suite_result(struct run *r, const struct ktest_suite *s,
 static int run_suite(struct run *r, const struct ktest_suite *s,
 		     unsigned int nr)
 {
-	unsigned long free_before = nr_free_pages();
+	unsigned long free_before = settled_free_pages();
 	unsigned int cnt[3] = {0, 0, 0}, k = 0, txn_depth = mm_txn_depth();
 	int err = s->init ? s->init() : 0;
 	bool mm_ok;
