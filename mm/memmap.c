@@ -14,11 +14,12 @@
  */
 #include "mm/mm.h"
 #include "mm/slab.h"
+#include "mm/fault.h"
+#include "mm/txn.h"
 #include "mm/page_alloc.h"
 #include "mm/internal.h"
 #include "mm/health.h"
 #include "lib/bootargs.h"
-#include "mm/fault.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 

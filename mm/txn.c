@@ -32,10 +32,10 @@
  *    | tail -------------+-+|  its own (tx_seg unused)               |
  *    +-------------------+ ||                                        |
  *                          |+--> open[1]                             |
- *                          |   chunk (a page; later a log cache obj) |
+ *                          |   chunk (a 512-byte mm_txn_log object)  |
  *                          +-> +--------------------------------+    |
  *                              | seg: prev ----------------------+----+
- *                              |      base 8, nr 5/169          |
+ *                              |      base 8, nr 5/20           |
  *                              | ent: A D A | F A               |
  *                              +------------|-------------------+
  *                                  log index 11 = mark[1]: entries
@@ -61,10 +61,11 @@
  *
  * 4. Lock order:  txn_cpu.lock  ->  the allocators' locks
  *
- *    txn_cpu.lock (irqsave) guards its hart's log, open[], mark[], lost[]
- *    and tail.  The owner hart takes it to append, commit and abort;
- *    an interrupt handler on that hart or another hart takes it to find
- *    and remove an entry (a free of a logged object).  Nobody holds two
+ *    txn_cpu.lock (a bare flag taken with interrupts off) guards its
+ *    hart's log, open[], mark[], lost[] and tail.  The owner hart takes
+ *    it to append, commit and abort; an interrupt handler on that hart or
+ *    another hart takes it to find and remove an entry (a free of a
+ *    logged object).  Nobody holds two
  *    txn locks at once.  Rollback frees through the allocators under it;
  *    the allocators never call back into this file while holding their
  *    own locks (hooks run outside them), so there is no cycle.  Only the
@@ -106,8 +107,8 @@
 
 #include "mm/internal.h"
 #include "mm/mm.h"
+#include "mm/slab.h"
 #include "lib/printk.h"
-#include "lib/spinlock.h"
 #include "lib/string.h"
 
 #define TXN_OPEN 0x4f6e7874u /* "txnO" */
@@ -120,7 +121,7 @@ enum {
 };
 
 struct txn_cpu {
-	spinlock_t lock;
+	unsigned int lock; /* 0 free, 1 held; taken with interrupts off */
 	unsigned int depth; /* [lock] written; read by others atomically */
 	struct mm_txn *open[MM_TXN_MAX_DEPTH]; /* [lock] open[depth-1]:
 						  innermost */
@@ -131,17 +132,20 @@ struct txn_cpu {
 	struct mm_txn_stats st; /* atomic counters */
 } __cacheline_aligned;
 
-static struct txn_cpu txn_cpus[NR_CPUS] = {
-	[0 ... NR_CPUS - 1] = {.lock = SPINLOCK_INIT("mm_txn_log")},
-};
+static struct txn_cpu txn_cpus[NR_CPUS];
 
-/* A log chunk: one page for now (mm/slab.c will give a dedicated cache). */
+/* A log chunk: an object of the dedicated, unhooked cache mm_txn_log. */
+#define CHUNK_BYTES 512
+#define CHUNK_ENTRIES                                \
+	((CHUNK_BYTES - sizeof(struct mm_txn_seg)) / \
+	 sizeof(struct mm_txn_entry))
 struct log_chunk {
 	struct mm_txn_seg seg;
-	struct mm_txn_entry ent[];
+	struct mm_txn_entry ent[CHUNK_ENTRIES];
 };
-#define CHUNK_ENTRIES \
-	((PAGE_SIZE - sizeof(struct mm_txn_seg)) / sizeof(struct mm_txn_entry))
+
+/* SLAB_NO_HOOKS: never logged, never failed on purpose. */
+static struct kmem_cache *log_cache;
 
 #define STAT(tc, field) __atomic_fetch_add(&(tc)->st.field, 1, __ATOMIC_RELAXED)
 
@@ -150,6 +154,27 @@ static struct txn_cpu *this_txn_cpu(void)
 	unsigned int cpu = arch_cpu_id();
 
 	return &txn_cpus[cpu < NR_CPUS ? cpu : 0];
+}
+
+/*
+ * The log lock: a bare flag taken with interrupts off, as the page
+ * allocator's pcp_lock and the slab's cc_lock are (its owner takes it on
+ * every logged call; a spinlock_t's bookkeeping would double the cost).
+ */
+static unsigned long log_lock(struct txn_cpu *tc)
+{
+	unsigned long flags = arch_irq_save();
+
+	while (__atomic_exchange_n(&tc->lock, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&tc->lock, __ATOMIC_RELAXED))
+			arch_cpu_relax();
+	return flags;
+}
+
+static void log_unlock(struct txn_cpu *tc, unsigned long flags)
+{
+	__atomic_store_n(&tc->lock, 0, __ATOMIC_RELEASE);
+	arch_irq_restore(flags);
 }
 
 static unsigned int depth_of(struct txn_cpu *tc)
@@ -166,14 +191,14 @@ static unsigned long log_len(const struct txn_cpu *tc)
 
 static struct mm_txn_seg *chunk_new(gfp_t gfp)
 {
-	struct page *pg =
-		__alloc_pages(gfp | __GFP_NOWARN, 0,
-			      (unsigned long)__builtin_return_address(0));
 	struct log_chunk *c;
 
-	if (!pg)
+	if (!log_cache)
 		return NULL;
-	c = page_address(pg);
+	c = __kmem_cache_alloc(log_cache, gfp | __GFP_NOWARN,
+			       (unsigned long)__builtin_return_address(0));
+	if (!c)
+		return NULL;
 	c->seg.ts_prev = NULL;
 	c->seg.ts_ent = c->ent;
 	c->seg.ts_base = 0;
@@ -184,7 +209,7 @@ static struct mm_txn_seg *chunk_new(gfp_t gfp)
 
 static void chunk_free(struct mm_txn_seg *s)
 {
-	__free_pages(virt_to_page(s), 0, (unsigned long)chunk_free);
+	__kmem_cache_free(log_cache, s, (unsigned long)chunk_free);
 }
 
 /* A chunk for an allocation may use the reserves its caller may use. */
@@ -311,7 +336,7 @@ static void kill(struct txn_cpu *tc, struct mm_txn_entry *e)
 
 static bool kind_supported(unsigned int kind)
 {
-	return kind == MM_KIND_PAGES;
+	return kind == MM_KIND_PAGES || kind == MM_KIND_SLAB;
 }
 
 static void release(const struct mm_txn_entry *e, unsigned long caller)
@@ -320,9 +345,12 @@ static void release(const struct mm_txn_entry *e, unsigned long caller)
 	case MM_KIND_PAGES:
 		__free_pages(e->te_obj, e->te_order, caller);
 		break;
+	case MM_KIND_SLAB:
+		__kmem_cache_free(e->te_owner, e->te_obj, caller);
+		break;
 	default:
-		printk("txn: BUG: no way to free a logged %u object %p\n",
-		       e->te_kind, e->te_obj);
+		printk("txn: BUG: no way to free a logged %s object %p\n",
+		       mm_kind_name(e->te_kind), e->te_obj);
 	}
 }
 
@@ -332,10 +360,17 @@ static bool entry_live(const struct mm_txn_entry *e)
 	const struct page *pg = e->te_obj;
 	struct page seen;
 
-	if (e->te_kind != MM_KIND_PAGES || !page_in_mem_map(pg))
+	switch (e->te_kind) {
+	case MM_KIND_PAGES:
+		if (!page_in_mem_map(pg))
+			return false;
+		seen = page_load_state(pg);
+		return (seen.flags & PG_head) && seen.order == e->te_order;
+	case MM_KIND_SLAB:
+		return kmem_cache_obj_live(e->te_owner, e->te_obj);
+	default:
 		return false;
-	seen = page_load_state(pg);
-	return (seen.flags & PG_head) && seen.order == e->te_order;
+	}
 }
 
 /* ---- reports -------------------------------------------------------------- */
@@ -385,9 +420,9 @@ int mm_txn_on_alloc(const struct mm_call *call, void *obj)
 		STAT(tc, log_full);
 		return MM_ENOLOG;
 	}
-	flags = spin_lock_irqsave(&tc->lock);
+	flags = log_lock(tc);
 	spare = append(tc, call, obj, TXN_ALLOC, spare);
-	spin_unlock_irqrestore(&tc->lock, flags);
+	log_unlock(tc, flags);
 	if (spare)
 		chunk_free(spare);
 	STAT(tc, logged);
@@ -471,7 +506,7 @@ static enum found others_free(struct txn_cpu *me, const struct mm_call *c,
 
 		if (tc == me || !depth_of(tc))
 			continue;
-		flags = spin_lock_irqsave(&tc->lock);
+		flags = log_lock(tc);
 		e = tc->depth ? find_in(tc, 0, log_len(tc), c->kind, obj, &idx)
 			      : NULL;
 		if (e && e->te_op == TXN_FREE) {
@@ -483,7 +518,7 @@ static enum found others_free(struct txn_cpu *me, const struct mm_call *c,
 			STAT(tc, taken_out);
 			r = FREE_NOW;
 		}
-		spin_unlock_irqrestore(&tc->lock, flags);
+		log_unlock(tc, flags);
 		if (r != NOT_FOUND)
 			return r;
 	}
@@ -501,17 +536,17 @@ bool mm_txn_on_free(const struct mm_call *call, void *obj)
 	if (mine && !irq && tail_full(tc))
 		spare = chunk_new(GFP_ATOMIC | __GFP_MEMALLOC);
 	if (mine) {
-		flags = spin_lock_irqsave(&tc->lock);
+		flags = log_lock(tc);
 		r = own_free(tc, call, obj, irq, &spare);
-		spin_unlock_irqrestore(&tc->lock, flags);
+		log_unlock(tc, flags);
 	}
 	if (r == NOT_FOUND)
 		r = others_free(tc, call, obj);
 	if (r == NOT_FOUND && mine && !irq) {
 		/* older than the transaction: keep it until commit */
-		flags = spin_lock_irqsave(&tc->lock);
+		flags = log_lock(tc);
 		r = defer(tc, call, obj, &spare) ? TAKEN : FREE_NOW;
-		spin_unlock_irqrestore(&tc->lock, flags);
+		log_unlock(tc, flags);
 	}
 	if (spare)
 		chunk_free(spare);
@@ -567,14 +602,14 @@ static int begin(struct mm_txn *tx, const char *name, unsigned long caller)
 		.ts_ent = tx->tx_inline,
 		.ts_cap = d ? 0 : MM_TXN_INLINE, /* only the outermost's */
 	};
-	flags = spin_lock_irqsave(&tc->lock);
+	flags = log_lock(tc);
 	if (!d)
 		tc->tail = &tx->tx_seg;
 	tc->open[d] = tx;
 	tc->mark[d] = log_len(tc);
 	tc->lost[d] = 0;
 	__atomic_store_n(&tc->depth, d + 1, __ATOMIC_RELAXED);
-	spin_unlock_irqrestore(&tc->lock, flags);
+	log_unlock(tc, flags);
 	STAT(tc, begins);
 	if (d)
 		STAT(tc, nested);
@@ -690,14 +725,14 @@ static void pop_level(struct txn_cpu *tc, const struct mm_txn_seg *stop)
 static unsigned int abort_level(struct txn_cpu *tc, unsigned long caller,
 				const struct mm_txn_seg *stop)
 {
-	unsigned long flags = spin_lock_irqsave(&tc->lock);
+	unsigned long flags = log_lock(tc);
 	unsigned int d = tc->depth, lost = tc->lost[d - 1];
 
 	walk_back(tc, tc->mark[d - 1], stop, undo_entry, &caller);
 	if (d > 1)
 		truncate_log(tc, tc->mark[d - 1], stop);
 	pop_level(tc, stop);
-	spin_unlock_irqrestore(&tc->lock, flags);
+	log_unlock(tc, flags);
 	STAT(tc, aborts);
 	if (d == 1)
 		mm_hooks_refresh();
@@ -713,7 +748,7 @@ int mm_txn_commit(struct mm_txn *tx)
 
 	if (!tc)
 		return -MM_EINVAL;
-	flags = spin_lock_irqsave(&tc->lock);
+	flags = log_lock(tc);
 	d = tc->depth;
 	if (d > 1) {
 		walk_back(tc, tc->mark[d - 1], NULL, fold_entry,
@@ -723,7 +758,7 @@ int mm_txn_commit(struct mm_txn *tx)
 		walk_back(tc, 0, NULL, commit_entry, &caller);
 	}
 	pop_level(tc, NULL);
-	spin_unlock_irqrestore(&tc->lock, flags);
+	log_unlock(tc, flags);
 	tx->tx_magic = TXN_DONE;
 	STAT(tc, commits);
 	if (d == 1)
@@ -843,7 +878,7 @@ void mm_txn_stats(struct mm_txn_stats *st)
 static void report_hart(unsigned int cpu)
 {
 	struct txn_cpu *tc = &txn_cpus[cpu];
-	unsigned long flags = spin_lock_irqsave(&tc->lock);
+	unsigned long flags = log_lock(tc);
 
 	if (tc->depth)
 		printk("txn: hart %u: %u open, log %lu entries in %lu "
@@ -854,7 +889,7 @@ static void report_hart(unsigned int cpu)
 		       "entry %lu\n",
 		       d + 1, txn_name(tc->open[d]), tc->open[d],
 		       (void *)tc->open[d]->tx_caller, tc->mark[d]);
-	spin_unlock_irqrestore(&tc->lock, flags);
+	log_unlock(tc, flags);
 }
 
 void mm_txn_report(void)
@@ -961,13 +996,23 @@ bool mm_txn_validate(void)
 
 	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
 		struct txn_cpu *tc = &txn_cpus[cpu];
-		unsigned long flags = spin_lock_irqsave(&tc->lock);
+		unsigned long flags = log_lock(tc);
 
 		if (!check_levels(tc, cpu))
 			ok = false;
 		else if (tc->depth && !check_segments(tc, cpu))
 			ok = false;
-		spin_unlock_irqrestore(&tc->lock, flags);
+		log_unlock(tc, flags);
 	}
 	return ok;
+}
+
+void mm_txn_init(void)
+{
+	log_cache = kmem_cache_create("mm_txn_log", sizeof(struct log_chunk), 0,
+				      SLAB_NO_HOOKS, NULL);
+	if (!log_cache)
+		printk("txn: no log cache (%s): transactions longer than %d "
+		       "entries will fail with MM_ENOLOG\n",
+		       mm_strerror(mm_last_error()), MM_TXN_INLINE);
 }

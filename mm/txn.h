@@ -184,6 +184,9 @@ void mm_txn_report(void);
  * that every logged object is still allocated. */
 bool mm_txn_validate(void);
 
+/* Create the log's chunk cache (mm_init(), after slab_init()). */
+void mm_txn_init(void);
+
 /* ---- for mm/hooks.c ---- */
 bool mm_txn_open_anywhere(void);
 int mm_txn_on_alloc(const struct mm_call *call, void *obj);

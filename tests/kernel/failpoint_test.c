@@ -17,6 +17,7 @@
 #include "mm/health.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
+#include "mm/slab.h"
 #include "mm/txn.h"
 #include "tests/kernel/txn_test.h"
 
@@ -29,9 +30,20 @@ struct zone_snap {
 	unsigned long wm_low_events;
 };
 
+#define SNAP_CACHES 64
+
+/* One cache, after slab_reclaim() (no cached objects, no empty slabs). */
+struct cache_snap {
+	struct kmem_cache *cache;
+	unsigned long active, total, slabs, partial, full;
+	unsigned long balance; /* allocations - frees */
+};
+
 struct mm_snap {
 	unsigned long nr_free;
 	struct zone_snap z[MAX_NR_ZONES];
+	struct cache_snap c[SNAP_CACHES];
+	unsigned int nr_caches;
 	struct mm_txn_stats txn;
 };
 
@@ -49,9 +61,32 @@ static void zone_snap_take(struct zone *z, struct zone_snap *s)
 	s->wm_low_events = z->wm_low_events;
 }
 
+static bool cache_snap_one(struct kmem_cache *c, void *arg)
+{
+	struct mm_snap *s = arg;
+	struct cache_snap *cs = &s->c[s->nr_caches];
+	struct kmem_cache_stats st;
+
+	if (s->nr_caches == SNAP_CACHES)
+		return false;
+	kmem_cache_get_stats(c, &st);
+	*cs = (struct cache_snap){c,
+				  st.active_objs,
+				  st.num_objs,
+				  st.nr_slabs,
+				  c->kc_nr_partial,
+				  c->kc_nr_full,
+				  st.nr_alloc - st.nr_free};
+	s->nr_caches++;
+	return true;
+}
+
 static void snap_take(struct mm_snap *s)
 {
+	memset(s, 0, sizeof(*s));
+	slab_reclaim(); /* objects only cached go back to their slabs */
 	drain_all_pages(); /* the buddy lists are then canonical */
+	kmem_cache_for_each(cache_snap_one, s);
 	s->nr_free = nr_free_pages();
 	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
 		zone_snap_take(&zones[i], &s->z[i]);
@@ -62,7 +97,8 @@ static void snap_take(struct mm_snap *s)
 static bool txn_counters_equal(const struct mm_txn_stats *a,
 			       const struct mm_txn_stats *b)
 {
-	return a->commits == b->commits && a->deferred_done == b->deferred_done &&
+	return a->commits == b->commits &&
+	       a->deferred_done == b->deferred_done &&
 	       a->irq_unlogged == b->irq_unlogged &&
 	       a->taken_out == b->taken_out &&
 	       a->double_frees == b->double_frees &&
@@ -80,6 +116,17 @@ static bool snap_equal(struct ktest *t, const struct mm_snap *a,
 
 	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
 		ok &= !memcmp(&a->z[i], &b->z[i], sizeof(a->z[i]));
+	ok &= a->nr_caches == b->nr_caches;
+	for (unsigned int i = 0; ok && i < a->nr_caches; i++)
+		if (memcmp(&a->c[i], &b->c[i], sizeof(a->c[i]))) {
+			ktest_log(t,
+				  "cache %s: %lu/%lu objects, %lu slabs -> "
+				  "%lu/%lu, %lu",
+				  kmem_cache_name(a->c[i].cache),
+				  a->c[i].active, a->c[i].total, a->c[i].slabs,
+				  b->c[i].active, b->c[i].total, b->c[i].slabs);
+			ok = false;
+		}
 	ok &= txn_counters_equal(&a->txn, &b->txn);
 	if (!ok)
 		ktest_log(t, "state differs: free pages %lu -> %lu", a->nr_free,
@@ -96,12 +143,16 @@ static bool snap_equal(struct ktest *t, const struct mm_snap *a,
 struct tnode {
 	unsigned long key;
 	struct tnode *left, *right;
-	struct page *self;
+	uint64_t payload[5];
 };
 
+/* The tree's caches (suite init/exit). */
+static struct kmem_cache *node_cache, *index_cache;
+
 struct state {
-	/* tree: an index block, a page-backed buffer, one page per node */
-	struct page *index, *buffer;
+	/* tree: a cache-object index, a page-backed buffer, cache nodes */
+	struct tnode **index;
+	struct page *buffer;
 	struct tnode *root;
 	/* table: grown by doubling from a block that predates the run */
 	struct page *table, *orig_table;
@@ -112,70 +163,65 @@ struct state {
 
 static struct tnode *tree_insert(struct tnode **at, unsigned long key)
 {
-	struct page *pg;
 	struct tnode *n;
 
 	while (*at)
 		at = key < (*at)->key ? &(*at)->left : &(*at)->right;
-	pg = alloc_pages(GFP_KERNEL, 0);
-	if (!pg)
+	n = kmem_cache_alloc(node_cache, GFP_KERNEL);
+	if (!n)
 		return NULL;
-	n = page_address(pg);
-	*n = (struct tnode){key, NULL, NULL, pg};
+	*n = (struct tnode){.key = key};
+	for (unsigned int i = 0; i < 5; i++)
+		n->payload[i] = key * 31 + i;
 	*at = n;
 	return n;
 }
 
 static int tree_build(struct state *s)
 {
-	unsigned long *idx;
-
-	s->index = alloc_pages(GFP_KERNEL | __GFP_ZERO, 1);
+	s->index = kmem_cache_alloc(index_cache, GFP_KERNEL | __GFP_ZERO);
 	if (!s->index)
 		return -1;
 	s->buffer = alloc_pages(GFP_KERNEL, 3);
 	if (!s->buffer)
 		return -1;
-	idx = page_address(s->index);
 	for (unsigned long i = 0; i < TREE_NODES; i++) {
-		unsigned long key = (i * 7919) % 101;
-		struct tnode *n = tree_insert(&s->root, key);
+		struct tnode *n = tree_insert(&s->root, (i * 7919) % 101);
 
 		if (!n)
 			return -1;
-		idx[i] = (unsigned long)n;
+		s->index[i] = n;
 	}
 	return 0;
 }
 
 static unsigned long tree_count(const struct tnode *n, unsigned long lo,
-				unsigned long hi, bool *ordered)
+				unsigned long hi, bool *ok)
 {
 	if (!n)
 		return 0;
-	if (n->key < lo || n->key > hi || !page_is_block(n->self, 0))
-		*ordered = false;
-	return 1 + tree_count(n->left, lo, n->key, ordered) +
-	       tree_count(n->right, n->key, hi, ordered);
+	if (n->key < lo || n->key > hi || n->payload[4] != n->key * 31 + 4 ||
+	    !kmem_cache_obj_live(node_cache, n))
+		*ok = false;
+	return 1 + tree_count(n->left, lo, n->key, ok) +
+	       tree_count(n->right, n->key, hi, ok);
 }
 
 static bool tree_check(struct state *s)
 {
-	bool ordered = true;
+	bool ok = true;
 
-	return tree_count(s->root, 0, ~0UL, &ordered) == TREE_NODES &&
-	       ordered && page_is_block(s->index, 1) &&
+	return tree_count(s->root, 0, ~0UL, &ok) == TREE_NODES && ok &&
+	       kmem_cache_obj_live(index_cache, s->index) &&
 	       page_is_block(s->buffer, 3);
 }
 
 static void tree_destroy(struct state *s)
 {
-	unsigned long *idx = page_address(s->index);
-
 	for (unsigned int i = 0; i < TREE_NODES; i++)
-		free_pages(((struct tnode *)idx[i])->self, 0);
+		kmem_cache_free(node_cache, s->index[i]);
 	free_pages(s->buffer, 3);
-	free_pages(s->index, 1);
+	kmem_cache_free(index_cache, s->index);
 }
 
 /* The table before the run: one page of numbered entries. */
@@ -292,7 +338,7 @@ struct fp_op {
 };
 
 static const struct fp_op ops[] = {
-	{"tree of pages with an index and a buffer", 0, tree_build,
+	{"tree of cache nodes, a cache index, a page buffer", 0, tree_build,
 	 tree_check, tree_destroy, 0, 0},
 	{"table grown by doubling", table_setup, table_grow, table_check,
 	 table_destroy, table_intact, table_teardown},
@@ -381,7 +427,7 @@ static bool dma_zone_usable(void)
 
 static void test_failure_points(struct ktest *t)
 {
-	unsigned long base = nr_free_pages(), points = 0;
+	unsigned long base = free_now(), points = 0;
 	unsigned int nops = 0;
 
 	for (unsigned int i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
@@ -396,7 +442,7 @@ static void test_failure_points(struct ktest *t)
 	ktest_log(t, "proved %lu failure points over %u operations", points,
 		  nops);
 	KT_EXPECT_GT(t, points, 40);
-	KT_EXPECT_EQ(t, nr_free_pages(), base);
+	KT_EXPECT_EQ(t, free_now(), base);
 }
 
 static const struct ktest_case failpoint_cases[] = {
@@ -404,8 +450,23 @@ static const struct ktest_case failpoint_cases[] = {
 	KTEST_END,
 };
 
+static int failpoint_init(void)
+{
+	node_cache =
+		kmem_cache_create("fp_tnode", sizeof(struct tnode), 0, 0, NULL);
+	index_cache = kmem_cache_create(
+		"fp_index", TREE_NODES * sizeof(struct tnode *), 0, 0, NULL);
+	return node_cache && index_cache ? 0 : -1;
+}
+
 static void failpoint_exit(void)
 {
 	mm_fault_clear();
+	if (node_cache)
+		kmem_cache_destroy(node_cache);
+	if (index_cache)
+		kmem_cache_destroy(index_cache);
+	node_cache = index_cache = NULL;
 }
-KTEST_SUITE_FULL(mm_failpoint, failpoint_cases, 0, failpoint_exit, 0);
+KTEST_SUITE_FULL(mm_failpoint, failpoint_cases, failpoint_init, failpoint_exit,
+		 0);

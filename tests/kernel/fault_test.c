@@ -58,7 +58,7 @@ static uint64_t fail_pattern(struct ktest *t, unsigned int n, gfp_t gfp,
 /* nth, every, nth+every, times; nothing else changes, counted apart. */
 static void test_when(struct ktest *t)
 {
-	unsigned long base = nr_free_pages(), zf = zone_failures();
+	unsigned long base = free_now(), zf = zone_failures();
 	struct mm_fault_stats s0, s1;
 
 	mm_fault_stats(&s0);
@@ -79,7 +79,7 @@ static void test_when(struct ktest *t)
 		     8);
 	KT_EXPECT_EQ(t, s1.injected_total - s0.injected_total, 8);
 	KT_EXPECT_EQ(t, zone_failures(), zf); /* not real failures */
-	KT_EXPECT_EQ(t, nr_free_pages(), base);
+	KT_EXPECT_EQ(t, free_now(), base);
 	KT_EXPECT_NULL(t, mm_hooks_get()); /* nothing armed, nothing open */
 }
 
@@ -241,7 +241,7 @@ static void test_cpu_filter(struct ktest *t)
 /* An injected failure inside a transaction leaves its log alone. */
 static void test_inside_txn(struct ktest *t)
 {
-	unsigned long base = nr_free_pages();
+	unsigned long base = free_now();
 	struct mm_txn_stats s0, s1;
 	struct mm_txn tx;
 
@@ -255,7 +255,7 @@ static void test_inside_txn(struct ktest *t)
 	mm_txn_stats(&s1);
 	KT_EXPECT_EQ(t, s1.logged - s0.logged, 2);
 	KT_EXPECT_EQ(t, s1.rolled_back - s0.rolled_back, 2);
-	KT_EXPECT_EQ(t, nr_free_pages(), base);
+	KT_EXPECT_EQ(t, free_now(), base);
 }
 
 /* A real shortage is counted by the zone, not by fault injection. */
@@ -291,10 +291,12 @@ static void test_parse(struct ktest *t)
 		"times:-1",
 	};
 	static const char *const bad[] = {
-		"kind:fs",   "nth:0",	      "nth:x",	    "probability:101",
-		"every:",    "site:0x20-0x10", "cpu:99",   "gfp:bogus",
-		"frob:1",    "probability:1.23456",	     "times:0",
-		"name:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		"kind:fs", "nth:0",
+		"nth:x",   "probability:101",
+		"every:",  "site:0x20-0x10",
+		"cpu:99",  "gfp:bogus",
+		"frob:1",  "probability:1.23456",
+		"times:0", "name:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 	};
 	struct mm_fault_attr a, b;
 	char text[160], err[64];
@@ -326,16 +328,11 @@ static void test_parse(struct ktest *t)
 }
 
 static const struct ktest_case fault_cases[] = {
-	KTEST_CASE(test_when),
-	KTEST_CASE(test_probability),
-	KTEST_CASE(test_filters),
-	KTEST_CASE(test_filters_by_owner),
-	KTEST_CASE(test_site),
-	KTEST_CASE(test_cpu_filter),
-	KTEST_CASE(test_inside_txn),
-	KTEST_CASE(test_real_failures_apart),
-	KTEST_CASE(test_parse),
-	KTEST_END,
+	KTEST_CASE(test_when),	     KTEST_CASE(test_probability),
+	KTEST_CASE(test_filters),    KTEST_CASE(test_filters_by_owner),
+	KTEST_CASE(test_site),	     KTEST_CASE(test_cpu_filter),
+	KTEST_CASE(test_inside_txn), KTEST_CASE(test_real_failures_apart),
+	KTEST_CASE(test_parse),	     KTEST_END,
 };
 
 static void fault_exit(void)

@@ -54,7 +54,7 @@ static void test_end_not_open(struct ktest *t)
 /* Out of order and twice-begun: refused; both stay open and usable. */
 static void test_out_of_order(struct ktest *t)
 {
-	unsigned long m0 = misuse_count(), base = nr_free_pages();
+	unsigned long m0 = misuse_count(), base = free_now();
 	struct mm_txn a, b;
 
 	KT_ASSERT_EQ(t, mm_txn_begin(&a), 0);
@@ -66,10 +66,10 @@ static void test_out_of_order(struct ktest *t)
 	KT_EXPECT_EQ(t, mm_txn_abort(&a), -MM_EINVAL);
 	KT_EXPECT_EQ(t, mm_txn_depth(), 2);
 	KT_EXPECT_TRUE(t, mm_txn_is_open(&a) && mm_txn_is_open(&b));
-	KT_EXPECT_EQ(t, nr_free_pages(), base - 3);
+	KT_EXPECT_EQ(t, free_now(), base - 3);
 	KT_EXPECT_EQ(t, mm_txn_commit(&b), 0);
 	KT_EXPECT_EQ(t, mm_txn_abort(&a), 0);
-	KT_EXPECT_EQ(t, nr_free_pages(), base);
+	KT_EXPECT_EQ(t, free_now(), base);
 	KT_EXPECT_EQ(t, misuse_count() - m0, 3);
 }
 
@@ -94,7 +94,7 @@ static void test_double_free(struct ktest *t)
 	struct mm_txn tx;
 
 	KT_ASSERT_NOT_NULL(t, old);
-	base = nr_free_pages();
+	base = free_now();
 	mm_txn_stats(&s0);
 	KT_ASSERT_EQ(t, mm_txn_begin(&tx), 0);
 	free_pages(old, 0);
@@ -103,7 +103,7 @@ static void test_double_free(struct ktest *t)
 	KT_EXPECT_EQ(t, mm_txn_commit(&tx), 0);
 	mm_txn_stats(&s1);
 	KT_EXPECT_EQ(t, s1.double_frees - s0.double_frees, 1);
-	KT_EXPECT_EQ(t, nr_free_pages(), base + 1);
+	KT_EXPECT_EQ(t, free_now(), base + 1);
 	KT_EXPECT_EQ(t, bad_frees(), bad); /* freed exactly once */
 }
 
@@ -140,7 +140,7 @@ static void test_interrupt_policy(struct ktest *t)
 
 	memset(&w, 0, sizeof(w));
 	KT_ASSERT_NOT_NULL(t, w.older = alloc_pages(GFP_KERNEL, 0));
-	base = nr_free_pages();
+	base = free_now();
 	mm_txn_stats(&s0);
 	KT_ASSERT_EQ(t, mm_txn_begin(&tx), 0);
 	w.tx = &tx;
@@ -154,7 +154,7 @@ static void test_interrupt_policy(struct ktest *t)
 	KT_EXPECT_EQ(t, w.commit_rc, -MM_EINVAL);
 	KT_EXPECT_TRUE(t, mm_txn_is_open(&tx));
 	KT_ASSERT_NOT_NULL(t, w.fresh);
-	KT_EXPECT_EQ(t, nr_free_pages(), base + 1 - 1); /* +older -fresh */
+	KT_EXPECT_EQ(t, free_now(), base + 1 - 1); /* +older -fresh */
 	KT_EXPECT_EQ(t, mm_txn_abort(&tx), 0);
 	KT_EXPECT_TRUE(t, page_is_block(w.fresh, 0));
 	free_pages(w.fresh, 0);
@@ -165,7 +165,7 @@ static void test_interrupt_policy(struct ktest *t)
 	KT_EXPECT_EQ(t, s1.deferred - s0.deferred, 0);
 	KT_EXPECT_EQ(t, misuse_count() - m0, 2);
 	KT_EXPECT_EQ(t, bad_frees(), bad);
-	KT_EXPECT_EQ(t, nr_free_pages(), base + 1);
+	KT_EXPECT_EQ(t, free_now(), base + 1);
 }
 
 /* ---- other harts ------------------------------------------------------------ */
@@ -199,7 +199,7 @@ static void harts_fn(struct ktest *t, void *arg)
 static void test_other_harts(struct ktest *t)
 {
 	static struct harts_work w;
-	unsigned long base = nr_free_pages(), bad = bad_frees();
+	unsigned long base = free_now(), bad = bad_frees();
 	unsigned int n = arch_nr_cpus();
 	struct mm_txn tx;
 
@@ -222,7 +222,7 @@ static void test_other_harts(struct ktest *t)
 					  page_is_block(w.theirs[cpu], 0));
 		free_pages(w.theirs[cpu], 0);
 	}
-	KT_EXPECT_EQ(t, nr_free_pages(), base);
+	KT_EXPECT_EQ(t, free_now(), base);
 }
 
 static struct mm_txn idle_tx[NR_CPUS];
@@ -240,7 +240,7 @@ static void idle_fn(void *arg)
 /* A hart that goes idle with a transaction open: reported, rolled back. */
 static void test_idle_with_open_txn(struct ktest *t)
 {
-	unsigned long base = nr_free_pages();
+	unsigned long base = free_now();
 	unsigned int me = arch_cpu_id(), n = arch_nr_cpus();
 	struct mm_txn_stats s0, s1;
 
@@ -253,7 +253,7 @@ static void test_idle_with_open_txn(struct ktest *t)
 	KT_EXPECT_EQ(t, s1.rolled_back - s0.rolled_back, n - 1);
 	for (unsigned int cpu = 0; cpu < n; cpu++)
 		KT_EXPECT_FALSE(t, mm_txn_is_open(&idle_tx[cpu]));
-	KT_EXPECT_EQ(t, nr_free_pages(), base);
+	KT_EXPECT_EQ(t, free_now(), base);
 }
 
 /* ---- the test runner's checks ---------------------------------------------- */
@@ -329,7 +329,7 @@ static bool captured(const char *line)
 static void test_runner_catches_open_txn(struct ktest *t)
 {
 	const struct ktest_suite *table[] = {&leaky, &init_leaks};
-	unsigned long base = nr_free_pages();
+	unsigned long base = free_now();
 	struct mm_txn_stats s0, s1;
 	struct ktest_totals tot;
 
@@ -349,7 +349,7 @@ static void test_runner_catches_open_txn(struct ktest *t)
 	KT_EXPECT_EQ(t, s1.rolled_back - s0.rolled_back, 2);
 	KT_EXPECT_FALSE(t, mm_txn_is_open(&kept_open));
 	KT_EXPECT_EQ(t, mm_txn_depth(), 0);
-	KT_EXPECT_EQ(t, nr_free_pages(), base);
+	KT_EXPECT_EQ(t, free_now(), base);
 }
 
 /* ---- the validator ------------------------------------------------------------ */
