@@ -5,6 +5,7 @@
  */
 #include "mm/health.h"
 #include "mm/page_alloc.h"
+#include "mm/slab.h"
 #include "lib/printk.h"
 
 bool mm_validate(void)
@@ -13,6 +14,10 @@ bool mm_validate(void)
 
 	if (!page_alloc_validate()) {
 		printk("mm_validate: page allocator invariants broken\n");
+		ok = false;
+	}
+	if (!slab_validate()) {
+		printk("mm_validate: slab invariants broken\n");
 		ok = false;
 	}
 	return ok;
