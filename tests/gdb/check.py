@@ -123,10 +123,11 @@ def continue_to_stop():
 
 
 def hunt_other_harts(stop_bp, hunts):
-    """Continue until each fast path of hunts [(location, check)] has been
-    hit on a hart that is neither cpu 0 nor hart 0, and run its check
-    there (check(cpu) reports PASS or FAIL); stop at stop_bp at the latest,
-    failing the hunts not done.
+    """Continue until each fast path of hunts [(location, ready, check)]
+    has been hit on a hart that is neither cpu 0 nor hart 0 and where
+    ready(cpu) holds (the hart has something cached to look at), and run
+    its check there (check(cpu) reports PASS or FAIL); stop at stop_bp at
+    the latest, failing the hunts not done.
 
     A breakpoint in a fast path is hit thousands of times on cpu 0, and
     each hit costs a round trip to QEMU, so the fast-path breakpoints are
@@ -135,10 +136,10 @@ def hunt_other_harts(stop_bp, hunts):
     per call.  Which self-test runs first does not matter."""
     window = gdb.Breakpoint("arch_run_on_all_cpus", internal=True)
     todo = {}
-    for location, fn in hunts:
+    for location, ready, fn in hunts:
         bp = gdb.Breakpoint(location, internal=True)
         bp.enabled = False
-        todo[bp.number] = (bp, location, fn)
+        todo[bp.number] = (bp, location, ready, fn)
     finish_nr, misses = None, 0
     gdb.events.stop.connect(on_stop)
     try:
@@ -149,24 +150,25 @@ def hunt_other_harts(stop_bp, hunts):
             if window.number in hit:
                 finish_nr = gdb.FinishBreakpoint(gdb.newest_frame(),
                                                  internal=True).number
-                for bp, _, _ in todo.values():
+                for bp, _, _, _ in todo.values():
                     bp.enabled = True
                 misses = 0
             elif finish_nr in hit:
                 finish_nr = None
-                for bp, _, _ in todo.values():
+                for bp, _, _, _ in todo.values():
                     bp.enabled = False
             elif any(n in todo for n in hit):
                 n = next(n for n in hit if n in todo)
                 cpu = kmem.current_cpu()
-                if cpu and cpu[0] != 0 and cpu[1] != 0:
-                    bp, _, fn = todo.pop(n)
+                if cpu and cpu[0] != 0 and cpu[1] != 0 and \
+                        todo[n][2](cpu[0]):
+                    bp, _, _, fn = todo.pop(n)
                     bp.delete()
                     fn(cpu[0])
                     continue
                 misses += 1
                 if misses > WINDOW_LIMIT:
-                    for bp, _, _ in todo.values():
+                    for bp, _, _, _ in todo.values():
                         bp.enabled = False
             else:
                 break
@@ -177,10 +179,35 @@ def hunt_other_harts(stop_bp, hunts):
             here = gdb.selected_frame().name()
         except gdb.error as e:  # the target is gone
             here = "'%s'" % e
-        for bp, location, fn in todo.values():
+        for bp, location, _, fn in todo.values():
             bp.delete()
             fn("reached %s first: no call of %s on a hart other than cpu 0"
                " and hart 0" % (here, location))
+
+
+def pcp_ready(cpu):
+    """cpu's per-CPU list of some zone holds pages and is not locked."""
+    zs = kmem.zones()
+    return any(int(zs[zi]["pcp"][cpu]["count"]) and
+               not int(zs[zi]["pcp"][cpu]["pcp_lock"])
+               for zi in range(K.MAX_NR_ZONES))
+
+
+def cache_arg():
+    """The cache argument of the __kmem_cache_alloc frame, or None."""
+    try:
+        return gdb.selected_frame().read_var("c")
+    except ValueError:
+        return None
+
+
+def magazine_ready(cpu):
+    """The cache being allocated from has objects in cpu's magazine."""
+    c = cache_arg()
+    if c is None:  # optimised out: take the first stop
+        return True
+    cc = c["kc_cpu"][cpu]
+    return int(cc["cc_avail"]) > 0 and not int(cc["cc_lock"])
 
 
 @check("other-hart/pages")
@@ -239,9 +266,8 @@ def check_other_hart_slab(where):
     # The cache being allocated from: this hart's magazine is stable here
     # (its hart is at the entry of __kmem_cache_alloc; others touch it only
     # under its cc_lock).
-    try:
-        c = gdb.selected_frame().read_var("c")
-    except ValueError:  # optimised out: any cache will do
+    c = cache_arg()
+    if c is None:  # optimised out: any cache will do
         c = slabview.caches()[0]
     cc = c["kc_cpu"][where]
     if not int(cc["cc_lock"]) and int(cc["cc_avail"]):
@@ -544,9 +570,10 @@ def main():
     check_consts()
     stop_bp = gdb.Breakpoint("mm_debug_checkpoint")
     slab = structure_exists("struct kmem_cache", "type")
-    hunts = [("pcp_alloc", check_other_hart)]
+    hunts = [("pcp_alloc", pcp_ready, check_other_hart)]
     if slab:
-        hunts.append(("__kmem_cache_alloc", check_other_hart_slab))
+        hunts.append(("__kmem_cache_alloc", magazine_ready,
+                      check_other_hart_slab))
     hunt_other_harts(stop_bp, hunts)
     if stop_bp.hit_count == 0:
         gdb.execute("continue", to_string=True)
