@@ -153,9 +153,16 @@ int mm_txn_on_alloc(const struct mm_call *call, void *obj)
 		return 0;
 	}
 	if (!txn_kind_supported(call->kind)) {
-		printk("txn: cannot roll back %s allocations yet: %p from %pS "
-		       "refused\n",
-		       mm_kind_name(call->kind), obj, (void *)call->caller);
+		static unsigned int told; /* one line per kind */
+
+		if (!(__atomic_fetch_or(&told, 1u << call->kind,
+					__ATOMIC_RELAXED) &
+		      (1u << call->kind)))
+			printk("txn: cannot roll back %s allocations (add them "
+			       "to mm/txn_log.c): %p from %pS refused with "
+			       "MM_ENOLOG\n",
+			       mm_kind_name(call->kind), obj,
+			       (void *)call->caller);
 		STAT(tc, log_full);
 		return MM_ENOLOG;
 	}

@@ -158,4 +158,3 @@ bool mm_txn_validate(void)
 	}
 	return ok;
 }
-

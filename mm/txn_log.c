@@ -12,8 +12,9 @@
 
 /* A log chunk: an object of the dedicated, unhooked cache mm_txn_log. */
 #define CHUNK_BYTES 512
-#define CHUNK_ENTRIES \
-	((CHUNK_BYTES - sizeof(struct mm_txn_seg)) / sizeof(struct mm_txn_entry))
+#define CHUNK_ENTRIES                                \
+	((CHUNK_BYTES - sizeof(struct mm_txn_seg)) / \
+	 sizeof(struct mm_txn_entry))
 struct log_chunk {
 	struct mm_txn_seg seg;
 	struct mm_txn_entry ent[CHUNK_ENTRIES];
@@ -59,8 +60,7 @@ bool txn_tail_full(struct txn_cpu *tc)
  * returns it when it was not needed (the caller frees it).
  */
 struct mm_txn_seg *txn_append(struct txn_cpu *tc, const struct mm_call *c,
-				 void *obj, uint8_t op,
-				 struct mm_txn_seg *spare)
+			      void *obj, uint8_t op, struct mm_txn_seg *spare)
 {
 	struct mm_txn_seg *t = tc->tail;
 	struct mm_txn_entry *e;
@@ -87,8 +87,8 @@ struct mm_txn_seg *txn_append(struct txn_cpu *tc, const struct mm_call *c,
 
 /* The newest live entry for (kind, obj) with log index in [lo, hi). */
 struct mm_txn_entry *txn_find(struct txn_cpu *tc, unsigned long lo,
-				    unsigned long hi, unsigned int kind,
-				    const void *obj, unsigned long *idx)
+			      unsigned long hi, unsigned int kind,
+			      const void *obj, unsigned long *idx)
 {
 	for (struct mm_txn_seg *s = tc->tail; s; s = s->ts_prev) {
 		unsigned long i = s->ts_nr;
@@ -117,8 +117,7 @@ struct mm_txn_entry *txn_find(struct txn_cpu *tc, unsigned long lo,
  * segment stop (not visited; NULL: none).
  */
 void txn_walk_back(struct txn_cpu *tc, unsigned long lo,
-		      const struct mm_txn_seg *stop,
-		   txn_entry_fn fn, void *arg)
+		   const struct mm_txn_seg *stop, txn_entry_fn fn, void *arg)
 {
 	for (struct mm_txn_seg *s = tc->tail; s && s != stop; s = s->ts_prev) {
 		for (unsigned long i = s->ts_nr; i-- > 0;) {
@@ -133,7 +132,7 @@ void txn_walk_back(struct txn_cpu *tc, unsigned long lo,
 
 /* Cut the log back to length len, freeing chunks (not stop). */
 void txn_truncate(struct txn_cpu *tc, unsigned long len,
-			 const struct mm_txn_seg *stop)
+		  const struct mm_txn_seg *stop)
 {
 	while (tc->tail && tc->tail != stop && tc->tail->ts_prev &&
 	       tc->tail->ts_base >= len) {
