@@ -95,9 +95,10 @@
  *    slab lists and every slab's inuse/freelist and free words; it is
  *    always taken with interrupts off (inside a cc_lock section or with
  *    slab_lock_all()), so an interrupt handler never finds it held by its
- *    own hart.  No slab lock is held while asking the page allocator for a
- *    slab (it may call slab_reclaim()); slabs are given back after the
- *    locks are dropped.  slab_reclaim() only try-locks.
+ *    own hart.  No kc_lock is held while asking the page allocator for a
+ *    slab (it may call slab_reclaim(), which then finds this hart's
+ *    cc_lock taken and skips that magazine); slabs are given back after
+ *    kc_lock is dropped.  slab_reclaim() only try-locks.
  *
  * 5. Failure protocol
  *    Allocation never panics: no memory gives NULL with the page
@@ -225,8 +226,8 @@ static void *take_obj(struct kmem_cache *c, struct page *pg)
 		quarantine(c, pg);
 		return NULL;
 	}
-	pg->slab.freelist = next == base + FW_END ? FREELIST_NONE
-						  : (uint16_t)idx;
+	pg->slab.freelist =
+		next == base + FW_END ? FREELIST_NONE : (uint16_t)idx;
 	pg->slab.inuse++;
 	c->kc_nr_inuse++;
 	relist(c, pg, was);
@@ -302,8 +303,7 @@ static struct page *new_slab(struct kmem_cache *c, gfp_t gfp,
 }
 
 /* Give back the slabs on doomed (no slab lock held). */
-unsigned long slab_release_slabs(struct kmem_cache *c,
-				   struct list_head *doomed)
+unsigned long slab_release_slabs(struct kmem_cache *c, struct list_head *doomed)
 {
 	unsigned long pages = 0;
 
@@ -323,8 +323,13 @@ unsigned long slab_release_slabs(struct kmem_cache *c,
 
 /* ---- magazines (cc_lock held, interrupts off) -------------------------------- */
 
-/* Move up to one batch of objects from the slabs into cc; returns how many. */
-static unsigned int refill(struct kmem_cache *c, struct kmem_cache_cpu *cc)
+/*
+ * Move up to one batch of objects from the slabs into cc; returns how
+ * many.  A debug cache's one object gets its allocation checks here, under
+ * kc_lock, so the validator never sees it half-painted.
+ */
+static unsigned int refill(struct kmem_cache *c, struct kmem_cache_cpu *cc,
+			   unsigned long caller)
 {
 	unsigned int n = 0;
 
@@ -342,7 +347,11 @@ static unsigned int refill(struct kmem_cache *c, struct kmem_cache_cpu *cc)
 		obj = take_obj(c, pg);
 		if (!obj)
 			continue;
-		*free_word(c, obj) = fw_encode(c, obj, slab_base(pg) + FW_MAG);
+		if (unlikely(c->kc_flags & SLAB_DEBUG))
+			slab_debug_on_alloc(c, obj, caller);
+		else
+			*free_word(c, obj) =
+				fw_encode(c, obj, slab_base(pg) + FW_MAG);
 		cc->cc_objs[cc->cc_avail++] = obj;
 		n++;
 	}
@@ -375,12 +384,14 @@ static void flush(struct kmem_cache *c, struct kmem_cache_cpu *cc,
 }
 
 /* The magazine is empty: refill it, growing the cache if need be. */
-static __attribute__((noinline)) void *alloc_slow(struct kmem_cache *c, struct kmem_cache_cpu *cc,
-			gfp_t gfp, unsigned long caller)
+static __attribute__((noinline)) void *alloc_slow(struct kmem_cache *c,
+						  struct kmem_cache_cpu *cc,
+						  gfp_t gfp,
+						  unsigned long caller)
 {
 	struct page *pg;
 
-	if (!refill(c, cc)) {
+	if (!refill(c, cc, caller)) {
 		pg = new_slab(c, gfp, caller);
 		if (!pg)
 			return NULL;
@@ -389,34 +400,56 @@ static __attribute__((noinline)) void *alloc_slow(struct kmem_cache *c, struct k
 		c->kc_nr_free++;
 		c->kc_nr_grow++;
 		spin_unlock(&c->kc_lock);
-		if (!refill(c, cc))
+		if (!refill(c, cc, caller))
 			return NULL; /* corrupt at birth: reported */
 	}
 	cc->cc_nr_alloc++;
 	return cc->cc_objs[--cc->cc_avail];
 }
 
-/* The magazine is full (or the cache has none): make room, then push. */
-static __attribute__((noinline)) void free_slow(struct kmem_cache *c, struct kmem_cache_cpu *cc,
-		      void *obj, struct list_head *doomed)
+/* The tag of an object in a magazine. */
+static inline uintptr_t mag_tag(const struct kmem_cache *c, const void *obj)
 {
+	return fw_encode(c, obj,
+			 ((uintptr_t)obj & ~(c->kc_slab_bytes - 1)) + FW_MAG);
+}
+
+/*
+ * The magazine is full (or the cache has none): make room, then push.
+ * Slabs left empty go back to the page allocator once kc_lock is dropped
+ * (cc_lock is still held: the order cc_lock -> zone locks is allowed).
+ * A debug cache's object gets its free checks here, under kc_lock; false
+ * when it turns out to be free already (two harts freed it at once).
+ */
+static __attribute__((noinline)) bool free_slow(struct kmem_cache *c,
+						struct kmem_cache_cpu *cc,
+						void *obj, unsigned long caller)
+{
+	struct list_head doomed = LIST_HEAD_INIT(doomed);
+	struct page *pg = slab_page_guess(c, obj);
+	bool ok = true;
+
 	if (cc->cc_limit == 0) {
 		spin_lock(&c->kc_lock);
-		put_obj(c, slab_page_guess(c, obj), obj, doomed);
+		ok = fw_decode(c, obj) - slab_base(pg) >= c->kc_slab_bytes;
+		if (ok && (c->kc_flags & SLAB_DEBUG))
+			slab_debug_on_free(c, obj, caller);
+		if (ok)
+			put_obj(c, pg, obj, &doomed);
 		spin_unlock(&c->kc_lock);
-		return;
+	} else {
+		flush(c, cc, cc->cc_batch, &doomed);
+		*free_word(c, obj) = mag_tag(c, obj);
+		cc->cc_objs[cc->cc_avail++] = obj;
 	}
-	flush(c, cc, cc->cc_batch, doomed);
-	*free_word(c, obj) = fw_encode(c, obj,
-				       ((uintptr_t)obj & ~(c->kc_slab_bytes - 1)) +
-					       FW_MAG);
-	cc->cc_objs[cc->cc_avail++] = obj;
+	slab_release_slabs(c, &doomed);
+	return ok;
 }
 
 /* ---- allocation and free ---------------------------------------------------- */
 
 static __attribute__((noinline)) void *alloc_failed(struct kmem_cache *c,
-						     enum mm_error err)
+						    enum mm_error err)
 {
 	if (err != MM_OK)
 		mm_set_error(err);
@@ -436,7 +469,10 @@ void *__kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp, unsigned long caller)
 	cc = &c->kc_cpu[arch_cpu_id()];
 	cc_acquire(cc);
 	if (likely(cc->cc_avail)) {
-		obj = cc->cc_objs[--cc->cc_avail];
+		unsigned int n = cc->cc_avail - 1;
+
+		obj = cc->cc_objs[n];
+		cc->cc_avail = n;
 		cc->cc_nr_alloc++;
 	} else {
 		obj = alloc_slow(c, cc, gfp, caller);
@@ -446,34 +482,32 @@ void *__kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp, unsigned long caller)
 	if (unlikely(!obj))
 		return alloc_failed(c, MM_OK);
 	*free_word(c, obj) = 0;
-	if (unlikely(c->kc_flags & SLAB_DEBUG))
-		slab_debug_on_alloc(c, obj, gfp, caller);
+	if (unlikely(c->kc_flags & SLAB_POISON) && !(gfp & __GFP_ZERO))
+		slab_debug_fresh(c, obj);
 	if (unlikely(gfp & __GFP_ZERO))
 		memset(obj, 0, c->kc_size);
 	return obj;
 }
 
 /* obj has passed the checks: into the magazine (or the slab). */
-static void free_obj(struct kmem_cache *c, void *obj)
+static inline bool free_obj(struct kmem_cache *c, void *obj,
+			    unsigned long caller)
 {
 	unsigned long flags = arch_irq_save();
 	struct kmem_cache_cpu *cc = &c->kc_cpu[arch_cpu_id()];
-	struct list_head doomed = LIST_HEAD_INIT(doomed);
+	bool ok = true;
 
 	cc_acquire(cc);
 	if (likely(cc->cc_avail < cc->cc_limit)) {
-		*free_word(c, obj) = fw_encode(
-			c, obj,
-			((uintptr_t)obj & ~(c->kc_slab_bytes - 1)) + FW_MAG);
+		*free_word(c, obj) = mag_tag(c, obj);
 		cc->cc_objs[cc->cc_avail++] = obj;
 	} else {
-		free_slow(c, cc, obj, &doomed);
+		ok = free_slow(c, cc, obj, caller);
 	}
-	cc->cc_nr_free++;
+	cc->cc_nr_free += ok;
 	cc_release(cc);
 	arch_irq_restore(flags);
-	if (unlikely(!list_empty(&doomed)))
-		slab_release_slabs(c, &doomed);
+	return ok;
 }
 
 bool __kmem_cache_free(struct kmem_cache *c, void *obj, unsigned long caller)
@@ -482,18 +516,20 @@ bool __kmem_cache_free(struct kmem_cache *c, void *obj, unsigned long caller)
 		return true;
 	if (unlikely(!slab_check_free(c, obj, caller, true)))
 		return false;
-	if (unlikely(c->kc_flags & SLAB_DEBUG))
-		slab_debug_on_free(c, obj, caller);
-	free_obj(c, obj);
-	return true;
+	if (likely(free_obj(c, obj, caller)))
+		return true;
+	slab_report_racing_free(c, obj, caller);
+	return false;
 }
 
 /* The mm/hooks.h protocol around an allocation. */
-static __attribute__((noinline)) void *alloc_hooked(struct kmem_cache *c, gfp_t gfp, unsigned long caller,
-			  const struct mm_hooks *h)
+static __attribute__((noinline)) void *alloc_hooked(struct kmem_cache *c,
+						    gfp_t gfp,
+						    unsigned long caller,
+						    const struct mm_hooks *h)
 {
-	struct mm_call call = {MM_KIND_SLAB, c,	  c->kc_name, c->kc_size,
-			       0,	     gfp, caller};
+	struct mm_call call = {MM_KIND_SLAB, c,	    c->kc_name, c->kc_size, 0,
+			       gfp,	     caller};
 	void *obj;
 	int err;
 
@@ -526,8 +562,8 @@ static __attribute__((noinline)) void free_hooked(struct kmem_cache *c,
 						  unsigned long caller,
 						  const struct mm_hooks *h)
 {
-	struct mm_call call = {MM_KIND_SLAB, c,	  c->kc_name, c->kc_size,
-			       0,	     0,	  caller};
+	struct mm_call call = {MM_KIND_SLAB, c, c->kc_name, c->kc_size, 0, 0,
+			       caller};
 
 	/* An invalid free is reported by the allocator, never seen by hooks. */
 	if (obj && h->on_free && slab_check_free(c, obj, caller, false) &&
@@ -578,7 +614,7 @@ static bool drain_cpu(struct kmem_cache *c, unsigned int cpu, bool try,
 
 /* Move every empty slab of c to doomed (all of them, reserve included). */
 bool slab_take_free_slabs(struct kmem_cache *c, bool try,
-			    struct list_head *doomed)
+			  struct list_head *doomed)
 {
 	unsigned long flags = arch_irq_save();
 
@@ -589,8 +625,8 @@ bool slab_take_free_slabs(struct kmem_cache *c, bool try,
 	if (!try)
 		spin_lock(&c->kc_lock);
 	while (!list_empty(&c->kc_free)) {
-		struct page *pg = list_first_entry(&c->kc_free, struct page,
-						   lru);
+		struct page *pg =
+			list_first_entry(&c->kc_free, struct page, lru);
 
 		list_del(&pg->lru);
 		list_add(&pg->lru, doomed);

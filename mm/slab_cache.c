@@ -59,6 +59,8 @@ static bool set_order(struct kmem_cache *c)
 				return false; /* cannot happen: see SLAB_MAX_OBJS */
 			c->kc_order = o;
 			c->kc_objs = (unsigned int)n;
+			c->kc_objs_end =
+				c->kc_obj_off + (unsigned int)n * c->kc_stride;
 			c->kc_slab_bytes = bytes;
 			return true;
 		}
@@ -69,7 +71,7 @@ static bool set_order(struct kmem_cache *c)
 /* Magazine size by object size (Linux SLAB's limits, scaled down). */
 static void set_magazines(struct kmem_cache *c)
 {
-	unsigned int limit = c->kc_stride <= 256 ? SLAB_MAG_MAX
+	unsigned int limit = c->kc_stride <= 256    ? SLAB_MAG_MAX
 			     : c->kc_stride <= 1024 ? 16
 						    : 8;
 
@@ -281,10 +283,9 @@ unsigned long slab_reclaim(void)
 		return 0;
 	}
 	list_for_each (pos, &slab_caches)
-		pages += slab_shrink(list_entry(pos, struct kmem_cache, kc_link),
-				true);
+		pages += slab_shrink(
+			list_entry(pos, struct kmem_cache, kc_link), true);
 	spin_unlock(&slab_caches_lock);
 	arch_irq_restore(flags);
 	return pages;
 }
-

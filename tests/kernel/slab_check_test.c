@@ -78,8 +78,9 @@ static void test_interior(struct ktest *t)
 	expect_refused(t, c, obj + 8, SLAB_BAD_INTERIOR);
 	expect_refused(t, c, obj + 95, SLAB_BAD_INTERIOR);
 	/* The unused tail of the slab. */
-	expect_refused(t, c, (char *)slab_base(slab_page_guess(c, obj)) +
-				     c->kc_slab_bytes - 8,
+	expect_refused(t, c,
+		       (char *)slab_base(slab_page_guess(c, obj)) +
+			       c->kc_slab_bytes - 8,
 		       SLAB_BAD_INTERIOR);
 	KT_EXPECT_TRUE(t, pattern_ok(obj, 96));
 	kmem_cache_free(c, obj);
@@ -88,7 +89,7 @@ static void test_interior(struct ktest *t)
 
 static void test_double_free(struct ktest *t)
 {
-	struct kmem_cache *c = kmem_cache_create("bf-48", 48, 0, 0, NULL);
+	struct kmem_cache *c = plain_cache("bf-48", 48, 0, 0, NULL);
 	void *objs[200], *keep;
 
 	KT_ASSERT_NOT_NULL(t, c);
@@ -100,7 +101,8 @@ static void test_double_free(struct ktest *t)
 	/* On its slab's freelist: many frees overflow the magazine. */
 	keep = kmem_cache_alloc(c, GFP_KERNEL);
 	for (unsigned int i = 0; i < 200; i++)
-		KT_ASSERT_NOT_NULL(t, objs[i] = kmem_cache_alloc(c, GFP_KERNEL));
+		KT_ASSERT_NOT_NULL(t,
+				   objs[i] = kmem_cache_alloc(c, GFP_KERNEL));
 	for (unsigned int i = 0; i < 200; i++)
 		kmem_cache_free(c, objs[i]);
 	kmem_cache_shrink(c);
@@ -138,7 +140,7 @@ static void cross_worker(struct ktest *t, void *arg)
 
 static void test_double_free_other_hart(struct ktest *t)
 {
-	struct cross x = {kmem_cache_create("bf-x", 32, 0, 0, NULL)};
+	struct cross x = {plain_cache("bf-x", 32, 0, 0, NULL)};
 
 	if (arch_nr_cpus() < 2)
 		ktest_skip(t, "needs two harts");
@@ -184,7 +186,7 @@ static struct page *fresh_slab(struct ktest *t, struct kmem_cache *c,
 static void corrupt_and_drain(struct ktest *t, uintptr_t bad_next,
 			      bool relative, bool encode)
 {
-	struct kmem_cache *c = kmem_cache_create("hard-64", 64, 0, 0, NULL);
+	struct kmem_cache *c = plain_cache("hard-64", 64, 0, 0, NULL);
 	struct live_set ls;
 	struct page *pg;
 	void *first, *victim;
@@ -197,8 +199,8 @@ static void corrupt_and_drain(struct ktest *t, uintptr_t bad_next,
 	victim = slab_obj(c, slab_base(pg), pg->slab.freelist);
 	if (relative)
 		bad_next += slab_base(pg);
-	*free_word(c, victim) = encode ? fw_encode(c, victim, bad_next)
-				       : bad_next;
+	*free_word(c, victim) =
+		encode ? fw_encode(c, victim, bad_next) : bad_next;
 	KT_EXPECT_FALSE(t, slab_validate()); /* the validator sees it */
 	/* Allocate past the slab: the corrupt word is met, not followed. */
 	for (unsigned int i = 0; i < 2 * c->kc_objs; i++) {
