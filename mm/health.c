@@ -6,6 +6,7 @@
 #include "mm/health.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
+#include "mm/txn.h"
 #include "lib/printk.h"
 
 bool mm_validate(void)
@@ -18,6 +19,10 @@ bool mm_validate(void)
 	}
 	if (!slab_validate()) {
 		printk("mm_validate: slab invariants broken\n");
+		ok = false;
+	}
+	if (!mm_txn_validate()) {
+		printk("mm_validate: transaction logs inconsistent\n");
 		ok = false;
 	}
 	return ok;
