@@ -324,16 +324,24 @@ unsigned long slab_release_slabs(struct kmem_cache *c, struct list_head *doomed)
 /* ---- magazines (cc_lock held, interrupts off) -------------------------------- */
 
 /*
- * Move up to one batch of objects from the slabs into cc; returns how
- * many.  A debug cache's one object gets its allocation checks here, under
- * kc_lock, so the validator never sees it half-painted.
+ * Move up to one batch of objects from the slabs into cc (kc_lock held);
+ * returns how many.  grown, when not NULL, is a new slab to put on the
+ * free list first, in the same critical section, so that this hart gets
+ * its objects before other harts can.  A debug cache's one object gets its
+ * allocation checks here, under kc_lock, so the validator never sees it
+ * half-painted.
  */
 static unsigned int refill(struct kmem_cache *c, struct kmem_cache_cpu *cc,
-			   unsigned long caller)
+			   struct page *grown, unsigned long caller)
 {
 	unsigned int n = 0;
 
 	spin_lock(&c->kc_lock);
+	if (grown) {
+		list_add(&grown->lru, &c->kc_free);
+		c->kc_nr_free++;
+		c->kc_nr_grow++;
+	}
 	while (n < cc->cc_batch) {
 		struct list_head *from = !list_empty(&c->kc_partial)
 						 ? &c->kc_partial
@@ -391,17 +399,12 @@ static __attribute__((noinline)) void *alloc_slow(struct kmem_cache *c,
 {
 	struct page *pg;
 
-	if (!refill(c, cc, caller)) {
+	if (!refill(c, cc, NULL, caller)) {
 		pg = new_slab(c, gfp, caller);
 		if (!pg)
 			return NULL;
-		spin_lock(&c->kc_lock);
-		list_add(&pg->lru, &c->kc_free);
-		c->kc_nr_free++;
-		c->kc_nr_grow++;
-		spin_unlock(&c->kc_lock);
-		if (!refill(c, cc, caller))
-			return NULL; /* corrupt at birth: reported */
+		if (!refill(c, cc, pg, caller))
+			return NULL; /* cannot happen: a new slab has objects */
 	}
 	cc->cc_nr_alloc++;
 	return cc->cc_objs[--cc->cc_avail];
