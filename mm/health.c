@@ -4,6 +4,7 @@
  * allocator adds its *_validate() here.
  */
 #include "mm/health.h"
+#include "mm/kmalloc.h"
 #include "mm/page_alloc.h"
 #include "lib/printk.h"
 
@@ -13,6 +14,10 @@ bool mm_validate(void)
 
 	if (!page_alloc_validate()) {
 		printk("mm_validate: page allocator invariants broken\n");
+		ok = false;
+	}
+	if (!kmalloc_validate()) {
+		printk("mm_validate: kmalloc invariants broken\n");
 		ok = false;
 	}
 	return ok;
