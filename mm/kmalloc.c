@@ -284,8 +284,8 @@ static void alloc_failed(const struct km_req *r, unsigned int row)
 		return;
 	printk("kmalloc: %zu bytes (align %zu, gfp 0x%x, %s mode) failed: "
 	       "%s, caller %pS\n",
-	       r->size, r->align, r->gfp, mode_names[r->mode],
-	       mm_strerror(err), (void *)r->caller);
+	       r->size, r->align, r->gfp, mode_names[r->mode], mm_strerror(err),
+	       (void *)r->caller);
 }
 
 void *__kmalloc(size_t size, size_t align, gfp_t gfp, unsigned long caller)
@@ -544,16 +544,17 @@ static bool create_caches(void)
 	char name[32];
 
 	for (unsigned int s = 0; s < KM_NR_SETS; s++) {
-		unsigned int flags = (s == KM_SET_DEBUG || s == KM_SET_DMA_DEBUG)
-					     ? SLAB_DEBUG
-					     : 0;
+		unsigned int flags =
+			(s == KM_SET_DEBUG || s == KM_SET_DMA_DEBUG)
+				? SLAB_DEBUG
+				: 0;
 
 		for (unsigned int i = 0; i < KMALLOC_NR_CLASSES; i++) {
 			ksnprintf(name, sizeof(name), set_fmt[s],
 				  kmalloc_class_size[i]);
-			km_caches[s][i] = kmem_cache_create(
-				name, kmalloc_class_size[i], class_align(i),
-				flags, NULL);
+			km_caches[s][i] =
+				kmem_cache_create(name, kmalloc_class_size[i],
+						  class_align(i), flags, NULL);
 			if (!km_caches[s][i])
 				return false;
 		}

@@ -63,8 +63,8 @@ void *km_slab_alloc(struct km_req *r, enum km_set set, unsigned int idx)
 		       kmem_cache_name(c), p);
 		goto undo;
 	}
-	if (r->debug && !km_debug_attach(r, p, p, kmalloc_class_size[idx],
-					 KM_SLAB))
+	if (r->debug &&
+	    !km_debug_attach(r, p, p, kmalloc_class_size[idx], KM_SLAB))
 		goto undo;
 	km_stat_alloc(r->mode, idx, r->size, 0);
 	return p;
@@ -121,9 +121,9 @@ void *km_large_alloc(struct km_req *r)
 	base = page_address(pg);
 	pg->u32 = (uint32_t)r->size | (r->debug ? KM_LARGE_TRACKED : 0);
 	pg->private = r->caller;
-	if (r->debug && !km_debug_attach(r, base + lead, base,
-					 (PAGE_SIZE << order) - lead,
-					 KM_LARGE)) {
+	if (r->debug &&
+	    !km_debug_attach(r, base + lead, base, (PAGE_SIZE << order) - lead,
+			     KM_LARGE)) {
 		__free_pages(pg, order, r->caller);
 		mm_set_error(MM_ENOMEM);
 		return NULL;
@@ -509,7 +509,8 @@ bool km_resize_in_place(const void *p, struct km_block *b, size_t size)
 	}
 	if (b->kind == KM_LARGE) {
 		flags = spin_lock_irqsave(&km_large_lock);
-		b->head->u32 = (uint32_t)size | (b->head->u32 & KM_LARGE_TRACKED);
+		b->head->u32 =
+			(uint32_t)size | (b->head->u32 & KM_LARGE_TRACKED);
 		spin_unlock_irqrestore(&km_large_lock, flags);
 	}
 	return true;

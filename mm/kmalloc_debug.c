@@ -49,9 +49,9 @@ static unsigned int hash_of(const void *addr)
 
 bool km_track_init(void)
 {
-	track_cache = kmem_cache_create("kmalloc-track",
-					sizeof(struct km_track), 0,
-					SLAB_NO_HOOKS, NULL);
+	track_cache =
+		kmem_cache_create("kmalloc-track", sizeof(struct km_track), 0,
+				  SLAB_NO_HOOKS, NULL);
 	return track_cache != NULL;
 }
 
@@ -69,8 +69,8 @@ bool km_track_add(const struct km_track *proto, gfp_t gfp)
 {
 	gfp_t ngfp = (gfp & (__GFP_HIGH | __GFP_WAIT | __GFP_MEMALLOC)) |
 		     __GFP_NOWARN;
-	struct km_track *t = __kmem_cache_alloc(track_cache, ngfp,
-						 proto->t_caller);
+	struct km_track *t =
+		__kmem_cache_alloc(track_cache, ngfp, proto->t_caller);
 	unsigned int h = hash_of(proto->t_addr);
 	unsigned long flags;
 
@@ -178,16 +178,16 @@ bool km_redzone_check(const struct km_track *t, unsigned long freer)
 	printk("kmalloc: red zone overwritten %s the %zu-byte block %p (%s): "
 	       "byte %s%ld is 0x%02x; allocated by %pS, %s %pS\n",
 	       off < 0 ? "before" : "after", t->t_size, t->t_addr,
-	       km_row_name(t->t_row, row, sizeof(row)), off < 0 ? "" : "+",
-	       off, ((const unsigned char *)t->t_addr)[off],
-	       (void *)t->t_caller, freer ? "freed by" : "found by",
+	       km_row_name(t->t_row, row, sizeof(row)), off < 0 ? "" : "+", off,
+	       ((const unsigned char *)t->t_addr)[off], (void *)t->t_caller,
+	       freer ? "freed by" : "found by",
 	       freer ? (void *)freer : (void *)kmalloc_validate);
 	km_redzone_fill(t); /* report each overwrite once */
 	return false;
 }
 
-bool km_debug_attach(const struct km_req *r, void *p, void *base,
-		     size_t room, enum km_kind kind)
+bool km_debug_attach(const struct km_req *r, void *p, void *base, size_t room,
+		     enum km_kind kind)
 {
 	struct km_track t = {
 		.t_addr = p,

@@ -77,8 +77,8 @@ struct km_req;
 /* Debug mode: fill the new block (fresh pattern unless __GFP_ZERO, red
  * zones) and track it; room is the bytes from p to the block's end.
  * False (nothing tracked) when no tracking node can be had. */
-bool km_debug_attach(const struct km_req *r, void *p, void *base,
-		     size_t room, enum km_kind kind);
+bool km_debug_attach(const struct km_req *r, void *p, void *base, size_t room,
+		     enum km_kind kind);
 /* Record a block; false (nothing recorded) when no node can be had. */
 bool km_track_add(const struct km_track *proto, gfp_t gfp);
 /* Copy the record of addr into *out; false when addr is not tracked. */
@@ -103,8 +103,7 @@ struct km_block;
  * their backend, their poison checked, when the quarantine is full. */
 void km_quarantine_put(const struct km_block *b, unsigned long freer);
 /* True (and the freeing site) when p is a block in quarantine. */
-bool km_quarantine_find(const void *p, unsigned long *freer,
-			unsigned int *row);
+bool km_quarantine_find(const void *p, unsigned long *freer, unsigned int *row);
 /* Check and release every block; returns the pages given back. */
 unsigned long km_quarantine_flush(void);
 /* Check every block's poison and red zones (validator); heap blocks held

@@ -93,8 +93,8 @@ static unsigned long release(const struct quar_entry *e)
 static bool pop_oldest(struct quar_entry *out, bool force)
 {
 	unsigned long flags = spin_lock_irqsave(&quar_lock);
-	bool over = q_count && (force || q_count > QUAR_MAX - 1 ||
-				q_bytes > QUAR_BYTES);
+	bool over = q_count &&
+		    (force || q_count > QUAR_MAX - 1 || q_bytes > QUAR_BYTES);
 
 	if (over) {
 		*out = quar[q_first];
@@ -108,12 +108,17 @@ static bool pop_oldest(struct quar_entry *out, bool force)
 
 void km_quarantine_put(const struct km_block *b, unsigned long freer)
 {
-	struct quar_entry e = {
-		.q_track = b->track,
-		.q_freer = freer,
-		.q_head = b->kind == KM_LARGE ? b->head : NULL,
-		.q_heap = b->kind == KM_HEAP ? b->heap : NULL,
-	}, old;
+	struct quar_entry e =
+				  {
+					  .q_track = b->track,
+					  .q_freer = freer,
+					  .q_head = b->kind == KM_LARGE
+							    ? b->head
+							    : NULL,
+					  .q_heap = b->kind == KM_HEAP ? b->heap
+								       : NULL,
+				  },
+			  old;
 	unsigned long flags;
 
 	memset((void *)e.q_track.t_addr, KM_POISON, e.q_track.t_size);
@@ -130,8 +135,7 @@ void km_quarantine_put(const struct km_block *b, unsigned long freer)
 		release(&old);
 }
 
-bool km_quarantine_find(const void *p, unsigned long *freer,
-			unsigned int *row)
+bool km_quarantine_find(const void *p, unsigned long *freer, unsigned int *row)
 {
 	unsigned long flags = spin_lock_irqsave(&quar_lock);
 	bool found = false;

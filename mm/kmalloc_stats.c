@@ -56,8 +56,8 @@ void km_stat_alloc(unsigned int mode, unsigned int row, size_t req,
 		   size_t given)
 {
 	struct km_cpu_stats *s = km_this_cpu_stats();
-	unsigned long n =
-		__atomic_fetch_add(&s->s_allocs[mode][row], 1, __ATOMIC_RELAXED);
+	unsigned long n = __atomic_fetch_add(&s->s_allocs[mode][row], 1,
+					     __ATOMIC_RELAXED);
 
 	km_add(&s->s_req[row], req);
 	if (row >= KMALLOC_NR_CLASSES)
@@ -74,8 +74,8 @@ void km_stat_free(unsigned int row)
 
 void km_stat_fail(unsigned int mode, unsigned int row)
 {
-	km_add(&km_slow.fails[mode][row < KMALLOC_NR_ROWS ? row
-							   : KMALLOC_NR_ROWS],
+	km_add(&km_slow.fails[mode]
+			     [row < KMALLOC_NR_ROWS ? row : KMALLOC_NR_ROWS],
 	       1);
 }
 
@@ -121,8 +121,8 @@ void kmalloc_stats_get(struct kmalloc_stats *st)
 	for (unsigned int m = 0; m < KMALLOC_NR_MODES; m++) {
 		for (unsigned int c = 0; c < NR_CPUS; c++)
 			for (unsigned int r = 0; r < KMALLOC_NR_ROWS; r++)
-				st->mode_allocs[m] +=
-					READ_ONCE(km_cpu_stats[c].s_allocs[m][r]);
+				st->mode_allocs[m] += READ_ONCE(
+					km_cpu_stats[c].s_allocs[m][r]);
 		for (unsigned int r = 0; r <= KMALLOC_NR_ROWS; r++)
 			st->mode_fails[m] += READ_ONCE(km_slow.fails[m][r]);
 		st->mode_bad_frees[m] = READ_ONCE(km_slow.bad_mode[m]);
@@ -169,8 +169,8 @@ static void report_heaps(void)
 		       "%zu KiB free in %zu blocks, largest %zu KiB, "
 		       "min free %zu KiB\n",
 		       i, (void *)km_heaps[i].sh_start,
-		       (void *)km_heaps[i].sh_end, ss.ss_size >> 10,
-		       ss.ss_live, ss.ss_free_bytes >> 10, ss.ss_free_blocks,
+		       (void *)km_heaps[i].sh_end, ss.ss_size >> 10, ss.ss_live,
+		       ss.ss_free_bytes >> 10, ss.ss_free_blocks,
 		       ss.ss_largest_free >> 10, ss.ss_min_free_bytes >> 10);
 	}
 }
@@ -199,8 +199,7 @@ void kmalloc_report(void)
 	       st.hybrid_fallbacks, st.bad_frees_unowned, st.injected);
 	printk("kmalloc: debug: tracked %lu, red-zone errors %lu, writes "
 	       "after free %lu, zero-size writes %lu\n",
-	       st.tracked, st.redzone_errors, st.poison_errors,
-	       st.zero_errors);
+	       st.tracked, st.redzone_errors, st.poison_errors, st.zero_errors);
 	report_heaps();
 }
 
@@ -236,7 +235,8 @@ static bool validate_large(unsigned long *count)
 	list_for_each (e, &km_large_list) {
 		const struct page *pg = list_entry(e, struct page, lru);
 
-		why = ++n > memmap_end_pfn ? "list does not end" : bad_large(pg);
+		why = ++n > memmap_end_pfn ? "list does not end"
+					   : bad_large(pg);
 		if (why) {
 			bad = pg;
 			break;

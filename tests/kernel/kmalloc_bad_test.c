@@ -47,8 +47,7 @@ static void expect_refused(struct ktest *t, const void *p, unsigned int row,
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EBADFREE);
 	KT_EXPECT_GT(t, strlen(report), 0);
 	if (row < KMALLOC_NR_ROWS)
-		KT_EXPECT_EQ(t, b.row[row].bad_frees,
-			     a.row[row].bad_frees + 1);
+		KT_EXPECT_EQ(t, b.row[row].bad_frees, a.row[row].bad_frees + 1);
 	else
 		KT_EXPECT_EQ(t, b.bad_frees_unowned, a.bad_frees_unowned + 1);
 	KT_EXPECT_EQ(t, b.mode_bad_frees[m], a.mode_bad_frees[m] + 1);
@@ -118,8 +117,7 @@ static void test_unowned_pointers(struct ktest *t)
 	int local = 0;
 
 	expect_refused(t, &local, KMALLOC_NR_ROWS, "test_unowned_pointers");
-	expect_refused(t, &in_bss[1], KMALLOC_NR_ROWS,
-		       "test_unowned_pointers");
+	expect_refused(t, &in_bss[1], KMALLOC_NR_ROWS, "test_unowned_pointers");
 	expect_refused(t, (void *)0x10, KMALLOC_NR_ROWS,
 		       "test_unowned_pointers");
 }
@@ -209,7 +207,7 @@ static bool hk_on_free(const struct mm_call *call, void *obj)
 }
 
 static const struct mm_hooks counting_hooks = {hk_should_fail, hk_on_alloc,
-					   hk_on_free};
+					       hk_on_free};
 
 /* The checks run with the hooks installed; they never stop the case
  * early (ASSERT), so the hooks are always removed. */

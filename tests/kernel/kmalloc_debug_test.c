@@ -96,8 +96,8 @@ static void test_write_after_free(struct ktest *t)
 		kfree(q);
 		kmalloc_shrink(); /* quarantine: checks poison */
 		printk_capture_stop();
-		KT_EXPECT_TRUE(t,
-			       kmt_contains(report, kmt_ptr(ptr, sizeof(ptr), p)));
+		KT_EXPECT_TRUE(
+			t, kmt_contains(report, kmt_ptr(ptr, sizeof(ptr), p)));
 		if (!kmt_contains(report, ptr))
 			ktest_log(t, "size %zu: report \"%s\"", uaf_sizes[i],
 				  report);

@@ -117,7 +117,8 @@ static void churn_step(struct ktest *t, struct prng *r, unsigned int cpu)
 	if (b->size > 8 && prng_below(r, 4) == 0) { /* hand it over */
 		*(size_t *)b->p = b->size;
 		memset(b->p + 8, tag_of(b->p + 8), b->size - 8);
-		b->p = __atomic_exchange_n(&mailbox[to], b->p, __ATOMIC_ACQ_REL);
+		b->p = __atomic_exchange_n(&mailbox[to], b->p,
+					   __ATOMIC_ACQ_REL);
 		if (b->p) { /* the old mail goes back to its slot */
 			b->size = *(size_t *)b->p;
 			memset(b->p, tag_of(b->p), b->size);
@@ -207,7 +208,8 @@ static void test_free_after_switch(struct ktest *t)
 				held[m][d][i] = kmalloc(mix[i], GFP_KERNEL);
 				KT_EXPECT_NOT_NULL(t, held[m][d][i]);
 			}
-			held[m][d][NR_MIX] = kmalloc(64, GFP_DMA | __GFP_NOWARN);
+			held[m][d][NR_MIX] =
+				kmalloc(64, GFP_DMA | __GFP_NOWARN);
 		}
 	}
 	/* free each mode's blocks in the next mode, debug flipped */
@@ -230,13 +232,11 @@ static void test_free_after_switch(struct ktest *t)
 static void test_mode_names(struct ktest *t)
 {
 	KT_EXPECT_EQ(t, kmalloc_set_mode(KMALLOC_NR_MODES), -MM_EINVAL);
-	KT_EXPECT_EQ(t, kmalloc_set_mode((enum kmalloc_mode)-1), -MM_EINVAL);
+	KT_EXPECT_EQ(t, kmalloc_set_mode((enum kmalloc_mode) - 1), -MM_EINVAL);
 	KT_EXPECT_EQ(t, strcmp(kmalloc_mode_name(KMALLOC_TWO_TIER), "two-tier"),
 		     0);
-	KT_EXPECT_EQ(t, strcmp(kmalloc_mode_name(KMALLOC_SIMPLE), "simple"),
-		     0);
-	KT_EXPECT_EQ(t, strcmp(kmalloc_mode_name(KMALLOC_HYBRID), "hybrid"),
-		     0);
+	KT_EXPECT_EQ(t, strcmp(kmalloc_mode_name(KMALLOC_SIMPLE), "simple"), 0);
+	KT_EXPECT_EQ(t, strcmp(kmalloc_mode_name(KMALLOC_HYBRID), "hybrid"), 0);
 	KT_EXPECT_EQ(t, kmalloc_set_mode(KMALLOC_HYBRID), 0);
 	KT_EXPECT_EQ(t, kmalloc_get_mode(), KMALLOC_HYBRID);
 }
@@ -258,8 +258,7 @@ static const struct ktest_case kmalloc_modes_cases[] = {
 	KTEST_CASE(test_mode_names),
 	KTEST_END,
 };
-KTEST_SUITE_FULL(kmalloc_modes, kmalloc_modes_cases, modes_init, modes_exit,
-		 0);
+KTEST_SUITE_FULL(kmalloc_modes, kmalloc_modes_cases, modes_init, modes_exit, 0);
 
 /* ---- measurements (printed, not asserted) ------------------------------------------ */
 

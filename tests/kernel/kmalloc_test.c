@@ -32,7 +32,7 @@ static unsigned int row_for(size_t n)
 
 /* ---- sizes, alignment, usable size ------------------------------------------- */
 
-static const size_t odd_sizes[] = {4097,   5000,	8192,	  12288,
+static const size_t odd_sizes[] = {4097,  5000,	  8192,	   12288,
 				   65536, 100000, 1 << 20, (1 << 20) + 1};
 
 static void check_one_size(struct ktest *t, size_t n)
@@ -145,9 +145,9 @@ static void check_no_overlap(struct ktest *t, struct slot *slots)
 			sorted[j - 1] = tmp;
 		}
 	for (unsigned int i = 1; i < n; i++)
-		KT_EXPECT_LE(t, (uintptr_t)sorted[i - 1].p +
-					ksize(sorted[i - 1].p),
-			     (uintptr_t)sorted[i].p);
+		KT_EXPECT_LE(
+			t, (uintptr_t)sorted[i - 1].p + ksize(sorted[i - 1].p),
+			(uintptr_t)sorted[i].p);
 }
 
 static void random_step(struct ktest *t, struct prng *r, struct slot *s)
@@ -255,11 +255,11 @@ static void test_kcalloc(struct ktest *t)
 {
 	unsigned char *p;
 
-	KT_EXPECT_NULL(t, kcalloc((size_t)-1 / 2 + 1, 2, GFP_KERNEL |
-							   __GFP_NOWARN));
+	KT_EXPECT_NULL(
+		t, kcalloc((size_t)-1 / 2 + 1, 2, GFP_KERNEL | __GFP_NOWARN));
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EINVAL);
-	KT_EXPECT_NULL(t, kcalloc((size_t)-1, (size_t)-1,
-				  GFP_KERNEL | __GFP_NOWARN));
+	KT_EXPECT_NULL(
+		t, kcalloc((size_t)-1, (size_t)-1, GFP_KERNEL | __GFP_NOWARN));
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EINVAL);
 	KT_EXPECT_NULL(t, kcalloc((size_t)1 << 33, (size_t)1 << 31,
 				  GFP_KERNEL | __GFP_NOWARN));
@@ -333,11 +333,10 @@ static void test_krealloc_fail(struct ktest *t)
 	KT_ASSERT_NOT_NULL(t, s.p);
 	fill(&s);
 	usable = ksize(s.p);
-	KT_EXPECT_NULL(t, krealloc(s.p, (size_t)1 << 40,
-				   GFP_KERNEL | __GFP_NOWARN));
+	KT_EXPECT_NULL(
+		t, krealloc(s.p, (size_t)1 << 40, GFP_KERNEL | __GFP_NOWARN));
 	KT_EXPECT_EQ(t, mm_last_error(), MM_ENOMEM);
-	KT_EXPECT_NULL(t,
-		       krealloc(s.p, (size_t)-8, GFP_KERNEL | __GFP_NOWARN));
+	KT_EXPECT_NULL(t, krealloc(s.p, (size_t)-8, GFP_KERNEL | __GFP_NOWARN));
 	KT_EXPECT_EQ(t, ksize(s.p), usable);
 	KT_EXPECT_TRUE(t, intact(&s, s.size));
 	kfree(s.p);
@@ -407,10 +406,10 @@ static void test_gfp_dma(struct ktest *t)
 		unsigned char *z = kzalloc(sizes[i], GFP_DMA);
 
 		KT_ASSERT_TRUE(t, p && z);
-		KT_EXPECT_TRUE(t, page_zone(virt_to_page(p)) ==
-					  &zones[ZONE_DMA]);
-		KT_EXPECT_TRUE(t, page_zone(virt_to_page(z)) ==
-					  &zones[ZONE_DMA]);
+		KT_EXPECT_TRUE(t,
+			       page_zone(virt_to_page(p)) == &zones[ZONE_DMA]);
+		KT_EXPECT_TRUE(t,
+			       page_zone(virt_to_page(z)) == &zones[ZONE_DMA]);
 		KT_EXPECT_TRUE(t, mem_is_filled(z, 0, sizes[i]));
 		memset(p, 0x11, sizes[i]);
 		kfree(p);
@@ -536,29 +535,21 @@ static void test_stats_report(struct ktest *t)
 	printk_capture_stop();
 	KT_EXPECT_TRUE(t, kmt_contains(buf, "kmalloc-64 "));
 	KT_EXPECT_TRUE(t, kmt_contains(buf, "waste%"));
-	KT_EXPECT_TRUE(t, kmt_contains(buf, kmalloc_mode_name(
-						    kmalloc_get_mode())));
+	KT_EXPECT_TRUE(
+		t, kmt_contains(buf, kmalloc_mode_name(kmalloc_get_mode())));
 	for (unsigned int i = 0; i < 10; i++)
 		kfree(p[i]);
 	KT_EXPECT_EQ(t, kmt_row(row).live, a.live);
 }
 
 static const struct ktest_case kmalloc_cases[] = {
-	KTEST_CASE(test_every_class),
-	KTEST_CASE(test_reuse),
-	KTEST_CASE(test_random_ops),
-	KTEST_CASE(test_size_zero),
-	KTEST_CASE(test_kzalloc),
-	KTEST_CASE(test_kcalloc),
-	KTEST_CASE(test_krealloc_in_place),
-	KTEST_CASE(test_krealloc_move),
-	KTEST_CASE(test_krealloc_fail),
-	KTEST_CASE(test_ksize),
-	KTEST_CASE(test_aligned),
-	KTEST_CASE(test_gfp_dma),
-	KTEST_CASE(test_atomic_from_irq),
-	KTEST_CASE(test_short_of_pages),
-	KTEST_CASE(test_stats_report),
-	KTEST_END,
+	KTEST_CASE(test_every_class),	    KTEST_CASE(test_reuse),
+	KTEST_CASE(test_random_ops),	    KTEST_CASE(test_size_zero),
+	KTEST_CASE(test_kzalloc),	    KTEST_CASE(test_kcalloc),
+	KTEST_CASE(test_krealloc_in_place), KTEST_CASE(test_krealloc_move),
+	KTEST_CASE(test_krealloc_fail),	    KTEST_CASE(test_ksize),
+	KTEST_CASE(test_aligned),	    KTEST_CASE(test_gfp_dma),
+	KTEST_CASE(test_atomic_from_irq),   KTEST_CASE(test_short_of_pages),
+	KTEST_CASE(test_stats_report),	    KTEST_END,
 };
 KMALLOC_MODE_SUITES(kmalloc, kmalloc_cases, false);

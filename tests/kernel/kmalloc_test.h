@@ -39,28 +39,27 @@ static inline void kmt_leave(const struct kmt_saved *sv)
 	kmalloc_shrink();
 }
 
-#define KMT_MODE_INIT(base, m, dbg)                     \
-	static struct kmt_saved base##_saved_##m;       \
-	static int base##_init_##m(void)                \
-	{                                               \
+#define KMT_MODE_INIT(base, m, dbg)                          \
+	static struct kmt_saved base##_saved_##m;            \
+	static int base##_init_##m(void)                     \
+	{                                                    \
 		return kmt_enter(&base##_saved_##m, m, dbg); \
-	}                                               \
-	static void base##_exit_##m(void)               \
-	{                                               \
-		kmt_leave(&base##_saved_##m);            \
+	}                                                    \
+	static void base##_exit_##m(void)                    \
+	{                                                    \
+		kmt_leave(&base##_saved_##m);                \
 	}
 
 /* Three suites, one per mode, sharing cases; debug as given. */
-#define KMALLOC_MODE_SUITES(base, cases, dbg)                               \
-	KMT_MODE_INIT(base, KMALLOC_TWO_TIER, dbg)                          \
-	KMT_MODE_INIT(base, KMALLOC_SIMPLE, dbg)                            \
-	KMT_MODE_INIT(base, KMALLOC_HYBRID, dbg)                            \
-	KTEST_SUITE_FULL(base##_two_tier, cases,                            \
-			 base##_init_KMALLOC_TWO_TIER,                      \
-			 base##_exit_KMALLOC_TWO_TIER, 0);                  \
-	KTEST_SUITE_FULL(base##_simple, cases, base##_init_KMALLOC_SIMPLE,  \
-			 base##_exit_KMALLOC_SIMPLE, 0);                    \
-	KTEST_SUITE_FULL(base##_hybrid, cases, base##_init_KMALLOC_HYBRID,  \
+#define KMALLOC_MODE_SUITES(base, cases, dbg)                                  \
+	KMT_MODE_INIT(base, KMALLOC_TWO_TIER, dbg)                             \
+	KMT_MODE_INIT(base, KMALLOC_SIMPLE, dbg)                               \
+	KMT_MODE_INIT(base, KMALLOC_HYBRID, dbg)                               \
+	KTEST_SUITE_FULL(base##_two_tier, cases, base##_init_KMALLOC_TWO_TIER, \
+			 base##_exit_KMALLOC_TWO_TIER, 0);                     \
+	KTEST_SUITE_FULL(base##_simple, cases, base##_init_KMALLOC_SIMPLE,     \
+			 base##_exit_KMALLOC_SIMPLE, 0);                       \
+	KTEST_SUITE_FULL(base##_hybrid, cases, base##_init_KMALLOC_HYBRID,     \
 			 base##_exit_KMALLOC_HYBRID, 0)
 
 /* Does the NUL-terminated text contain needle? */
