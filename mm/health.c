@@ -6,6 +6,7 @@
 #include "mm/health.h"
 #include "mm/kmalloc.h"
 #include "mm/page_alloc.h"
+#include "mm/slab.h"
 #include "lib/printk.h"
 
 bool mm_validate(void)
@@ -14,6 +15,10 @@ bool mm_validate(void)
 
 	if (!page_alloc_validate()) {
 		printk("mm_validate: page allocator invariants broken\n");
+		ok = false;
+	}
+	if (!slab_validate()) {
+		printk("mm_validate: slab invariants broken\n");
 		ok = false;
 	}
 	if (!kmalloc_validate()) {
