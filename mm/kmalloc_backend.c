@@ -186,21 +186,26 @@ void *km_heap_alloc(struct km_req *r)
 	return base + lead;
 }
 
-/* Heap size: kmalloc.heap=SIZE, else 1/8 of managed RAM; at most 64 MiB. */
+/*
+ * Heap size: kmalloc.heap=SIZE as given; else 1/8 of managed RAM rounded
+ * to the nearest whole 4 MiB block (when that is at least one), so the
+ * region is a few largest buddy blocks.  At most KM_MAX_HEAPS blocks.
+ */
 static uint64_t heap_bytes(void)
 {
 	uint64_t bytes = 0, cap = (uint64_t)KM_MAX_HEAPS * KMALLOC_MAX_SIZE;
+	const char *arg = bootarg_get("kmalloc.heap");
 	struct zone *z;
 
-	if (!bootarg_get_u64("kmalloc.heap", &bytes)) {
-		if (bootarg_get("kmalloc.heap"))
-			printk("kmalloc: bad kmalloc.heap=%s, using 1/8 of "
-			       "RAM\n",
-			       bootarg_get("kmalloc.heap"));
-		for_each_zone (z)
-			bytes += (uint64_t)z->managed_pages * PAGE_SIZE;
-		bytes /= 8;
-	}
+	if (arg && bootarg_get_u64("kmalloc.heap", &bytes))
+		return bytes < cap ? bytes : cap;
+	if (arg)
+		printk("kmalloc: bad kmalloc.heap=%s, using 1/8 of RAM\n", arg);
+	for_each_zone (z)
+		bytes += (uint64_t)z->managed_pages * PAGE_SIZE;
+	bytes /= 8;
+	if (bytes >= KMALLOC_MAX_SIZE / 2)
+		bytes = (bytes + KMALLOC_MAX_SIZE / 2) & ~(KMALLOC_MAX_SIZE - 1);
 	return bytes < cap ? bytes : cap;
 }
 

@@ -182,9 +182,47 @@ static void test_churn(struct ktest *t)
 	KT_EXPECT_TRUE(t, mm_validate());
 }
 
+/* ---- every hart frees the same block at once: one wins ------------------------- */
+
+static void *race_block;
+static unsigned int race_arrived, race_freed;
+
+static void phase_race_free(struct ktest *t, void *arg)
+{
+	unsigned int n = arch_nr_cpus();
+
+	__atomic_add_fetch(&race_arrived, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&race_arrived, __ATOMIC_ACQUIRE) < n)
+		arch_cpu_relax();
+	if (__kfree(race_block, (unsigned long)phase_race_free))
+		__atomic_add_fetch(&race_freed, 1, __ATOMIC_ACQ_REL);
+}
+
+static void test_racing_double_free(struct ktest *t)
+{
+	static const size_t sizes[] = {64, 700, 5000, 70000};
+	struct kmalloc_stats a, b;
+
+	for (unsigned int i = 0; i < 4; i++) {
+		race_block = kmalloc(sizes[i], GFP_KERNEL);
+		KT_ASSERT_NOT_NULL(t, race_block);
+		race_arrived = race_freed = 0;
+		kmalloc_stats_get(&a);
+		ktest_on_all_cpus(t, phase_race_free, NULL);
+		kmalloc_stats_get(&b);
+		KT_EXPECT_EQ(t, race_freed, 1);
+		KT_EXPECT_EQ(t,
+			     b.mode_bad_frees[kmalloc_get_mode()] -
+				     a.mode_bad_frees[kmalloc_get_mode()],
+			     arch_nr_cpus() - 1);
+	}
+	KT_EXPECT_TRUE(t, mm_validate());
+}
+
 static const struct ktest_case kmalloc_smp_cases[] = {
 	KTEST_CASE(test_cross_hart),
 	KTEST_CASE(test_churn),
+	KTEST_CASE(test_racing_double_free),
 	KTEST_END,
 };
 KMALLOC_MODE_SUITES(kmalloc_smp, kmalloc_smp_cases, false);
