@@ -205,7 +205,8 @@ static uint64_t heap_bytes(void)
 		bytes += (uint64_t)z->managed_pages * PAGE_SIZE;
 	bytes /= 8;
 	if (bytes >= KMALLOC_MAX_SIZE / 2)
-		bytes = (bytes + KMALLOC_MAX_SIZE / 2) & ~(KMALLOC_MAX_SIZE - 1);
+		bytes = (bytes + KMALLOC_MAX_SIZE / 2) &
+			~(KMALLOC_MAX_SIZE - 1);
 	return bytes < cap ? bytes : cap;
 }
 
