@@ -349,11 +349,19 @@ static void *hooked_alloc(size_t size, size_t align, gfp_t gfp,
 	return p;
 }
 
+/* Out of line, so that the fast path below keeps a small frame. */
+static __attribute__((noinline)) void *kmalloc_slow(size_t size, gfp_t gfp,
+						    unsigned long caller)
+{
+	return hooked_alloc(size, 0, gfp, caller);
+}
+
 /*
  * The fast path: no hooks, a class size, not DMA, mode two-tier or hybrid
  * without debug.  One table load picks the cache; the slab's per-CPU path
- * does the rest; two relaxed adds on this hart's counters.  Anything else,
- * and a fast-path failure (retried with its report), takes hooked_alloc().
+ * does the rest; two relaxed adds on this hart's counters (one pointer
+ * reaches both).  Anything else, and a fast-path failure (retried with
+ * its report), takes the general path.
  */
 void *kmalloc(size_t size, gfp_t gfp)
 {
@@ -361,23 +369,28 @@ void *kmalloc(size_t size, gfp_t gfp)
 
 	if (likely((st & KM_ST_FAST) && size - 1 < KMALLOC_MAX_CACHE_SIZE &&
 		   !(gfp & (__GFP_DMA | ~__GFP_ALL)) && !mm_hooks_get())) {
-		unsigned int idx = km_index[(size - 1) >> 3];
-		void *p = __kmem_cache_alloc(km_caches[KM_SET_NORMAL][idx],
-					     gfp | __GFP_NOWARN, RET_IP);
+		struct km_cpu_stats *s = km_this_cpu_stats(); /* first: fewer
+								 live values
+								 across it */
+		unsigned long idx = km_index[(size - 1) >> 3];
+		struct kmem_cache *c = km_caches[KM_SET_NORMAL][idx];
+		struct km_cell *cell = &s->s_cell[st & KM_ST_MODE][idx];
+		void *p;
 
+		/* Materialise cell now: one register lives across the call. */
+		__asm__("" : "+r"(cell));
+		p = __kmem_cache_alloc(c, gfp | __GFP_NOWARN, RET_IP);
 		if (likely(p)) {
-			struct km_cpu_stats *s = km_this_cpu_stats();
-			unsigned long n = __atomic_fetch_add(
-				&s->s_allocs[st & KM_ST_MODE][idx], 1,
-				__ATOMIC_RELAXED);
+			unsigned long n = __atomic_fetch_add(&cell->c_allocs, 1,
+							     __ATOMIC_RELAXED);
 
-			km_add(&s->s_req[idx], size);
+			km_add(&cell->c_req, size);
 			if (unlikely((n & 63) == 63))
-				km_sample_peak(idx);
+				km_sample_peak(km_index[(size - 1) >> 3]);
 			return p;
 		}
 	}
-	return hooked_alloc(size, 0, gfp, RET_IP);
+	return kmalloc_slow(size, gfp, RET_IP);
 }
 
 void *kzalloc(size_t size, gfp_t gfp)
@@ -438,10 +451,41 @@ bool __kfree(const void *p, unsigned long caller)
 	return free_block(p, caller, false);
 }
 
+static __attribute__((noinline)) void kfree_slow(const void *p,
+						 unsigned long caller)
+{
+	free_block(p, caller, true);
+}
+
+/* The direct map is linear (DESIGN.md): the virtual address of the first
+ * frame the memmap describes, and how many frames it describes (0 until
+ * kmalloc_init(): no shortcut before). */
+static uintptr_t km_map_virt;
+static unsigned long km_map_frames;
+
 /*
- * The fast path: an object of a normal kmalloc-N cache and no hooks.  The
- * cache's object size gives the class through the same table; the slab
- * checks the object itself (and reports a bad one).
+ * The cache of p when p lies in the head page of a slab (always so for
+ * the one-page slabs of the small classes), else NULL: a shortcut for
+ * kmem_cache_of(), which also walks from tail pages to their head.
+ */
+static inline struct kmem_cache *slab_head_cache(const void *p)
+{
+	unsigned long pfn = ((uintptr_t)p - km_map_virt) >> PAGE_SHIFT;
+	struct page *pg;
+
+	if (pfn >= km_map_frames) /* below the map wraps: fails too */
+		return NULL;
+	pg = mem_map + pfn;
+	if ((page_load_state(pg).flags & (PG_slab | PG_head)) !=
+	    (PG_slab | PG_head))
+		return NULL;
+	return pg->slab_cache;
+}
+
+/*
+ * The fast path: an object in the head page of a normal kmalloc-N slab,
+ * and no hooks.  The cache's object size gives the class through the same
+ * table; the slab checks the object itself (and reports a bad one).
  */
 void kfree(const void *p)
 {
@@ -449,26 +493,30 @@ void kfree(const void *p)
 
 	if (!p)
 		return;
-	c = kmem_cache_of(p);
+	c = slab_head_cache(p);
 	if (likely(c && !mm_hooks_get())) {
-		size_t size = kmem_cache_size(c);
+		struct km_cpu_stats *s = km_this_cpu_stats();
+		unsigned long size = c->kc_size, idx;
 
 		if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE)) {
-			unsigned int idx = km_index[(size - 1) >> 3];
-
+			idx = km_index[(size - 1) >> 3];
 			if (likely(c == km_caches[KM_SET_NORMAL][idx])) {
+				unsigned long *frees = &s->s_frees[idx];
+
+				__asm__("" : "+r"(frees)); /* as in kmalloc */
 				if (likely(__kmem_cache_free(c, (void *)p,
 							     RET_IP)))
-					km_add(&km_this_cpu_stats()
-							->s_frees[idx],
-					       1);
+					km_add(frees, 1);
 				else
-					km_stat_bad_free(idx);
+					km_stat_bad_free((
+						unsigned int)(frees -
+							      km_this_cpu_stats()
+								      ->s_frees));
 				return;
 			}
 		}
 	}
-	free_block(p, RET_IP, true);
+	kfree_slow(p, RET_IP);
 }
 
 /* ---- ksize, krealloc ----------------------------------------------------------- */
@@ -584,6 +632,8 @@ void kmalloc_init(void)
 	if (READ_ONCE(km_state) & KM_ST_READY)
 		return;
 	build_index();
+	km_map_virt = (uintptr_t)page_address(mem_map);
+	km_map_frames = memmap_end_pfn - memmap_start_pfn;
 	if (!create_caches() || !km_track_init()) {
 		printk("kmalloc: cannot create the size-class caches: %s; "
 		       "kmalloc disabled\n",

@@ -172,6 +172,7 @@ struct kmalloc_stats {
 	unsigned long poison_errors; /* debug: heap/large written after free */
 	unsigned long zero_errors; /* writes into zero-size blocks */
 	unsigned long tracked; /* debug: live tracked blocks */
+	unsigned long heap_bytes; /* size of the simple heap regions */
 };
 
 /*

@@ -111,14 +111,26 @@ unsigned long km_quarantine_flush(void);
 bool km_quarantine_validate(unsigned long *heap_blocks);
 
 /* ---- statistics (mm/kmalloc_stats.c) ----------------------------------- */
+/* One (mode, row) pair of a hart: the two counters the fast path adds to,
+ * side by side so that one pointer reaches both. */
+struct km_cell {
+	unsigned long c_allocs; /* successful allocations */
+	unsigned long c_req; /* bytes asked for */
+};
+
+/*
+ * One hart's counters.  Rows are padded to 16 so that the whole is 1 KiB:
+ * the fast path finds its cell with shifts only.
+ */
+#define KM_ROWS_PAD 16
 struct km_cpu_stats {
-	unsigned long s_allocs[KMALLOC_NR_MODES][KMALLOC_NR_ROWS];
-	unsigned long s_frees[KMALLOC_NR_ROWS];
-	unsigned long s_req[KMALLOC_NR_ROWS];
-	unsigned long s_given[KMALLOC_NR_ROWS]; /* zero, large, heap rows
-						   only: classes give
-						   their class size */
-} __cacheline_aligned;
+	struct km_cell s_cell[KMALLOC_NR_MODES][KM_ROWS_PAD];
+	unsigned long s_frees[KM_ROWS_PAD];
+	unsigned long s_given[KM_ROWS_PAD]; /* zero, large, heap rows only:
+					       classes give their size */
+} __attribute__((aligned(1024)));
+_Static_assert(KMALLOC_NR_ROWS <= KM_ROWS_PAD, "rows fit the padding");
+_Static_assert(sizeof(struct km_cpu_stats) == 1024, "power-of-two stride");
 extern struct km_cpu_stats km_cpu_stats[NR_CPUS];
 
 /* Slow-path counters (atomic). */
@@ -142,11 +154,10 @@ static inline void km_add(unsigned long *ctr, unsigned long v)
 	__atomic_fetch_add(ctr, v, __ATOMIC_RELAXED);
 }
 
+/* arch_cpu_id() is below NR_CPUS by its contract (arch/arch.h). */
 static inline struct km_cpu_stats *km_this_cpu_stats(void)
 {
-	unsigned int cpu = arch_cpu_id();
-
-	return &km_cpu_stats[cpu < NR_CPUS ? cpu : 0];
+	return &km_cpu_stats[arch_cpu_id()];
 }
 
 void km_sample_peak(unsigned int row);

@@ -30,7 +30,8 @@ static long row_live(unsigned int row, unsigned long *allocs_out,
 
 	for (unsigned int c = 0; c < NR_CPUS; c++)
 		for (unsigned int m = 0; m < KMALLOC_NR_MODES; m++)
-			allocs += READ_ONCE(km_cpu_stats[c].s_allocs[m][row]);
+			allocs += READ_ONCE(
+				km_cpu_stats[c].s_cell[m][row].c_allocs);
 	for (unsigned int c = 0; c < NR_CPUS; c++)
 		frees += READ_ONCE(km_cpu_stats[c].s_frees[row]);
 	if (allocs_out)
@@ -56,10 +57,11 @@ void km_stat_alloc(unsigned int mode, unsigned int row, size_t req,
 		   size_t given)
 {
 	struct km_cpu_stats *s = km_this_cpu_stats();
-	unsigned long n = __atomic_fetch_add(&s->s_allocs[mode][row], 1,
-					     __ATOMIC_RELAXED);
+	struct km_cell *cell = &s->s_cell[mode][row];
+	unsigned long n =
+		__atomic_fetch_add(&cell->c_allocs, 1, __ATOMIC_RELAXED);
 
-	km_add(&s->s_req[row], req);
+	km_add(&cell->c_req, req);
 	if (row >= KMALLOC_NR_CLASSES)
 		km_add(&s->s_given[row], given);
 	if (row >= KMALLOC_NR_CLASSES || (n & 63) == 63)
@@ -102,7 +104,9 @@ static void fill_row(struct kmalloc_stats *st, unsigned int r)
 	rs->live = live > 0 ? (unsigned long)live : 0;
 	rs->peak_live = READ_ONCE(km_slow.peak[r]);
 	for (unsigned int c = 0; c < NR_CPUS; c++) {
-		rs->bytes_req += READ_ONCE(km_cpu_stats[c].s_req[r]);
+		for (unsigned int m = 0; m < KMALLOC_NR_MODES; m++)
+			rs->bytes_req +=
+				READ_ONCE(km_cpu_stats[c].s_cell[m][r].c_req);
 		rs->bytes_given += READ_ONCE(km_cpu_stats[c].s_given[r]);
 	}
 	if (r < KMALLOC_NR_CLASSES)
@@ -122,7 +126,7 @@ void kmalloc_stats_get(struct kmalloc_stats *st)
 		for (unsigned int c = 0; c < NR_CPUS; c++)
 			for (unsigned int r = 0; r < KMALLOC_NR_ROWS; r++)
 				st->mode_allocs[m] += READ_ONCE(
-					km_cpu_stats[c].s_allocs[m][r]);
+					km_cpu_stats[c].s_cell[m][r].c_allocs);
 		for (unsigned int r = 0; r <= KMALLOC_NR_ROWS; r++)
 			st->mode_fails[m] += READ_ONCE(km_slow.fails[m][r]);
 		st->mode_bad_frees[m] = READ_ONCE(km_slow.bad_mode[m]);
@@ -134,6 +138,9 @@ void kmalloc_stats_get(struct kmalloc_stats *st)
 	st->poison_errors = READ_ONCE(km_slow.poison_errors);
 	st->zero_errors = READ_ONCE(km_slow.zero_errors);
 	st->tracked = km_track_count();
+	for (unsigned int i = 0; i < km_nr_heaps; i++)
+		st->heap_bytes += (unsigned long)(km_heaps[i].sh_end -
+						  km_heaps[i].sh_start);
 }
 
 /* ---- report ---------------------------------------------------------------------- */

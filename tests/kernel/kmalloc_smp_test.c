@@ -232,13 +232,24 @@ KMALLOC_MODE_SUITES(kmalloc_smp, kmalloc_smp_cases, false);
 static const size_t mix[] = {0, 24, 700, 4096, 9000, 200000};
 #define NR_MIX (sizeof(mix) / sizeof(mix[0]))
 
+/* kmalloc.heap=0 leaves only two-tier: simple and hybrid are refused. */
+static unsigned int modes_available(void)
+{
+	enum kmalloc_mode was = kmalloc_get_mode();
+	bool heap = kmalloc_set_mode(KMALLOC_SIMPLE) == 0;
+
+	kmalloc_set_mode(was);
+	return heap ? KMALLOC_NR_MODES : 1;
+}
+
 static void test_free_after_switch(struct ktest *t)
 {
 	static void *held[KMALLOC_NR_MODES][2][NR_MIX + 1];
+	unsigned int nmodes = modes_available();
 	struct kmalloc_stats a, b;
 
 	kmalloc_stats_get(&a);
-	for (unsigned int m = 0; m < KMALLOC_NR_MODES; m++) {
+	for (unsigned int m = 0; m < nmodes; m++) {
 		for (unsigned int d = 0; d < 2; d++) {
 			KT_ASSERT_EQ(t, kmalloc_set_mode(m), 0);
 			kmalloc_set_debug(d);
@@ -251,8 +262,8 @@ static void test_free_after_switch(struct ktest *t)
 		}
 	}
 	/* free each mode's blocks in the next mode, debug flipped */
-	for (unsigned int m = 0; m < KMALLOC_NR_MODES; m++) {
-		kmalloc_set_mode((m + 1) % KMALLOC_NR_MODES);
+	for (unsigned int m = 0; m < nmodes; m++) {
+		kmalloc_set_mode((m + 1) % nmodes);
 		for (unsigned int d = 0; d < 2; d++) {
 			kmalloc_set_debug(!d);
 			for (unsigned int i = 0; i <= NR_MIX; i++)
@@ -275,6 +286,11 @@ static void test_mode_names(struct ktest *t)
 		     0);
 	KT_EXPECT_EQ(t, strcmp(kmalloc_mode_name(KMALLOC_SIMPLE), "simple"), 0);
 	KT_EXPECT_EQ(t, strcmp(kmalloc_mode_name(KMALLOC_HYBRID), "hybrid"), 0);
+	if (modes_available() == 1) { /* no heap: refused, nothing changes */
+		KT_EXPECT_EQ(t, kmalloc_set_mode(KMALLOC_HYBRID), -MM_EINVAL);
+		KT_EXPECT_EQ(t, kmalloc_get_mode(), KMALLOC_TWO_TIER);
+		return;
+	}
 	KT_EXPECT_EQ(t, kmalloc_set_mode(KMALLOC_HYBRID), 0);
 	KT_EXPECT_EQ(t, kmalloc_get_mode(), KMALLOC_HYBRID);
 }

@@ -376,9 +376,14 @@ static void test_aligned(struct ktest *t)
 
 	for (size_t a = 1; a <= KMALLOC_MAX_ALIGN; a <<= 1) {
 		for (unsigned int i = 0; i < 4; i++) {
-			unsigned char *p =
-				kmalloc_aligned(sizes[i], a, GFP_KERNEL);
+			unsigned char *p = kmalloc_aligned(
+				sizes[i], a, GFP_KERNEL | __GFP_NOWARN);
 
+			/* simple mode aligns inside the heap: a small heap
+			 * (kmalloc.heap=4M) cannot place 1+ MiB alignments */
+			if (!p && simple_mode() && a >= (1 << 20) &&
+			    mm_last_error() == MM_ENOMEM)
+				continue;
 			KT_ASSERT_NOT_NULL(t, p);
 			KT_EXPECT_EQ(t, (uintptr_t)p % a, 0);
 			KT_EXPECT_GE(t, ksize(p), sizes[i]);

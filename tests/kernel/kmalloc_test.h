@@ -19,10 +19,20 @@ struct kmt_saved {
 	bool debug;
 };
 
-/* Enter mode (and debug); non-zero (suite skipped) when mode is missing. */
+/* The suites' sizes (up to 1 MiB, 4 MiB alignments) need this much heap:
+ * the default from 64 MiB of RAM up; kmalloc.heap= may ask for less. */
+#define KMT_MIN_HEAP (8UL << 20)
+
+/* Enter mode (and debug); non-zero (suite skipped) when the mode is
+ * missing or its heap too small for the suite. */
 static inline int kmt_enter(struct kmt_saved *sv, enum kmalloc_mode mode,
 			    bool debug)
 {
+	struct kmalloc_stats st;
+
+	kmalloc_stats_get(&st);
+	if (mode != KMALLOC_TWO_TIER && st.heap_bytes < KMT_MIN_HEAP)
+		return 1;
 	sv->mode = kmalloc_get_mode();
 	sv->debug = kmalloc_get_debug();
 	if (kmalloc_set_mode(mode))
