@@ -322,9 +322,13 @@ static bool resolve_large(const void *p, struct page *pg, struct km_block *b)
 	struct page seen;
 
 	b->kind = KM_NONE;
-	b->why = "its page is free or reserved (double free?)";
-	if (!head)
+	if (!head) {
+		b->why = (page_load_state(pg).flags & PG_reserved)
+				 ? "reserved memory (kernel image, firmware, "
+				   "page tables), never allocated"
+				 : "its page is free (double free?)";
 		return false;
+	}
 	flags = spin_lock_irqsave(&km_large_lock);
 	seen = page_load_state(head);
 	if (seen.flags & PG_large) {

@@ -317,39 +317,59 @@ KTEST_SUITE_FULL(kmalloc_modes, kmalloc_modes_cases, modes_init, modes_exit, 0);
 /* ---- measurements (printed, not asserted) ------------------------------------------ */
 
 #define WASTE_SAMPLES 2000
+#define WASTE_HELD 64
 
-/* Internal waste of each class for sizes uniform in (previous, class]. */
+/* Waste (1 - asked/usable) of n requests uniform in (lo, hi], in tenths of
+ * a percent; at most WASTE_HELD blocks live at a time. */
+static unsigned long waste_of(struct ktest *t, struct prng *r, size_t lo,
+			      size_t hi, unsigned int n)
+{
+	static void *held[WASTE_HELD];
+	unsigned long asked = 0, given = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		size_t sz = lo + 1 + prng_below(r, hi - lo);
+		void *p = kmalloc(sz, GFP_KERNEL);
+
+		KT_EXPECT_NOT_NULL(t, p);
+		if (!p)
+			break;
+		asked += sz;
+		given += ksize(p);
+		kfree(held[i % WASTE_HELD]);
+		held[i % WASTE_HELD] = p;
+	}
+	for (unsigned int i = 0; i < WASTE_HELD; i++) {
+		kfree(held[i]);
+		held[i] = NULL;
+	}
+	return given ? (given - asked) * 1000 / given : 0;
+}
+
+/* Internal waste of each class for sizes uniform in (previous, class], and
+ * of the page path for a few ranges above. */
 static void test_waste_per_class(struct ktest *t)
 {
-	static void *held[64];
+	static const size_t big[][2] = {
+		{4096, 8192}, {8192, 16384}, {16384, 65536}};
+	const char *mode = kmalloc_mode_name(kmalloc_get_mode());
 	struct prng r;
 
 	prng_seed(&r, 4242);
 	for (unsigned int c = 0; c < KMALLOC_NR_CLASSES; c++) {
 		size_t lo = c ? kmalloc_class_size[c - 1] : 0;
-		size_t span = kmalloc_class_size[c] - lo;
-		unsigned long asked = 0, given = 0;
+		unsigned long w = waste_of(t, &r, lo, kmalloc_class_size[c],
+					   WASTE_SAMPLES);
 
-		for (unsigned int i = 0; i < WASTE_SAMPLES; i++) {
-			size_t n = lo + 1 + prng_below(&r, span);
-			void *p = kmalloc(n, GFP_KERNEL);
-
-			KT_ASSERT_NOT_NULL(t, p);
-			asked += n;
-			given += ksize(p);
-			if (held[i % 64])
-				kfree(held[i % 64]);
-			held[i % 64] = p;
-		}
-		for (unsigned int i = 0; i < 64; i++) {
-			kfree(held[i]);
-			held[i] = NULL;
-		}
 		ktest_log(t, "%s kmalloc-%u: sizes %zu..%u, waste %lu.%lu%%",
-			  kmalloc_mode_name(kmalloc_get_mode()),
-			  kmalloc_class_size[c], lo + 1, kmalloc_class_size[c],
-			  (given - asked) * 100 / given,
-			  (given - asked) * 1000 / given % 10);
+			  mode, kmalloc_class_size[c], lo + 1,
+			  kmalloc_class_size[c], w / 10, w % 10);
+	}
+	for (unsigned int i = 0; i < 3; i++) {
+		unsigned long w = waste_of(t, &r, big[i][0], big[i][1], 200);
+
+		ktest_log(t, "%s pages: sizes %zu..%zu, waste %lu.%lu%%", mode,
+			  big[i][0] + 1, big[i][1], w / 10, w % 10);
 	}
 }
 
