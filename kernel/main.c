@@ -16,6 +16,7 @@
 #include "lib/string.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
+#include "mm/slab.h"
 
 /* Upper bound for reading the DTB before its header is trusted. */
 #define DTB_MAX (2UL << 20)
@@ -104,6 +105,8 @@ static void report_mm(void)
 	page_alloc_report_buddyinfo();
 	printk("==> /proc/zoneinfo <==\n");
 	page_alloc_report_zoneinfo();
+	printk("==> /proc/slabinfo <==\n");
+	slab_report();
 	mm_debug_checkpoint();
 }
 

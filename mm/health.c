@@ -7,6 +7,7 @@
 #include "mm/kmalloc.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
+#include "mm/txn.h"
 #include "lib/printk.h"
 
 bool mm_validate(void)
@@ -23,6 +24,10 @@ bool mm_validate(void)
 	}
 	if (!kmalloc_validate()) {
 		printk("mm_validate: kmalloc invariants broken\n");
+		ok = false;
+	}
+	if (!mm_txn_validate()) {
+		printk("mm_validate: transaction logs inconsistent\n");
 		ok = false;
 	}
 	return ok;

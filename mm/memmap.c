@@ -15,6 +15,8 @@
 #include "mm/mm.h"
 #include "mm/slab.h"
 #include "mm/kmalloc.h"
+#include "mm/fault.h"
+#include "mm/txn.h"
 #include "mm/page_alloc.h"
 #include "mm/internal.h"
 #include "mm/health.h"
@@ -415,5 +417,7 @@ int mm_init(void)
 		return -1;
 	slab_init();
 	kmalloc_init();
+	mm_txn_init();
+	mm_fault_boot();
 	return 0;
 }

@@ -225,8 +225,8 @@ static void *take_obj(struct kmem_cache *c, struct page *pg)
 		quarantine(c, pg);
 		return NULL;
 	}
-	pg->slab.freelist = next == base + FW_END ? FREELIST_NONE
-						  : (uint16_t)idx;
+	pg->slab.freelist =
+		next == base + FW_END ? FREELIST_NONE : (uint16_t)idx;
 	pg->slab.inuse++;
 	c->kc_nr_inuse++;
 	relist(c, pg, was);
@@ -302,8 +302,7 @@ static struct page *new_slab(struct kmem_cache *c, gfp_t gfp,
 }
 
 /* Give back the slabs on doomed (no slab lock held). */
-unsigned long slab_release_slabs(struct kmem_cache *c,
-				   struct list_head *doomed)
+unsigned long slab_release_slabs(struct kmem_cache *c, struct list_head *doomed)
 {
 	unsigned long pages = 0;
 
@@ -375,8 +374,10 @@ static void flush(struct kmem_cache *c, struct kmem_cache_cpu *cc,
 }
 
 /* The magazine is empty: refill it, growing the cache if need be. */
-static __attribute__((noinline)) void *alloc_slow(struct kmem_cache *c, struct kmem_cache_cpu *cc,
-			gfp_t gfp, unsigned long caller)
+static __attribute__((noinline)) void *alloc_slow(struct kmem_cache *c,
+						  struct kmem_cache_cpu *cc,
+						  gfp_t gfp,
+						  unsigned long caller)
 {
 	struct page *pg;
 
@@ -397,8 +398,10 @@ static __attribute__((noinline)) void *alloc_slow(struct kmem_cache *c, struct k
 }
 
 /* The magazine is full (or the cache has none): make room, then push. */
-static __attribute__((noinline)) void free_slow(struct kmem_cache *c, struct kmem_cache_cpu *cc,
-		      void *obj, struct list_head *doomed)
+static __attribute__((noinline)) void free_slow(struct kmem_cache *c,
+						struct kmem_cache_cpu *cc,
+						void *obj,
+						struct list_head *doomed)
 {
 	if (cc->cc_limit == 0) {
 		spin_lock(&c->kc_lock);
@@ -407,16 +410,15 @@ static __attribute__((noinline)) void free_slow(struct kmem_cache *c, struct kme
 		return;
 	}
 	flush(c, cc, cc->cc_batch, doomed);
-	*free_word(c, obj) = fw_encode(c, obj,
-				       ((uintptr_t)obj & ~(c->kc_slab_bytes - 1)) +
-					       FW_MAG);
+	*free_word(c, obj) = fw_encode(
+		c, obj, ((uintptr_t)obj & ~(c->kc_slab_bytes - 1)) + FW_MAG);
 	cc->cc_objs[cc->cc_avail++] = obj;
 }
 
 /* ---- allocation and free ---------------------------------------------------- */
 
 static __attribute__((noinline)) void *alloc_failed(struct kmem_cache *c,
-						     enum mm_error err)
+						    enum mm_error err)
 {
 	if (err != MM_OK)
 		mm_set_error(err);
@@ -489,11 +491,13 @@ bool __kmem_cache_free(struct kmem_cache *c, void *obj, unsigned long caller)
 }
 
 /* The mm/hooks.h protocol around an allocation. */
-static __attribute__((noinline)) void *alloc_hooked(struct kmem_cache *c, gfp_t gfp, unsigned long caller,
-			  const struct mm_hooks *h)
+static __attribute__((noinline)) void *alloc_hooked(struct kmem_cache *c,
+						    gfp_t gfp,
+						    unsigned long caller,
+						    const struct mm_hooks *h)
 {
-	struct mm_call call = {MM_KIND_SLAB, c,	  c->kc_name, c->kc_size,
-			       0,	     gfp, caller};
+	struct mm_call call = {MM_KIND_SLAB, c,	    c->kc_name, c->kc_size, 0,
+			       gfp,	     caller};
 	void *obj;
 	int err;
 
@@ -526,8 +530,8 @@ static __attribute__((noinline)) void free_hooked(struct kmem_cache *c,
 						  unsigned long caller,
 						  const struct mm_hooks *h)
 {
-	struct mm_call call = {MM_KIND_SLAB, c,	  c->kc_name, c->kc_size,
-			       0,	     0,	  caller};
+	struct mm_call call = {MM_KIND_SLAB, c, c->kc_name, c->kc_size, 0, 0,
+			       caller};
 
 	/* An invalid free is reported by the allocator, never seen by hooks. */
 	if (obj && h->on_free && slab_check_free(c, obj, caller, false) &&
@@ -578,7 +582,7 @@ static bool drain_cpu(struct kmem_cache *c, unsigned int cpu, bool try,
 
 /* Move every empty slab of c to doomed (all of them, reserve included). */
 bool slab_take_free_slabs(struct kmem_cache *c, bool try,
-			    struct list_head *doomed)
+			  struct list_head *doomed)
 {
 	unsigned long flags = arch_irq_save();
 
@@ -589,8 +593,8 @@ bool slab_take_free_slabs(struct kmem_cache *c, bool try,
 	if (!try)
 		spin_lock(&c->kc_lock);
 	while (!list_empty(&c->kc_free)) {
-		struct page *pg = list_first_entry(&c->kc_free, struct page,
-						   lru);
+		struct page *pg =
+			list_first_entry(&c->kc_free, struct page, lru);
 
 		list_del(&pg->lru);
 		list_add(&pg->lru, doomed);

@@ -69,7 +69,7 @@ static bool set_order(struct kmem_cache *c)
 /* Magazine size by object size (Linux SLAB's limits, scaled down). */
 static void set_magazines(struct kmem_cache *c)
 {
-	unsigned int limit = c->kc_stride <= 256 ? SLAB_MAG_MAX
+	unsigned int limit = c->kc_stride <= 256    ? SLAB_MAG_MAX
 			     : c->kc_stride <= 1024 ? 16
 						    : 8;
 
@@ -281,10 +281,9 @@ unsigned long slab_reclaim(void)
 		return 0;
 	}
 	list_for_each (pos, &slab_caches)
-		pages += slab_shrink(list_entry(pos, struct kmem_cache, kc_link),
-				true);
+		pages += slab_shrink(
+			list_entry(pos, struct kmem_cache, kc_link), true);
 	spin_unlock(&slab_caches_lock);
 	arch_irq_restore(flags);
 	return pages;
 }
-

@@ -118,8 +118,8 @@ static int confirm_free(struct kmem_cache *c, void *obj)
 		if (fw_decode(c, obj) == base + FW_QFREE)
 			found = FOUND_QUARANTINE;
 	} else if (slab_freelist_mark(c, pg, bm, false) >= 0 &&
-		   bm_test(bm, (unsigned int)slab_index(c, base,
-							(uintptr_t)obj))) {
+		   bm_test(bm,
+			   (unsigned int)slab_index(c, base, (uintptr_t)obj))) {
 		found = FOUND_FREELIST;
 	}
 	for (unsigned int cpu = 0; cpu < NR_CPUS && found == FOUND_NOWHERE;
@@ -177,9 +177,10 @@ static void describe_double(struct kmem_cache *c, const void *obj, int found,
 			      found);
 	else
 		n = ksnprintf(buf, len, "already free, %s",
-			      found == FOUND_FREELIST	 ? "on its slab's freelist"
-			      : found == FOUND_RELEASED ? "its slab was given back"
-							 : "in a quarantined slab");
+			      found == FOUND_FREELIST ? "on its slab's freelist"
+			      : found == FOUND_RELEASED
+				      ? "its slab was given back"
+				      : "in a quarantined slab");
 	if ((c->kc_flags & SLAB_STORE_USER) && found != FOUND_RELEASED &&
 	    n > 0 && (size_t)n < len)
 		ksnprintf(buf + n, len - (size_t)n,
@@ -188,8 +189,8 @@ static void describe_double(struct kmem_cache *c, const void *obj, int found,
 			  (void *)slab_track_of(c, obj)->st_free);
 }
 
-bool slab_check_free_slow(struct kmem_cache *c, void *obj,
-			  unsigned long caller, bool report)
+bool slab_check_free_slow(struct kmem_cache *c, void *obj, unsigned long caller,
+			  bool report)
 {
 	struct kmem_cache *owner = kmem_cache_of(obj);
 	char detail[192] = "";
@@ -202,7 +203,8 @@ bool slab_check_free_slow(struct kmem_cache *c, void *obj,
 		if (owner)
 			ksnprintf(detail, sizeof(detail), "it belongs to %s",
 				  owner->kc_name);
-		bad_free(c, obj, owner ? SLAB_BAD_WRONG_CACHE : SLAB_BAD_NOT_SLAB,
+		bad_free(c, obj,
+			 owner ? SLAB_BAD_WRONG_CACHE : SLAB_BAD_NOT_SLAB,
 			 detail, caller);
 		return false;
 	}
@@ -246,8 +248,8 @@ static bool mark_free(struct kmem_cache *c, struct page *pg, uint64_t *bm)
 		const struct kmem_cache_cpu *cc = &c->kc_cpu[cpu];
 
 		for (unsigned int i = 0; i < cc->cc_avail; i++) {
-			int idx = slab_index(c, base,
-					     (uintptr_t)cc->cc_objs[i]);
+			int idx =
+				slab_index(c, base, (uintptr_t)cc->cc_objs[i]);
 
 			if (idx >= 0)
 				bm_test_set(bm, (unsigned int)idx);
@@ -324,12 +326,12 @@ struct vstate {
 	bool ok;
 };
 
-#define VFAIL(v, pg, ...)                                                     \
-	do {                                                                  \
-		printk("slab_validate: cache %s slab %p: ", (v)->c->kc_name,  \
-		       (pg) ? (void *)slab_base(pg) : NULL);                  \
-		printk(__VA_ARGS__);                                          \
-		(v)->ok = false;                                              \
+#define VFAIL(v, pg, ...)                                                    \
+	do {                                                                 \
+		printk("slab_validate: cache %s slab %p: ", (v)->c->kc_name, \
+		       (pg) ? (void *)slab_base(pg) : NULL);                 \
+		printk(__VA_ARGS__);                                         \
+		(v)->ok = false;                                             \
 	} while (0)
 
 /* 3c: the magazine objects that belong to pg (bm holds its freelist). */
@@ -349,16 +351,18 @@ static void check_magazines(struct vstate *v, struct page *pg)
 				continue;
 			v->mag_found++;
 			if (idx < 0)
-				VFAIL(v, pg, "hart %u caches %p, not an object\n",
-				      cpu, obj);
+				VFAIL(v, pg,
+				      "hart %u caches %p, not an object\n", cpu,
+				      obj);
 			else if (bm_test_set(v->bm, (unsigned int)idx))
 				VFAIL(v, pg,
 				      "%p is in hart %u's cache and also on the "
 				      "freelist or in another cache slot\n",
 				      obj, cpu);
 			else if (fw_decode(c, obj) != base + FW_MAG)
-				VFAIL(v, pg, "%p in hart %u's cache lacks its "
-					     "tag\n",
+				VFAIL(v, pg,
+				      "%p in hart %u's cache lacks its "
+				      "tag\n",
 				      obj, cpu);
 		}
 	}
@@ -389,8 +393,8 @@ static void check_slab(struct vstate *v, struct page *pg, enum slab_list l)
 		return;
 	}
 	if (slab_state(pg) != l)
-		VFAIL(v, pg, "on list %d but inuse %u, freelist %u say %d\n",
-		      l, pg->slab.inuse, pg->slab.freelist, slab_state(pg));
+		VFAIL(v, pg, "on list %d but inuse %u, freelist %u say %d\n", l,
+		      pg->slab.inuse, pg->slab.freelist, slab_state(pg));
 	if (pg->slab.inuse > c->kc_objs)
 		VFAIL(v, pg, "inuse %u > %u objects\n", pg->slab.inuse,
 		      c->kc_objs);

@@ -140,8 +140,8 @@ int slab_freelist_mark(struct kmem_cache *c, struct page *pg, uint64_t *bm,
 void slab_report_corrupt(struct kmem_cache *c, struct page *pg, void *obj,
 			 uintptr_t decoded, const char *where);
 /* The slow half of slab_check_free(): classify, confirm, report. */
-bool slab_check_free_slow(struct kmem_cache *c, void *obj,
-			  unsigned long caller, bool report);
+bool slab_check_free_slow(struct kmem_cache *c, void *obj, unsigned long caller,
+			  bool report);
 
 /*
  * The checks of every free (always on): obj must start an object of a slab

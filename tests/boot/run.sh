@@ -98,6 +98,16 @@ grep -q '^kmalloc: .* mode simple, debug off$' "$LOGS/km-simple.log" ||
 grep -q '^kmalloc: .* mode hybrid, debug on$' "$LOGS/km-hybrid-debug.log" ||
 	result "FAIL: boot/km-hybrid-debug: kmalloc did not start in hybrid mode with debug" \
 		km-hybrid-debug
+# Fault injection from the command line (docs/fault.md): armed as given,
+# it fails exactly two order-9 allocations, each reported (verbose).
+boot mmfail 128M 2 \
+	"monitor=0 ktest=mm_fault_boot mm.fail=kind:pages,order:9,times:2,verbose"
+check_up mmfail 2
+grep -q '^mm.fail: armed kind:pages,times:2,order:9,verbose' \
+	"$LOGS/mmfail.log" ||
+	result "FAIL: boot/mmfail: no 'mm.fail: armed' line" mmfail
+[ "$(grep -c '^mm.fail: injected failure into pages' "$LOGS/mmfail.log")" = 2 ] ||
+	result "FAIL: boot/mmfail: not exactly two injected failures" mmfail
 
 boot crash-guard 256M 2 "monitor=0 ktest=none crash=guard" &
 boot crash-text 256M 2 "monitor=0 ktest=none crash=text" &

@@ -78,8 +78,9 @@ static void test_interior(struct ktest *t)
 	expect_refused(t, c, obj + 8, SLAB_BAD_INTERIOR);
 	expect_refused(t, c, obj + 95, SLAB_BAD_INTERIOR);
 	/* The unused tail of the slab. */
-	expect_refused(t, c, (char *)slab_base(slab_page_guess(c, obj)) +
-				     c->kc_slab_bytes - 8,
+	expect_refused(t, c,
+		       (char *)slab_base(slab_page_guess(c, obj)) +
+			       c->kc_slab_bytes - 8,
 		       SLAB_BAD_INTERIOR);
 	KT_EXPECT_TRUE(t, pattern_ok(obj, 96));
 	kmem_cache_free(c, obj);
@@ -100,7 +101,8 @@ static void test_double_free(struct ktest *t)
 	/* On its slab's freelist: many frees overflow the magazine. */
 	keep = kmem_cache_alloc(c, GFP_KERNEL);
 	for (unsigned int i = 0; i < 200; i++)
-		KT_ASSERT_NOT_NULL(t, objs[i] = kmem_cache_alloc(c, GFP_KERNEL));
+		KT_ASSERT_NOT_NULL(t,
+				   objs[i] = kmem_cache_alloc(c, GFP_KERNEL));
 	for (unsigned int i = 0; i < 200; i++)
 		kmem_cache_free(c, objs[i]);
 	kmem_cache_shrink(c);
@@ -197,8 +199,8 @@ static void corrupt_and_drain(struct ktest *t, uintptr_t bad_next,
 	victim = slab_obj(c, slab_base(pg), pg->slab.freelist);
 	if (relative)
 		bad_next += slab_base(pg);
-	*free_word(c, victim) = encode ? fw_encode(c, victim, bad_next)
-				       : bad_next;
+	*free_word(c, victim) =
+		encode ? fw_encode(c, victim, bad_next) : bad_next;
 	KT_EXPECT_FALSE(t, slab_validate()); /* the validator sees it */
 	/* Allocate past the slab: the corrupt word is met, not followed. */
 	for (unsigned int i = 0; i < 2 * c->kc_objs; i++) {

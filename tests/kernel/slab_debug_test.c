@@ -128,7 +128,8 @@ static void test_destroy_lists_sites(struct ktest *t)
 	s.b = slab_debug_site(c, objs[3]);
 	KT_EXPECT_NE(t, s.a, s.b);
 	/* The return address inside site_a (a few instructions in). */
-	KT_EXPECT_TRUE(t, s.a > (uintptr_t)site_a && s.a < (uintptr_t)site_a + 64);
+	KT_EXPECT_TRUE(t,
+		       s.a > (uintptr_t)site_a && s.a < (uintptr_t)site_a + 64);
 	kmem_cache_free(c, objs[1]);
 	KT_EXPECT_EQ(t, kmem_cache_destroy(c), -MM_EBUSY);
 	KT_EXPECT_EQ(t, kmem_cache_walk_live(c, count_site, &s), 4);

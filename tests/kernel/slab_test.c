@@ -16,20 +16,29 @@ static const struct {
 	size_t size, align;
 	unsigned int flags;
 } shapes[] = {
-	{8, 0, 0},	    {13, 0, 0},	       {24, 8, 0},
-	{72, 16, 0},	    {100, 0, SLAB_HWCACHE_ALIGN},
-	{200, 64, 0},	    {333, 0, 0},       {1000, 32, 0},
-	{2048, 2048, 0},    {3000, 0, 0},      {4096, 4096, 0},
-	{5000, 8, 0},	    {24, 0, SLAB_DEBUG}, {4096, 0, SLAB_DEBUG},
+	{8, 0, 0},
+	{13, 0, 0},
+	{24, 8, 0},
+	{72, 16, 0},
+	{100, 0, SLAB_HWCACHE_ALIGN},
+	{200, 64, 0},
+	{333, 0, 0},
+	{1000, 32, 0},
+	{2048, 2048, 0},
+	{3000, 0, 0},
+	{4096, 4096, 0},
+	{5000, 8, 0},
+	{24, 0, SLAB_DEBUG},
+	{4096, 0, SLAB_DEBUG},
 };
 #define NR_SHAPES (sizeof(shapes) / sizeof(shapes[0]))
 
 static void test_geometry(struct ktest *t)
 {
 	for (unsigned int i = 0; i < NR_SHAPES; i++) {
-		struct kmem_cache *c = kmem_cache_create(
-			"geom", shapes[i].size, shapes[i].align,
-			shapes[i].flags, NULL);
+		struct kmem_cache *c = kmem_cache_create("geom", shapes[i].size,
+							 shapes[i].align,
+							 shapes[i].flags, NULL);
 		unsigned long bytes, waste;
 
 		KT_ASSERT_NOT_NULL(t, c);
@@ -48,9 +57,11 @@ static void test_geometry(struct ktest *t)
 		if (c->kc_order) {
 			unsigned long b = bytes / 2, n = b / c->kc_stride;
 
-			KT_EXPECT_TRUE(t, !n || (b - n * c->kc_stride) * 8 >= b);
+			KT_EXPECT_TRUE(t,
+				       !n || (b - n * c->kc_stride) * 8 >= b);
 		}
-		ktest_log(t, "size %4zu align %4zu%s: stride %4u order %u "
+		ktest_log(t,
+			  "size %4zu align %4zu%s: stride %4u order %u "
 			  "objs %3u waste %4lu (%lu.%lu%%)",
 			  shapes[i].size, shapes[i].align,
 			  shapes[i].flags & SLAB_DEBUG ? " debug" : "",
@@ -232,9 +243,11 @@ static void test_fast_path_lock_free(struct ktest *t)
 	KT_EXPECT_EQ(t, spin_acquisitions(cpu), locks);
 	KT_EXPECT_EQ(t, c->kc_cpu[cpu].cc_nr_refill, 1);
 	if (ta)
-		ktest_log(t, "instructions per call, incl. rdinstret: "
-			     "kmem_cache_alloc %lu, kmem_cache_free %lu",
-			  (unsigned long)(ta / 1000), (unsigned long)(tf / 1000));
+		ktest_log(t,
+			  "instructions per call, incl. rdinstret: "
+			  "kmem_cache_alloc %lu, kmem_cache_free %lu",
+			  (unsigned long)(ta / 1000),
+			  (unsigned long)(tf / 1000));
 	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
 }
 
@@ -406,7 +419,8 @@ static void test_all_harts(struct ktest *t)
 
 static void test_reclaim(struct ktest *t)
 {
-	struct kmem_cache *c = kmem_cache_create("reclaim-2k", 2048, 0, 0, NULL);
+	struct kmem_cache *c =
+		kmem_cache_create("reclaim-2k", 2048, 0, 0, NULL);
 	struct held_set held;
 	void *objs[40];
 	struct page *pg;
@@ -416,14 +430,15 @@ static void test_reclaim(struct ktest *t)
 
 	KT_ASSERT_NOT_NULL(t, c);
 	for (unsigned int i = 0; i < 40; i++)
-		KT_ASSERT_NOT_NULL(t, objs[i] = kmem_cache_alloc(c, GFP_KERNEL));
+		KT_ASSERT_NOT_NULL(t,
+				   objs[i] = kmem_cache_alloc(c, GFP_KERNEL));
 	for (unsigned int i = 0; i < 40; i++)
 		kmem_cache_free(c, objs[i]);
 	kmem_cache_get_stats(c, &st);
 	KT_ASSERT_GT(t, st.cached, 0);
 	KT_ASSERT_TRUE(t, held_init(&held, zones[ZONE_NORMAL].managed_pages /
-						   MAX_ORDER_NR_PAGES +
-					   16384));
+							   MAX_ORDER_NR_PAGES +
+						   16384));
 	/* Holding down may fail an allocation of a fragmented order: no
 	 * reclaim until the zones are empty. */
 	page_alloc_set_reclaim(NULL);

@@ -70,8 +70,8 @@ static inline void live_random_op(struct ktest *t, struct live_set *ls,
 	if (ls->n < ls->cap && (!ls->n || prng_below(r, 100) < 55)) {
 		struct kmem_cache *c = caches[prng_below(r, nc)];
 		bool zero = prng_below(r, 8) == 0;
-		void *obj = kmem_cache_alloc(c, GFP_KERNEL | (zero ? __GFP_ZERO
-								  : 0));
+		void *obj = kmem_cache_alloc(
+			c, GFP_KERNEL | (zero ? __GFP_ZERO : 0));
 
 		KT_ASSERT_NOT_NULL(t, obj);
 		KT_EXPECT_EQ(t, (uintptr_t)obj % c->kc_align, 0);
