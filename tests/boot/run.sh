@@ -92,10 +92,10 @@ boot km-hybrid-debug 128M 2 "monitor=0 ktest=kmalloc_hybrid,kmalloc_debug_hybrid
 wait
 check_up km-simple 2
 check_up km-hybrid-debug 2
-grep -q '^kmalloc: .* mode simple, debug off$' "$LOGS/km-simple.log" ||
+grep -q '^kmalloc: [0-9]* size classes.* mode simple, debug off' "$LOGS/km-simple.log" ||
 	result "FAIL: boot/km-simple: kmalloc did not start in simple mode" \
 		km-simple
-grep -q '^kmalloc: .* mode hybrid, debug on$' "$LOGS/km-hybrid-debug.log" ||
+grep -q '^kmalloc: [0-9]* size classes.* mode hybrid, debug on' "$LOGS/km-hybrid-debug.log" ||
 	result "FAIL: boot/km-hybrid-debug: kmalloc did not start in hybrid mode with debug" \
 		km-hybrid-debug
 # Fault injection from the command line (docs/fault.md): armed as given,
