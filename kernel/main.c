@@ -17,6 +17,7 @@
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
+#include "mm/txn.h"
 
 /* Upper bound for reading the DTB before its header is trusted. */
 #define DTB_MAX (2UL << 20)
@@ -107,6 +108,8 @@ static void report_mm(void)
 	page_alloc_report_zoneinfo();
 	printk("==> /proc/slabinfo <==\n");
 	slab_report();
+	printk("==> transactions <==\n");
+	mm_txn_report();
 	mm_debug_checkpoint();
 }
 

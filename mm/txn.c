@@ -15,6 +15,11 @@
  *    The scoped form replaces the original design's Drop-based guard
  *    (Rust RAII) by GCC's cleanup attribute.
  *
+ *    Files: this one (the hooks, begin, commit, abort, scopes, leftovers),
+ *    mm/txn_log.c (the log's memory, entries, walks, rollback of one
+ *    object), mm/txn_check.c (counters, report, validator), and
+ *    mm/txn_internal.h (the per-hart state they share).
+ *
  *    The log sees allocations through mm/hooks.h: every public allocator
  *    entry point calls on_alloc after success and on_free before a valid
  *    free.  Rollback and deferred frees use the unhooked twins
@@ -101,277 +106,14 @@
  *
  * 7. The validator checks 3a-3d for every hart, under each hart's lock.
  */
-#include "mm/txn.h"
+#include "mm/txn_internal.h"
 
 #include <stdarg.h>
 
-#include "mm/internal.h"
 #include "mm/mm.h"
-#include "mm/slab.h"
 #include "lib/printk.h"
-#include "lib/string.h"
 
-#define TXN_OPEN 0x4f6e7874u /* "txnO" */
-#define TXN_DONE 0x446e7874u /* "txnD" */
-
-enum {
-	TXN_ALLOC = 1,
-	TXN_FREE = 2,
-	TXN_DEAD = 3
-};
-
-struct txn_cpu {
-	unsigned int lock; /* 0 free, 1 held; taken with interrupts off */
-	unsigned int depth; /* [lock] written; read by others atomically */
-	struct mm_txn *open[MM_TXN_MAX_DEPTH]; /* [lock] open[depth-1]:
-						  innermost */
-	unsigned long mark[MM_TXN_MAX_DEPTH]; /* [lock] log index at begin */
-	unsigned int lost[MM_TXN_MAX_DEPTH]; /* [lock] frees not deferred */
-	struct mm_txn_seg *tail; /* [lock] newest segment */
-	unsigned long chunks; /* [lock] chunks in the log */
-	struct mm_txn_stats st; /* atomic counters */
-} __cacheline_aligned;
-
-static struct txn_cpu txn_cpus[NR_CPUS];
-
-/* A log chunk: an object of the dedicated, unhooked cache mm_txn_log. */
-#define CHUNK_BYTES 512
-#define CHUNK_ENTRIES                                \
-	((CHUNK_BYTES - sizeof(struct mm_txn_seg)) / \
-	 sizeof(struct mm_txn_entry))
-struct log_chunk {
-	struct mm_txn_seg seg;
-	struct mm_txn_entry ent[CHUNK_ENTRIES];
-};
-
-/* SLAB_NO_HOOKS: never logged, never failed on purpose. */
-static struct kmem_cache *log_cache;
-
-#define STAT(tc, field) __atomic_fetch_add(&(tc)->st.field, 1, __ATOMIC_RELAXED)
-
-static struct txn_cpu *this_txn_cpu(void)
-{
-	unsigned int cpu = arch_cpu_id();
-
-	return &txn_cpus[cpu < NR_CPUS ? cpu : 0];
-}
-
-/*
- * The log lock: a bare flag taken with interrupts off, as the page
- * allocator's pcp_lock and the slab's cc_lock are (its owner takes it on
- * every logged call; a spinlock_t's bookkeeping would double the cost).
- */
-static unsigned long log_lock(struct txn_cpu *tc)
-{
-	unsigned long flags = arch_irq_save();
-
-	while (__atomic_exchange_n(&tc->lock, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&tc->lock, __ATOMIC_RELAXED))
-			arch_cpu_relax();
-	return flags;
-}
-
-static void log_unlock(struct txn_cpu *tc, unsigned long flags)
-{
-	__atomic_store_n(&tc->lock, 0, __ATOMIC_RELEASE);
-	arch_irq_restore(flags);
-}
-
-static unsigned int depth_of(struct txn_cpu *tc)
-{
-	return __atomic_load_n(&tc->depth, __ATOMIC_RELAXED);
-}
-
-static unsigned long log_len(const struct txn_cpu *tc)
-{
-	return tc->tail ? tc->tail->ts_base + tc->tail->ts_nr : 0;
-}
-
-/* ---- the log's memory --------------------------------------------------- */
-
-static struct mm_txn_seg *chunk_new(gfp_t gfp)
-{
-	struct log_chunk *c;
-
-	if (!log_cache)
-		return NULL;
-	c = __kmem_cache_alloc(log_cache, gfp | __GFP_NOWARN,
-			       (unsigned long)__builtin_return_address(0));
-	if (!c)
-		return NULL;
-	c->seg.ts_prev = NULL;
-	c->seg.ts_ent = c->ent;
-	c->seg.ts_base = 0;
-	c->seg.ts_nr = 0;
-	c->seg.ts_cap = CHUNK_ENTRIES;
-	return &c->seg;
-}
-
-static void chunk_free(struct mm_txn_seg *s)
-{
-	__kmem_cache_free(log_cache, s, (unsigned long)chunk_free);
-}
-
-/* A chunk for an allocation may use the reserves its caller may use. */
-static gfp_t log_gfp(gfp_t caller_gfp)
-{
-	return caller_gfp & (__GFP_HIGH | __GFP_MEMALLOC);
-}
-
-static bool tail_full(struct txn_cpu *tc)
-{
-	const struct mm_txn_seg *t = tc->tail;
-
-	return __atomic_load_n(&t->ts_nr, __ATOMIC_RELAXED) == t->ts_cap;
-}
-
-/*
- * Append one entry (lock held).  spare is a fresh chunk for a full tail;
- * returns it when it was not needed (the caller frees it).
- */
-static struct mm_txn_seg *append(struct txn_cpu *tc, const struct mm_call *c,
-				 void *obj, uint8_t op,
-				 struct mm_txn_seg *spare)
-{
-	struct mm_txn_seg *t = tc->tail;
-	struct mm_txn_entry *e;
-
-	if (t->ts_nr == t->ts_cap) {
-		spare->ts_prev = t;
-		spare->ts_base = t->ts_base + t->ts_cap;
-		tc->tail = t = spare;
-		tc->chunks++;
-		spare = NULL;
-		STAT(tc, log_grows);
-	}
-	e = &t->ts_ent[t->ts_nr];
-	e->te_obj = obj;
-	e->te_owner = c->owner;
-	e->te_order = c->order;
-	e->te_kind = (uint8_t)c->kind;
-	e->te_op = op;
-	__atomic_store_n(&t->ts_nr, t->ts_nr + 1, __ATOMIC_RELAXED);
-	return spare;
-}
-
-/* ---- walking the log ------------------------------------------------------ */
-
-/* The newest live entry for (kind, obj) with log index in [lo, hi). */
-static struct mm_txn_entry *find_in(struct txn_cpu *tc, unsigned long lo,
-				    unsigned long hi, unsigned int kind,
-				    const void *obj, unsigned long *idx)
-{
-	for (struct mm_txn_seg *s = tc->tail; s; s = s->ts_prev) {
-		unsigned long i = s->ts_nr;
-
-		if (s->ts_base >= hi)
-			continue;
-		if (s->ts_base + i > hi)
-			i = hi - s->ts_base;
-		while (i-- > 0 && s->ts_base + i >= lo) {
-			struct mm_txn_entry *e = &s->ts_ent[i];
-
-			if (e->te_obj == obj && e->te_kind == kind &&
-			    e->te_op != TXN_DEAD) {
-				*idx = s->ts_base + i;
-				return e;
-			}
-		}
-		if (s->ts_base <= lo)
-			break;
-	}
-	return NULL;
-}
-
-/*
- * Call fn on each entry with index >= lo, newest first, stopping at the
- * segment stop (not visited; NULL: none).
- */
-static void walk_back(struct txn_cpu *tc, unsigned long lo,
-		      const struct mm_txn_seg *stop,
-		      void (*fn)(struct txn_cpu *tc, struct mm_txn_entry *e,
-				 unsigned long idx, void *arg),
-		      void *arg)
-{
-	for (struct mm_txn_seg *s = tc->tail; s && s != stop; s = s->ts_prev) {
-		for (unsigned long i = s->ts_nr; i-- > 0;) {
-			if (s->ts_base + i < lo)
-				return;
-			fn(tc, &s->ts_ent[i], s->ts_base + i, arg);
-		}
-		if (s->ts_base <= lo)
-			return;
-	}
-}
-
-/* Cut the log back to length len, freeing chunks (not stop). */
-static void truncate_log(struct txn_cpu *tc, unsigned long len,
-			 const struct mm_txn_seg *stop)
-{
-	while (tc->tail && tc->tail != stop && tc->tail->ts_prev &&
-	       tc->tail->ts_base >= len) {
-		struct mm_txn_seg *s = tc->tail;
-
-		tc->tail = s->ts_prev;
-		chunk_free(s);
-		tc->chunks--;
-	}
-	if (tc->tail && tc->tail != stop)
-		tc->tail->ts_nr = (unsigned int)(len - tc->tail->ts_base);
-}
-
-/* Mark e dead; pop dead entries at the end down to the innermost mark. */
-static void kill(struct txn_cpu *tc, struct mm_txn_entry *e)
-{
-	struct mm_txn_seg *t = tc->tail;
-	unsigned long floor = tc->mark[tc->depth - 1];
-
-	e->te_op = TXN_DEAD;
-	while (t->ts_nr && t->ts_base + t->ts_nr > floor &&
-	       t->ts_ent[t->ts_nr - 1].te_op == TXN_DEAD)
-		__atomic_store_n(&t->ts_nr, t->ts_nr - 1, __ATOMIC_RELAXED);
-}
-
-/* ---- giving objects back (unhooked) ------------------------------------- */
-
-static bool kind_supported(unsigned int kind)
-{
-	return kind == MM_KIND_PAGES || kind == MM_KIND_SLAB;
-}
-
-static void release(const struct mm_txn_entry *e, unsigned long caller)
-{
-	switch (e->te_kind) {
-	case MM_KIND_PAGES:
-		__free_pages(e->te_obj, e->te_order, caller);
-		break;
-	case MM_KIND_SLAB:
-		__kmem_cache_free(e->te_owner, e->te_obj, caller);
-		break;
-	default:
-		printk("txn: BUG: no way to free a logged %s object %p\n",
-		       mm_kind_name(e->te_kind), e->te_obj);
-	}
-}
-
-/* Is the object of e still allocated?  (validator) */
-static bool entry_live(const struct mm_txn_entry *e)
-{
-	const struct page *pg = e->te_obj;
-	struct page seen;
-
-	switch (e->te_kind) {
-	case MM_KIND_PAGES:
-		if (!page_in_mem_map(pg))
-			return false;
-		seen = page_load_state(pg);
-		return (seen.flags & PG_head) && seen.order == e->te_order;
-	case MM_KIND_SLAB:
-		return kmem_cache_obj_live(e->te_owner, e->te_obj);
-	default:
-		return false;
-	}
-}
+struct txn_cpu txn_cpus[NR_CPUS];
 
 /* ---- reports -------------------------------------------------------------- */
 
@@ -390,9 +132,10 @@ static void __printf(4, 5) misuse(const char *op, const struct mm_txn *tx,
 	mm_set_error(MM_EINVAL);
 }
 
-static const char *txn_name(const struct mm_txn *tx)
+/* A chunk for an allocation may use the reserves its caller may use. */
+static gfp_t log_gfp(gfp_t caller_gfp)
 {
-	return tx->tx_name ? tx->tx_name : "txn";
+	return caller_gfp & (__GFP_HIGH | __GFP_MEMALLOC);
 }
 
 /* ---- hooks ---------------------------------------------------------------- */
@@ -409,22 +152,29 @@ int mm_txn_on_alloc(const struct mm_call *call, void *obj)
 		STAT(tc, irq_unlogged);
 		return 0;
 	}
-	if (!kind_supported(call->kind)) {
-		printk("txn: cannot roll back %s allocations yet: %p from %pS "
-		       "refused\n",
-		       mm_kind_name(call->kind), obj, (void *)call->caller);
+	if (!txn_kind_supported(call->kind)) {
+		static unsigned int told; /* one line per kind */
+
+		if (!(__atomic_fetch_or(&told, 1u << call->kind,
+					__ATOMIC_RELAXED) &
+		      (1u << call->kind)))
+			printk("txn: cannot roll back %s allocations (add them "
+			       "to mm/txn_log.c): %p from %pS refused with "
+			       "MM_ENOLOG\n",
+			       mm_kind_name(call->kind), obj,
+			       (void *)call->caller);
 		STAT(tc, log_full);
 		return MM_ENOLOG;
 	}
-	if (tail_full(tc) && !(spare = chunk_new(log_gfp(call->gfp)))) {
+	if (txn_tail_full(tc) && !(spare = txn_chunk_new(log_gfp(call->gfp)))) {
 		STAT(tc, log_full);
 		return MM_ENOLOG;
 	}
 	flags = log_lock(tc);
-	spare = append(tc, call, obj, TXN_ALLOC, spare);
+	spare = txn_append(tc, call, obj, TXN_ALLOC, spare);
 	log_unlock(tc, flags);
 	if (spare)
-		chunk_free(spare);
+		txn_chunk_free(spare);
 	STAT(tc, logged);
 	return 0;
 }
@@ -459,7 +209,7 @@ static bool defer(struct txn_cpu *tc, const struct mm_call *c, void *obj,
 		       txn_name(tc->open[d - 1]));
 		return false;
 	}
-	*spare = append(tc, c, obj, TXN_FREE, *spare);
+	*spare = txn_append(tc, c, obj, TXN_FREE, *spare);
 	STAT(tc, deferred);
 	return true;
 }
@@ -470,7 +220,7 @@ static enum found own_free(struct txn_cpu *tc, const struct mm_call *c,
 {
 	unsigned long idx;
 	struct mm_txn_entry *e =
-		find_in(tc, 0, log_len(tc), c->kind, obj, &idx);
+		txn_find(tc, 0, log_len(tc), c->kind, obj, &idx);
 
 	if (!e)
 		return NOT_FOUND;
@@ -480,7 +230,7 @@ static enum found own_free(struct txn_cpu *tc, const struct mm_call *c,
 		return TAKEN;
 	}
 	if (irq || idx >= tc->mark[tc->depth - 1]) {
-		kill(tc, e); /* allocated here and now freed: gone */
+		txn_kill(tc, e); /* allocated here and now freed: gone */
 		if (irq)
 			STAT(tc, taken_out);
 		else
@@ -490,7 +240,7 @@ static enum found own_free(struct txn_cpu *tc, const struct mm_call *c,
 	if (defer(tc, c, obj, spare))
 		return TAKEN; /* an outer level's object: the inner abort
 				 must be able to bring it back */
-	kill(tc, e);
+	txn_kill(tc, e);
 	return FREE_NOW;
 }
 
@@ -507,14 +257,14 @@ static enum found others_free(struct txn_cpu *me, const struct mm_call *c,
 		if (tc == me || !depth_of(tc))
 			continue;
 		flags = log_lock(tc);
-		e = tc->depth ? find_in(tc, 0, log_len(tc), c->kind, obj, &idx)
+		e = tc->depth ? txn_find(tc, 0, log_len(tc), c->kind, obj, &idx)
 			      : NULL;
 		if (e && e->te_op == TXN_FREE) {
 			report_double_free(c, obj, cpu);
 			STAT(tc, double_frees);
 			r = TAKEN;
 		} else if (e) {
-			kill(tc, e);
+			txn_kill(tc, e);
 			STAT(tc, taken_out);
 			r = FREE_NOW;
 		}
@@ -533,8 +283,8 @@ bool mm_txn_on_free(const struct mm_call *call, void *obj)
 	enum found r = NOT_FOUND;
 	unsigned long flags;
 
-	if (mine && !irq && tail_full(tc))
-		spare = chunk_new(GFP_ATOMIC | __GFP_MEMALLOC);
+	if (mine && !irq && txn_tail_full(tc))
+		spare = txn_chunk_new(GFP_ATOMIC | __GFP_MEMALLOC);
 	if (mine) {
 		flags = log_lock(tc);
 		r = own_free(tc, call, obj, irq, &spare);
@@ -549,7 +299,7 @@ bool mm_txn_on_free(const struct mm_call *call, void *obj)
 		log_unlock(tc, flags);
 	}
 	if (spare)
-		chunk_free(spare);
+		txn_chunk_free(spare);
 	return r == TAKEN;
 }
 
@@ -674,7 +424,7 @@ static void undo_entry(struct txn_cpu *tc, struct mm_txn_entry *e,
 		       unsigned long idx, void *arg)
 {
 	if (e->te_op == TXN_ALLOC) {
-		release(e, *(unsigned long *)arg);
+		txn_release(e, *(unsigned long *)arg);
 		STAT(tc, rolled_back);
 	} else if (e->te_op == TXN_FREE) {
 		STAT(tc, restored); /* forgotten: the object lives on */
@@ -685,7 +435,7 @@ static void commit_entry(struct txn_cpu *tc, struct mm_txn_entry *e,
 			 unsigned long idx, void *arg)
 {
 	if (e->te_op == TXN_FREE) {
-		release(e, *(unsigned long *)arg);
+		txn_release(e, *(unsigned long *)arg);
 		STAT(tc, deferred_done);
 	}
 }
@@ -699,12 +449,12 @@ static void fold_entry(struct txn_cpu *tc, struct mm_txn_entry *e,
 
 	if (e->te_op != TXN_FREE)
 		return;
-	a = find_in(tc, lo, idx, e->te_kind, e->te_obj, &at);
+	a = txn_find(tc, lo, idx, e->te_kind, e->te_obj, &at);
 	if (!a || a->te_op != TXN_ALLOC)
 		return;
 	a->te_op = TXN_DEAD;
 	e->te_op = TXN_DEAD;
-	release(e, (unsigned long)mm_txn_commit);
+	txn_release(e, (unsigned long)mm_txn_commit);
 	STAT(tc, cancelled);
 }
 
@@ -714,7 +464,7 @@ static void pop_level(struct txn_cpu *tc, const struct mm_txn_seg *stop)
 	unsigned int d = tc->depth;
 
 	if (d == 1) {
-		truncate_log(tc, 0, stop);
+		txn_truncate(tc, 0, stop);
 		tc->tail = NULL;
 	}
 	tc->open[d - 1] = NULL;
@@ -728,9 +478,9 @@ static unsigned int abort_level(struct txn_cpu *tc, unsigned long caller,
 	unsigned long flags = log_lock(tc);
 	unsigned int d = tc->depth, lost = tc->lost[d - 1];
 
-	walk_back(tc, tc->mark[d - 1], stop, undo_entry, &caller);
+	txn_walk_back(tc, tc->mark[d - 1], stop, undo_entry, &caller);
 	if (d > 1)
-		truncate_log(tc, tc->mark[d - 1], stop);
+		txn_truncate(tc, tc->mark[d - 1], stop);
 	pop_level(tc, stop);
 	log_unlock(tc, flags);
 	STAT(tc, aborts);
@@ -751,11 +501,11 @@ int mm_txn_commit(struct mm_txn *tx)
 	flags = log_lock(tc);
 	d = tc->depth;
 	if (d > 1) {
-		walk_back(tc, tc->mark[d - 1], NULL, fold_entry,
-			  &tc->mark[d - 2]);
+		txn_walk_back(tc, tc->mark[d - 1], NULL, fold_entry,
+			      &tc->mark[d - 2]);
 		tc->lost[d - 2] += tc->lost[d - 1];
 	} else {
-		walk_back(tc, 0, NULL, commit_entry, &caller);
+		txn_walk_back(tc, 0, NULL, commit_entry, &caller);
 	}
 	pop_level(tc, NULL);
 	log_unlock(tc, flags);
@@ -856,163 +606,4 @@ unsigned int mm_txn_unwind(unsigned int depth, const char *where)
 		n++;
 	}
 	return n;
-}
-
-/* ---- statistics, report, validator ---------------------------------------- */
-
-void mm_txn_stats(struct mm_txn_stats *st)
-{
-	unsigned long *dst = (unsigned long *)st;
-	size_t n = sizeof(*st) / sizeof(unsigned long);
-
-	memset(st, 0, sizeof(*st));
-	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
-		const unsigned long *src =
-			(const unsigned long *)&txn_cpus[cpu].st;
-
-		for (size_t i = 0; i < n; i++)
-			dst[i] += __atomic_load_n(&src[i], __ATOMIC_RELAXED);
-	}
-}
-
-static void report_hart(unsigned int cpu)
-{
-	struct txn_cpu *tc = &txn_cpus[cpu];
-	unsigned long flags = log_lock(tc);
-
-	if (tc->depth)
-		printk("txn: hart %u: %u open, log %lu entries in %lu "
-		       "chunk(s) + inline\n",
-		       cpu, tc->depth, log_len(tc), tc->chunks);
-	for (unsigned int d = 0; d < tc->depth; d++)
-		printk("txn:   level %u '%s' (%p) begun by %pS, log from "
-		       "entry %lu\n",
-		       d + 1, txn_name(tc->open[d]), tc->open[d],
-		       (void *)tc->open[d]->tx_caller, tc->mark[d]);
-	log_unlock(tc, flags);
-}
-
-void mm_txn_report(void)
-{
-	struct mm_txn_stats s;
-
-	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
-		report_hart(cpu);
-	mm_txn_stats(&s);
-	printk("txn: %lu begun (%lu nested), %lu committed, %lu aborted; "
-	       "%lu allocations logged, %lu rolled back; %lu frees deferred, "
-	       "%lu restored, %lu done at commit; %lu cancelled\n",
-	       s.begins, s.nested, s.commits, s.aborts, s.logged, s.rolled_back,
-	       s.deferred, s.restored, s.deferred_done, s.cancelled);
-	printk("txn: %lu log chunks grown, %lu MM_ENOLOG, %lu frees not "
-	       "deferrable; %lu unlogged in interrupts, %lu taken out, %lu "
-	       "double frees, %lu misuse, %lu left open\n",
-	       s.log_grows, s.log_full, s.lost, s.irq_unlogged, s.taken_out,
-	       s.double_frees, s.misuse, s.leftovers);
-}
-
-static bool __printf(2, 3) bad(unsigned int cpu, const char *fmt, ...)
-{
-	char msg[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	kvsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	printk("mm_txn_validate: hart %u: %s\n", cpu, msg);
-	return false;
-}
-
-/* 3a and 3b. */
-static bool check_levels(struct txn_cpu *tc, unsigned int cpu)
-{
-	if (tc->depth > MM_TXN_MAX_DEPTH)
-		return bad(cpu, "depth %u", tc->depth);
-	if (!tc->depth != !tc->tail)
-		return bad(cpu, "depth %u but tail %p", tc->depth, tc->tail);
-	for (unsigned int d = 0; d < tc->depth; d++) {
-		const struct mm_txn *tx = tc->open[d];
-
-		if (!tx || tx->tx_magic != TXN_OPEN || tx->tx_cpu != cpu ||
-		    tx->tx_depth != d + 1)
-			return bad(cpu,
-				   "level %u: %p is not an open "
-				   "transaction of this hart",
-				   d + 1, tx);
-		if ((d ? tc->mark[d - 1] : 0) > tc->mark[d] ||
-		    tc->mark[d] > log_len(tc))
-			return bad(cpu,
-				   "level %u: mark %lu out of order (log "
-				   "length %lu)",
-				   d + 1, tc->mark[d], log_len(tc));
-	}
-	return true;
-}
-
-/* 3c and 3d. */
-static bool check_segments(struct txn_cpu *tc, unsigned int cpu)
-{
-	const struct mm_txn_seg *first = &tc->open[0]->tx_seg;
-	unsigned long chunks = 0;
-
-	for (const struct mm_txn_seg *s = tc->tail; s; s = s->ts_prev) {
-		const struct mm_txn_seg *p = s->ts_prev;
-
-		if (s->ts_nr > s->ts_cap)
-			return bad(cpu, "segment %p: %u entries, room for %u",
-				   s, s->ts_nr, s->ts_cap);
-		if (p && (p->ts_nr != p->ts_cap ||
-			  s->ts_base != p->ts_base + p->ts_cap))
-			return bad(cpu,
-				   "segment %p: base %lu after a segment "
-				   "of %u/%u from %lu",
-				   s, s->ts_base, p->ts_nr, p->ts_cap,
-				   p->ts_base);
-		for (unsigned int i = 0; i < s->ts_nr; i++) {
-			const struct mm_txn_entry *e = &s->ts_ent[i];
-
-			if (e->te_op != TXN_DEAD && !entry_live(e))
-				return bad(cpu,
-					   "entry %lu (%s %p, op %u) is "
-					   "not a live object",
-					   s->ts_base + i,
-					   mm_kind_name(e->te_kind), e->te_obj,
-					   e->te_op);
-		}
-		if (!p && s != first)
-			return bad(cpu, "log does not start in '%s' (%p)",
-				   txn_name(tc->open[0]), tc->open[0]);
-		chunks += p != NULL;
-	}
-	if (chunks != tc->chunks)
-		return bad(cpu, "%lu chunks linked, %lu counted", chunks,
-			   tc->chunks);
-	return true;
-}
-
-bool mm_txn_validate(void)
-{
-	bool ok = true;
-
-	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
-		struct txn_cpu *tc = &txn_cpus[cpu];
-		unsigned long flags = log_lock(tc);
-
-		if (!check_levels(tc, cpu))
-			ok = false;
-		else if (tc->depth && !check_segments(tc, cpu))
-			ok = false;
-		log_unlock(tc, flags);
-	}
-	return ok;
-}
-
-void mm_txn_init(void)
-{
-	log_cache = kmem_cache_create("mm_txn_log", sizeof(struct log_chunk), 0,
-				      SLAB_NO_HOOKS, NULL);
-	if (!log_cache)
-		printk("txn: no log cache (%s): transactions longer than %d "
-		       "entries will fail with MM_ENOLOG\n",
-		       mm_strerror(mm_last_error()), MM_TXN_INLINE);
 }

@@ -57,6 +57,7 @@ struct walk {
 	unsigned long held_objs; /* walk_cache objects likewise */
 	unsigned long ops[5];
 	struct mm_txn_stats want; /* what the counters must have counted */
+	bool alone; /* no other hart allocates: global counts are exact */
 };
 
 static void *wobj_alloc(struct wobj *o)
@@ -208,7 +209,7 @@ static void walk_check(struct walk *w, unsigned long base)
 
 	for (unsigned int i = 0; i < w->nobj; i++)
 		KT_ASSERT_TRUE(w->t, wobj_ok(&w->obj[i]));
-	if (w->depth)
+	if (w->depth || !w->alone)
 		return;
 	slab_reclaim();
 	kmem_cache_get_stats(walk_cache, &st);
@@ -249,6 +250,7 @@ static void test_random_walk(struct ktest *t)
 
 	memset(&w, 0, sizeof(w));
 	w.t = t;
+	w.alone = true;
 	prng_seed(&w.rng, 0x7478a11);
 	mm_txn_stats(&s0);
 	for (unsigned int i = 0; i < WALK_OPS; i++) {
@@ -282,6 +284,56 @@ static void test_random_walk(struct ktest *t)
 		  WALK_OPS, w.ops[0], w.ops[1], w.ops[2], w.ops[3], w.ops[4],
 		  w.want.rolled_back, w.want.restored, w.want.cancelled,
 		  w.want.deferred_done);
+}
+
+static struct walk hart_walks[NR_CPUS];
+
+static void walk_on_hart(struct ktest *t, void *arg)
+{
+	struct walk *w = &hart_walks[arch_cpu_id()];
+	unsigned long base = *(unsigned long *)arg;
+
+	w->t = t;
+	prng_seed(&w->rng, 0x7478a11 + arch_cpu_id());
+	for (unsigned int i = 0; i < WALK_OPS / 4; i++) {
+		walk_step(w);
+		walk_check(w, base);
+	}
+	while (w->depth)
+		walk_abort(w);
+	while (w->nobj) {
+		wobj_free(&w->obj[0]);
+		wobj_forget(w, 0);
+	}
+}
+
+/*
+ * Every hart walks at once, each against its own model: their frees look
+ * into each other's logs (a free not in the own log is searched for in
+ * every other open one before it is deferred), under the log locks.
+ */
+static void test_random_walk_all_harts(struct ktest *t)
+{
+	unsigned long base = free_now();
+	struct mm_txn_stats s0, s1;
+	unsigned long rolled = 0, restored = 0;
+
+	memset(hart_walks, 0, sizeof(hart_walks));
+	mm_txn_stats(&s0);
+	ktest_on_all_cpus(t, walk_on_hart, &base);
+	mm_txn_stats(&s1);
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+		rolled += hart_walks[cpu].want.rolled_back;
+		restored += hart_walks[cpu].want.restored;
+	}
+	KT_EXPECT_EQ(t, s1.rolled_back - s0.rolled_back, rolled);
+	KT_EXPECT_EQ(t, s1.restored - s0.restored, restored);
+	KT_EXPECT_EQ(t, s1.taken_out - s0.taken_out, 0);
+	KT_EXPECT_EQ(t, s1.double_frees - s0.double_frees, 0);
+	KT_EXPECT_EQ(t, free_now(), base);
+	KT_EXPECT_TRUE(t, mm_validate());
+	ktest_log(t, "%u harts: %lu rolled back, %lu restored", arch_nr_cpus(),
+		  rolled, restored);
 }
 
 /* ---- hand-picked cases ------------------------------------------------- */
@@ -659,6 +711,7 @@ static const struct ktest_case txn_cases[] = {
 	KTEST_CASE(test_log_growth),
 	KTEST_CASE(test_log_growth_failure),
 	KTEST_CASE(test_random_walk),
+	KTEST_CASE(test_random_walk_all_harts),
 	KTEST_CASE(test_overhead),
 	KTEST_END,
 };
