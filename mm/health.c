@@ -5,6 +5,7 @@
  */
 #include "mm/health.h"
 #include "mm/kmalloc.h"
+#include "mm/heap.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
 #include "mm/txn.h"
@@ -28,6 +29,10 @@ bool mm_validate(void)
 	}
 	if (!mm_txn_validate()) {
 		printk("mm_validate: transaction logs inconsistent\n");
+		ok = false;
+	}
+	if (!heap_validate()) {
+		printk("mm_validate: TLSF heap invariants broken\n");
 		ok = false;
 	}
 	return ok;

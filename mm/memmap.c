@@ -13,6 +13,7 @@
  * keeps it out of the small DMA zone.
  */
 #include "mm/mm.h"
+#include "mm/heap.h"
 #include "mm/slab.h"
 #include "mm/kmalloc.h"
 #include "mm/fault.h"
@@ -417,6 +418,7 @@ int mm_init(void)
 		return -1;
 	slab_init();
 	kmalloc_init();
+	heap_init_system();
 	mm_txn_init();
 	mm_fault_boot();
 	return 0;
