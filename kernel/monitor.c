@@ -10,6 +10,7 @@
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
+#include "mm/slab.h"
 #include "mm/txn.h"
 
 #define LINE_MAX 128
@@ -36,6 +37,12 @@ static int cmd_tests(int argc, char **argv)
 	failed = ktest_run(argv[1]);
 	printk("tests: %d suite%s failed\n", failed, failed == 1 ? "" : "s");
 	return failed ? -1 : 0;
+}
+
+static int cmd_slabinfo(int argc, char **argv)
+{
+	slab_report();
+	return 0;
 }
 
 static int cmd_poweroff(int argc, char **argv)
@@ -80,6 +87,7 @@ static const struct monitor_cmd commands[] = {
 	{"kmalloc", "[MODE] [debug|nodebug]",
 	 "kmalloc usage per class; switch mode/debug first", cmd_kmalloc},
 	{"leaks", "", "live debug-mode kmalloc blocks by call site", cmd_leaks},
+	{"slabinfo", "", "slab caches, /proc/slabinfo layout", cmd_slabinfo},
 	{"poweroff", "", "stop the machine (QEMU exits with 0)", cmd_poweroff},
 };
 
