@@ -15,6 +15,7 @@
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "mm/heap.h"
+#include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
@@ -113,6 +114,8 @@ static void report_mm(void)
 	mm_txn_report();
 	printk("==> heaps <==\n");
 	heap_report();
+	printk("==> kmalloc <==\n");
+	kmalloc_report();
 	mm_debug_checkpoint();
 }
 
