@@ -14,6 +14,7 @@
 #include "lib/fdt.h"
 #include "lib/printk.h"
 #include "lib/string.h"
+#include "mm/health.h"
 #include "mm/mm.h"
 
 /* Upper bound for reading the DTB before its header is trusted. */
@@ -115,6 +116,9 @@ void riscv_boot_main(unsigned long hartid, const void *dtb)
 	printk("boot: %u harts, self-tests %s (%d suite%s failed)\n",
 	       arch_nr_cpus(), failed ? "FAILED" : "passed", failed,
 	       failed == 1 ? "" : "s");
+	if (!failed) /* their failures and bad frees were on purpose */
+		mm_health_acknowledge("the self-tests");
+	mm_report();
 	crash_if_asked(bootarg_get("crash"));
 	if (bootarg_get("monitor") && !strcmp(bootarg_get("monitor"), "0"))
 		arch_poweroff(failed ? 1 : 0);

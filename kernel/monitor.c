@@ -6,6 +6,7 @@
  */
 #include "arch/riscv/riscv.h"
 #include "kernel/ktest.h"
+#include "kernel/mm_cmds.h"
 #include "kernel/monitor.h"
 #include "lib/printk.h"
 #include "lib/string.h"
@@ -46,6 +47,26 @@ static const struct monitor_cmd commands[] = {
 	{"help", "", "list the commands", cmd_help},
 	{"tests", "[all|SUITE,SUITE]", "list the suites, or run some",
 	 cmd_tests},
+	/* memory (kernel/mm_cmds.c; docs/health.md) */
+	{"meminfo", "", "memory totals, /proc/meminfo style", cmd_meminfo},
+	{"buddyinfo", "", "free blocks per zone and order; unusable index",
+	 cmd_buddyinfo},
+	{"zoneinfo", "", "zones: watermarks, counters per order and CPU",
+	 cmd_zoneinfo},
+	{"slabinfo", "", "caches, /proc/slabinfo style", cmd_needs_layer},
+	{"health", "[ack]", "the verdict and its reasons; ack: new baseline",
+	 cmd_health},
+	{"report", "", "the whole mm_report() (as at boot)", cmd_report},
+	{"leaks", "", "blocks allocated here and still out", cmd_leaks},
+	{"txn-demo", "", "a transaction aborts; the memory comes back",
+	 cmd_needs_layer},
+	{"kmalloc", "SIZE", "kmalloc(SIZE); prints the address",
+	 cmd_needs_layer},
+	{"kfree", "ADDR", "kfree(ADDR)", cmd_needs_layer},
+	{"pages", "ORDER [dma] | free ADDR [ORDER]", "alloc_pages / free_pages",
+	 cmd_pages},
+	{"fail", "...", "fault injection", cmd_needs_layer},
+	{"validate", "", "run every validator (mm_validate)", cmd_validate},
 	{"poweroff", "", "stop the machine (QEMU exits with 0)", cmd_poweroff},
 };
 

@@ -295,12 +295,20 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...)
  */
 static unsigned int console_locked;
 static int console_owner = -1;
+static void (*console_tap)(const char *line, size_t len);
+
+void printk_set_tap(void (*fn)(const char *line, size_t len))
+{
+	__atomic_store_n(&console_tap, fn, __ATOMIC_RELEASE);
+}
 
 static void console_write_line(const char *s, size_t len)
 {
 	unsigned long flags = arch_irq_save();
 	int me = (int)arch_cpu_id();
 	bool nested = __atomic_load_n(&console_owner, __ATOMIC_RELAXED) == me;
+	void (*tap)(const char *, size_t) =
+		__atomic_load_n(&console_tap, __ATOMIC_ACQUIRE);
 
 	if (!nested) {
 		while (__atomic_exchange_n(&console_locked, 1,
@@ -309,6 +317,8 @@ static void console_write_line(const char *s, size_t len)
 		__atomic_store_n(&console_owner, me, __ATOMIC_RELAXED);
 	}
 	arch_console_write(s, len);
+	if (tap)
+		tap(s, len);
 	if (!nested) {
 		__atomic_store_n(&console_owner, -1, __ATOMIC_RELAXED);
 		__atomic_store_n(&console_locked, 0, __ATOMIC_RELEASE);

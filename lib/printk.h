@@ -24,6 +24,15 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 int printk(const char *fmt, ...) __printf(1, 2);
 int vprintk(const char *fmt, va_list ap);
 
+/*
+ * A tap sees every line printk() writes, after the console has it (tests
+ * use it to check what the kernel logged: tests/kernel/health_test.c).
+ * fn runs on the printing hart under the console lock with interrupts
+ * off, so it must be short and must not printk.  One tap at a time; NULL
+ * removes it.  Lines written straight to arch_console_write() bypass it.
+ */
+void printk_set_tap(void (*fn)(const char *line, size_t len));
+
 /* Subsystem prefixes, Linux style: pr_info("buddy: ...\n"). */
 #define pr_info(...) printk(__VA_ARGS__)
 #define pr_warn(...) printk("WARNING: " __VA_ARGS__)
