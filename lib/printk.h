@@ -13,6 +13,7 @@
 #define LIB_PRINTK_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define __printf(a, b) __attribute__((format(printf, a, b)))
@@ -25,13 +26,14 @@ int printk(const char *fmt, ...) __printf(1, 2);
 int vprintk(const char *fmt, va_list ap);
 
 /*
- * A tap sees every line printk() writes, after the console has it (tests
- * use it to check what the kernel logged: tests/kernel/health_test.c).
- * fn runs on the printing hart under the console lock with interrupts
- * off, so it must be short and must not printk.  One tap at a time; NULL
- * removes it.  Lines written straight to arch_console_write() bypass it.
+ * Capture, for tests that check what a report printed: between start and
+ * stop every console line (from any hart) is also appended to buf, which
+ * stays NUL-terminated; what does not fit is dropped.  One capture at a
+ * time: start returns false while another runs.  stop returns the number
+ * of bytes captured.
  */
-void printk_set_tap(void (*fn)(const char *line, size_t len));
+bool printk_capture_start(char *buf, size_t size);
+size_t printk_capture_stop(void);
 
 /* Subsystem prefixes, Linux style: pr_info("buddy: ...\n"). */
 #define pr_info(...) printk(__VA_ARGS__)

@@ -5,7 +5,7 @@
  * by emptying and refilling zones with the console lines they log, the
  * failure-rate window, corruption (a bad free, a counter made to lie),
  * the statistics agreeing with the structures after random work, and
- * mm_report()'s layout.  Console output is captured with printk_set_tap().
+ * mm_report()'s layout.  Console output is captured with printk_capture_start().
  */
 #include "tests/kernel/page_test.h"
 #include "lib/printk.h"
@@ -16,27 +16,19 @@
 /* ---- capturing the console ------------------------------------------------ */
 
 static char cap[24576];
-static size_t cap_len;
 
-static void cap_tap(const char *line, size_t len)
-{
-	if (cap_len + len >= sizeof(cap))
-		len = sizeof(cap) - 1 - cap_len;
-	memcpy(cap + cap_len, line, len);
-	cap_len += len;
-	cap[cap_len] = '\0';
-}
-
+/* Every console line from here to cap_stop() goes into cap too. */
 static void cap_start(void)
 {
-	cap_len = 0;
-	cap[0] = '\0';
-	printk_set_tap(cap_tap);
+	if (!printk_capture_start(cap, sizeof(cap))) {
+		printk_capture_stop(); /* left running by a failed case */
+		printk_capture_start(cap, sizeof(cap));
+	}
 }
 
 static void cap_stop(void)
 {
-	printk_set_tap(NULL);
+	printk_capture_stop();
 }
 
 /* First occurrence of s in the capture at or after from, or NULL. */
@@ -543,7 +535,7 @@ static void test_report_layout(struct ktest *t)
 	cap_start();
 	mm_report();
 	cap_stop();
-	KT_ASSERT_LT(t, cap_len, sizeof(cap) - 1); /* not cut */
+	KT_ASSERT_LT(t, strlen(cap), sizeof(cap) - 1); /* not cut */
 	for (unsigned int i = 0; i < sizeof(sections) / sizeof(*sections);
 	     i++) {
 		q = cap_find(p, sections[i]);
@@ -579,7 +571,7 @@ static const struct ktest_case health_cases[] = {
 
 static void health_exit(void)
 {
-	printk_set_tap(NULL);
+	printk_capture_stop(); /* if a case ended early */
 	mm_health_acknowledge("the mm_health suite");
 }
 

@@ -15,6 +15,7 @@ or "FAIL: monitor/...: why" per check; exits 1 if any failed.
 Python 3 standard library only.
 """
 import argparse
+import codecs
 import os
 import re
 import select
@@ -31,6 +32,8 @@ class Session:
                                   stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT)
         self.buf = ""
+        # UTF-8 (the arrows of the health lines) may be split across reads
+        self.dec = codecs.getincrementaldecoder("utf-8")("replace")
         self.log = log
         self.failed = 0
 
@@ -48,7 +51,7 @@ class Session:
             chunk = os.read(fd, 4096)
             if not chunk:
                 return None
-            text = chunk.decode("utf-8", "replace").replace("\r", "")
+            text = self.dec.decode(chunk).replace("\r", "")
             self.log.write(text)
             self.buf += text
         i = self.buf.index(marker) + len(marker)
