@@ -16,6 +16,7 @@
 #include "lib/string.h"
 #include "mm/health.h"
 #include "mm/mm.h"
+#include "mm/page_alloc.h"
 
 /* Upper bound for reading the DTB before its header is trusted. */
 #define DTB_MAX (2UL << 20)
@@ -85,6 +86,25 @@ static void memory_init(const void *dtb)
 		panic("mm_init() found no usable memory");
 }
 
+/*
+ * A fixed place for a debugger to stop (tests/gdb, docs/gdb.md): the
+ * self-tests are over, the mm reports are on the console, and nothing
+ * allocates until it returns.  Not static and not inlined, so that
+ * `break mm_debug_checkpoint` always finds it.
+ */
+__attribute__((noinline)) void mm_debug_checkpoint(void)
+{
+	__asm__ volatile("" ::: "memory");
+}
+
+/* The state the self-tests left behind, then the checkpoint above. */
+static void report_mm(void)
+{
+	printk("mm: state after the self-tests\n");
+	mm_report();
+	mm_debug_checkpoint();
+}
+
 static void start_harts(void)
 {
 	unsigned int n = smp_start_harts(fdt.hartid, fdt.nr_cpus);
@@ -118,7 +138,7 @@ void riscv_boot_main(unsigned long hartid, const void *dtb)
 	       failed == 1 ? "" : "s");
 	if (!failed) /* their failures and bad frees were on purpose */
 		mm_health_acknowledge("the self-tests");
-	mm_report();
+	report_mm();
 	crash_if_asked(bootarg_get("crash"));
 	if (bootarg_get("monitor") && !strcmp(bootarg_get("monitor"), "0"))
 		arch_poweroff(failed ? 1 : 0);

@@ -13,6 +13,7 @@
 #include "mm/health.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
+#include "mm/slab.h"
 
 #define MON_MAX_BLOCKS 32
 
@@ -70,6 +71,12 @@ int cmd_health(int argc, char **argv)
 		return 0;
 	}
 	mm_report_health();
+	return 0;
+}
+
+int cmd_slabinfo(int argc, char **argv)
+{
+	slab_report();
 	return 0;
 }
 
@@ -186,7 +193,6 @@ int cmd_needs_layer(int argc, char **argv)
 	static const struct {
 		const char *cmd, *layer;
 	} needs[] = {
-		{"slabinfo", "the slab layer (mm/slab.c)"},
 		{"kmalloc", "kmalloc (mm/kmalloc.c)"},
 		{"kfree", "kmalloc (mm/kmalloc.c)"},
 		{"txn-demo", "transactions (mm/txn.c)"},

@@ -11,11 +11,12 @@ int cmd_meminfo(int argc, char **argv);
 int cmd_buddyinfo(int argc, char **argv);
 int cmd_zoneinfo(int argc, char **argv);
 int cmd_health(int argc, char **argv);
+int cmd_slabinfo(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_leaks(int argc, char **argv);
 int cmd_pages(int argc, char **argv);
-/* slabinfo, kmalloc, kfree, txn-demo, fail until their layers land. */
+/* kmalloc, kfree, txn-demo, fail until their layers land. */
 int cmd_needs_layer(int argc, char **argv);
 
 #endif /* KERNEL_MM_CMDS_H */

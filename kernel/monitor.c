@@ -53,7 +53,7 @@ static const struct monitor_cmd commands[] = {
 	 cmd_buddyinfo},
 	{"zoneinfo", "", "zones: watermarks, counters per order and CPU",
 	 cmd_zoneinfo},
-	{"slabinfo", "", "caches, /proc/slabinfo style", cmd_needs_layer},
+	{"slabinfo", "", "caches, /proc/slabinfo style", cmd_slabinfo},
 	{"health", "[ack]", "the verdict and its reasons; ack: new baseline",
 	 cmd_health},
 	{"report", "", "the whole mm_report() (as at boot)", cmd_report},

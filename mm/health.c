@@ -25,7 +25,9 @@
  *       attempts is DEGRADED.  Injected failures are left out: a test
  *       asked for them.
  *    For the allocators as a whole (subject "allocators"):
- *    d. Corruption: the last mm_validate() failed is CRITICAL; frees that
+ *    d. Corruption: the last mm_validate() failed, or the slab layer
+ *       reported corruption (a corrupt free word, red zone or poison)
+ *       since the baseline, is CRITICAL; frees that
  *       an allocator refused (double, invalid) since the baseline are
  *       DEGRADED — refused frees did no damage, but a caller is wrong.
  *    A subject's verdict is the worst of its reasons; the overall verdict
@@ -75,6 +77,8 @@
 #include "mm/health.h"
 #include "mm/internal.h"
 #include "mm/mm.h"
+#include "mm/page_alloc.h"
+#include "mm/slab.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 
@@ -89,6 +93,7 @@ static unsigned int health_lock;
 /* Guarded by health_lock. */
 static struct rate_window zone_window[MAX_NR_ZONES];
 static unsigned long bad_free_base; /* bad frees before the baseline */
+static unsigned long corrupt_base; /* corruption reports before it */
 static unsigned long fail_base[MAX_NR_ZONES]; /* real failures before it */
 static enum mm_verdict logged[MM_NR_SUBJECTS];
 static struct mm_health scratch; /* zone events' workspace */
@@ -309,12 +314,32 @@ static void eval_zone(struct mm_health *h, enum zone_type t)
 	zh->verdict = h->subject[t];
 }
 
+/* Refused frees since boot: pages and slab objects. */
 static unsigned long bad_frees_total(void)
 {
 	unsigned long n = 0;
 
 	for (unsigned int k = 0; k < NR_BAD_FREE; k++)
 		n += READ_ONCE(page_alloc_bad_frees[k]);
+	for (unsigned int k = 0; k < SLAB_NR_BAD_FREE; k++)
+		n += READ_ONCE(slab_bad_frees[k]);
+	return n;
+}
+
+static bool add_corrupt(struct kmem_cache *c, void *arg)
+{
+	*(unsigned long *)arg += READ_ONCE(c->kc_nr_corrupt);
+	return true;
+}
+
+/* Corruption the slab layer found and reported since boot (corrupt free
+ * words, red zones, poison). */
+static unsigned long corrupt_total(void)
+{
+	unsigned long n = 0;
+
+	if (mem_map)
+		kmem_cache_for_each(add_corrupt, &n);
 	return n;
 }
 
@@ -329,12 +354,20 @@ static void eval_allocators(struct mm_health *h)
 	h->validate_failed =
 		__atomic_load_n(&validate_failed, __ATOMIC_ACQUIRE);
 	h->validate_failures = READ_ONCE(validate_failures);
+	h->corrupt_total = corrupt_total();
+	h->corrupt = h->corrupt_total - corrupt_base;
 	if (h->validate_failed)
 		add_reason(h, s, MM_CRITICAL,
 			   "corruption: mm_validate() failed (%lu time%s "
 			   "since boot)",
 			   h->validate_failures,
 			   h->validate_failures == 1 ? "" : "s");
+	if (h->corrupt)
+		add_reason(h, s, MM_CRITICAL,
+			   "corruption: %lu report%s from the slab layer "
+			   "(%lu since boot)",
+			   h->corrupt, h->corrupt == 1 ? "" : "s",
+			   h->corrupt_total);
 	if (h->bad_frees)
 		add_reason(h, s, MM_DEGRADED,
 			   "%lu bad free%s refused (%lu since boot)",
@@ -455,6 +488,7 @@ void mm_health_acknowledge(const char *what)
 		window_reset(&zone_window[t], zs.allocs + zs.fails, zs.fails);
 	}
 	bad_free_base += bad;
+	corrupt_base = corrupt_total();
 	health_unlock();
 	arch_irq_restore(flags);
 	printk("mm: health baseline reset after %s: %lu bad free%s and %lu "
@@ -471,6 +505,10 @@ bool mm_validate(void)
 
 	if (!page_alloc_validate()) {
 		printk("mm_validate: page allocator invariants broken\n");
+		ok = false;
+	}
+	if (!slab_validate()) {
+		printk("mm_validate: slab invariants broken\n");
 		ok = false;
 	}
 	if (!mm_stats_validate()) {

@@ -94,6 +94,8 @@ struct mm_health {
 	struct mm_zone_health zone[MAX_NR_ZONES];
 	unsigned long bad_frees; /* refused frees since the baseline */
 	unsigned long bad_frees_total; /* ... since boot */
+	unsigned long corrupt; /* slab corruption reports since the baseline */
+	unsigned long corrupt_total; /* ... since boot */
 	unsigned long validate_failures; /* failed mm_validate() since boot */
 	bool validate_failed; /* the last mm_validate() failed */
 	unsigned int nr_reasons;

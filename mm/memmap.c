@@ -13,6 +13,7 @@
  * keeps it out of the small DMA zone.
  */
 #include "mm/mm.h"
+#include "mm/slab.h"
 #include "mm/page_alloc.h"
 #include "mm/internal.h"
 #include "mm/health.h"
@@ -409,5 +410,8 @@ int mm_init(void)
 	       nr_free_pages(), (unsigned long long)nr_free_pages() * 4,
 	       (unsigned long long)mm_dma_limit >> 20);
 	page_alloc_report_buddyinfo();
-	return nr_free_pages() ? 0 : -1;
+	if (!nr_free_pages())
+		return -1;
+	slab_init();
+	return 0;
 }

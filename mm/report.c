@@ -20,6 +20,7 @@
  */
 #include "mm/health.h"
 #include "mm/internal.h"
+#include "mm/slab.h"
 #include "lib/printk.h"
 
 /* Linux prints meminfo fields as "%-16s%8lu kB" (fs/proc/meminfo.c). */
@@ -40,6 +41,7 @@ void mm_report_meminfo(void)
 	kb("PerCPULists:",
 	   st.zone[ZONE_DMA].pcp_free + st.zone[ZONE_NORMAL].pcp_free);
 	kb("Reserved:", st.reserved_pages);
+	kb("Slab:", st.slab_pages);
 	kb("DMATotal:", st.zone[ZONE_DMA].managed);
 	kb("DMAFree:", st.zone[ZONE_DMA].free);
 	kb("NormalTotal:", st.zone[ZONE_NORMAL].managed);
@@ -90,7 +92,13 @@ void mm_report_pagestats(void)
 	       "low-watermark events %lu refused by watermark %lu\n",
 	       st.page_allocs, st.page_frees, st.page_fails, st.page_injected,
 	       st.wm_low_events, st.wm_refusals);
-	printk("bad frees: pages %lu\n", st.page_bad_frees);
+	printk("slab totals: caches %u pages %lu objects %lu/%lu allocs %lu "
+	       "frees %lu fails %lu corrupt %lu\n",
+	       st.nr_caches, st.slab_pages, st.slab_active_objs,
+	       st.slab_num_objs, st.slab_allocs, st.slab_frees, st.slab_fails,
+	       st.slab_corrupt);
+	printk("bad frees: pages %lu slab %lu\n", st.page_bad_frees,
+	       st.slab_bad_frees);
 }
 
 static void health_zone_line(const struct mm_health *h, unsigned int t)
@@ -121,11 +129,12 @@ void mm_report_health(void)
 	printk("verdict: %s\n", mm_verdict_name(h.verdict));
 	for (unsigned int t = 0; t < MAX_NR_ZONES; t++)
 		health_zone_line(&h, t);
-	printk("%-12s %-8s bad frees %lu (%lu since boot) validator "
-	       "failures %lu%s\n",
+	printk("%-12s %-8s bad frees %lu (%lu since boot) corruption "
+	       "reports %lu (%lu since boot) validator failures %lu%s\n",
 	       mm_subject_name(MM_SUBJ_ALLOCATORS),
 	       mm_verdict_name(h.subject[MM_SUBJ_ALLOCATORS]), h.bad_frees,
-	       h.bad_frees_total, h.validate_failures,
+	       h.bad_frees_total, h.corrupt, h.corrupt_total,
+	       h.validate_failures,
 	       h.validate_failed ? " (last one failed)" : "");
 	for (unsigned int i = 0; i < h.nr_reasons; i++)
 		printk("reason: %s: %s: %s\n",
@@ -149,7 +158,7 @@ void mm_report(void)
 	printk("==> pagestats <==\n");
 	mm_report_pagestats();
 	printk("==> /proc/slabinfo <==\n");
-	printk("(no slab layer yet: mm/slab.c is not built)\n");
+	slab_report();
 	printk("==> kmalloc <==\n");
 	printk("(no kmalloc yet: mm/kmalloc.c is not built)\n");
 	printk("==> transactions <==\n");

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include "mm/stats.h"
 #include "mm/internal.h"
+#include "mm/slab.h"
 #include "lib/printk.h"
 
 /* Page failures injected on purpose, per zone and order (atomic).  The
@@ -95,6 +96,41 @@ void mm_stats_zone(const struct zone *z, struct mm_zone_stats *zs)
 		zs->peak_used = zs->used;
 }
 
+static bool gather_cache(struct kmem_cache *c, void *arg)
+{
+	struct mm_stats *st = arg;
+	struct kmem_cache_stats ks;
+	unsigned long pages;
+
+	kmem_cache_get_stats(c, &ks);
+	pages = ks.nr_slabs << c->kc_order;
+	st->slab_pages += pages;
+	st->slab_active_objs += ks.active_objs;
+	st->slab_num_objs += ks.num_objs;
+	st->slab_allocs += ks.nr_alloc;
+	st->slab_frees += ks.nr_free;
+	st->slab_fails += ks.nr_fail;
+	st->slab_corrupt += ks.nr_corrupt;
+	if (st->nr_caches < MM_STATS_MAX_CACHES)
+		st->cache[st->nr_caches] = (struct mm_cache_stats){
+			.name = c->kc_name,
+			.objsize = c->kc_size,
+			.objs_per_slab = c->kc_objs,
+			.pages_per_slab = 1u << c->kc_order,
+			.active_objs = ks.active_objs,
+			.num_objs = ks.num_objs,
+			.slabs = ks.nr_slabs,
+			.cached = ks.cached,
+			.allocs = ks.nr_alloc,
+			.frees = ks.nr_free,
+			.fails = ks.nr_fail,
+			.bad_frees = ks.nr_bad_free,
+			.corrupt = ks.nr_corrupt,
+		};
+	st->nr_caches++;
+	return true;
+}
+
 void mm_stats_get(struct mm_stats *st)
 {
 	*st = (struct mm_stats){0};
@@ -118,7 +154,11 @@ void mm_stats_get(struct mm_stats *st)
 		st->page_bad_free[k] = READ_ONCE(page_alloc_bad_frees[k]);
 		st->page_bad_frees += st->page_bad_free[k];
 	}
-	st->bad_frees = st->page_bad_frees;
+	for (unsigned int k = 0; k < SLAB_NR_BAD_FREE; k++)
+		st->slab_bad_frees += READ_ONCE(slab_bad_frees[k]);
+	if (mem_map)
+		kmem_cache_for_each(gather_cache, st);
+	st->bad_frees = st->page_bad_frees + st->slab_bad_frees;
 }
 
 /* ---- the cross-check ------------------------------------------------------ */

@@ -50,6 +50,18 @@ struct mm_zone_stats {
 	struct mm_order_stats order[MAX_ORDER];
 };
 
+/* One slab cache (kmem_cache_get_stats() and the cache's geometry). */
+struct mm_cache_stats {
+	const char *name;
+	unsigned int objsize, objs_per_slab, pages_per_slab;
+	unsigned long active_objs; /* not on a slab freelist (cached too) */
+	unsigned long num_objs; /* in all its slabs */
+	unsigned long slabs, cached; /* cached: in per-CPU magazines */
+	unsigned long allocs, frees, fails, bad_frees, corrupt;
+};
+
+#define MM_STATS_MAX_CACHES 32
+
 struct mm_stats {
 	struct mm_zone_stats zone[MAX_NR_ZONES];
 	/* Pages, all zones. */
@@ -62,6 +74,13 @@ struct mm_stats {
 	/* Refused frees, by allocator and (pages) by kind. */
 	unsigned long page_bad_free[NR_BAD_FREE];
 	unsigned long page_bad_frees;
+	/* The slab layer: every cache, the first MM_STATS_MAX_CACHES kept. */
+	unsigned int nr_caches;
+	struct mm_cache_stats cache[MM_STATS_MAX_CACHES];
+	unsigned long slab_pages; /* pages in slabs, all caches */
+	unsigned long slab_active_objs, slab_num_objs, slab_allocs;
+	unsigned long slab_frees, slab_fails, slab_corrupt;
+	unsigned long slab_bad_frees; /* slab_bad_frees[] summed */
 	unsigned long bad_frees; /* every allocator */
 };
 

@@ -182,7 +182,9 @@ def check_errors(s):
     out = s.run("frobnicate") or ""
     s.check("unknown-command", "unknown command 'frobnicate'" in out,
             f"{out!r}")
-    for cmd in ("slabinfo", "kmalloc 100", "txn-demo", "fail"):
+    out = s.run("slabinfo") or ""
+    s.check("slabinfo", "slabinfo - version: 2.1" in out, f"{out!r}")
+    for cmd in ("kmalloc 100", "txn-demo", "fail"):
         out = s.run(cmd) or ""
         s.check(f"{cmd.split()[0]}/answers",
                 "unknown command" not in out and out.strip() != "",
