@@ -332,8 +332,9 @@ static bool add_corrupt(struct kmem_cache *c, void *arg)
 	return true;
 }
 
-/* Corruption the slab layer found and reported since boot (corrupt free
- * words, red zones, poison). */
+/* Corruption the slab layer found and reported (corrupt free words, red
+ * zones, poison), over the caches that exist now: a destroyed cache takes
+ * its count with it. */
 static unsigned long corrupt_total(void)
 {
 	unsigned long n = 0;
@@ -355,6 +356,8 @@ static void eval_allocators(struct mm_health *h)
 		__atomic_load_n(&validate_failed, __ATOMIC_ACQUIRE);
 	h->validate_failures = READ_ONCE(validate_failures);
 	h->corrupt_total = corrupt_total();
+	if (h->corrupt_total < corrupt_base) /* a cache was destroyed */
+		corrupt_base = h->corrupt_total;
 	h->corrupt = h->corrupt_total - corrupt_base;
 	if (h->validate_failed)
 		add_reason(h, s, MM_CRITICAL,
