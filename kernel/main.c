@@ -17,6 +17,7 @@
 #include "mm/health.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
+#include "mm/slab.h"
 
 /* Upper bound for reading the DTB before its header is trusted. */
 #define DTB_MAX (2UL << 20)

@@ -20,14 +20,17 @@ log's path is in RVMM_CONSOLE.  Prints one "PASS: gdb/<name>" or
 """
 import os
 import re
+import time
 import traceback
 
 import gdb
 
 from rvmm import consts as K
 from rvmm import kmem
+from rvmm import slabview
 
 CONSOLE = os.environ.get("RVMM_CONSOLE", "")
+START = time.time()
 # Fast-path hits on cpu 0 tolerated per window before giving up on it.
 WINDOW_LIMIT = 400
 failures = 0
@@ -35,6 +38,7 @@ failures = 0
 
 def report(name, ok, reason=""):
     global failures
+    print("# %.1f s since gdb started" % (time.time() - START))
     if ok:
         print("PASS: gdb/%s" % name, flush=True)
     else:
@@ -118,54 +122,98 @@ def continue_to_stop():
     return STOPS[-1] if STOPS else []
 
 
-def run_until_other_hart(fast_path, stop_bp):
-    """Continue until fast_path is hit on a hart whose cpu id is not 0.
+def hunt_other_harts(stop_bp, hunts):
+    """Continue until each fast path of hunts [(location, ready, check)]
+    has been hit on a hart that is neither cpu 0 nor hart 0 and where
+    ready(cpu) holds (the hart has something cached to look at), and run
+    its check there (check(cpu) reports PASS or FAIL); stop at stop_bp at
+    the latest, failing the hunts not done.
 
     A breakpoint in a fast path is hit thousands of times on cpu 0, and
-    each hit costs a round trip to QEMU, so it is enabled only while
-    arch_run_on_all_cpus() runs (the tests' way of putting every hart to
-    work), and for at most WINDOW_LIMIT cpu-0 hits per call.  Returns the
-    cpu id, or a reason string."""
+    each hit costs a round trip to QEMU, so the fast-path breakpoints are
+    enabled only while arch_run_on_all_cpus() runs (the tests' way of
+    putting every hart to work), and for at most WINDOW_LIMIT cpu-0 hits
+    per call.  Which self-test runs first does not matter."""
     window = gdb.Breakpoint("arch_run_on_all_cpus", internal=True)
-    fast = gdb.Breakpoint(fast_path, internal=True)
-    fast.enabled = False
-    finish, finish_nr = None, None
-    misses = 0
+    todo = {}
+    for location, ready, fn in hunts:
+        bp = gdb.Breakpoint(location, internal=True)
+        bp.enabled = False
+        todo[bp.number] = (bp, location, ready, fn)
+    finish_nr, misses = None, 0
     gdb.events.stop.connect(on_stop)
     try:
-        while True:
+        while todo:
             hit = continue_to_stop()
             if stop_bp.number in hit:
-                return "reached %s first: no allocation through %s on a " \
-                       "hart other than cpu 0" % (stop_bp.location,
-                                                  fast_path)
+                break
             if window.number in hit:
-                finish = gdb.FinishBreakpoint(gdb.newest_frame(),
-                                              internal=True)
-                finish_nr = finish.number
-                fast.enabled, misses = True, 0
+                finish_nr = gdb.FinishBreakpoint(gdb.newest_frame(),
+                                                 internal=True).number
+                for bp, _, _, _ in todo.values():
+                    bp.enabled = True
+                misses = 0
             elif finish_nr in hit:
-                fast.enabled, finish, finish_nr = False, None, None
-            elif fast.number in hit:
+                finish_nr = None
+                for bp, _, _, _ in todo.values():
+                    bp.enabled = False
+            elif any(n in todo for n in hit):
+                n = next(n for n in hit if n in todo)
                 cpu = kmem.current_cpu()
-                if cpu and cpu[0] != 0 and cpu[1] != 0:
-                    return cpu[0]
+                if cpu and cpu[0] != 0 and cpu[1] != 0 and \
+                        todo[n][2](cpu[0]):
+                    bp, _, _, fn = todo.pop(n)
+                    bp.delete()
+                    fn(cpu[0])
+                    continue
                 misses += 1
                 if misses > WINDOW_LIMIT:
-                    fast.enabled = False
+                    for bp, _, _, _ in todo.values():
+                        bp.enabled = False
             else:
-                return "stopped for another reason in %s" % \
-                       gdb.selected_frame().name()
+                break
     finally:
         gdb.events.stop.disconnect(on_stop)
-        for bp in (window, fast, finish):
-            if bp is not None and bp.is_valid():
-                bp.delete()
+        window.delete()
+        try:
+            here = gdb.selected_frame().name()
+        except gdb.error as e:  # the target is gone
+            here = "'%s'" % e
+        for bp, location, _, fn in todo.values():
+            bp.delete()
+            fn("reached %s first: no call of %s on a hart other than cpu 0"
+               " and hart 0" % (here, location))
+
+
+def pcp_ready(cpu):
+    """cpu's per-CPU list of some zone holds pages and is not locked."""
+    zs = kmem.zones()
+    return any(int(zs[zi]["pcp"][cpu]["count"]) and
+               not int(zs[zi]["pcp"][cpu]["pcp_lock"])
+               for zi in range(K.MAX_NR_ZONES))
+
+
+def cache_arg():
+    """The cache argument of the __kmem_cache_alloc frame, or None."""
+    try:
+        return gdb.selected_frame().read_var("c")
+    except ValueError:
+        return None
+
+
+def magazine_ready(cpu):
+    """The cache being allocated from has objects in cpu's magazine."""
+    c = cache_arg()
+    if c is None:  # optimised out: take the first stop
+        return True
+    cc = c["kc_cpu"][cpu]
+    return int(cc["cc_avail"]) > 0 and not int(cc["cc_lock"])
 
 
 @check("other-hart/pages")
-def check_other_hart(stop_bp):
-    where = run_until_other_hart("pcp_alloc", stop_bp)
+def check_other_hart(where):
+    """Stopped in the per-CPU page allocation path on cpu `where` (or where
+    is the reason why not)."""
     if isinstance(where, str):
         return [where]
     bad = []
@@ -197,6 +245,44 @@ def check_other_hart(stop_bp):
     out = cmd("mm-page _start")
     if "reserved" not in out or "(kernel)" not in out:
         bad.append("mm-page _start does not say reserved (kernel)")
+    return bad
+
+
+@check("other-hart/slab")
+def check_other_hart_slab(where):
+    """Stopped at the entry of __kmem_cache_alloc() on cpu `where`."""
+    if isinstance(where, str):
+        return [where]
+    bad = []
+    cmd("bt 3")
+    out = cmd("mm-slabinfo")
+    if not re.search(r"seen from cpu %d \(hart" % where, out):
+        bad.append("mm-slabinfo does not say it runs on cpu %d" % where)
+    rows = [ln for ln in out.splitlines()
+            if " : tunables " in ln and not ln.startswith("#")]
+    if len(rows) != len(slabview.caches()):
+        bad.append("mm-slabinfo printed %d caches of %d" %
+                   (len(rows), len(slabview.caches())))
+    # The cache being allocated from: this hart's magazine is stable here
+    # (its hart is at the entry of __kmem_cache_alloc; others touch it only
+    # under its cc_lock).
+    c = cache_arg()
+    if c is None:  # optimised out: any cache will do
+        c = slabview.caches()[0]
+    cc = c["kc_cpu"][where]
+    if not int(cc["cc_lock"]) and int(cc["cc_avail"]):
+        obj = int(cc["cc_objs"][int(cc["cc_avail"]) - 1])
+        out = cmd("mm-page 0x%x" % obj)
+        if "slab of cache %s" % slabview.name_of(c) not in out or \
+                "in cpu %d's magazine" % where not in out:
+            bad.append("mm-page of the hottest object of cpu %d's magazine:"
+                       " %s" % (where, " / ".join(out.splitlines()[-2:])))
+    else:
+        out = cmd("mm-page 0x%x" % int(c))
+        if "slab of cache" not in out and "reserved" not in out:
+            bad.append("mm-page of the cache itself: %s" %
+                       out.splitlines()[-1])
+    cmd("mm-cache 0x%x" % int(c))  # may see others mid-update: no verdict
     return bad
 
 
@@ -371,6 +457,77 @@ def check_mm_page():
     return bad
 
 
+@check("checkpoint/slabinfo")
+def check_slabinfo(report):
+    if "/proc/slabinfo" not in report:
+        return ["the kernel's report after the self-tests has no '==> "
+                "/proc/slabinfo <==' section to compare with (report_mm() "
+                "in kernel/main.c, or mm_report(), must print slab_report())"]
+    want = [ln for ln in report["/proc/slabinfo"]
+            if " : tunables " in ln and not ln.startswith("#")]
+    out = cmd("mm-slabinfo")
+    got = [ln for ln in out.splitlines()
+           if " : tunables " in ln and not ln.startswith("#")]
+    bad = []
+    if not want:
+        bad.append("the kernel's slabinfo lists no cache")
+    if len(want) != len(got):
+        bad.append("the kernel lists %d caches, mm-slabinfo %d" %
+                   (len(want), len(got)))
+    bad += ["kernel '%s' != mm-slabinfo '%s'" % (w, g)
+            for w, g in zip(want, got) if w.rstrip() != g.rstrip()]
+    return bad
+
+
+@check("checkpoint/mm-cache")
+def check_caches():
+    """Every cache walked: objects live + in magazines = the cache's count,
+    no problem reported; mm-page agrees on one object of each state."""
+    bad, seen_states = [], set()
+    for c in slabview.caches():
+        out = cmd("mm-cache 0x%x" % int(c))
+        for line in out.splitlines():
+            if "problem" in line:
+                bad.append("%s: %s" % (slabview.name_of(c), line.strip()))
+        m = re.search(r"^total: (\d+) live, (\d+) in magazines, (\d+) free "
+                      r"on slabs; the cache counts (\d+) in use", out, re.M)
+        if not m:
+            bad.append("mm-cache %s printed no total" % slabview.name_of(c))
+            continue
+        live, mag, free, count = (int(x) for x in m.groups())
+        if live + mag != count:
+            bad.append("%s: live %d + magazines %d != %d" %
+                       (slabview.name_of(c), live, mag, count))
+        bad += check_objects(c, seen_states)
+    return bad
+
+
+def check_objects(c, seen_states):
+    """mm-page on the first object of each state not yet checked."""
+    bad = []
+    mm = kmem.MemMap()
+    g = slabview.Geometry(c)
+    mags = slabview.magazines(c, g)
+    for lname, pg, pfn in slabview.slabs(c, mm):
+        if pg is None:
+            continue
+        base = kmem.phys_to_virt(pfn << K.PAGE_SHIFT)
+        st = slabview.SlabState(g, pg, base, mags)
+        for state, idx, want in (
+                ("live", st.live, "live (allocated"),
+                ("free", st.free, "free, on the slab's freelist"),
+                ("magazine", list(st.mag), "'s magazine (free)")):
+            if state in seen_states or not idx:
+                continue
+            seen_states.add(state)
+            out = cmd("mm-page 0x%x" % (g.obj(base, idx[0]) + 1))
+            if "+0x1 into object #%d" % idx[0] not in out or want not in out \
+                    or "slab of cache %s" % slabview.name_of(c) not in out:
+                bad.append("mm-page of a %s object: %s" %
+                           (state, " / ".join(out.splitlines()[-2:])))
+    return bad
+
+
 # ---- commands whose structures are missing --------------------------------------
 
 PENDING = [
@@ -412,7 +569,12 @@ def check_pending():
 def main():
     check_consts()
     stop_bp = gdb.Breakpoint("mm_debug_checkpoint")
-    check_other_hart(stop_bp)
+    slab = structure_exists("struct kmem_cache", "type")
+    hunts = [("pcp_alloc", pcp_ready, check_other_hart)]
+    if slab:
+        hunts.append(("__kmem_cache_alloc", magazine_ready,
+                      check_other_hart_slab))
+    hunt_other_harts(stop_bp, hunts)
     if stop_bp.hit_count == 0:
         gdb.execute("continue", to_string=True)
     if gdb.selected_frame().name() != "mm_debug_checkpoint":
@@ -428,6 +590,9 @@ def main():
     check_zones(sections)
     check_free_lists()
     check_mm_page()
+    if slab:
+        check_slabinfo(sections)
+        check_caches()
     check_pending()
 
 

@@ -72,6 +72,9 @@ def main():
         if mod["ENUMS"].get("colour") != ["RED", "GREEN", "BLUE",
                                           "NR_COLOURS"]:
             bad.append("ENUMS['colour'] = %s" % mod["ENUMS"].get("colour"))
+        if mod["KIND"].get("ORDERS") != "define" or \
+                mod["KIND"].get("RED") != "enum":
+            bad.append("KIND is wrong: %s" % mod["KIND"])
         if mod.get("BIG") != 1024:
             bad.append("module attribute BIG missing")
         r, _ = run(tmp, "ORDERS,NO_SUCH_NAME")

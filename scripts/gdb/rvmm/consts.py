@@ -26,12 +26,25 @@ def has(name):
     return name in C.CONSTS
 
 
+# Flag families whose prefix also starts other constants (SLAB_NAME_LEN,
+# SLAB_MAX_OBJS ...): their members by name; the values are generated.
+FLAG_NAMES = {
+    "SLAB_": ("SLAB_HWCACHE_ALIGN", "SLAB_RED_ZONE", "SLAB_POISON",
+              "SLAB_STORE_USER", "SLAB_NO_HOOKS"),
+}
+
+
 def flag_table(prefix, exclude_suffixes=("_MASK", "_ALL")):
-    """[(short name, bit)] of single-bit constants starting with prefix,
-    lowest bit first: e.g. flag_table("PG_") -> [("reserved", 1), ...]."""
+    """[(short name, bit)] of single-bit #defines starting with prefix,
+    lowest bit first: e.g. flag_table("PG_") -> [("reserved", 1), ...].
+    For the families of FLAG_NAMES only the names listed there."""
     out = []
     for name, value in C.CONSTS.items():
         if not name.startswith(prefix) or name.endswith(exclude_suffixes):
+            continue
+        if prefix in FLAG_NAMES and name not in FLAG_NAMES[prefix]:
+            continue
+        if C.KIND.get(name) != "define":
             continue
         if value > 0 and value & (value - 1) == 0:
             out.append((name[len(prefix):], value))
