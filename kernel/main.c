@@ -18,6 +18,7 @@
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
+#include "mm/txn.h"
 
 /* Upper bound for reading the DTB before its header is trusted. */
 #define DTB_MAX (2UL << 20)

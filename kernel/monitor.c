@@ -10,6 +10,7 @@
 #include "kernel/monitor.h"
 #include "lib/printk.h"
 #include "lib/string.h"
+#include "mm/txn.h"
 
 #define LINE_MAX 128
 #define ARGV_MAX 8
@@ -90,6 +91,7 @@ static void read_line(char *buf, size_t size)
 {
 	size_t n = 0;
 
+	mm_txn_unwind(0, "monitor prompt (boot hart idle)");
 	for (;;) {
 		int c = uart_getc();
 

@@ -79,6 +79,7 @@
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
+#include "mm/txn.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 
@@ -512,6 +513,10 @@ bool mm_validate(void)
 	}
 	if (!slab_validate()) {
 		printk("mm_validate: slab invariants broken\n");
+		ok = false;
+	}
+	if (!mm_txn_validate()) {
+		printk("mm_validate: transaction logs inconsistent\n");
 		ok = false;
 	}
 	if (!mm_stats_validate()) {

@@ -14,6 +14,8 @@
  */
 #include "mm/mm.h"
 #include "mm/slab.h"
+#include "mm/fault.h"
+#include "mm/txn.h"
 #include "mm/page_alloc.h"
 #include "mm/internal.h"
 #include "mm/health.h"
@@ -413,5 +415,7 @@ int mm_init(void)
 	if (!nr_free_pages())
 		return -1;
 	slab_init();
+	mm_txn_init();
+	mm_fault_boot();
 	return 0;
 }

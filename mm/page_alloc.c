@@ -87,13 +87,13 @@
  */
 #include "mm/page_alloc.h"
 #include "mm/health.h"
+#include "mm/hooks.h"
 #include "mm/internal.h"
 #include "mm/mm.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 
 struct zone zones[MAX_NR_ZONES];
-static const struct page_alloc_hooks *alloc_hooks;
 static unsigned long (*reclaim_fn)(void);
 static const char *const zone_names[MAX_NR_ZONES] = {"DMA", "Normal"};
 
@@ -519,20 +519,38 @@ struct page *__alloc_pages(gfp_t gfp, unsigned int order, unsigned long caller)
 	return pg;
 }
 
+/* How the hooks (mm/hooks.h) see a page allocation or free. */
+static struct mm_call page_call(gfp_t gfp, unsigned int order,
+				unsigned long caller)
+{
+	return (struct mm_call){
+		.kind = MM_KIND_PAGES,
+		.size = order < MAX_ORDER ? PAGE_SIZE << order : 0,
+		.order = order,
+		.gfp = gfp,
+		.caller = caller,
+	};
+}
+
 struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
 	unsigned long caller = (unsigned long)__builtin_return_address(0);
-	const struct page_alloc_hooks *h = READ_ONCE(alloc_hooks);
+	const struct mm_hooks *h = mm_hooks_get();
+	struct mm_call call;
 	struct page *pg;
+	int err;
 
-	if (h && h->should_fail && h->should_fail(gfp, order, caller)) {
-		alloc_failed(gfp | __GFP_NOWARN, order, MM_EFAULT_INJECTED,
-			     caller);
+	if (!h)
+		return __alloc_pages(gfp, order, caller);
+	call = page_call(gfp, order, caller);
+	if (h->should_fail && h->should_fail(&call)) {
+		mm_set_error(MM_EFAULT_INJECTED); /* not a zone failure */
 		return NULL;
 	}
 	pg = __alloc_pages(gfp, order, caller);
-	if (pg && h && h->on_alloc && h->on_alloc(pg, order, gfp)) {
+	if (pg && h->on_alloc && (err = h->on_alloc(&call, pg))) {
 		__free_pages(pg, order, caller);
+		mm_set_error((enum mm_error)err);
 		return NULL;
 	}
 	return pg;
@@ -579,22 +597,18 @@ void __free_pages(struct page *pg, unsigned int order, unsigned long caller)
 void free_pages(struct page *pg, unsigned int order)
 {
 	unsigned long caller = (unsigned long)__builtin_return_address(0);
-	const struct page_alloc_hooks *h = READ_ONCE(alloc_hooks);
+	const struct mm_hooks *h = mm_hooks_get();
 
 	/* A hook may take over only a block that would be freed validly. */
 	if (h && h->on_free && page_in_mem_map(pg) && order < MAX_ORDER) {
 		struct page seen = page_load_state(pg);
+		struct mm_call call = page_call(0, order, caller);
 
 		if ((seen.flags & PG_head) && seen.order == order &&
-		    h->on_free(pg, order))
+		    h->on_free(&call, pg))
 			return;
 	}
 	__free_pages(pg, order, caller);
-}
-
-void page_alloc_set_hooks(const struct page_alloc_hooks *hooks)
-{
-	__atomic_store_n(&alloc_hooks, hooks, __ATOMIC_RELEASE);
 }
 
 void page_alloc_set_reclaim(unsigned long (*reclaim)(void))

@@ -21,6 +21,7 @@
 #include "mm/health.h"
 #include "mm/internal.h"
 #include "mm/slab.h"
+#include "mm/txn.h"
 #include "lib/printk.h"
 
 /* Linux prints meminfo fields as "%-16s%8lu kB" (fs/proc/meminfo.c). */
@@ -162,7 +163,7 @@ void mm_report(void)
 	printk("==> kmalloc <==\n");
 	printk("(no kmalloc yet: mm/kmalloc.c is not built)\n");
 	printk("==> transactions <==\n");
-	printk("(no transactions yet: mm/txn.c is not built)\n");
+	mm_txn_report();
 	printk("==> health <==\n");
 	mm_report_health();
 	printk("==> end of mm report <==\n");

@@ -122,24 +122,47 @@ def continue_to_stop():
     return STOPS[-1] if STOPS else []
 
 
-def hunt_other_harts(stop_bp, hunts):
-    """Continue until each fast path of hunts [(location, ready, check)]
-    has been hit on a hart that is neither cpu 0 nor hart 0 and where
-    ready(cpu) holds (the hart has something cached to look at), and run
-    its check there (check(cpu) reports PASS or FAIL); stop at stop_bp at
-    the latest, failing the hunts not done.
+class Hunt:
+    """A place to stop before the checkpoint: a breakpoint location, a
+    predicate ready(cpu) saying whether this hit is a good one, and the
+    check to run there (check(cpu) reports PASS or FAIL; given a string,
+    the reason why no stop happened).  other_hart: only on a hart that is
+    neither cpu 0 nor hart 0.  windowed: a fast path, armed only while
+    arch_run_on_all_cpus() runs (see hunt())."""
+
+    def __init__(self, location, ready, check, other_hart=True,
+                 windowed=True):
+        self.location, self.ready, self.check = location, ready, check
+        self.other_hart, self.windowed = other_hart, windowed
+        self.bp = None
+
+    def wants(self, cpu):
+        if cpu is None or (self.other_hart and (cpu[0] == 0 or cpu[1] == 0)):
+            return False
+        return self.ready(cpu[0])
+
+
+def hunt(stop_bp, hunts):
+    """Continue until every hunt has had its stop (and run its check),
+    or until stop_bp, failing the hunts not done.
 
     A breakpoint in a fast path is hit thousands of times on cpu 0, and
-    each hit costs a round trip to QEMU, so the fast-path breakpoints are
+    each hit costs a round trip to QEMU, so the windowed breakpoints are
     enabled only while arch_run_on_all_cpus() runs (the tests' way of
-    putting every hart to work), and for at most WINDOW_LIMIT cpu-0 hits
-    per call.  Which self-test runs first does not matter."""
+    putting every hart to work), and for at most WINDOW_LIMIT unwanted
+    hits per call.  Which self-test runs first does not matter."""
     window = gdb.Breakpoint("arch_run_on_all_cpus", internal=True)
     todo = {}
-    for location, ready, fn in hunts:
-        bp = gdb.Breakpoint(location, internal=True)
-        bp.enabled = False
-        todo[bp.number] = (bp, location, ready, fn)
+    for h in hunts:
+        h.bp = gdb.Breakpoint(h.location, internal=True)
+        h.bp.enabled = not h.windowed
+        todo[h.bp.number] = h
+
+    def arm(on):
+        for h in todo.values():
+            if h.windowed:
+                h.bp.enabled = on
+
     finish_nr, misses = None, 0
     gdb.events.stop.connect(on_stop)
     try:
@@ -147,29 +170,26 @@ def hunt_other_harts(stop_bp, hunts):
             hit = continue_to_stop()
             if stop_bp.number in hit:
                 break
+            mine = [n for n in hit if n in todo]
             if window.number in hit:
                 finish_nr = gdb.FinishBreakpoint(gdb.newest_frame(),
                                                  internal=True).number
-                for bp, _, _, _ in todo.values():
-                    bp.enabled = True
+                arm(True)
                 misses = 0
             elif finish_nr in hit:
                 finish_nr = None
-                for bp, _, _, _ in todo.values():
-                    bp.enabled = False
-            elif any(n in todo for n in hit):
-                n = next(n for n in hit if n in todo)
-                cpu = kmem.current_cpu()
-                if cpu and cpu[0] != 0 and cpu[1] != 0 and \
-                        todo[n][2](cpu[0]):
-                    bp, _, _, fn = todo.pop(n)
-                    bp.delete()
-                    fn(cpu[0])
+                arm(False)
+            elif mine:
+                h = todo[mine[0]]
+                if h.wants(kmem.current_cpu()):
+                    del todo[mine[0]]
+                    h.bp.delete()
+                    h.check(kmem.current_cpu()[0])
                     continue
-                misses += 1
-                if misses > WINDOW_LIMIT:
-                    for bp, _, _, _ in todo.values():
-                        bp.enabled = False
+                if h.windowed:
+                    misses += 1
+                    if misses > WINDOW_LIMIT:
+                        arm(False)
             else:
                 break
     finally:
@@ -179,10 +199,11 @@ def hunt_other_harts(stop_bp, hunts):
             here = gdb.selected_frame().name()
         except gdb.error as e:  # the target is gone
             here = "'%s'" % e
-        for bp, location, _, fn in todo.values():
-            bp.delete()
-            fn("reached %s first: no call of %s on a hart other than cpu 0"
-               " and hart 0" % (here, location))
+        for h in todo.values():
+            h.bp.delete()
+            h.check("reached %s first: no good stop in %s%s" %
+                    (here, h.location, " on a hart other than cpu 0 and "
+                     "hart 0" if h.other_hart else ""))
 
 
 def pcp_ready(cpu):
@@ -283,6 +304,46 @@ def check_other_hart_slab(where):
             bad.append("mm-page of the cache itself: %s" %
                        out.splitlines()[-1])
     cmd("mm-cache 0x%x" % int(c))  # may see others mid-update: no verdict
+    return bad
+
+
+def txn_log(cpu):
+    """(depth, log length) of cpu's transaction log, read directly."""
+    tc = gdb.parse_and_eval("txn_cpus")[cpu]
+    tail = tc["tail"]
+    n = int(tail["ts_base"]) + int(tail["ts_nr"]) if int(tail) else 0
+    return int(tc["depth"]), n, int(tc["lock"])
+
+
+def txn_ready(cpu):
+    """A nested transaction with a few entries, its log not locked."""
+    depth, n, lock = txn_log(cpu)
+    return depth >= 2 and n >= 3 and not lock
+
+
+@check("open-txn")
+def check_open_txn(where):
+    """Stopped in mm_txn_commit() with nested transactions open: mm-txn
+    lists every level and every entry of the log, and each logged object
+    is still allocated."""
+    if isinstance(where, str):
+        return [where]
+    bad = []
+    depth, n, _ = txn_log(where)
+    cmd("bt 2")
+    out = cmd("mm-txn")
+    m = re.search(r"^hart %d: (\d+) open, log (\d+) entries" % where, out,
+                  re.M)
+    if not m or (int(m.group(1)), int(m.group(2))) != (depth, n):
+        bad.append("mm-txn does not show hart %d with %d open, %d entries"
+                   % (where, depth, n))
+    levels = re.findall(r"^  level \d+ ", out, re.M)
+    entries = re.findall(r"^    #\d+ ", out, re.M)
+    if len(levels) != depth or len(entries) != n:
+        bad.append("mm-txn listed %d levels and %d entries, the log has %d "
+                   "and %d" % (len(levels), len(entries), depth, n))
+    bad += ["logged object not allocated: " + ln.strip()
+            for ln in out.splitlines() if "!!" in ln]
     return bad
 
 
@@ -528,6 +589,29 @@ def check_objects(c, seen_states):
     return bad
 
 
+@check("checkpoint/txn")
+def check_txn_report(report):
+    if "transactions" not in report:
+        return ["the kernel's report after the self-tests has no '==> "
+                "transactions <==' section (it must print mm_txn_report())"]
+    want = [ln for ln in report["transactions"] if ln.startswith("txn:")]
+    out = cmd("mm-txn")
+    got = [ln for ln in out.splitlines() if ln.startswith("txn:")]
+    bad = []
+    if len([w for w in want if not w.startswith("txn: hart")]) != 2:
+        bad.append("the kernel's transactions section lacks its two "
+                   "totals lines")
+    open_harts = [w for w in want if w.startswith("txn: hart")]
+    if len(open_harts) != len(re.findall(r"^hart \d+: ", out, re.M)):
+        bad.append("the kernel shows %d harts with open transactions, "
+                   "mm-txn %d" % (len(open_harts),
+                                  len(re.findall(r"^hart ", out, re.M))))
+    totals = [w for w in want if not w.startswith("txn: hart")]
+    bad += ["kernel '%s' != mm-txn '%s'" % (w, g)
+            for w, g in zip(totals, got) if w != g]
+    return bad
+
+
 # ---- commands whose structures are missing --------------------------------------
 
 PENDING = [
@@ -570,11 +654,14 @@ def main():
     check_consts()
     stop_bp = gdb.Breakpoint("mm_debug_checkpoint")
     slab = structure_exists("struct kmem_cache", "type")
-    hunts = [("pcp_alloc", pcp_ready, check_other_hart)]
+    hunts = [Hunt("pcp_alloc", pcp_ready, check_other_hart)]
     if slab:
-        hunts.append(("__kmem_cache_alloc", magazine_ready,
-                      check_other_hart_slab))
-    hunt_other_harts(stop_bp, hunts)
+        hunts.append(Hunt("__kmem_cache_alloc", magazine_ready,
+                          check_other_hart_slab))
+    if structure_exists("struct mm_txn", "type"):
+        hunts.append(Hunt("mm_txn_commit", txn_ready, check_open_txn,
+                          other_hart=False, windowed=False))
+    hunt(stop_bp, hunts)
     if stop_bp.hit_count == 0:
         gdb.execute("continue", to_string=True)
     if gdb.selected_frame().name() != "mm_debug_checkpoint":
@@ -593,6 +680,8 @@ def main():
     if slab:
         check_slabinfo(sections)
         check_caches()
+    if structure_exists("struct mm_txn", "type"):
+        check_txn_report(sections)
     check_pending()
 
 
