@@ -10,6 +10,7 @@
 #include "kernel/monitor.h"
 #include "lib/printk.h"
 #include "lib/string.h"
+#include "mm/slab.h"
 #include "mm/txn.h"
 
 #define LINE_MAX 128

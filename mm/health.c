@@ -77,6 +77,7 @@
 #include "mm/health.h"
 #include "mm/internal.h"
 #include "mm/mm.h"
+#include "mm/heap.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
 #include "mm/txn.h"
@@ -517,6 +518,10 @@ bool mm_validate(void)
 	}
 	if (!mm_txn_validate()) {
 		printk("mm_validate: transaction logs inconsistent\n");
+		ok = false;
+	}
+	if (!heap_validate()) {
+		printk("mm_validate: TLSF heap invariants broken\n");
 		ok = false;
 	}
 	if (!mm_stats_validate()) {

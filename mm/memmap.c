@@ -13,6 +13,7 @@
  * keeps it out of the small DMA zone.
  */
 #include "mm/mm.h"
+#include "mm/heap.h"
 #include "mm/slab.h"
 #include "mm/fault.h"
 #include "mm/txn.h"
@@ -415,6 +416,7 @@ int mm_init(void)
 	if (!nr_free_pages())
 		return -1;
 	slab_init();
+	heap_init_system();
 	mm_txn_init();
 	mm_fault_boot();
 	return 0;

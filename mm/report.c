@@ -12,6 +12,7 @@
  *   ==> /proc/slabinfo <==                        (the slab layer's)
  *   ==> kmalloc <==                               (kmalloc's classes)
  *   ==> transactions <==                          (open transactions)
+ *   ==> heaps <==                                 (the TLSF heaps)
  *   ==> health <==                                mm_report_health()
  *
  * The layout is a contract: docs/health.md describes every line, and the
@@ -19,6 +20,7 @@
  * compare them with this output.  Change both together.
  */
 #include "mm/health.h"
+#include "mm/heap.h"
 #include "mm/internal.h"
 #include "mm/slab.h"
 #include "mm/txn.h"
@@ -164,6 +166,8 @@ void mm_report(void)
 	printk("(no kmalloc yet: mm/kmalloc.c is not built)\n");
 	printk("==> transactions <==\n");
 	mm_txn_report();
+	printk("==> heaps <==\n");
+	heap_report();
 	printk("==> health <==\n");
 	mm_report_health();
 	printk("==> end of mm report <==\n");

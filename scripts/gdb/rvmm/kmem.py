@@ -30,15 +30,14 @@ def error(msg):
 
 def lookup_symbol(name, file_suffix=None):
     """The gdb.Symbol of a global or file-static variable, or None.  With
-    file_suffix, a static is taken only from a file whose name ends so."""
-    if file_suffix is None:
-        s = gdb.lookup_global_symbol(name)
-        if s is not None:
-            return s
+    file_suffix, a static is taken only from a file whose name ends so
+    (a generic name like `segs` may exist in several files); a global of
+    that name is taken in any case (the variable may have stopped being
+    static)."""
     for s in gdb.lookup_static_symbols(name):
         if file_suffix is None or s.symtab.filename.endswith(file_suffix):
             return s
-    return None
+    return gdb.lookup_global_symbol(name)
 
 
 def has_symbol(name, file_suffix=None):
@@ -49,7 +48,7 @@ def sym(name, why=None, file_suffix=None):
     """The value of variable name; GdbError naming it when absent."""
     s = lookup_symbol(name, file_suffix)
     if s is None:
-        where = " in %s" % file_suffix if file_suffix else ""
+        where = " (looked in %s)" % file_suffix if file_suffix else ""
         raise error("rvmm: the kernel has no variable '%s'%s%s" %
                     (name, where, " (%s)" % why if why else ""))
     return s.value()
