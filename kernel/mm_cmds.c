@@ -11,6 +11,7 @@
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "mm/health.h"
+#include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
@@ -111,8 +112,7 @@ int cmd_leaks(int argc, char **argv)
 	}
 	printk("leaks: %u block%s allocated at this prompt still out\n", n,
 	       n == 1 ? "" : "s");
-	printk("leaks: kmalloc call-site report: needs mm/kmalloc.c (not "
-	       "built yet)\n");
+	kmalloc_leak_report();
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #include "mm/health.h"
 #include "mm/heap.h"
 #include "mm/internal.h"
+#include "mm/kmalloc.h"
 #include "mm/slab.h"
 #include "mm/txn.h"
 #include "lib/printk.h"
@@ -163,7 +164,7 @@ void mm_report(void)
 	printk("==> /proc/slabinfo <==\n");
 	slab_report();
 	printk("==> kmalloc <==\n");
-	printk("(no kmalloc yet: mm/kmalloc.c is not built)\n");
+	kmalloc_report();
 	printk("==> transactions <==\n");
 	mm_txn_report();
 	printk("==> heaps <==\n");
