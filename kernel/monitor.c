@@ -9,6 +9,7 @@
 #include "kernel/monitor.h"
 #include "lib/printk.h"
 #include "lib/string.h"
+#include "mm/kmalloc.h"
 #include "mm/slab.h"
 #include "mm/txn.h"
 
@@ -50,10 +51,42 @@ static int cmd_poweroff(int argc, char **argv)
 	arch_poweroff(0);
 }
 
+/* `kmalloc`: the usage table; `kmalloc MODE` or `kmalloc debug|nodebug`
+ * switches first (docs/kmalloc.md). */
+static int cmd_kmalloc(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		int m = 0;
+
+		while (m < KMALLOC_NR_MODES &&
+		       strcmp(argv[i], kmalloc_mode_name(m)))
+			m++;
+		if (m < KMALLOC_NR_MODES && kmalloc_set_mode(m) == 0)
+			continue;
+		if (!strcmp(argv[i], "debug") || !strcmp(argv[i], "nodebug")) {
+			kmalloc_set_debug(argv[i][0] == 'd');
+			continue;
+		}
+		printk("kmalloc: cannot switch to '%s'\n", argv[i]);
+		return -1;
+	}
+	kmalloc_report();
+	return 0;
+}
+
+static int cmd_leaks(int argc, char **argv)
+{
+	kmalloc_leak_report();
+	return 0;
+}
+
 static const struct monitor_cmd commands[] = {
 	{"help", "", "list the commands", cmd_help},
 	{"tests", "[all|SUITE,SUITE]", "list the suites, or run some",
 	 cmd_tests},
+	{"kmalloc", "[MODE] [debug|nodebug]",
+	 "kmalloc usage per class; switch mode/debug first", cmd_kmalloc},
+	{"leaks", "", "live debug-mode kmalloc blocks by call site", cmd_leaks},
 	{"slabinfo", "", "slab caches, /proc/slabinfo layout", cmd_slabinfo},
 	{"poweroff", "", "stop the machine (QEMU exits with 0)", cmd_poweroff},
 };

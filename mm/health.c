@@ -4,6 +4,7 @@
  * allocator adds its *_validate() here.
  */
 #include "mm/health.h"
+#include "mm/kmalloc.h"
 #include "mm/heap.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
@@ -20,6 +21,10 @@ bool mm_validate(void)
 	}
 	if (!slab_validate()) {
 		printk("mm_validate: slab invariants broken\n");
+		ok = false;
+	}
+	if (!kmalloc_validate()) {
+		printk("mm_validate: kmalloc invariants broken\n");
 		ok = false;
 	}
 	if (!mm_txn_validate()) {
