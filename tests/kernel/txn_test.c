@@ -9,6 +9,7 @@
 #include "kernel/ktest.h"
 #include "lib/string.h"
 #include "mm/health.h"
+#include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/fault.h"
 #include "mm/page_alloc.h"
@@ -190,6 +191,59 @@ static void test_unhooked_cache(struct ktest *t)
 	kmem_cache_free(quiet, a);
 	kmem_cache_free(quiet, b);
 	KT_EXPECT_EQ(t, kmem_cache_destroy(quiet), 0);
+}
+
+/* One kmalloc mode: abort frees, commit keeps, older blocks restored. */
+static void kmalloc_round(struct ktest *t)
+{
+	static const size_t sizes[] = {0, 8, 100, 1000, 4096, 5000, 70000};
+	enum {
+		N = sizeof(sizes) / sizeof(sizes[0])
+	};
+	unsigned long base = free_now();
+	char *old = kmalloc(300, GFP_KERNEL), *p[N], *q;
+	struct mm_txn tx;
+
+	KT_ASSERT_NOT_NULL(t, old);
+	memset(old, 0x3c, 300);
+	KT_ASSERT_EQ(t, mm_txn_begin(&tx), 0);
+	for (unsigned int i = 0; i < N; i++)
+		KT_ASSERT_NOT_NULL(t, p[i] = kmalloc(sizes[i], GFP_KERNEL));
+	KT_ASSERT_NOT_NULL(t, q = krealloc(old, 9000, GFP_KERNEL));
+	KT_EXPECT_TRUE(t, q != old && mem_is_filled(q, 0x3c, 300));
+	kfree(q);
+	KT_EXPECT_EQ(t, mm_txn_abort(&tx), 0);
+	KT_EXPECT_TRUE(t, ksize(old) >= 300 && mem_is_filled(old, 0x3c, 300));
+	KT_ASSERT_EQ(t, mm_txn_begin(&tx), 0);
+	KT_ASSERT_NOT_NULL(t, q = kzalloc(64, GFP_KERNEL));
+	kfree(old);
+	KT_EXPECT_TRUE(t, ksize(old) >= 300); /* deferred */
+	KT_EXPECT_EQ(t, mm_txn_commit(&tx), 0);
+	KT_EXPECT_TRUE(t, ksize(q) >= 64 && mem_is_filled(q, 0, 64));
+	kfree(q);
+	KT_EXPECT_EQ(t, free_now(), base);
+}
+
+/* kmalloc in every mode (and with debug) is logged and rolled back. */
+static void test_kmalloc_every_mode(struct ktest *t)
+{
+	static const enum kmalloc_mode modes[] = {
+		KMALLOC_TWO_TIER, KMALLOC_SIMPLE, KMALLOC_HYBRID};
+	enum kmalloc_mode mode = kmalloc_get_mode();
+	bool debug = kmalloc_get_debug();
+	unsigned int tried = 0;
+
+	for (unsigned int d = 0; d < 2; d++)
+		for (unsigned int m = 0; m < 3; m++) {
+			if (kmalloc_set_mode(modes[m]))
+				continue; /* no simple heap in this boot */
+			kmalloc_set_debug(d);
+			kmalloc_round(t);
+			tried++;
+		}
+	kmalloc_set_debug(debug);
+	kmalloc_set_mode(mode);
+	KT_EXPECT_GE(t, tried, 2);
 }
 
 /* ---- the scoped form ---------------------------------------------------- */
@@ -390,6 +444,7 @@ static const struct ktest_case txn_cases[] = {
 	KTEST_CASE(test_nesting),
 	KTEST_CASE(test_cache_objects),
 	KTEST_CASE(test_unhooked_cache),
+	KTEST_CASE(test_kmalloc_every_mode),
 	KTEST_CASE(test_scope),
 	KTEST_CASE(test_scope_inner_left_open),
 	KTEST_CASE(test_log_growth),
