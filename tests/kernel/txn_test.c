@@ -393,6 +393,15 @@ static uint64_t pair_cost(unsigned int n)
 	return (arch_read_instret() - t0) / n;
 }
 
+static uint64_t kmalloc_pair_cost(unsigned int n)
+{
+	uint64_t t0 = arch_read_instret();
+
+	for (unsigned int i = 0; i < n; i++)
+		kfree(kmalloc(64, GFP_KERNEL));
+	return (arch_read_instret() - t0) / n;
+}
+
 /* Instructions per alloc_pages(order 0) of n in a row (then freed). */
 static uint64_t alloc_cost(struct page **pg, unsigned int n)
 {
@@ -412,17 +421,20 @@ static uint64_t alloc_cost(struct page **pg, unsigned int n)
  */
 static void test_overhead(struct ktest *t)
 {
-	uint64_t plain, in_txn, alloc_plain, alloc_txn;
+	uint64_t plain, in_txn, alloc_plain, alloc_txn, km_plain, km_txn;
 	struct page *pg[60];
 	struct mm_txn tx;
 
 	free_pages(alloc_pages(GFP_KERNEL, 0), 0); /* warm the pcp list */
 	plain = pair_cost(256);
+	kfree(kmalloc(64, GFP_KERNEL));
+	km_plain = kmalloc_pair_cost(256);
 	alloc_plain = alloc_cost(pg, 60);
 	for (unsigned int i = 0; i < 60; i++)
 		free_pages(pg[i], 0);
 	KT_ASSERT_EQ(t, mm_txn_begin(&tx), 0);
 	in_txn = pair_cost(256);
+	km_txn = kmalloc_pair_cost(256);
 	alloc_txn = alloc_cost(pg, 60);
 	KT_EXPECT_EQ(t, mm_txn_abort(&tx), 0);
 	for (unsigned int i = 0; i < 60; i++)
@@ -435,6 +447,11 @@ static void test_overhead(struct ktest *t)
 		(unsigned long long)alloc_plain, (unsigned long long)alloc_txn,
 		(long long)(alloc_txn - alloc_plain), (unsigned long long)plain,
 		(unsigned long long)in_txn, (long long)(in_txn - plain));
+	ktest_log(t,
+		  "instructions per kmalloc(64)+kfree pair: %llu plain, %llu "
+		  "in a transaction (+%lld)",
+		  (unsigned long long)km_plain, (unsigned long long)km_txn,
+		  (long long)(km_txn - km_plain));
 }
 
 static const struct ktest_case txn_cases[] = {
