@@ -67,7 +67,10 @@
  *       allocated heads of their order;
  *    c. per row, frees never exceed allocations;
  *    d. every tracked block is live in its backend and its red zones hold
- *       KM_REDZONE.
+ *       KM_REDZONE;
+ *    e. the live objects of each class's four caches, counted by the
+ *       slab's walk (kmem_cache_walk_live), equal the class's live count;
+ *       likewise kmalloc-0 and the zero-size row.
  *
  * 5. Lock order
  *    No kmalloc lock is held across a call into the slab, the page
@@ -520,6 +523,13 @@ void kfree(const void *p)
 }
 
 /* ---- ksize, krealloc ----------------------------------------------------------- */
+
+bool kmalloc_obj_live(const void *p)
+{
+	struct km_block b;
+
+	return p && km_resolve(p, &b);
+}
 
 size_t ksize(const void *p)
 {

@@ -188,6 +188,10 @@ void kmalloc_stats_get(struct kmalloc_stats *st);
  * and recorded as the allocation site. */
 void *__kmalloc(size_t size, size_t align, gfp_t gfp, unsigned long caller);
 bool __kfree(const void *p, unsigned long caller); /* false: refused */
+/* True when p is a live kmalloc block of any mode, zero-size blocks
+ * included (transaction logs check their entries with it); nothing is
+ * reported either way. */
+bool kmalloc_obj_live(const void *p);
 /* Part of mm_validate(): the simple heaps, the live large blocks' page
  * flags, the tracked blocks' red zones, the counters.  Run it while no
  * other hart allocates (its counter checks read per-CPU counters). */

@@ -298,6 +298,31 @@ static bool check_count(unsigned int row, unsigned long walked)
 	return false;
 }
 
+static bool count_obj(struct kmem_cache *c, void *obj, unsigned long site,
+		      void *arg)
+{
+	return true; /* kmem_cache_walk_live() counts */
+}
+
+/* Each class's live objects, walked in its four caches (the slab's view),
+ * against kmalloc's counters; likewise the zero-size cache. */
+static bool validate_classes(void)
+{
+	bool ok = true;
+
+	for (unsigned int i = 0; i < KMALLOC_NR_CLASSES; i++) {
+		unsigned long walked = 0;
+
+		for (unsigned int s = 0; s < KM_NR_SETS; s++)
+			walked += kmem_cache_walk_live(km_caches[s][i],
+						       count_obj, NULL);
+		ok &= check_count(i, walked);
+	}
+	return ok & check_count(KMALLOC_ROW_ZERO,
+				kmem_cache_walk_live(km_zero_cache, count_obj,
+						     NULL));
+}
+
 bool kmalloc_validate(void)
 {
 	unsigned long large = 0, heap = 0, held = 0;
@@ -319,6 +344,7 @@ bool kmalloc_validate(void)
 			ok = false;
 		}
 	}
+	ok &= validate_classes();
 	ok &= km_track_validate();
 	return ok;
 }

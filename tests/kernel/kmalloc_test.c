@@ -212,6 +212,7 @@ static void test_size_zero(struct ktest *t)
 	KT_ASSERT_TRUE(t, a && b && c && d && e);
 	KT_EXPECT_TRUE(t, a != b && a != c && c != d && d != e);
 	KT_EXPECT_EQ(t, ksize(a), 0);
+	KT_EXPECT_TRUE(t, kmalloc_obj_live(a)); /* live, though 0 bytes */
 	KT_EXPECT_TRUE(t, krealloc(a, 0, GFP_KERNEL) == a);
 	f = kmalloc(40, GFP_KERNEL);
 	KT_ASSERT_NOT_NULL(t, f);
@@ -232,6 +233,7 @@ static void test_size_zero(struct ktest *t)
 	kfree(d);
 	kfree(e);
 	kfree(f);
+	KT_EXPECT_FALSE(t, kmalloc_obj_live(f));
 }
 
 static void test_kzalloc(struct ktest *t)
@@ -363,6 +365,10 @@ static void test_ksize(struct ktest *t)
 	KT_EXPECT_EQ(t, ksize(big + PAGE_SIZE), 0);
 	KT_EXPECT_GE(t, ksize(p), 200);
 	KT_EXPECT_GE(t, ksize(big), 9000);
+	KT_EXPECT_TRUE(t, kmalloc_obj_live(p) && kmalloc_obj_live(big));
+	KT_EXPECT_FALSE(t, kmalloc_obj_live(p + 8));
+	KT_EXPECT_FALSE(t, kmalloc_obj_live(&local));
+	KT_EXPECT_FALSE(t, kmalloc_obj_live(NULL));
 	KT_EXPECT_EQ(t, printk_capture_stop(), 0);
 	kfree(big);
 	kfree(p);
