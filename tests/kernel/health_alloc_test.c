@@ -242,8 +242,9 @@ static void test_kmalloc_totals_agree(struct ktest *t)
 		e.frees++;
 	}
 	check_kmalloc_totals(t, &a, &e);
-	ktest_log(t, "4000 operations: %lu allocations, %lu bytes asked, "
-		     "%lu handed out",
+	ktest_log(t,
+		  "4000 operations: %lu allocations, %lu bytes asked, "
+		  "%lu handed out",
 		  e.allocs, e.req, e.given);
 }
 
@@ -271,9 +272,9 @@ static void test_heap_totals_agree(struct ktest *t)
 			k_heap_free(&heap, live[j]);
 			live[j] = live[--n];
 		} else {
-			void *p = k_heap_alloc(
-				&heap, 1 + (size_t)prng_below(&r, 600),
-				K_NO_WAIT);
+			void *p = k_heap_alloc(&heap,
+					       1 + (size_t)prng_below(&r, 600),
+					       K_NO_WAIT);
 
 			if (p)
 				live[n++] = p;
