@@ -437,10 +437,7 @@ def health_ready(cpu):
     """mm_health_get() while something is wrong: refused frees since the
     baseline, a failed validator, or a zone below its low watermark."""
     from rvmm import cmd_health as H
-    bad = sum(int(x) for x in H.iter_array(kmem.sym("page_alloc_bad_frees")))
-    bad += sum(int(x) for x in H.iter_array(kmem.sym("slab_bad_frees")))
-    if bad > int(H.health_sym("bad_free_base")) or \
-            int(H.health_sym("validate_failed")):
+    if int(H.health_sym("validate_failed")):
         return True
     zs = kmem.zones()
     return any(int(zs[i]["below_low"]) for i in range(K.MAX_NR_ZONES))

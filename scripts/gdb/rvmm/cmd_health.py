@@ -152,15 +152,11 @@ class Health:
     def eval_allocators(self):
         s = K.get("MM_SUBJ_ALLOCATORS")
         self.subject[s] = 0
-        total = sum(int(x) for x in iter_array(
-            kmem.sym("page_alloc_bad_frees"))) + \
-            sum(int(x) for x in iter_array(kmem.sym("slab_bad_frees")))
+        total, self.corrupt_total = damage_totals()
         self.bad_total = total
-        self.bad = total - int(health_sym("bad_free_base"))
+        self.bad = total - min(int(health_sym("bad_free_base")), total)
         self.vfailed = bool(int(health_sym("validate_failed")))
         self.vfailures = int(health_sym("validate_failures"))
-        self.corrupt_total = sum(int(c["kc_nr_corrupt"])
-                                 for c in slabview.caches())
         base = min(int(health_sym("corrupt_base")), self.corrupt_total)
         self.corrupt = self.corrupt_total - base
         if self.vfailed:
@@ -170,7 +166,7 @@ class Health:
                             (n, "" if n == 1 else "s"))
         if self.corrupt:
             self.add_reason(s, K.get("MM_CRITICAL"), "corruption: %d report%s"
-                            " from the slab layer (%d since boot)" %
+                            " from the allocators' checks (%d since boot)" %
                             (self.corrupt, "" if self.corrupt == 1 else "s",
                              self.corrupt_total))
         if self.bad:
@@ -224,6 +220,41 @@ class Health:
 
 def iter_array(a):
     return (a[i] for i in range(a.type.range()[1] + 1))
+
+
+def kmalloc_caches():
+    """Addresses of the caches kmalloc serves from (km_caches[][] and the
+    zero-size cache): their refused frees are kmalloc's (mm/stats.c)."""
+    if not kmem.has_symbol("km_caches"):
+        return set()
+    out = {int(kmem.sym("km_zero_cache"))}
+    for row in iter_array(kmem.sym("km_caches")):
+        out |= {int(c) for c in iter_array(row)}
+    return out - {0}
+
+
+def damage_totals():
+    """(refused frees, corruption reports) since boot over every
+    allocator, each counted once, as mm_stats_get() sums them into
+    bad_frees and corrupt."""
+    bad = sum(int(x) for x in iter_array(kmem.sym("page_alloc_bad_frees")))
+    bad += sum(int(x) for x in iter_array(kmem.sym("slab_bad_frees")))
+    owned = kmalloc_caches()
+    corrupt = 0
+    for c in slabview.caches():
+        corrupt += int(c["kc_nr_corrupt"])
+        if int(c) in owned:
+            bad -= sum(int(x) for x in iter_array(c["kc_nr_bad_free"]))
+    if kmem.has_symbol("km_slow"):
+        slow = kmem.sym("km_slow")
+        bad += sum(int(x) for x in iter_array(slow["bad_mode"]))
+        corrupt += sum(int(slow[f]) for f in ("redzone_errors",
+                                              "poison_errors",
+                                              "zero_errors"))
+    if kmem.has_symbol("heaps", "mm/heap.c"):
+        from . import cmd_heap
+        bad += sum(int(h["hp_nr_bad_free"]) for h in cmd_heap.heaps())
+    return bad, corrupt
 
 
 def meminfo_lines():
