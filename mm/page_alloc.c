@@ -544,7 +544,9 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 		return __alloc_pages(gfp, order, caller);
 	call = page_call(gfp, order, caller);
 	if (h->should_fail && h->should_fail(&call)) {
-		mm_set_error(MM_EFAULT_INJECTED); /* not a zone failure */
+		/* counted as injected apart from real failures (mm/stats.c) */
+		alloc_failed(gfp | __GFP_NOWARN, order, MM_EFAULT_INJECTED,
+			     caller);
 		return NULL;
 	}
 	pg = __alloc_pages(gfp, order, caller);
