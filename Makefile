@@ -47,7 +47,7 @@ LIBGCC := $(shell $(CC) -march=rv64imac -mabi=lp64 -print-libgcc-file-name 2>/de
 
 # Every source in these folders is part of the kernel.
 KSRC := $(wildcard arch/riscv/*.c arch/riscv/*.S kernel/*.c lib/*.c mm/*.c \
-	tests/kernel/*.c)
+	tests/kernel/*.c bench/*.c)
 KOBJ := $(patsubst %,$(K)/%.o,$(basename $(KSRC)))
 
 KERNEL := $(B)/kernel.elf

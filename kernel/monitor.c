@@ -5,6 +5,7 @@
  * the host wrapper's business (scripts/run-qemu.sh sends `poweroff`).
  */
 #include "arch/riscv/riscv.h"
+#include "bench/bench.h"
 #include "kernel/ktest.h"
 #include "kernel/monitor.h"
 #include "lib/printk.h"
@@ -36,6 +37,15 @@ static int cmd_tests(int argc, char **argv)
 	return failed ? -1 : 0;
 }
 
+static int cmd_bench(int argc, char **argv)
+{
+	if (argc < 2) {
+		bench_list();
+		return 0;
+	}
+	return bench_run(argv[1]) ? -1 : 0;
+}
+
 static int cmd_poweroff(int argc, char **argv)
 {
 	printk("poweroff\n");
@@ -46,6 +56,8 @@ static const struct monitor_cmd commands[] = {
 	{"help", "", "list the commands", cmd_help},
 	{"tests", "[all|SUITE,SUITE]", "list the suites, or run some",
 	 cmd_tests},
+	{"bench", "[all|NAME,NAME]", "list the benchmarks, or run some",
+	 cmd_bench},
 	{"poweroff", "", "stop the machine (QEMU exits with 0)", cmd_poweroff},
 };
 

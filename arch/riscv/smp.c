@@ -76,13 +76,20 @@ unsigned int arch_nr_cpus(void)
 	return __atomic_load_n(&nr_online, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * Wait up to 1 s for a starting hart.  Sleep in short wfi naps rather than
+ * spin: under QEMU -icount (benchmarks) harts run one at a time and a
+ * spinning hart would keep the starting one from ever running.
+ */
 static bool wait_online(struct percpu *pc)
 {
 	uint64_t deadline = csr_read(time) + timer_hz();
 
-	while (!__atomic_load_n(&pc->pc_online, __ATOMIC_ACQUIRE))
+	while (!__atomic_load_n(&pc->pc_online, __ATOMIC_ACQUIRE)) {
 		if (csr_read(time) > deadline)
 			return false;
+		timer_idle(100000); /* 100 us */
+	}
 	return true;
 }
 
