@@ -16,6 +16,7 @@
 #define PCPU_STACK_TOP 16
 #define PCPU_EMERG_TOP 24
 #define PCPU_SATP 32
+#define PCPU_CPU 40 /* pc_cpu, read by arch_cpu_id() (arch_inline.h) */
 
 /* The trap frame: x1..x31 at 8*n, then the four CSRs. */
 #define TF_SEPC (32 * 8)

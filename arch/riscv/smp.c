@@ -26,6 +26,8 @@ _Static_assert(__builtin_offsetof(struct percpu, pc_emerg_top) ==
 	       "entry.S offset");
 _Static_assert(__builtin_offsetof(struct percpu, pc_satp) == PCPU_SATP,
 	       "entry.S offset");
+_Static_assert(__builtin_offsetof(struct percpu, pc_cpu) == PCPU_CPU,
+	       "arch_inline.h offset");
 
 struct percpu riscv_percpu[NR_CPUS];
 /* Stack of cpu i: riscv_stacks + i * STACK_AREA; its first page is guard. */
