@@ -181,6 +181,23 @@ test: deps
 	$(Q)MAKE="$(MAKE)" QEMU=$(QEMU) OPENSBI=$(OPENSBI) GDB=$(GDB) \
 		sh scripts/run-tests.sh
 
+# ---- benchmarks (docs/bench.md) ---------------------------------------------
+# `make bench`: the in-kernel benchmarks under QEMU -icount, default -march
+# and Zbb (its own build directory), into build/bench/kernel.{md,csv}.
+# `make bench-host`: the host benchmark against glibc, jemalloc, mimalloc.
+# `make bench-report`: tables and SVG plots of the last runs into docs/bench/.
+BENCH_OUT := $(B)/bench
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory $(KERNEL)
+	$(Q)$(MAKE) --no-print-directory B=$(B)/zbb ZBB=1 $(B)/zbb/kernel.elf
+	$(Q)python3 scripts/bench.py run-all --kernel $(KERNEL) \
+		--kernel-zbb $(B)/zbb/kernel.elf --out $(BENCH_OUT)
+
+bench-report:
+	$(Q)sh scripts/bench-deps.sh
+	$(Q)python3 scripts/bench.py report --out $(BENCH_OUT) --docs docs/bench
+
 # ---- formatting -------------------------------------------------------------
 FMT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
@@ -199,9 +216,13 @@ help:
 	@echo "make debug      QEMU halted, gdbstub on port $(GDBPORT)"
 	@echo "make gdb        gdb-multiarch attached, project commands loaded"
 	@echo "make host-lib   build/host/libmm.a for host programs"
+	@echo "make bench      in-kernel benchmarks under QEMU -icount (build/bench/)"
+	@echo "make bench-host host benchmark against glibc, jemalloc, mimalloc"
+	@echo "make bench-report  tables and plots of the last runs into docs/bench/"
 	@echo "make format / format-check / clean;  V=1 shows command lines"
 
-.PHONY: all run debug gdb test deps host-lib host-tests format format-check clean help
+.PHONY: all run debug gdb test deps host-lib host-tests format format-check clean help \
+	bench bench-host bench-report
 .DELETE_ON_ERROR:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

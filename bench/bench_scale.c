@@ -6,9 +6,15 @@
  * acquisitions (lib/spinlock.h counts them per hart), which gives the
  * share of operations that took no shared lock.
  *
- * Under -icount QEMU runs the harts one at a time, so the instruction
- * counts are exact but there is no real contention: this measures how
- * often the code *takes* a shared lock, not how long it waits for one.
+ * Under -icount QEMU runs one hart at a time and switches only every
+ * 100 ms of virtual time (10^8 instructions), so a hart that spins on a
+ * lock held by a descheduled one would count (and waste) millions of
+ * instructions.  The harts therefore take turns: chunks of CHUNK steps,
+ * hart 0, 1, ..., N-1, 0, ..., each waiting for its turn asleep in wfi;
+ * no lock is ever held across a turn.  So the counts are exact and the
+ * harts' operations interleave on the shared zone, but there is no real
+ * contention: this measures how often the code *takes* a shared lock, not
+ * how long it waits for one (the host benchmark times real threads).
  *
  * Figures: scale.pages.hN.{alloc,free} (instructions per call over all
  * harts' calls) and scale.pages.hN.nolock (percent of calls that took no
@@ -25,6 +31,7 @@
 #define MAX_STEPS 2048
 #define LIVE 256
 #define AREA_ORDER 6 /* 8 harts x 32 KiB */
+#define CHUNK 64 /* steps per turn */
 
 struct hart_area {
 	uint32_t alloc[MAX_STEPS];
@@ -41,7 +48,20 @@ static struct {
 	unsigned int harts; /* harts taking part */
 	unsigned int steps;
 	unsigned int finished;
+	unsigned int turn; /* the hart whose turn it is: turn % harts */
 } run;
+
+/* Sleep until it is this hart's turn (not spin: see above). */
+static void wait_turn(unsigned int cpu)
+{
+	while (__atomic_load_n(&run.turn, __ATOMIC_ACQUIRE) % run.harts != cpu)
+		timer_idle(20000);
+}
+
+static void end_turn(void)
+{
+	__atomic_fetch_add(&run.turn, 1, __ATOMIC_ACQ_REL);
+}
 
 /* One call, measured, with its lock acquisitions counted. */
 #define SCALE_CALL(h, slot, stmt)                                 \
@@ -59,15 +79,22 @@ static void churn_on_hart(struct hart_area *h, unsigned int cpu)
 	struct prng r;
 
 	prng_seed(&r, BENCH_SEED + cpu);
+	wait_turn(cpu);
 	h->n = 0;
 	h->locked = 0;
 	h->failed = 0;
 	for (unsigned int i = 0; i < LIVE; i++)
 		h->live[i] = alloc_pages(GFP_KERNEL, 0);
+	end_turn();
 	for (unsigned int s = 0; s < run.steps; s++) {
 		struct page **slot = &h->live[prng_below(&r, LIVE)];
 		struct page *pg = *slot;
 
+		if (s % CHUNK == 0) {
+			if (s)
+				end_turn();
+			wait_turn(cpu);
+		}
 		BENCH_OPAQUE(pg);
 		SCALE_CALL(h, h->free[s], free_pages(pg, 0));
 		SCALE_CALL(h, h->alloc[s], pg = alloc_pages(GFP_KERNEL, 0));
@@ -77,6 +104,7 @@ static void churn_on_hart(struct hart_area *h, unsigned int cpu)
 	}
 	for (unsigned int i = 0; i < LIVE; i++)
 		free_pages(h->live[i], 0);
+	end_turn();
 }
 
 static void scale_fn(void *arg)
@@ -88,9 +116,13 @@ static void scale_fn(void *arg)
 			(struct hart_area *)(run.areas + cpu * PER_HART_BYTES),
 			cpu);
 	__atomic_fetch_add(&run.finished, 1, __ATOMIC_ACQ_REL);
-	/* Sleep, not spin: under -icount a spinning hart starves the rest. */
-	while (__atomic_load_n(&run.finished, __ATOMIC_ACQUIRE) <
-	       arch_nr_cpus())
+	/*
+	 * The caller's hart sleeps until every hart is done, rather than
+	 * spin in arch_run_on_all_cpus(): under -icount a spinning hart keeps
+	 * the others from running until QEMU's 100 ms kick.
+	 */
+	while (cpu == 0 && __atomic_load_n(&run.finished, __ATOMIC_ACQUIRE) <
+				   arch_nr_cpus())
 		timer_idle(50000);
 }
 
@@ -116,6 +148,8 @@ static void report(unsigned int harts)
 		bench_error("scale: %lu page allocations failed", failed);
 	bench_report(a, "scale.pages.h%u.alloc", harts);
 	bench_report(f, "scale.pages.h%u.free", harts);
+	bench_info("scale: %u harts: %lu of %lu calls took a shared lock",
+		   harts, locked, calls);
 	if (calls)
 		bench_value_milli((calls - locked) * 100000 / calls,
 				  (calls - locked) * 100000 / calls, "percent",
@@ -136,6 +170,7 @@ void bench_scale(void)
 	     harts *= 2) {
 		run.harts = harts;
 		run.finished = 0;
+		run.turn = 0;
 		arch_run_on_all_cpus(scale_fn, NULL);
 		report(harts);
 	}
