@@ -51,8 +51,10 @@ KSRC := $(wildcard arch/riscv/*.c arch/riscv/*.S kernel/*.c lib/*.c mm/*.c \
 KOBJ := $(patsubst %,$(K)/%.o,$(basename $(KSRC)))
 
 KERNEL := $(B)/kernel.elf
+# The headers' constants for the GDB commands (scripts/gdb/gen_consts.py).
+GDBCONSTS := $(B)/gdb/rvmm_consts.py
 
-all: $(KERNEL)
+all: $(KERNEL) $(GDBCONSTS)
 
 $(K)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -90,6 +92,18 @@ $(KERNEL): $(KOBJ) $(K)/ksyms.o linker.ld
 	$(Q)$(NM) -n $(K)/pass1.elf | python3 scripts/ksyms.py --check-against $@ --nm $(NM)
 	$(Q)$(OBJDUMP) -S $@ > $(B)/kernel.asm
 	$(Q)$(NM) -n $@ > $(B)/kernel.sym
+
+# The compiler evaluates every #define and enumerator of these headers (and
+# the #defines of mm/*.c) for scripts/gdb (docs/gdb.md); nothing is copied
+# by hand.
+GDB_HEADERS := arch/arch.h $(sort $(wildcard mm/*.h)) $(sort $(wildcard mm/*.c))
+
+$(GDBCONSTS): scripts/gdb/gen_consts.py $(GDB_HEADERS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)python3 scripts/gdb/gen_consts.py -o $@ \
+		--cc "$(CC) -march=$(MARCH) -mabi=lp64 -mcmodel=medany -ffreestanding -std=gnu11 -I. -DKERNEL -DRVMM_ZBB=$(ZBB)" \
+		$(GDB_HEADERS)
 
 # ---- host library and host tests -------------------------------------------
 # lib/string.c provides memcpy & co. for the kernel; the host has libc's.
@@ -163,16 +177,18 @@ run: deps
 
 # QEMU halted, waiting for GDB on this user's port.
 debug: deps
-	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(B)/gdbinit
+	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(GDBCONSTS) $(B)/gdbinit
 	@echo "*** QEMU is waiting for GDB on port $(GDBPORT): run 'make gdb' in another terminal"
 	$(Q)$(QEMU) $(QEMU_ARGS) -S -gdb tcp::$(GDBPORT)
 
+# Remade every time: GDBPORT=... may differ from the last call.
+.PHONY: $(B)/gdbinit
 $(B)/gdbinit: scripts/gdbinit.tmpl
 	@mkdir -p $(B)
 	$(Q)sed -e 's|@KERNEL@|$(abspath $(KERNEL))|g' -e 's|@PORT@|$(GDBPORT)|g' \
 		-e 's|@ROOT@|$(CURDIR)|g' $< > $@
 
-gdb: deps $(KERNEL) $(B)/gdbinit
+gdb: deps $(KERNEL) $(GDBCONSTS) $(B)/gdbinit
 	$(Q)$(GDB) -q -x $(B)/gdbinit
 
 # ---- tests --------------------------------------------------------------------

@@ -47,8 +47,13 @@
  *    are enabled or disabled as before the case (if not, the case fails
  *    and the state is put back) and the hart holds no more spinlocks than
  *    before (spin_locks_held(); a lock cannot be released for the test, so
- *    it is only reported).  After every suite (unless KTEST_NO_MM_CHECK):
+ *    it is only reported), and no allocation transaction it opened is
+ *    still open (mm_txn_unwind() reports and rolls each back; an ASSERT
+ *    rolls them back before its longjmp, while their frames still exist).
+ *    After every suite (unless KTEST_NO_MM_CHECK):
  *    nr_free_pages() equals its value from before the suite's init, and
+ *    (both counted after slab_reclaim(): objects cached per CPU and empty
+ *    slabs kept for reuse are not leaks),
  *    mm_validate() holds; otherwise the suite fails with a diagnostic
  *    saying how many pages went missing.
  *
@@ -69,6 +74,8 @@
 #include "lib/spinlock.h"
 #include "lib/string.h"
 #include "mm/health.h"
+#include "mm/slab.h"
+#include "mm/txn.h"
 
 #ifdef HOST
 #include <setjmp.h>
@@ -116,6 +123,7 @@ struct ktest {
 	unsigned int cpu; /* the hart running the case */
 	kt_jmp_buf jmp; /* where an ASSERT on that hart goes */
 	kt_jmp_buf *hart_jmp[NR_CPUS]; /* ktest_on_all_cpus() targets */
+	unsigned int txn_depth[NR_CPUS]; /* open transactions at the start */
 	char skip_reason[96];
 };
 
@@ -236,6 +244,9 @@ void ktest_abort(struct ktest *t)
 		       t->suite->name, t->tc->name);
 		arch_poweroff(1);
 	}
+	/* The frames of transactions opened since the start still exist. */
+	if (cpu < NR_CPUS && (t->hart_jmp[cpu] || cpu == t->cpu))
+		mm_txn_unwind(t->txn_depth[cpu], "ktest: case ended early");
 	if (cpu < NR_CPUS && t->hart_jmp[cpu])
 		kt_longjmp(*t->hart_jmp[cpu]);
 	if (cpu == t->cpu)
@@ -274,10 +285,17 @@ static void hart_entry(void *p)
 	struct on_all *a = p;
 	unsigned int cpu = arch_cpu_id();
 	kt_jmp_buf jb, *prev = a->t->hart_jmp[cpu];
+	unsigned int depth = a->t->txn_depth[cpu], left;
 
+	a->t->txn_depth[cpu] = mm_txn_depth();
 	a->t->hart_jmp[cpu] = &jb;
 	hart_call(a, &jb);
 	a->t->hart_jmp[cpu] = prev;
+	left = mm_txn_unwind(a->t->txn_depth[cpu], "ktest: end of hart work");
+	a->t->txn_depth[cpu] = depth;
+	if (left)
+		runner_fail(a->t, "hart %u left %u transaction(s) open", cpu,
+			    left);
 }
 
 void ktest_on_all_cpus(struct ktest *t, void (*fn)(struct ktest *t, void *arg),
@@ -458,13 +476,18 @@ static int run_case(struct run *r, const struct ktest_suite *s,
 	struct ktest *prev = cur_test;
 	bool irqs_on;
 	unsigned long locks = spin_locks_held();
+	unsigned int txn_left;
 
 	arch_irq_restore(irq_flags);
 	irqs_on = arch_irqs_enabled();
 	t.cpu = arch_cpu_id();
+	t.txn_depth[t.cpu] = mm_txn_depth();
 	__atomic_store_n(&cur_test, &t, __ATOMIC_RELAXED);
 	call_case(&t);
+	txn_left = mm_txn_unwind(t.txn_depth[t.cpu], "ktest: end of test case");
 	__atomic_store_n(&cur_test, prev, __ATOMIC_RELAXED);
+	if (txn_left)
+		runner_fail(&t, "left %u transaction(s) open", txn_left);
 	check_hart(&t, irqs_on, irq_flags, locks);
 	if (t.ndiag > MAX_DIAG)
 		out(r, IND "# %s: %u more diagnostics not shown", c->name,
@@ -477,6 +500,13 @@ static int run_case(struct run *r, const struct ktest_suite *s,
 	return t.status;
 }
 
+/* Free pages once the slab layer has given back what it only caches. */
+static unsigned long settled_free_pages(void)
+{
+	slab_reclaim();
+	return nr_free_pages();
+}
+
 /* The suite's free pages and validators, after its exit(). */
 static bool mm_check(struct run *r, const struct ktest_suite *s,
 		     unsigned long before)
@@ -486,7 +516,7 @@ static bool mm_check(struct run *r, const struct ktest_suite *s,
 
 	if (s->flags & KTEST_NO_MM_CHECK)
 		return true;
-	after = nr_free_pages();
+	after = settled_free_pages();
 	if (after < before)
 		out(r,
 		    IND "# %s: %lu pages missing after the suite (%lu free "
@@ -557,8 +587,8 @@ static int suite_result(struct run *r, const struct ktest_suite *s,
 static int run_suite(struct run *r, const struct ktest_suite *s,
 		     unsigned int nr)
 {
-	unsigned long free_before = nr_free_pages();
-	unsigned int cnt[3] = {0, 0, 0}, k = 0;
+	unsigned long free_before = settled_free_pages();
+	unsigned int cnt[3] = {0, 0, 0}, k = 0, txn_depth = mm_txn_depth();
 	int err = s->init ? s->init() : 0;
 	bool mm_ok;
 
@@ -574,7 +604,11 @@ static int run_suite(struct run *r, const struct ktest_suite *s,
 			cnt[run_case(r, s, c, ++k)]++;
 	if (s->exit)
 		s->exit();
-	mm_ok = mm_check(r, s, free_before);
+	k = mm_txn_unwind(txn_depth, "ktest: end of suite");
+	if (k)
+		out(r, IND "# %s: %u transaction(s) left open by init/exit",
+		    s->name, k);
+	mm_ok = mm_check(r, s, free_before) && !k;
 	r->tot.pass += cnt[KTEST_PASS];
 	r->tot.fail += cnt[KTEST_FAIL];
 	r->tot.skip += cnt[KTEST_SKIP];

@@ -15,7 +15,11 @@
 #include "lib/fdt.h"
 #include "lib/printk.h"
 #include "lib/string.h"
+#include "mm/heap.h"
 #include "mm/mm.h"
+#include "mm/page_alloc.h"
+#include "mm/slab.h"
+#include "mm/txn.h"
 
 /* Upper bound for reading the DTB before its header is trusted. */
 #define DTB_MAX (2UL << 20)
@@ -87,6 +91,34 @@ static void memory_init(const void *dtb)
 	bench_boot_mm_init_instr = csr_read(instret) - bench_boot_mm_init_instr;
 }
 
+/*
+ * A fixed place for a debugger to stop (tests/gdb, docs/gdb.md): the
+ * self-tests are over, the mm reports are on the console, and nothing
+ * allocates until it returns.  Not static and not inlined, so that
+ * `break mm_debug_checkpoint` always finds it.
+ */
+__attribute__((noinline)) void mm_debug_checkpoint(void)
+{
+	__asm__ volatile("" ::: "memory");
+}
+
+/* The state the self-tests left behind, then the checkpoint above. */
+static void report_mm(void)
+{
+	printk("mm: state after the self-tests\n");
+	printk("==> /proc/buddyinfo <==\n");
+	page_alloc_report_buddyinfo();
+	printk("==> /proc/zoneinfo <==\n");
+	page_alloc_report_zoneinfo();
+	printk("==> /proc/slabinfo <==\n");
+	slab_report();
+	printk("==> transactions <==\n");
+	mm_txn_report();
+	printk("==> heaps <==\n");
+	heap_report();
+	mm_debug_checkpoint();
+}
+
 static void start_harts(void)
 {
 	unsigned int n = smp_start_harts(fdt.hartid, fdt.nr_cpus);
@@ -118,6 +150,7 @@ void riscv_boot_main(unsigned long hartid, const void *dtb)
 	printk("boot: %u harts, self-tests %s (%d suite%s failed)\n",
 	       arch_nr_cpus(), failed ? "FAILED" : "passed", failed,
 	       failed == 1 ? "" : "s");
+	report_mm();
 	failed += bench_boot();
 	crash_if_asked(bootarg_get("crash"));
 	if (bootarg_get("monitor") && !strcmp(bootarg_get("monitor"), "0"))

@@ -10,6 +10,8 @@
 #include "kernel/monitor.h"
 #include "lib/printk.h"
 #include "lib/string.h"
+#include "mm/slab.h"
+#include "mm/txn.h"
 
 #define LINE_MAX 128
 #define ARGV_MAX 8
@@ -46,6 +48,12 @@ static int cmd_bench(int argc, char **argv)
 	return bench_run(argv[1]) ? -1 : 0;
 }
 
+static int cmd_slabinfo(int argc, char **argv)
+{
+	slab_report();
+	return 0;
+}
+
 static int cmd_poweroff(int argc, char **argv)
 {
 	printk("poweroff\n");
@@ -58,6 +66,7 @@ static const struct monitor_cmd commands[] = {
 	 cmd_tests},
 	{"bench", "[all|NAME,NAME]", "list the benchmarks, or run some",
 	 cmd_bench},
+	{"slabinfo", "", "slab caches, /proc/slabinfo layout", cmd_slabinfo},
 	{"poweroff", "", "stop the machine (QEMU exits with 0)", cmd_poweroff},
 };
 
@@ -81,6 +90,7 @@ static void read_line(char *buf, size_t size)
 {
 	size_t n = 0;
 
+	mm_txn_unwind(0, "monitor prompt (boot hart idle)");
 	for (;;) {
 		int c = uart_getc();
 

@@ -4,7 +4,10 @@
  * allocator adds its *_validate() here.
  */
 #include "mm/health.h"
+#include "mm/heap.h"
 #include "mm/page_alloc.h"
+#include "mm/slab.h"
+#include "mm/txn.h"
 #include "lib/printk.h"
 
 bool mm_validate(void)
@@ -13,6 +16,18 @@ bool mm_validate(void)
 
 	if (!page_alloc_validate()) {
 		printk("mm_validate: page allocator invariants broken\n");
+		ok = false;
+	}
+	if (!slab_validate()) {
+		printk("mm_validate: slab invariants broken\n");
+		ok = false;
+	}
+	if (!mm_txn_validate()) {
+		printk("mm_validate: transaction logs inconsistent\n");
+		ok = false;
+	}
+	if (!heap_validate()) {
+		printk("mm_validate: TLSF heap invariants broken\n");
 		ok = false;
 	}
 	return ok;

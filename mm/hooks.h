@@ -49,6 +49,9 @@ enum mm_kind {
 	MM_NR_KINDS
 };
 
+/* The kind's name ("pages", "slab", "kmalloc", ...; mm.fail= uses it). */
+const char *mm_kind_name(enum mm_kind kind);
+
 /* One allocation or free, as the hooks see it. */
 struct mm_call {
 	enum mm_kind kind;
@@ -83,5 +86,12 @@ static inline const struct mm_hooks *mm_hooks_get(void)
  * owns it and multiplexes fault injection and transactions behind it.
  */
 void mm_set_hooks(const struct mm_hooks *hooks);
+
+/*
+ * Install mm/hooks.c's multiplexer while fault injection is armed or a
+ * transaction is open anywhere, remove it otherwise (mm/fault.c and
+ * mm/txn.c call it after each such change).
+ */
+void mm_hooks_refresh(void);
 
 #endif /* MM_HOOKS_H */

@@ -13,6 +13,10 @@
  * keeps it out of the small DMA zone.
  */
 #include "mm/mm.h"
+#include "mm/heap.h"
+#include "mm/slab.h"
+#include "mm/fault.h"
+#include "mm/txn.h"
 #include "mm/page_alloc.h"
 #include "mm/internal.h"
 #include "mm/health.h"
@@ -409,5 +413,11 @@ int mm_init(void)
 	       nr_free_pages(), (unsigned long long)nr_free_pages() * 4,
 	       (unsigned long long)mm_dma_limit >> 20);
 	page_alloc_report_buddyinfo();
-	return nr_free_pages() ? 0 : -1;
+	if (!nr_free_pages())
+		return -1;
+	slab_init();
+	heap_init_system();
+	mm_txn_init();
+	mm_fault_boot();
+	return 0;
 }

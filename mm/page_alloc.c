@@ -117,13 +117,13 @@
  */
 #include "mm/page_alloc.h"
 #include "mm/health.h"
+#include "mm/hooks.h"
 #include "mm/internal.h"
 #include "mm/mm.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 
 struct zone zones[MAX_NR_ZONES];
-static const struct page_alloc_hooks *alloc_hooks;
 static unsigned long (*reclaim_fn)(void);
 static const char *const zone_names[MAX_NR_ZONES] = {"DMA", "Normal"};
 
@@ -725,6 +725,19 @@ alloc_slow(gfp_t gfp, unsigned int order, unsigned long caller)
 	return pg;
 }
 
+/* How the hooks (mm/hooks.h) see a page allocation or free. */
+static struct mm_call page_call(gfp_t gfp, unsigned int order,
+				unsigned long caller)
+{
+	return (struct mm_call){
+		.kind = MM_KIND_PAGES,
+		.size = order < MAX_ORDER ? PAGE_SIZE << order : 0,
+		.order = order,
+		.gfp = gfp,
+		.caller = caller,
+	};
+}
+
 /* The zone whose per-CPU list an order-0 request tries first: DMA for
  * GFP_DMA, else the first non-empty zone (pcp_pref, set at boot). */
 static unsigned long pcp_pref = ZONE_NORMAL;
@@ -752,19 +765,21 @@ NO_FRAME struct page *__alloc_pages(gfp_t gfp, unsigned int order,
 
 /* The hooked path: fault injection and the on_alloc hook (transactions). */
 static __attribute__((noinline)) struct page *
-alloc_hooked(const struct page_alloc_hooks *h, gfp_t gfp, unsigned int order,
+alloc_hooked(const struct mm_hooks *h, gfp_t gfp, unsigned int order,
 	     unsigned long caller)
 {
+	struct mm_call call = page_call(gfp, order, caller);
 	struct page *pg;
+	int err;
 
-	if (h->should_fail && h->should_fail(gfp, order, caller)) {
-		alloc_failed(gfp | __GFP_NOWARN, order, MM_EFAULT_INJECTED,
-			     caller);
+	if (h->should_fail && h->should_fail(&call)) {
+		mm_set_error(MM_EFAULT_INJECTED); /* not a zone failure */
 		return NULL;
 	}
 	pg = __alloc_pages(gfp, order, caller);
-	if (pg && h->on_alloc && h->on_alloc(pg, order, gfp)) {
+	if (pg && h->on_alloc && (err = h->on_alloc(&call, pg))) {
 		__free_pages(pg, order, caller);
+		mm_set_error((enum mm_error)err);
 		return NULL;
 	}
 	return pg;
@@ -772,7 +787,7 @@ alloc_hooked(const struct page_alloc_hooks *h, gfp_t gfp, unsigned int order,
 
 NO_FRAME struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
-	const struct page_alloc_hooks *h = READ_ONCE(alloc_hooks);
+	const struct mm_hooks *h = mm_hooks_get();
 	struct page *pg;
 
 	if (h)
@@ -840,15 +855,17 @@ NO_FRAME void __free_pages(struct page *pg, unsigned int order,
 }
 
 /* The hooked path: a hook may take over a block that is validly freed. */
-static __attribute__((noinline)) void
-free_hooked(const struct page_alloc_hooks *h, struct page *pg,
-	    unsigned int order, unsigned long caller)
+static __attribute__((noinline)) void free_hooked(const struct mm_hooks *h,
+						  struct page *pg,
+						  unsigned int order,
+						  unsigned long caller)
 {
 	if (h->on_free && page_in_mem_map(pg) && order < MAX_ORDER) {
 		struct page seen = page_load_state(pg);
+		struct mm_call call = page_call(0, order, caller);
 
 		if ((seen.flags & PG_head) && seen.order == order &&
-		    h->on_free(pg, order))
+		    h->on_free(&call, pg))
 			return;
 	}
 	__free_pages(pg, order, caller);
@@ -856,17 +873,12 @@ free_hooked(const struct page_alloc_hooks *h, struct page *pg,
 
 NO_FRAME void free_pages(struct page *pg, unsigned int order)
 {
-	const struct page_alloc_hooks *h = READ_ONCE(alloc_hooks);
+	const struct mm_hooks *h = mm_hooks_get();
 
 	if (h)
 		free_hooked(h, pg, order, CALLER);
 	else if (!free_fast(pg, order))
 		free_slow(pg, order, CALLER);
-}
-
-void page_alloc_set_hooks(const struct page_alloc_hooks *hooks)
-{
-	__atomic_store_n(&alloc_hooks, hooks, __ATOMIC_RELEASE);
 }
 
 void page_alloc_set_reclaim(unsigned long (*reclaim)(void))

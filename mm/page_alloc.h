@@ -290,22 +290,6 @@ struct page *page_block_head(struct page *pg);
 void drain_all_pages(void);
 
 /*
- * Hooks for layers above (mm/txn.c, mm/fault.c).  Each may be NULL.
- * should_fail: true makes alloc_pages() fail with MM_EFAULT_INJECTED.
- * on_alloc: after a successful alloc_pages(); non-zero undoes it and fails
- *           (the hook sets mm_last_error()).
- * on_free: before a valid free_pages(); true means the hook took the block
- *          over (a deferred free) and the allocator does nothing now.
- */
-struct page_alloc_hooks {
-	bool (*should_fail)(gfp_t gfp, unsigned int order,
-			    unsigned long caller);
-	int (*on_alloc)(struct page *pg, unsigned int order, gfp_t gfp);
-	bool (*on_free)(struct page *pg, unsigned int order);
-};
-void page_alloc_set_hooks(const struct page_alloc_hooks *hooks);
-
-/*
  * The reclaimer: called when an allocation found no page even after
  * draining the per-CPU lists, before it reports failure (mm/slab.c drains
  * its per-CPU object caches and frees its empty slabs).  It returns the

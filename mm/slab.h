@@ -13,8 +13,10 @@
  * handler (with GFP_ATOMIC).  The design is explained in mm/slab.c and
  * docs/slab.md.
  *
- * THIS HEADER IS A CONTRACT SKELETON: the function names and semantics
- * below are fixed; mm/slab.c's author fills in struct kmem_cache.
+ * The function names and semantics below are a contract (DESIGN.md); the
+ * structures are here, documented field by field, because GDB scripts and
+ * students read them.  Field prefixes: kc_ for the cache, cc_ for its
+ * per-CPU part, so that every field greps uniquely.
  */
 #ifndef MM_SLAB_H
 #define MM_SLAB_H
@@ -22,6 +24,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "mm/page_alloc.h"
+#include "lib/list.h"
+#include "lib/spinlock.h"
 
 /* ---- cache flags (kmem_cache_create) --------------------------------------- */
 #define SLAB_HWCACHE_ALIGN 0x0001u /* align objects to the cache line */
@@ -34,7 +38,103 @@
  * purpose. */
 #define SLAB_NO_HOOKS 0x0100u
 
-struct kmem_cache;
+/* ---- the structures ---------------------------------------------------------- */
+
+#define SLAB_NAME_LEN 24
+/* Per-CPU magazine capacity (objects); kmem_cache_cpu is 4 cache lines. */
+#define SLAB_MAG_MAX 26
+/* Empty slabs a cache keeps for reuse; more go back to the page allocator. */
+#define SLAB_FREE_RESERVE 1
+/* Most objects a slab can hold (8-byte objects in one 4 KiB page). */
+#define SLAB_MAX_OBJS 512
+
+/*
+ * One hart's object cache (a "magazine", Bonwick & Adams 2001; Linux SLAB's
+ * array_cache): a stack of free objects.  Only its hart pushes and pops,
+ * with interrupts off and cc_lock held; another hart takes cc_lock only to
+ * drain it (shrink, reclaim, destroy) or to look (validator, double-free
+ * search).  cc_lock is a bare flag, not a spinlock_t, so the fast path is
+ * not a shared-lock acquisition (same scheme as the page allocator's pcp).
+ */
+struct kmem_cache_cpu {
+	unsigned int cc_lock; /* 0 free, 1 held */
+	unsigned int cc_avail; /* objects in cc_objs[0 .. cc_avail) */
+	unsigned int
+		cc_limit; /* capacity in use (0: debug cache, no magazine) */
+	unsigned int cc_batch; /* objects moved per refill or flush */
+	unsigned long cc_nr_alloc; /* objects allocated on this hart */
+	unsigned long cc_nr_free; /* objects freed on this hart */
+	unsigned long cc_nr_refill; /* batches taken from the slabs */
+	unsigned long cc_nr_flush; /* batches given back to the slabs */
+	void *cc_objs[SLAB_MAG_MAX]; /* [cc_avail-1] is the hottest */
+} __cacheline_aligned;
+
+/* Kinds of refused kmem_cache_free() calls (counted per cache). */
+enum slab_bad_free {
+	SLAB_BAD_NOT_SLAB, /* the address is not in any slab page */
+	SLAB_BAD_WRONG_CACHE, /* a slab page of another cache */
+	SLAB_BAD_INTERIOR, /* inside a slab, not the start of an object */
+	SLAB_BAD_DOUBLE, /* the object is already free */
+	SLAB_NR_BAD_FREE
+};
+
+/*
+ * A cache.  The layout of one object slot and of a slab is drawn in
+ * mm/slab.c (section 2); the offsets below are into a slot.
+ */
+struct kmem_cache {
+	/* Read-only after kmem_cache_create(); what every alloc and free
+	 * reads, together in the first cache line. */
+	unsigned int kc_flags; /* SLAB_* as asked, plus mm.debug's */
+	unsigned int kc_size; /* usable bytes per object, as asked */
+	unsigned int kc_stride; /* bytes from one slot to the next */
+	unsigned int kc_obj_off; /* object start in the slot (left red zone) */
+	unsigned int kc_fp_off; /* free word, from the object start */
+	unsigned int kc_objs_end; /* kc_obj_off + kc_objs * kc_stride */
+	unsigned long kc_slab_bytes; /* PAGE_SIZE << kc_order */
+	uintptr_t kc_secret; /* random: free words are XORed with it */
+
+	/* Per hart, each on its own cache lines (see kmem_cache_cpu). */
+	struct kmem_cache_cpu kc_cpu[NR_CPUS];
+
+	/* Read-only after kmem_cache_create(). */
+	char kc_name[SLAB_NAME_LEN]; /* copied, NUL-terminated */
+	unsigned int kc_align; /* object alignment (>= 8, power of two) */
+	unsigned int kc_rz_end; /* right red zone ends here (from object) */
+	unsigned int
+		kc_track_off; /* allocation site (STORE_USER), from object */
+	unsigned int kc_order; /* pages per slab = 2^kc_order */
+	unsigned int kc_objs; /* objects per slab */
+	void (*kc_ctor)(void *obj); /* run on each object of a new slab */
+	struct list_head kc_link; /* on the list of all caches */
+
+	spinlock_t kc_lock; /* guards the fields marked [L] */
+	struct list_head kc_partial; /* [L] slabs with free and used objects */
+	struct list_head kc_full; /* [L] slabs without a free object */
+	struct list_head kc_free; /* [L] slabs without a used object */
+	struct list_head kc_quarantine; /* [L] slabs with a corrupt freelist */
+	unsigned long kc_nr_partial, kc_nr_full; /* [L] list lengths */
+	unsigned long kc_nr_free, kc_nr_quarantine; /* [L] list lengths */
+	unsigned long kc_nr_inuse; /* [L] sum of the slabs' inuse */
+	unsigned long kc_nr_grow; /* [L] slabs created */
+	unsigned long kc_nr_release; /* [L] slabs given back */
+
+	/* Atomic counters (no lock). */
+	unsigned long kc_nr_fail; /* allocations that returned NULL */
+	unsigned long kc_nr_bad_free[SLAB_NR_BAD_FREE]; /* refused frees */
+	unsigned long kc_nr_corrupt; /* corrupt free words, red zones, poison */
+};
+
+/* The sums of a cache's counters (kmem_cache_get_stats()). */
+struct kmem_cache_stats {
+	unsigned long nr_alloc, nr_free; /* objects, all harts */
+	unsigned long nr_refill, nr_flush; /* magazine batches, all harts */
+	unsigned long cached; /* objects sitting in per-CPU magazines */
+	unsigned long active_objs; /* objects not on a slab freelist */
+	unsigned long num_objs; /* objects in all slabs */
+	unsigned long nr_slabs; /* slabs (any list) */
+	unsigned long nr_fail, nr_bad_free, nr_corrupt;
+};
 
 /*
  * Create a cache of objects of size bytes aligned to align (0 or a power
@@ -85,9 +185,42 @@ const char *kmem_cache_name(const struct kmem_cache *cache);
 /* True when obj is the start of a live (allocated) object of cache. */
 bool kmem_cache_obj_live(struct kmem_cache *cache, const void *obj);
 
-/* Every cache, in creation order; fn returns false to stop. */
+/* Every cache, in creation order; fn returns false to stop.  fn runs with
+ * the cache list locked: it must not create or destroy caches. */
 void kmem_cache_for_each(bool (*fn)(struct kmem_cache *cache, void *arg),
 			 void *arg);
+
+/*
+ * Call fn(cache, obj, site, arg) for every live object of cache, where site
+ * is the recorded allocation site (SLAB_STORE_USER) or 0; fn returns false
+ * to stop.  The walk holds the cache's locks with interrupts off: fn may
+ * print but must not allocate from or free to this cache.  Returns the
+ * number of live objects visited.  (kmalloc_leak_report() is built on it.)
+ */
+unsigned long kmem_cache_walk_live(struct kmem_cache *cache,
+				   bool (*fn)(struct kmem_cache *cache,
+					      void *obj, unsigned long site,
+					      void *arg),
+				   void *arg);
+
+/* Sum the cache's per-CPU and shared counters into *st (no lock: each
+ * figure is a recent value, not a snapshot of one instant). */
+void kmem_cache_get_stats(struct kmem_cache *cache,
+			  struct kmem_cache_stats *st);
+/* One hart's part (NULL for cpu >= NR_CPUS), for per-hart statistics. */
+const struct kmem_cache_cpu *kmem_cache_cpu_part(struct kmem_cache *cache,
+						 unsigned int cpu);
+
+/*
+ * Debugging for caches created from now on: true adds SLAB_DEBUG to every
+ * later kmem_cache_create() (as mm.debug=1 at boot does); false stops it.
+ * Returns the previous setting.  Tests pass SLAB_DEBUG flags instead.
+ */
+bool slab_set_debug_default(bool on);
+
+/* Refused frees by kind, over all caches (for statistics). */
+extern unsigned long slab_bad_frees[SLAB_NR_BAD_FREE];
+const char *slab_bad_free_name(enum slab_bad_free kind);
 
 /* Drain all per-CPU caches and free all empty slabs of every cache
  * (registered with page_alloc_set_reclaim()).  Returns pages released. */

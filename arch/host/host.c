@@ -5,6 +5,7 @@
  */
 #include "arch/host/host.h"
 #include "mm/mm.h"
+#include "mm/txn.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -202,6 +203,7 @@ static void *hart_thread(void *p)
 
 	host_set_cpu(h->cpu);
 	h->fn(h->arg);
+	mm_txn_unwind(0, "hart going idle"); /* as arch/riscv/smp.c */
 	return NULL;
 }
 

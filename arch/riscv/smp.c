@@ -11,6 +11,7 @@
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/sbi.h"
 #include "lib/printk.h"
+#include "mm/txn.h"
 
 #define STACK_AREA (PAGE_SIZE + STACK_SIZE)
 
@@ -134,6 +135,8 @@ unsigned int smp_start_harts(const uint32_t *hartids, unsigned int n)
 static void run_work(void)
 {
 	work.fn(work.arg);
+	/* Back to idle: nobody can end a transaction fn left open. */
+	mm_txn_unwind(0, "hart going idle");
 	__atomic_fetch_add(&work.done, 1, __ATOMIC_ACQ_REL);
 }
 

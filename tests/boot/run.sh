@@ -83,6 +83,17 @@ grep -q '^mm: zone DMA    \[mem 0x0000000080000000-0x0000000081ffffff\]' \
 	"$LOGS/dma32M.log" ||
 	result "FAIL: boot/dma32M: the DMA zone does not span 32 MiB" dma32M
 
+# Fault injection from the command line (docs/fault.md): armed as given,
+# it fails exactly two order-9 allocations, each reported (verbose).
+boot mmfail 128M 2 \
+	"monitor=0 ktest=mm_fault_boot mm.fail=kind:pages,order:9,times:2,verbose"
+check_up mmfail 2
+grep -q '^mm.fail: armed kind:pages,times:2,order:9,verbose' \
+	"$LOGS/mmfail.log" ||
+	result "FAIL: boot/mmfail: no 'mm.fail: armed' line" mmfail
+[ "$(grep -c '^mm.fail: injected failure into pages' "$LOGS/mmfail.log")" = 2 ] ||
+	result "FAIL: boot/mmfail: not exactly two injected failures" mmfail
+
 boot crash-guard 256M 2 "monitor=0 ktest=none crash=guard" &
 boot crash-text 256M 2 "monitor=0 ktest=none crash=text" &
 wait

@@ -5,6 +5,7 @@
  * per-CPU fast path taking no lock, hooks, and every bad-free kind.
  */
 #include "tests/kernel/page_test.h"
+#include "mm/hooks.h"
 #include "lib/string.h"
 
 /* ---- page_alloc ----------------------------------------------------------- */
@@ -126,46 +127,51 @@ static void test_pcp_fast_path_takes_no_lock(struct ktest *t)
 	KT_EXPECT_TRUE(t, again == pg);
 }
 
-static bool fail_all(gfp_t gfp, unsigned int order, unsigned long caller)
+static bool fail_all(const struct mm_call *call)
 {
 	return true;
 }
 
-static int refuse_alloc(struct page *pg, unsigned int order, gfp_t gfp)
+static int refuse_alloc(const struct mm_call *call, void *obj)
 {
-	mm_set_error(MM_ENOLOG);
-	return -1;
+	return MM_ENOLOG;
 }
 
 static struct page *deferred_pg;
-static bool defer_free(struct page *pg, unsigned int order)
+static struct mm_call deferred_call;
+static bool defer_free(const struct mm_call *call, void *obj)
 {
-	deferred_pg = pg;
+	deferred_pg = obj;
+	deferred_call = *call;
 	return true;
 }
 
+/* The mm/hooks.h protocol as alloc_pages()/free_pages() follow it. */
 static void test_hooks(struct ktest *t)
 {
-	static const struct page_alloc_hooks fail = {.should_fail = fail_all};
-	static const struct page_alloc_hooks refuse = {.on_alloc =
-							       refuse_alloc};
-	static const struct page_alloc_hooks defer = {.on_free = defer_free};
+	static const struct mm_hooks fail = {.should_fail = fail_all};
+	static const struct mm_hooks refuse = {.on_alloc = refuse_alloc};
+	static const struct mm_hooks defer = {.on_free = defer_free};
+	const struct mm_hooks *saved = mm_hooks_get();
 	unsigned long before = nr_free_pages();
 	struct page *pg;
 
-	page_alloc_set_hooks(&fail);
+	mm_set_hooks(&fail);
 	KT_EXPECT_NULL(t, alloc_pages(GFP_KERNEL, 0));
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EFAULT_INJECTED);
-	page_alloc_set_hooks(&refuse);
+	mm_set_hooks(&refuse);
 	KT_EXPECT_NULL(t, alloc_pages(GFP_KERNEL, 2));
 	KT_EXPECT_EQ(t, mm_last_error(), MM_ENOLOG);
 	KT_EXPECT_EQ(t, nr_free_pages(), before);
-	page_alloc_set_hooks(&defer);
+	mm_set_hooks(&defer);
 	pg = alloc_pages(GFP_KERNEL, 1);
 	KT_ASSERT_NOT_NULL(t, pg);
 	free_pages(pg, 1); /* deferred: still allocated */
 	KT_EXPECT_TRUE(t, deferred_pg == pg && (pg->flags & PG_head));
-	page_alloc_set_hooks(NULL);
+	KT_EXPECT_EQ(t, deferred_call.kind, MM_KIND_PAGES);
+	KT_EXPECT_EQ(t, deferred_call.order, 1);
+	KT_EXPECT_EQ(t, deferred_call.size, 2 * PAGE_SIZE);
+	mm_set_hooks(saved);
 	free_pages(pg, 1);
 	KT_EXPECT_EQ(t, nr_free_pages(), before);
 }

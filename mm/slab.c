@@ -1,0 +1,656 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The slab layer: caches of equal-sized objects carved from buddy pages,
+ * with a per-CPU magazine in front of each cache.
+ *
+ * 1. Design and references
+ *
+ *    J. Bonwick, "The Slab Allocator: An Object-Caching Kernel Memory
+ *    Allocator", USENIX Summer 1994: a cache hands out objects of one size
+ *    from slabs (one or more contiguous pages); free objects are chained
+ *    through themselves; slabs sit on lists by how full they are; an
+ *    optional constructor runs once per object when its slab is made, not
+ *    on every allocation.  J. Bonwick and J. Adams, "Magazines and Vmem",
+ *    USENIX 2001: a per-CPU stack of object pointers (a magazine) in front
+ *    of the slab layer makes the common allocation and free touch only the
+ *    running hart's data.  Linux's SLAB calls the same thing array_cache.
+ *
+ *    Why magazines rather than SLUB's per-CPU slab.  SLUB's fast free is
+ *    lock-free only for an object of the hart's current slab; an object
+ *    freed on another hart (a cross-hart free: common for network buffers,
+ *    and in our SMP test) goes back to its slab's freelist with a
+ *    compare-and-swap on that slab's struct page, i.e. another hart's cache
+ *    line, and SLUB needs a double-word cmpxchg with a transaction id to
+ *    make its lock-free fast path safe.  A magazine takes any object of the
+ *    cache, whichever hart allocated it, with two plain stores; moving
+ *    objects between magazines and slabs happens in batches under the
+ *    cache lock.  It is also the simpler design to read.
+ *
+ *    Freelist hardening follows Linux's SLAB_FREELIST_HARDENED (K. Cook,
+ *    2017): the free word is stored XORed with a per-cache random secret
+ *    and its own address, and every decoded pointer is checked to be an
+ *    object of the same slab before it is followed.
+ *
+ * 2. Data layout
+ *
+ *    A slab is one buddy block of 2^kc_order pages, its head struct page
+ *    carrying PG_slab, the cache (slab_cache), the count of objects not on
+ *    its freelist (slab.inuse) and the index of its first free object
+ *    (slab.freelist); page->lru links it on one of the cache's lists.  The
+ *    slab holds kc_objs slots of kc_stride bytes from its start; the tail
+ *    that does not fit a slot is waste (kept under 1/8 of the slab).
+ *
+ *     slab (PAGE_SIZE << kc_order)
+ *     +--------+--------+--------+-- ... --+--------+------+
+ *     | slot 0 | slot 1 | slot 2 |         | slot n | waste|
+ *     +--------+--------+--------+-- ... --+--------+------+
+ *          ^ slab.freelist = 2: 2 -> 0 -> n -> END (through free words)
+ *
+ *     one slot (kc_stride bytes; fields present only with their flag)
+ *     +---------+--------------------+--------+------+-----------+-----+
+ *     | red zone| object (kc_size)   |red zone| free | track     | pad |
+ *     | (left)  | ^ pointer returned | (right)| word | alloc/free|     |
+ *     +---------+--------------------+--------+------+-----------+-----+
+ *     0   kc_obj_off           kc_size   kc_rz_end  kc_track_off
+ *
+ *    The free word is the object's first word (kc_fp_off = 0) unless the
+ *    cache has a constructor (constructed state must survive while the
+ *    object is free) or poisons (the whole object holds the pattern); then
+ *    it sits after the right red zone.
+ *
+ *    A cache (struct kmem_cache, in mm/slab.h): NR_CPUS magazines, each on
+ *    its own cache lines, then the read-only geometry, then the lists:
+ *
+ *      kc_cpu[0] [obj][obj][obj] .. cc_avail    kc_partial -> slab <-> slab
+ *      kc_cpu[1] [obj] ..                       kc_full    -> slab
+ *      ...                                      kc_free    -> slab (<= 1 kept)
+ *                                               kc_quarantine (corrupt)
+ *
+ * 3. Object states and invariants (checked by slab_validate())
+ *
+ *    An object is in exactly one state:
+ *      live       handed out; its free word is the user's (cleared on alloc)
+ *      magazine   in one hart's cc_objs; free word decodes to base+FW_MAG
+ *      slab-free  on its slab's freelist; free word decodes to the next
+ *                 object of the same slab, or base+FW_END for the last
+ *    a. A slab is on kc_free iff inuse == 0, on kc_full iff it has no free
+ *       object, on kc_partial otherwise, on kc_quarantine iff its freelist
+ *       was found corrupt; the kc_nr_* counts equal the list lengths.
+ *    b. A freelist walk decodes, stays inside the slab on object starts,
+ *       visits each object at most once, and counts kc_objs - inuse.
+ *    c. Each magazine object belongs to a slab of this cache on a list, is
+ *       not on its freelist, and is in no other magazine slot.
+ *    d. Sum of inuse = live + magazine objects, where live = sum over harts
+ *       of cc_nr_alloc - cc_nr_free; cc_avail <= SLAB_MAG_MAX.
+ *    e. Debug caches: red zones of live objects hold 0xcc, of free objects
+ *       0xbb; free objects of poisoned caches hold 0x6b..0x6b 0xa5.
+ *
+ * 4. Lock order:  slab_caches_lock -> cc_lock (cpu order) -> kc_lock
+ *                 -> the page allocator's locks
+ *
+ *    slab_caches_lock guards the list of caches (create, destroy, walks).
+ *    cc_lock (a bare flag in kmem_cache_cpu) guards one magazine and its
+ *    counters: its hart takes it around every alloc and free with
+ *    interrupts off; others take it to drain or inspect.  kc_lock guards the
+ *    slab lists and every slab's inuse/freelist and free words; it is
+ *    always taken with interrupts off (inside a cc_lock section or with
+ *    slab_lock_all()), so an interrupt handler never finds it held by its
+ *    own hart.  No kc_lock is held while asking the page allocator for a
+ *    slab (it may call slab_reclaim(), which then finds this hart's
+ *    cc_lock taken and skips that magazine); slabs are given back after
+ *    kc_lock is dropped.  slab_reclaim() only try-locks.
+ *
+ * 5. Failure protocol
+ *    Allocation never panics: no memory gives NULL with the page
+ *    allocator's reason (MM_ENOMEM, MM_EWATERMARK), bad arguments MM_EINVAL,
+ *    and kc_nr_fail counts it.  A refused free (not an object of the cache,
+ *    interior, already free) is reported with the caller, counted per kind
+ *    and per cache, sets MM_EBADFREE and changes nothing.  A free word that
+ *    does not decode is reported and not followed: the slab is quarantined
+ *    (no more allocations from it; given back once its objects are all
+ *    freed) and the allocation goes on from another slab.
+ *
+ * 6. The validator (mm/slab_check.c) takes each cache's locks and checks
+ *    3a-3e: list membership against inuse, freelist walks, magazines,
+ *    counters and (debug caches) red zones and poison.
+ */
+#include "mm/slab_internal.h"
+#include "mm/hooks.h"
+#include "mm/mm.h"
+#include "lib/bootargs.h"
+#include "lib/printk.h"
+#include "lib/string.h"
+
+/* ---- locks ---------------------------------------------------------------- */
+
+static inline void cc_acquire(struct kmem_cache_cpu *cc)
+{
+	while (__atomic_exchange_n(&cc->cc_lock, 1, __ATOMIC_ACQUIRE))
+		while (READ_ONCE(cc->cc_lock))
+			arch_cpu_relax();
+}
+
+static inline bool cc_trylock(struct kmem_cache_cpu *cc)
+{
+	return !__atomic_exchange_n(&cc->cc_lock, 1, __ATOMIC_ACQUIRE);
+}
+
+static inline void cc_release(struct kmem_cache_cpu *cc)
+{
+	__atomic_store_n(&cc->cc_lock, 0, __ATOMIC_RELEASE);
+}
+
+unsigned long slab_lock_all(struct kmem_cache *c)
+{
+	unsigned long flags = arch_irq_save();
+
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		cc_acquire(&c->kc_cpu[cpu]);
+	spin_lock(&c->kc_lock);
+	return flags;
+}
+
+void slab_unlock_all(struct kmem_cache *c, unsigned long flags)
+{
+	spin_unlock(&c->kc_lock);
+	for (unsigned int cpu = NR_CPUS; cpu-- > 0;)
+		cc_release(&c->kc_cpu[cpu]);
+	arch_irq_restore(flags);
+}
+
+/* ---- slab lists (kc_lock held) ---------------------------------------------- */
+
+struct list_head *slab_list_head(struct kmem_cache *c, enum slab_list l)
+{
+	switch (l) {
+	case SL_PARTIAL:
+		return &c->kc_partial;
+	case SL_FULL:
+		return &c->kc_full;
+	case SL_FREE:
+		return &c->kc_free;
+	default:
+		return &c->kc_quarantine;
+	}
+}
+
+static unsigned long *list_count(struct kmem_cache *c, enum slab_list l)
+{
+	switch (l) {
+	case SL_PARTIAL:
+		return &c->kc_nr_partial;
+	case SL_FULL:
+		return &c->kc_nr_full;
+	case SL_FREE:
+		return &c->kc_nr_free;
+	default:
+		return &c->kc_nr_quarantine;
+	}
+}
+
+/* pg was on list `was`; put it where its state now says. */
+static void relist(struct kmem_cache *c, struct page *pg, enum slab_list was)
+{
+	enum slab_list now = slab_state(pg);
+
+	if (now == was)
+		return;
+	list_del(&pg->lru);
+	(*list_count(c, was))--;
+	list_add(&pg->lru, slab_list_head(c, now));
+	(*list_count(c, now))++;
+}
+
+/* Quarantine pg: its freelist cannot be trusted (reported by the caller). */
+static void quarantine(struct kmem_cache *c, struct page *pg)
+{
+	enum slab_list was = slab_state(pg);
+
+	pg->slab.freelist = FREELIST_QUARANTINE;
+	__atomic_fetch_add(&c->kc_nr_corrupt, 1, __ATOMIC_RELAXED);
+	relist(c, pg, was);
+}
+
+/* Take the first object off pg's freelist, or NULL (pg quarantined). */
+static void *take_obj(struct kmem_cache *c, struct page *pg)
+{
+	uintptr_t base = slab_base(pg);
+	enum slab_list was = slab_state(pg);
+	void *obj = slab_obj(c, base, pg->slab.freelist);
+	uintptr_t next = fw_decode(c, obj);
+	int idx = slab_index(c, base, next);
+
+	if (next != base + FW_END && idx < 0) {
+		slab_report_corrupt(c, pg, obj, next,
+				    "kmem_cache_alloc (slab quarantined)");
+		quarantine(c, pg);
+		return NULL;
+	}
+	pg->slab.freelist =
+		next == base + FW_END ? FREELIST_NONE : (uint16_t)idx;
+	pg->slab.inuse++;
+	c->kc_nr_inuse++;
+	relist(c, pg, was);
+	return obj;
+}
+
+/*
+ * Give obj back to its slab pg.  A slab left empty beyond the reserve (or
+ * an emptied quarantined one) moves to *doomed, for release after unlock.
+ */
+static void put_obj(struct kmem_cache *c, struct page *pg, void *obj,
+		    struct list_head *doomed)
+{
+	uintptr_t base = slab_base(pg);
+	enum slab_list was = slab_state(pg);
+
+	if (was == SL_QUARANTINE) {
+		*free_word(c, obj) = fw_encode(c, obj, base + FW_QFREE);
+		c->kc_nr_inuse--;
+		if (--pg->slab.inuse == 0) {
+			list_del(&pg->lru);
+			c->kc_nr_quarantine--;
+			list_add(&pg->lru, doomed);
+		}
+		return;
+	}
+	*free_word(c, obj) = fw_encode(
+		c, obj,
+		pg->slab.freelist == FREELIST_NONE
+			? base + FW_END
+			: (uintptr_t)slab_obj(c, base, pg->slab.freelist));
+	pg->slab.freelist = (uint16_t)slab_index(c, base, (uintptr_t)obj);
+	pg->slab.inuse--;
+	c->kc_nr_inuse--;
+	relist(c, pg, was);
+	if (slab_state(pg) == SL_FREE && c->kc_nr_free > SLAB_FREE_RESERVE) {
+		list_del(&pg->lru);
+		c->kc_nr_free--;
+		list_add(&pg->lru, doomed);
+	}
+}
+
+/* ---- slabs and pages -------------------------------------------------------- */
+
+/* A new slab, every object on its freelist and constructed; NULL if no page. */
+static struct page *new_slab(struct kmem_cache *c, gfp_t gfp,
+			     unsigned long caller)
+{
+	struct page *pg = __alloc_pages(gfp & ~__GFP_ZERO, c->kc_order, caller);
+	uintptr_t base;
+
+	if (!pg)
+		return NULL;
+	base = slab_base(pg);
+	if (c->kc_flags & SLAB_DEBUG)
+		slab_debug_init_slab(c, base);
+	for (unsigned int i = 0; i < c->kc_objs; i++) {
+		void *obj = slab_obj(c, base, i);
+		uintptr_t next = i + 1 < c->kc_objs
+					 ? (uintptr_t)slab_obj(c, base, i + 1)
+					 : base + FW_END;
+
+		if (c->kc_ctor)
+			c->kc_ctor(obj);
+		*free_word(c, obj) = fw_encode(c, obj, next);
+	}
+	pg->slab_cache = c;
+	pg->slab.inuse = 0;
+	pg->slab.freelist = 0;
+	list_init(&pg->lru);
+	page_owner_flags(pg, PG_slab, 0);
+	return pg;
+}
+
+/* Give back the slabs on doomed (no slab lock held). */
+unsigned long slab_release_slabs(struct kmem_cache *c, struct list_head *doomed)
+{
+	unsigned long pages = 0;
+
+	while (!list_empty(doomed)) {
+		struct page *pg = list_first_entry(doomed, struct page, lru);
+
+		list_del(&pg->lru);
+		page_owner_flags(pg, 0, PG_slab);
+		pg->slab_cache = NULL;
+		__atomic_fetch_add(&c->kc_nr_release, 1, __ATOMIC_RELAXED);
+		__free_pages(pg, c->kc_order,
+			     (unsigned long)__builtin_return_address(0));
+		pages += 1UL << c->kc_order;
+	}
+	return pages;
+}
+
+/* ---- magazines (cc_lock held, interrupts off) -------------------------------- */
+
+/*
+ * Move up to one batch of objects from the slabs into cc (kc_lock held);
+ * returns how many.  grown, when not NULL, is a new slab to put on the
+ * free list first, in the same critical section, so that this hart gets
+ * its objects before other harts can.  A debug cache's one object gets its
+ * allocation checks here, under kc_lock, so the validator never sees it
+ * half-painted.
+ */
+static unsigned int refill(struct kmem_cache *c, struct kmem_cache_cpu *cc,
+			   struct page *grown, unsigned long caller)
+{
+	unsigned int n = 0;
+
+	spin_lock(&c->kc_lock);
+	if (grown) {
+		list_add(&grown->lru, &c->kc_free);
+		c->kc_nr_free++;
+		c->kc_nr_grow++;
+	}
+	while (n < cc->cc_batch) {
+		struct list_head *from = !list_empty(&c->kc_partial)
+						 ? &c->kc_partial
+						 : &c->kc_free;
+		struct page *pg;
+		void *obj;
+
+		if (list_empty(from))
+			break;
+		pg = list_first_entry(from, struct page, lru);
+		obj = take_obj(c, pg);
+		if (!obj)
+			continue;
+		if (unlikely(c->kc_flags & SLAB_DEBUG))
+			slab_debug_on_alloc(c, obj, caller);
+		else
+			*free_word(c, obj) =
+				fw_encode(c, obj, slab_base(pg) + FW_MAG);
+		cc->cc_objs[cc->cc_avail++] = obj;
+		n++;
+	}
+	spin_unlock(&c->kc_lock);
+	if (n)
+		cc->cc_nr_refill++;
+	return n;
+}
+
+/* Give the n coldest objects of cc back to their slabs (kc_lock held). */
+static void flush_locked(struct kmem_cache *c, struct kmem_cache_cpu *cc,
+			 unsigned int n, struct list_head *doomed)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		void *obj = cc->cc_objs[i];
+
+		put_obj(c, slab_page_guess(c, obj), obj, doomed);
+	}
+	cc->cc_avail -= n;
+	memmove(cc->cc_objs, cc->cc_objs + n, cc->cc_avail * sizeof(void *));
+	cc->cc_nr_flush++;
+}
+
+static void flush(struct kmem_cache *c, struct kmem_cache_cpu *cc,
+		  unsigned int n, struct list_head *doomed)
+{
+	spin_lock(&c->kc_lock);
+	flush_locked(c, cc, n, doomed);
+	spin_unlock(&c->kc_lock);
+}
+
+/* The magazine is empty: refill it, growing the cache if need be. */
+static __attribute__((noinline)) void *alloc_slow(struct kmem_cache *c,
+						  struct kmem_cache_cpu *cc,
+						  gfp_t gfp,
+						  unsigned long caller)
+{
+	struct page *pg;
+
+	if (!refill(c, cc, NULL, caller)) {
+		pg = new_slab(c, gfp, caller);
+		if (!pg)
+			return NULL;
+		if (!refill(c, cc, pg, caller))
+			return NULL; /* cannot happen: a new slab has objects */
+	}
+	cc->cc_nr_alloc++;
+	return cc->cc_objs[--cc->cc_avail];
+}
+
+/* The tag of an object in a magazine. */
+static inline uintptr_t mag_tag(const struct kmem_cache *c, const void *obj)
+{
+	return fw_encode(c, obj,
+			 ((uintptr_t)obj & ~(c->kc_slab_bytes - 1)) + FW_MAG);
+}
+
+/*
+ * The magazine is full (or the cache has none): make room, then push.
+ * Slabs left empty go back to the page allocator once kc_lock is dropped
+ * (cc_lock is still held: the order cc_lock -> zone locks is allowed).
+ * A debug cache's object gets its free checks here, under kc_lock; false
+ * when it turns out to be free already (two harts freed it at once).
+ */
+static __attribute__((noinline)) bool free_slow(struct kmem_cache *c,
+						struct kmem_cache_cpu *cc,
+						void *obj, unsigned long caller)
+{
+	struct list_head doomed = LIST_HEAD_INIT(doomed);
+	struct page *pg = slab_page_guess(c, obj);
+	bool ok = true;
+
+	if (cc->cc_limit == 0) {
+		spin_lock(&c->kc_lock);
+		ok = fw_decode(c, obj) - slab_base(pg) >= c->kc_slab_bytes;
+		if (ok && (c->kc_flags & SLAB_DEBUG))
+			slab_debug_on_free(c, obj, caller);
+		if (ok)
+			put_obj(c, pg, obj, &doomed);
+		spin_unlock(&c->kc_lock);
+	} else {
+		flush(c, cc, cc->cc_batch, &doomed);
+		*free_word(c, obj) = mag_tag(c, obj);
+		cc->cc_objs[cc->cc_avail++] = obj;
+	}
+	slab_release_slabs(c, &doomed);
+	return ok;
+}
+
+/* ---- allocation and free ---------------------------------------------------- */
+
+static __attribute__((noinline)) void *alloc_failed(struct kmem_cache *c,
+						    enum mm_error err)
+{
+	if (err != MM_OK)
+		mm_set_error(err);
+	__atomic_fetch_add(&c->kc_nr_fail, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+void *__kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp, unsigned long caller)
+{
+	unsigned long flags;
+	struct kmem_cache_cpu *cc;
+	void *obj;
+
+	if (unlikely(gfp & ~__GFP_ALL))
+		return alloc_failed(c, MM_EINVAL);
+	flags = arch_irq_save();
+	cc = &c->kc_cpu[arch_cpu_id()];
+	cc_acquire(cc);
+	if (likely(cc->cc_avail)) {
+		unsigned int n = cc->cc_avail - 1;
+
+		obj = cc->cc_objs[n];
+		cc->cc_avail = n;
+		cc->cc_nr_alloc++;
+	} else {
+		obj = alloc_slow(c, cc, gfp, caller);
+	}
+	cc_release(cc);
+	arch_irq_restore(flags);
+	if (unlikely(!obj))
+		return alloc_failed(c, MM_OK);
+	*free_word(c, obj) = 0;
+	if (unlikely(c->kc_flags & SLAB_POISON) && !(gfp & __GFP_ZERO))
+		slab_debug_fresh(c, obj);
+	if (unlikely(gfp & __GFP_ZERO))
+		memset(obj, 0, c->kc_size);
+	return obj;
+}
+
+/* obj has passed the checks: into the magazine (or the slab). */
+static inline bool free_obj(struct kmem_cache *c, void *obj,
+			    unsigned long caller)
+{
+	unsigned long flags = arch_irq_save();
+	struct kmem_cache_cpu *cc = &c->kc_cpu[arch_cpu_id()];
+	bool ok = true;
+
+	cc_acquire(cc);
+	if (likely(cc->cc_avail < cc->cc_limit)) {
+		*free_word(c, obj) = mag_tag(c, obj);
+		cc->cc_objs[cc->cc_avail++] = obj;
+	} else {
+		ok = free_slow(c, cc, obj, caller);
+	}
+	cc->cc_nr_free += ok;
+	cc_release(cc);
+	arch_irq_restore(flags);
+	return ok;
+}
+
+bool __kmem_cache_free(struct kmem_cache *c, void *obj, unsigned long caller)
+{
+	if (unlikely(!obj))
+		return true;
+	if (unlikely(!slab_check_free(c, obj, caller, true)))
+		return false;
+	if (likely(free_obj(c, obj, caller)))
+		return true;
+	slab_report_racing_free(c, obj, caller);
+	return false;
+}
+
+/* The mm/hooks.h protocol around an allocation. */
+static __attribute__((noinline)) void *alloc_hooked(struct kmem_cache *c,
+						    gfp_t gfp,
+						    unsigned long caller,
+						    const struct mm_hooks *h)
+{
+	struct mm_call call = {MM_KIND_SLAB, c,	    c->kc_name, c->kc_size, 0,
+			       gfp,	     caller};
+	void *obj;
+	int err;
+
+	if (h->should_fail && h->should_fail(&call)) {
+		mm_set_error(MM_EFAULT_INJECTED);
+		return NULL;
+	}
+	obj = __kmem_cache_alloc(c, gfp, caller);
+	if (obj && h->on_alloc && (err = h->on_alloc(&call, obj))) {
+		__kmem_cache_free(c, obj, caller);
+		mm_set_error((enum mm_error)err);
+		return NULL;
+	}
+	return obj;
+}
+
+void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
+{
+	unsigned long caller = (unsigned long)__builtin_return_address(0);
+	const struct mm_hooks *h = mm_hooks_get();
+
+	if (likely(!h) || (c->kc_flags & SLAB_NO_HOOKS))
+		return __kmem_cache_alloc(c, gfp, caller);
+	return alloc_hooked(c, gfp, caller, h);
+}
+
+/* The mm/hooks.h protocol around a free. */
+static __attribute__((noinline)) void free_hooked(struct kmem_cache *c,
+						  void *obj,
+						  unsigned long caller,
+						  const struct mm_hooks *h)
+{
+	struct mm_call call = {MM_KIND_SLAB, c, c->kc_name, c->kc_size, 0, 0,
+			       caller};
+
+	/* An invalid free is reported by the allocator, never seen by hooks. */
+	if (obj && h->on_free && slab_check_free(c, obj, caller, false) &&
+	    h->on_free(&call, obj))
+		return;
+	__kmem_cache_free(c, obj, caller);
+}
+
+void kmem_cache_free(struct kmem_cache *c, void *obj)
+{
+	unsigned long caller = (unsigned long)__builtin_return_address(0);
+	const struct mm_hooks *h = mm_hooks_get();
+
+	if (likely(!h) || (c->kc_flags & SLAB_NO_HOOKS))
+		__kmem_cache_free(c, obj, caller);
+	else
+		free_hooked(c, obj, caller, h);
+}
+
+/* ---- draining ---------------------------------------------------------------- */
+
+/* Empty one hart's magazine into the slabs; false if a lock was busy. */
+static bool drain_cpu(struct kmem_cache *c, unsigned int cpu, bool try,
+		      struct list_head *doomed)
+{
+	struct kmem_cache_cpu *cc = &c->kc_cpu[cpu];
+	unsigned long flags;
+
+	if (!READ_ONCE(cc->cc_avail))
+		return true;
+	flags = arch_irq_save();
+	if (try && !cc_trylock(cc)) {
+		arch_irq_restore(flags);
+		return false;
+	}
+	if (!try)
+		cc_acquire(cc);
+	if (cc->cc_avail && !try) {
+		flush(c, cc, cc->cc_avail, doomed);
+	} else if (cc->cc_avail && spin_trylock(&c->kc_lock)) {
+		flush_locked(c, cc, cc->cc_avail, doomed);
+		spin_unlock(&c->kc_lock);
+	}
+	cc_release(cc);
+	arch_irq_restore(flags);
+	return true;
+}
+
+/* Move every empty slab of c to doomed (all of them, reserve included). */
+bool slab_take_free_slabs(struct kmem_cache *c, bool try,
+			  struct list_head *doomed)
+{
+	unsigned long flags = arch_irq_save();
+
+	if (try && !spin_trylock(&c->kc_lock)) {
+		arch_irq_restore(flags);
+		return false;
+	}
+	if (!try)
+		spin_lock(&c->kc_lock);
+	while (!list_empty(&c->kc_free)) {
+		struct page *pg =
+			list_first_entry(&c->kc_free, struct page, lru);
+
+		list_del(&pg->lru);
+		list_add(&pg->lru, doomed);
+		c->kc_nr_free--;
+	}
+	spin_unlock(&c->kc_lock);
+	arch_irq_restore(flags);
+	return true;
+}
+
+unsigned long slab_shrink(struct kmem_cache *c, bool try)
+{
+	struct list_head doomed = LIST_HEAD_INIT(doomed);
+
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		drain_cpu(c, cpu, try, &doomed);
+	slab_take_free_slabs(c, try, &doomed);
+	return slab_release_slabs(c, &doomed);
+}
+
+unsigned long kmem_cache_shrink(struct kmem_cache *c)
+{
+	return c ? slab_shrink(c, false) : 0;
+}

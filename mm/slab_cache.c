@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The slab layer's caches: creating one (slot layout, slab order, magazine
+ * size, secret), destroying one, the list of all caches and what walks it
+ * (reclaim, for_each), small accessors, and bring-up.  Allocation and free
+ * are in mm/slab.c, whose theory section explains the layout.
+ */
+#include "mm/slab_internal.h"
+#include "mm/mm.h"
+#include "lib/bootargs.h"
+#include "lib/printk.h"
+#include "lib/string.h"
+
+#define SLAB_VALID_FLAGS (SLAB_HWCACHE_ALIGN | SLAB_DEBUG | SLAB_NO_HOOKS)
+#define SLAB_MAX_SIZE (1UL << 20)
+
+static struct kmem_cache cache_cache; /* the cache of struct kmem_cache */
+static struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
+static spinlock_t slab_caches_lock = SPINLOCK_INIT("slab_caches");
+static unsigned int debug_default; /* mm.debug=1: 1 */
+
+/* ---- caches ------------------------------------------------------------------ */
+
+static size_t round_up(size_t x, size_t a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
+
+/* Slot layout of section 2 for c's size, alignment and flags. */
+static void set_layout(struct kmem_cache *c)
+{
+	unsigned int f = c->kc_flags;
+	size_t size8 = round_up(c->kc_size < 8 ? 8 : c->kc_size, 8);
+	size_t end;
+
+	c->kc_obj_off = (f & SLAB_RED_ZONE) ? c->kc_align : 0;
+	c->kc_rz_end = (unsigned int)(size8 + ((f & SLAB_RED_ZONE) ? 8 : 0));
+	end = c->kc_rz_end;
+	c->kc_fp_off = 0;
+	if (c->kc_ctor || (f & SLAB_POISON)) {
+		c->kc_fp_off = (unsigned int)end;
+		end += sizeof(uintptr_t);
+	}
+	c->kc_track_off = (unsigned int)end;
+	if (f & SLAB_STORE_USER)
+		end += sizeof(struct slab_track);
+	c->kc_stride = (unsigned int)round_up(c->kc_obj_off + end, c->kc_align);
+}
+
+/* The smallest order whose waste is under 1/8 of the slab; false if none. */
+static bool set_order(struct kmem_cache *c)
+{
+	for (unsigned int o = 0; o < MAX_ORDER; o++) {
+		unsigned long bytes = PAGE_SIZE << o;
+		unsigned long n = bytes / c->kc_stride;
+
+		if (n && (bytes - n * c->kc_stride) * 8 < bytes) {
+			if (n > SLAB_MAX_OBJS)
+				return false; /* cannot happen: see SLAB_MAX_OBJS */
+			c->kc_order = o;
+			c->kc_objs = (unsigned int)n;
+			c->kc_objs_end =
+				c->kc_obj_off + (unsigned int)n * c->kc_stride;
+			c->kc_slab_bytes = bytes;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Magazine size by object size (Linux SLAB's limits, scaled down). */
+static void set_magazines(struct kmem_cache *c)
+{
+	unsigned int limit = c->kc_stride <= 256    ? SLAB_MAG_MAX
+			     : c->kc_stride <= 1024 ? 16
+						    : 8;
+
+	if (c->kc_flags & SLAB_DEBUG)
+		limit = 0; /* every object goes through the checks */
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+		c->kc_cpu[cpu].cc_limit = limit;
+		c->kc_cpu[cpu].cc_batch = limit ? limit / 2 : 1;
+	}
+}
+
+/* A per-cache secret: mixed clocks and addresses (splitmix64), top bit set
+ * so that a cleared free word never decodes as "free". */
+static uintptr_t make_secret(const struct kmem_cache *c)
+{
+	static unsigned long seq;
+	uint64_t z = arch_read_cycles() ^ (arch_time_ns() << 17) ^
+		     (uintptr_t)c ^
+		     (__atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED) *
+		      0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	return (uintptr_t)(z | (1ULL << 63));
+}
+
+/* Fill in c (zeroed); false when size/align/flags make no valid cache. */
+static bool cache_setup(struct kmem_cache *c, const char *name, size_t size,
+			size_t align, unsigned int flags, void (*ctor)(void *))
+{
+	if (!name || !size || size > SLAB_MAX_SIZE || (align & (align - 1)) ||
+	    align > PAGE_SIZE || (flags & ~SLAB_VALID_FLAGS))
+		return false;
+	if (align < 8)
+		align = 8;
+	if ((flags & SLAB_HWCACHE_ALIGN) && align < CACHE_LINE)
+		align = CACHE_LINE;
+	if (ctor)
+		flags &= ~SLAB_POISON; /* poison would undo the constructor */
+	str_copy(c->kc_name, name, SLAB_NAME_LEN);
+	c->kc_flags = flags;
+	c->kc_size = (unsigned int)size;
+	c->kc_align = (unsigned int)align;
+	c->kc_ctor = ctor;
+	set_layout(c);
+	if (!set_order(c))
+		return false;
+	set_magazines(c);
+	c->kc_secret = make_secret(c);
+	spin_lock_init(&c->kc_lock, c->kc_name);
+	list_init(&c->kc_partial);
+	list_init(&c->kc_full);
+	list_init(&c->kc_free);
+	list_init(&c->kc_quarantine);
+	return true;
+}
+
+static void cache_link(struct kmem_cache *c)
+{
+	unsigned long flags = spin_lock_irqsave(&slab_caches_lock);
+
+	list_add_tail(&c->kc_link, &slab_caches);
+	spin_unlock_irqrestore(&slab_caches_lock, flags);
+}
+
+struct kmem_cache *kmem_cache_create(const char *name, size_t size,
+				     size_t align, unsigned int flags,
+				     void (*ctor)(void *obj))
+{
+	unsigned long caller = (unsigned long)__builtin_return_address(0);
+	struct kmem_cache *c;
+
+	if (READ_ONCE(debug_default))
+		flags |= SLAB_DEBUG;
+	c = __kmem_cache_alloc(&cache_cache, GFP_KERNEL | __GFP_ZERO, caller);
+	if (!c)
+		return NULL;
+	if (!cache_setup(c, name, size, align, flags, ctor)) {
+		printk("slab: kmem_cache_create(%s, %zu, %zu, 0x%x) from %pS: "
+		       "invalid size, alignment or flags\n",
+		       name ? name : "(null)", size, align, flags,
+		       (void *)caller);
+		__kmem_cache_free(&cache_cache, c, caller);
+		mm_set_error(MM_EINVAL);
+		return NULL;
+	}
+	cache_link(c);
+	return c;
+}
+
+int kmem_cache_destroy(struct kmem_cache *c)
+{
+	unsigned long caller = (unsigned long)__builtin_return_address(0);
+	struct list_head doomed = LIST_HEAD_INIT(doomed);
+	unsigned long flags;
+
+	if (!c || c == &cache_cache) {
+		mm_set_error(MM_EINVAL);
+		return -MM_EINVAL;
+	}
+	kmem_cache_shrink(c);
+	flags = slab_lock_all(c);
+	if (c->kc_nr_partial || c->kc_nr_full || c->kc_nr_quarantine) {
+		slab_unlock_all(c, flags);
+		printk("slab: kmem_cache_destroy(%s) from %pS: objects still "
+		       "in use, cache kept\n",
+		       c->kc_name, (void *)caller);
+		slab_report_live(c);
+		mm_set_error(MM_EBUSY);
+		return -MM_EBUSY;
+	}
+	slab_unlock_all(c, flags);
+	flags = spin_lock_irqsave(&slab_caches_lock);
+	list_del(&c->kc_link);
+	spin_unlock_irqrestore(&slab_caches_lock, flags);
+	slab_take_free_slabs(c, false, &doomed); /* freed since the shrink */
+	slab_release_slabs(c, &doomed);
+	__kmem_cache_free(&cache_cache, c, caller);
+	return 0;
+}
+
+/* ---- small accessors ---------------------------------------------------------- */
+
+struct kmem_cache *kmem_cache_of(const void *addr)
+{
+	struct page *pg = page_block_head(virt_to_page(addr));
+	struct page seen;
+
+	if (!pg)
+		return NULL;
+	seen = page_load_state(pg);
+	return (seen.flags & PG_slab) ? READ_ONCE(pg->slab_cache) : NULL;
+}
+
+size_t kmem_cache_size(const struct kmem_cache *c)
+{
+	return c->kc_size;
+}
+
+const char *kmem_cache_name(const struct kmem_cache *c)
+{
+	return c->kc_name;
+}
+
+bool kmem_cache_obj_live(struct kmem_cache *c, const void *obj)
+{
+	return obj && slab_check_free(c, (void *)obj, 0, false);
+}
+
+void kmem_cache_for_each(bool (*fn)(struct kmem_cache *cache, void *arg),
+			 void *arg)
+{
+	unsigned long flags = spin_lock_irqsave(&slab_caches_lock);
+	struct list_head *pos;
+
+	list_for_each (pos, &slab_caches)
+		if (!fn(list_entry(pos, struct kmem_cache, kc_link), arg))
+			break;
+	spin_unlock_irqrestore(&slab_caches_lock, flags);
+}
+
+const struct kmem_cache_cpu *kmem_cache_cpu_part(struct kmem_cache *c,
+						 unsigned int cpu)
+{
+	return cpu < NR_CPUS ? &c->kc_cpu[cpu] : NULL;
+}
+
+bool slab_set_debug_default(bool on)
+{
+	return __atomic_exchange_n(&debug_default, on ? 1u : 0u,
+				   __ATOMIC_RELAXED) != 0;
+}
+
+void slab_init(void)
+{
+	const char *dbg = bootarg_get("mm.debug");
+
+	debug_default = dbg && dbg[0] == '1' ? 1 : 0;
+	if (!cache_setup(&cache_cache, "kmem_cache", sizeof(struct kmem_cache),
+			 CACHE_LINE, SLAB_NO_HOOKS, NULL)) {
+		printk("slab: cannot set up the cache of caches\n");
+		return;
+	}
+	cache_link(&cache_cache);
+	page_alloc_set_reclaim(slab_reclaim);
+	printk("slab: ready; struct kmem_cache is %zu bytes (order-%u slabs of "
+	       "%u)%s\n",
+	       sizeof(struct kmem_cache), cache_cache.kc_order,
+	       cache_cache.kc_objs,
+	       debug_default ? "; mm.debug=1: new caches check red zones, "
+			       "poison and record sites"
+			     : "");
+}
+
+/*
+ * Called by the page allocator when it is out of pages, from any context
+ * and possibly while this hart holds some lock: every slab lock is only
+ * try-locked, and a busy cache is skipped.
+ */
+unsigned long slab_reclaim(void)
+{
+	unsigned long flags = arch_irq_save();
+	unsigned long pages = 0;
+	struct list_head *pos;
+
+	if (!spin_trylock(&slab_caches_lock)) {
+		arch_irq_restore(flags);
+		return 0;
+	}
+	list_for_each (pos, &slab_caches)
+		pages += slab_shrink(
+			list_entry(pos, struct kmem_cache, kc_link), true);
+	spin_unlock(&slab_caches_lock);
+	arch_irq_restore(flags);
+	return pages;
+}

@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Generate build/gdb/rvmm_consts.py: the C headers' constants for GDB.
+
+The GDB commands (scripts/gdb/rvmm/) must never carry a copy of MAX_ORDER,
+a PG_* bit or a class size: when the C changes, they must change with it.
+So this script asks the C compiler itself.
+
+1. Scan the given headers for object-like #defines and for the enumerators
+   of every enum (names only; the values are not parsed here), and the
+   given .c files for their object-like #defines (a few values the
+   commands need live only there, e.g. kmalloc's state bits).
+2. Write one C file that includes every header and, for each name, an asm
+   statement whose immediate operand is the constant: the compiler
+   evaluates it exactly as the kernel would see it (the technique of
+   Linux's asm-offsets: the value travels through the assembly output).
+   A .c file's #define lines are copied in front of its own function and
+   undefined after it, so two files may use the same name.
+3. Compile it with the kernel's compiler and flags (-S), read the values
+   back from the marker lines, and write a Python module: CONSTS for the
+   headers, LOCAL["mm/x.c"] for each .c file.
+
+A name whose definition is not an integer constant (a string, an
+attribute, an empty include guard) makes the compiler complain about its
+line; such names are dropped and reported in the module's SKIPPED list.
+Names in REQUIRED must come out, or the build fails.
+
+    gen_consts.py --cc "riscv64-unknown-elf-gcc -march=... -I." \\
+        -o build/gdb/rvmm_consts.py arch/arch.h mm/page_alloc.h ...
+"""
+import argparse
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+
+# The commands cannot work without these.
+REQUIRED = ["PAGE_SHIFT", "PAGE_SIZE", "NR_CPUS", "MAX_ORDER",
+            "MAX_NR_ZONES", "PG_reserved", "PG_buddy", "PG_pcp", "PG_head",
+            "PG_slab", "PG_large", "NR_WMARK"]
+
+MARK = "@@rvmm_const"
+
+
+def strip_comments(text):
+    text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"),
+                  text, flags=re.S)
+    return re.sub(r"//[^\n]*", "", text)
+
+
+def join_continued(text):
+    return re.sub(r"\\\n", " ", text)
+
+
+def scan_defines(text):
+    """Object-like macros with a non-empty body: [name]."""
+    names = []
+    for m in re.finditer(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\(?)(.*)$",
+                         text, flags=re.M):
+        name, paren, body = m.group(1), m.group(2), m.group(3).strip()
+        if paren or not body:
+            continue
+        names.append(name)
+    return names
+
+
+def scan_enums(text):
+    """{enum tag or None: [enumerator, ...]} in declaration order."""
+    enums = []
+    for m in re.finditer(r"\benum\s+(\w+)?\s*\{([^}]*)\}", text):
+        members = []
+        for item in m.group(2).split(","):
+            item = item.strip()
+            im = re.match(r"([A-Za-z_]\w*)", item)
+            if im:
+                members.append(im.group(1))
+        enums.append((m.group(1), members))
+    return enums
+
+
+def scan(headers):
+    """Names in order, {name: header}, {enum tag: [names]}, {name: kind}."""
+    names, origin, enums, kind = [], {}, {}, {}
+    for h in headers:
+        with open(h) as f:
+            text = join_continued(strip_comments(f.read()))
+        for n in scan_defines(text):
+            if n not in origin:
+                names.append(n)
+                origin[n], kind[n] = h, "define"
+        for tag, members in scan_enums(text):
+            if tag:
+                enums[tag] = members
+            for n in members:
+                if n not in origin:
+                    names.append(n)
+                    origin[n], kind[n] = h, "enum"
+    return names, origin, enums, kind
+
+
+def scan_local_defines(path):
+    """[(name, "#define NAME body")] of the object-like macros of a .c
+    file, in order (the GDB commands need a few that no header has, like
+    kmalloc's KM_ST_* state bits)."""
+    with open(path) as f:
+        text = join_continued(strip_comments(f.read()))
+    out = []
+    for m in re.finditer(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\(?)(.*)$",
+                         text, flags=re.M):
+        if not m.group(2) and m.group(3).strip():
+            out.append((m.group(1), "#define %s %s" % (m.group(1),
+                                                       m.group(3).strip())))
+    return out
+
+
+def asm_line(key, expr):
+    return ('\t__asm__ volatile(".ascii \\"%s %s %%0\\"" :: '
+            '"i"((long long)(%s)));' % (MARK, key, expr))
+
+
+def c_source(headers, names, locals_):
+    """The C file and, for each key, the lines that belong to it.  names
+    are the headers' constants; locals_ {file: [(name, define line)]}
+    the .c files' macros, keyed "file:NAME", each file's defined just
+    for its own function and undefined after it."""
+    lines = ["/* generated by scripts/gdb/gen_consts.py */"]
+    lines += ['#include "%s"' % h for h in headers]
+    line_of = {}
+
+    def function(tag, items):
+        lines.append("void rvmm_consts_%s(void);" % tag)
+        lines.append("void rvmm_consts_%s(void)" % tag)
+        lines.append("{")
+        for key, expr in items:
+            line_of[len(lines) + 1] = key
+            lines.append(asm_line(key, expr))
+        lines.append("}")
+
+    function("h", [(n, n) for n in names])
+    for i, (path, defs) in enumerate(sorted(locals_.items())):
+        for name, text in defs:
+            line_of[len(lines) + 1] = "%s:%s" % (path, name)
+            lines.append("#undef %s" % name)
+            lines.append(text)
+        function("c%d" % i, [("%s:%s" % (path, n), n) for n, _ in defs])
+        lines += ["#undef %s" % n for n, _ in defs]
+    return "\n".join(lines) + "\n", line_of
+
+
+def compile_values(cc, headers, names, locals_):
+    """{key: value} and the keys the compiler refused."""
+    skipped = []
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "consts.c")
+        asm = os.path.join(tmp, "consts.s")
+        for _ in range(12):
+            text, line_of = c_source(headers, names, locals_)
+            with open(src, "w") as f:
+                f.write(text)
+            r = subprocess.run(shlex.split(cc) + ["-S", "-w", "-o", asm, src],
+                               capture_output=True, text=True)
+            if r.returncode == 0:
+                break
+            # An error inside a macro names the macro's line and, in its
+            # notes, the line that used it: either maps to a key.
+            bad = set()
+            for m in re.finditer(r"consts\.c:(\d+):\d+: (?:error|note)",
+                                 r.stderr):
+                if int(m.group(1)) in line_of:
+                    bad.add(line_of[int(m.group(1))])
+            if not bad:
+                sys.exit("gen_consts.py: the headers do not compile:\n" +
+                         r.stderr)
+            skipped += sorted(bad)
+            names = [n for n in names if n not in bad]
+            locals_ = {p: [(n, t) for n, t in d if "%s:%s" % (p, n) not in bad]
+                       for p, d in locals_.items()}
+        else:
+            sys.exit("gen_consts.py: giving up after 12 compiler passes")
+        with open(asm) as f:
+            out = f.read()
+    values = {}
+    for m in re.finditer(r"%s ([\w./:-]+) ([^\"\s]+)" % MARK, out):
+        # x86 prints immediates as $11; an address constant gives a symbol
+        v = re.fullmatch(r"[$#]?(-?\d+)", m.group(2))
+        if v:
+            values[m.group(1)] = int(v.group(1))
+        else:
+            skipped.append(m.group(1))
+    return values, sorted(skipped)
+
+
+def write_module(path, headers, values, origin, enums, kind, skipped,
+                 sources):
+    names = [k for k in values if ":" not in k]
+    local = {}
+    for k in values:
+        if ":" in k:
+            f, n = k.split(":", 1)
+            local.setdefault(f, {})[n] = values[k]
+    out = ["# Generated by scripts/gdb/gen_consts.py from " +
+           " ".join(headers) + ".",
+           "# Do not edit: `make build/gdb/rvmm_consts.py` remakes it.",
+           "",
+           "SOURCES = %r" % (sources,),
+           "CONSTS = {"]
+    out += ["    %r: %d," % (n, values[n]) for n in names]
+    out += ["}", "ORIGIN = {"]
+    out += ["    %r: %r," % (n, origin[n]) for n in names]
+    out += ["}", "# 'define' or 'enum'", "KIND = {"]
+    out += ["    %r: %r," % (n, kind[n]) for n in names]
+    out += ["}", "# enum tag -> enumerators in declaration order", "ENUMS = {"]
+    out += ["    %r: %r," % (t, [n for n in m if n in values])
+            for t, m in enums.items()]
+    out += ["}", "# .c file -> {macro: value}: #defines no header has",
+            "LOCAL = {"]
+    out += ["    %r: %r," % (f, d) for f, d in sorted(local.items())]
+    out += ["}", "# names whose definition is not an integer constant",
+            "SKIPPED = %r" % (skipped,), ""]
+    out += ["%s = %d" % (n, values[n]) for n in names
+            if re.match(r"^[A-Za-z_]\w*$", n)]
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("\n".join(out) + "\n")
+    os.replace(tmp, path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cc", required=True, help="compiler and flags")
+    ap.add_argument("-o", "--output", required=True)
+    ap.add_argument("--require", default=",".join(REQUIRED),
+                    help="comma-separated names that must come out")
+    ap.add_argument("headers", nargs="+", help="headers (every #define "
+                    "and enumerator) and .c files (their #defines only, "
+                    "kept apart per file in LOCAL)")
+    args = ap.parse_args()
+    headers = [h for h in args.headers if not h.endswith(".c")]
+    cfiles = [h for h in args.headers if h.endswith(".c")]
+    names, origin, enums, kind = scan(headers)
+    locals_ = {c: scan_local_defines(c) for c in cfiles}
+    values, skipped = compile_values(args.cc, headers, names, locals_)
+    missing = [n for n in args.require.split(",") if n and n not in values]
+    if missing:
+        sys.exit("gen_consts.py: required constants not found: " +
+                 ", ".join(missing))
+    os.makedirs(os.path.dirname(args.output) or ".", exist_ok=True)
+    write_module(args.output, headers, values, origin, enums, kind,
+                 skipped, args.headers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: MIT
+"""Who owns an allocated block: the owner bits of its head page decoded by
+the layer that set them (slab, large kmalloc, plain pages)."""
+import gdb
+
+from . import consts as K
+from . import kmem
+
+
+def owner_bits(flags):
+    return [name for name, bit in K.flag_table("PG_")
+            if bit & flags and bit > K.get("PG_ALLOC_MASK")]
+
+
+def describe_owner(mm, pfn, pg):
+    """Lines naming the owner of the allocated block headed by pfn."""
+    flags = int(pg["flags"])
+    if flags & K.PG_slab:
+        from . import slabview
+        try:
+            return slabview.describe_slab_page(mm, pfn, pg)
+        except gdb.GdbError as e:
+            return ["owner: a slab (PG_slab), not decodable: %s" % e]
+    if flags & K.PG_large:
+        return ["owner: a large kmalloc block (PG_large, mm/kmalloc.c)"]
+    bits = owner_bits(flags)
+    if bits:
+        return ["owner: a later layer (owner bits %s)" % "|".join(bits)]
+    from . import cmd_heap
+    lo = pfn << K.PAGE_SHIFT
+    hs = cmd_heap.heaps_in(lo, lo + (K.PAGE_SIZE << int(pg["order"])))
+    if hs:
+        return ["owner: alloc_pages() block holding the TLSF heap%s %s "
+                "(mm-heap NAME)" % ("s" if len(hs) > 1 else "",
+                                    ", ".join("'%s'" % cmd_heap.name_of(h)
+                                              for h in hs))]
+    return ["owner: plain alloc_pages() block (no owner bit)"]
+
+
+def describe_address(mm, pfn, pa):
+    """Lines about one byte address inside frame pfn (which object)."""
+    from . import cmd_page
+    pg = mm.page(pfn)
+    flags = int(pg["flags"])
+    head_pfn, head = pfn, pg
+    if not flags & (K.PG_head | K.PG_buddy | K.PG_pcp | K.PG_reserved):
+        head_pfn, head = cmd_page.covering_block(mm, pfn)
+        if head is None:
+            return []
+        flags = int(head["flags"])
+    if flags & K.PG_head and flags & K.PG_slab:
+        from . import slabview
+        try:
+            return slabview.describe_object(mm, head_pfn, head, pa)
+        except gdb.GdbError as e:
+            return ["(object not decodable: %s)" % e]
+    if flags & K.PG_head:
+        from . import cmd_heap
+        off = pa - (head_pfn << K.PAGE_SHIFT)
+        return ["address is byte 0x%x of the block" % off] + \
+            cmd_heap.describe_address(kmem.phys_to_virt(pa))
+    return []

@@ -1,0 +1,78 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The `gdb` test group: the mm GDB commands against a live kernel.
+#   1. scripts/gdb/gen_consts.py on a made-up header (host compiler);
+#   2. QEMU halted with its gdbstub on a free TCP port (picked now, not the
+#      per-user port of `make debug`, so concurrent runs do not clash),
+#      gdb-multiarch in batch mode with the gdbinit of `make gdb` (same
+#      template, this port) and tests/gdb/check.py, which prints the
+#      PASS/FAIL lines (see its header for what each check compares).
+# Logs: build/test-logs/gdb/{console.log,gdb.out}.
+set -u
+cd "$(dirname "$0")/../.."
+QEMU=${QEMU:-qemu-system-riscv64}
+GDB=${GDB:-gdb-multiarch}
+OPENSBI=${OPENSBI:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf}
+LOGS=build/test-logs/gdb
+mkdir -p "$LOGS"
+status=0
+
+python3 tests/gdb/test_gen_consts.py || status=1
+
+if ! command -v "$GDB" >/dev/null 2>&1; then
+	echo "FAIL: gdb/setup: $GDB is not installed (apt-get install gdb-multiarch)"
+	exit 1
+fi
+if ! ${MAKE:-make} --no-print-directory -s build/kernel.elf \
+	build/gdb/rvmm_consts.py > "$LOGS/build.log" 2>&1; then
+	echo "FAIL: gdb/setup: the kernel or build/gdb/rvmm_consts.py does not" \
+		"build ($(grep -m1 -iE 'error|No rule' "$LOGS/build.log"))"
+	exit 1
+fi
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Start QEMU halted; another process may take the port between free_port
+# and QEMU's bind, so try a few ports.
+qpid=
+for attempt in 1 2 3 4 5; do
+	port=$(free_port)
+	timeout 120 "$QEMU" -machine virt -nographic -bios "$OPENSBI" \
+		-m 256M -smp 4 -kernel build/kernel.elf -append "monitor=0" \
+		-S -gdb "tcp:127.0.0.1:$port" \
+		< /dev/null > "$LOGS/console.log" 2>&1 &
+	qpid=$!
+	sleep 0.3
+	if kill -0 "$qpid" 2>/dev/null; then
+		break
+	fi
+	wait "$qpid"
+	qpid=
+done
+if [ -z "$qpid" ]; then
+	echo "FAIL: gdb/setup: QEMU did not start with a gdbstub" \
+		"($(head -c 300 "$LOGS/console.log"))"
+	exit 1
+fi
+
+sed -e "s|@KERNEL@|$PWD/build/kernel.elf|g" -e "s|@PORT@|$port|g" \
+	-e "s|@ROOT@|$PWD|g" scripts/gdbinit.tmpl > "$LOGS/gdbinit"
+RVMM_CONSOLE="$LOGS/console.log" timeout 100 "$GDB" -q -nx -batch \
+	-x "$LOGS/gdbinit" -x tests/gdb/check.py > "$LOGS/gdb.out" 2>&1
+grc=$?
+kill "$qpid" 2>/dev/null
+wait "$qpid" 2>/dev/null
+
+grep -E '^(PASS|FAIL): ' "$LOGS/gdb.out"
+if ! grep -q '^gdb-check: ' "$LOGS/gdb.out"; then
+	reason="gdb exited with status $grc before the checks ended"
+	[ "$grc" -eq 124 ] && reason="gdb timed out after 100 s"
+	echo "FAIL: gdb/driver: $reason ($(grep -m1 -iE 'error|exception' \
+		"$LOGS/gdb.out")); see $LOGS/gdb.out"
+	status=1
+fi
+grep -q '^FAIL: ' "$LOGS/gdb.out" && status=1
+[ "$status" -ne 0 ] && echo "(logs: $LOGS/gdb.out, $LOGS/console.log)"
+exit $status
