@@ -210,6 +210,30 @@ bench: deps
 	$(Q)python3 scripts/bench.py run-all --kernel $(KERNEL) \
 		--kernel-zbb $(B)/zbb/kernel.elf --out $(BENCH_OUT)
 
+# One program per allocator, each owning malloc in its own process.
+BH_DIR := $(B)/bench-host
+BH_PEERS := glibc jemalloc mimalloc tlsf sheap
+BH_SRC := bench/host/bench_host.c bench/workload.c
+BH_DEF_glibc := -DBH_PEER_GLIBC
+BH_DEF_jemalloc := -DBH_PEER_JEMALLOC
+BH_LIB_jemalloc := -ljemalloc
+BH_DEF_mimalloc := -DBH_PEER_MIMALLOC
+BH_LIB_mimalloc := -lmimalloc
+BH_DEF_tlsf := -DBH_PEER_TLSF
+BH_DEF_sheap := -DBH_PEER_SHEAP
+
+$(BH_DIR)/bench-host-%: $(BH_SRC) $(HOSTLIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(HOSTCC) $(filter-out -MMD -MP,$(HCFLAGS)) $(BH_DEF_$*) -o $@ \
+		$(BH_SRC) $(HOSTLIB) $(BH_LIB_$*) -lpthread
+
+bench-host: deps
+	$(Q)sh scripts/bench-deps.sh
+	$(Q)$(MAKE) --no-print-directory $(addprefix $(BH_DIR)/bench-host-,$(BH_PEERS))
+	$(Q)python3 scripts/bench.py host --dir $(BH_DIR) --out $(BENCH_OUT) \
+		--peers "$(BH_PEERS)"
+
 bench-report:
 	$(Q)sh scripts/bench-deps.sh
 	$(Q)python3 scripts/bench.py report --out $(BENCH_OUT) --docs docs/bench

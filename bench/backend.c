@@ -6,6 +6,7 @@
 #include "bench/bench.h"
 
 #include "mm/health.h"
+#include "mm/heap.h"
 #include "mm/page_alloc.h"
 #include "mm/simple_heap.h"
 
@@ -13,6 +14,7 @@
 #define BLOCK_BYTES (PAGE_SIZE << BLOCK_ORDER)
 #define MAX_TRIES 32
 #define SHEAP_BLOCKS 4 /* 16 MiB */
+#define TLSF_BLOCKS 4 /* 16 MiB */
 
 /* ---- contiguous regions --------------------------------------------------- */
 
@@ -166,6 +168,55 @@ static void sh_space(struct backend *b, size_t *free, size_t *largest)
 	*largest = st.ss_largest_free;
 }
 
+/* ---- tlsf: the TLSF heap (k_heap), never waiting ------------------------------- */
+
+static struct k_heap bench_tlsf;
+
+static void *tl_alloc(void *ctx, size_t size)
+{
+	return k_heap_alloc(((struct backend *)ctx)->heap, size, K_NO_WAIT);
+}
+
+static void tl_free(void *ctx, void *p, size_t size)
+{
+	k_heap_free(((struct backend *)ctx)->heap, p);
+}
+
+static int tl_setup(struct backend *b)
+{
+	void *base = region_alloc(TLSF_BLOCKS);
+
+	if (!base)
+		return -1;
+	if (k_heap_init(&bench_tlsf, "bench", base,
+			TLSF_BLOCKS * BLOCK_BYTES)) {
+		region_free(base, TLSF_BLOCKS);
+		return -1;
+	}
+	b->heap = &bench_tlsf;
+	b->base = (uintptr_t)base;
+	return 0;
+}
+
+static void tl_teardown(struct backend *b)
+{
+	if (!k_heap_validate(&bench_tlsf))
+		bench_error("tlsf: k_heap_validate() failed");
+	k_heap_remove(&bench_tlsf);
+	region_free((void *)b->base, TLSF_BLOCKS);
+	b->heap = NULL;
+	b->base = 0;
+}
+
+static void tl_space(struct backend *b, size_t *free, size_t *largest)
+{
+	struct k_heap_stats st;
+
+	k_heap_stats_get(b->heap, &st);
+	*free = st.free_bytes;
+	*largest = st.largest_free;
+}
+
 /* ---- the table -------------------------------------------------------------------- */
 
 static struct backend backends[] = {
@@ -173,6 +224,10 @@ static struct backend backends[] = {
 	 .setup = sh_setup,
 	 .teardown = sh_teardown,
 	 .free_space = sh_space},
+	{.ops = {"tlsf", tl_alloc, tl_free, NULL, track},
+	 .setup = tl_setup,
+	 .teardown = tl_teardown,
+	 .free_space = tl_space},
 };
 
 #define NR_BACKENDS (sizeof(backends) / sizeof(backends[0]))

@@ -113,6 +113,7 @@ void bench_list(void);
 /* ---- the benchmarks (bench/bench_*.c) ------------------------------------- */
 void bench_page(void);
 void bench_page_init(void);
+void bench_slab(void);
 void bench_heap_churn(void);
 void bench_heap_frag(void);
 void bench_scale(void);

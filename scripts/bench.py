@@ -168,6 +168,81 @@ def cmd_check(a):
     return 0
 
 
+HOST_LINE = re.compile(r"^# bench-host: peer=(\S+) wl=(\S+) threads=(\d+) "
+                       r"ns_per_op=([\d.]+) failures=(\d+)$")
+HOST_FIELDS = ["wl", "threads", "peer", "ratio_min", "ratio_median",
+               "ratio_max", "ns_per_op_median", "reps"]
+
+
+def median(v):
+    v = sorted(v)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def cmd_host(a):
+    """Run every peer's program in turn, a.reps times; ratios to mimalloc."""
+    peers = a.peers.split()
+    times = {}  # (wl, threads, peer) -> [ns per rep]
+    ok = True
+    for rep in range(a.reps):
+        for peer in peers:
+            prog = os.path.join(a.dir, "bench-host-" + peer)
+            steps = a.slow_steps if peer in a.slow.split() else a.steps
+            p = subprocess.run([prog, str(steps)], capture_output=True,
+                               text=True, timeout=a.timeout)
+            if p.returncode != 0:
+                print("bench: host: %s failed (status %d): %s" %
+                      (peer, p.returncode, p.stderr.strip()[-300:]),
+                      file=sys.stderr)
+                ok = False
+            for line in p.stdout.splitlines():
+                if line.startswith("# bench-host-info:") and rep == 0:
+                    print("bench: host: " + line[19:])
+                m = HOST_LINE.match(line)
+                if m:
+                    name, wl, thr, ns, fails = m.groups()
+                    times.setdefault((wl, int(thr), peer), []).append(float(ns))
+        print("bench: host: repetition %d of %d done" % (rep + 1, a.reps))
+    rows = []
+    for (wl, thr, peer), v in sorted(times.items(), key=lambda kv: (
+            [w for (w, _, _) in times].index(kv[0][0]), kv[0][1],
+            peers.index(kv[0][2]))):
+        ref = times.get((wl, thr, "mimalloc"))
+        if not ref or len(ref) != len(v):
+            continue
+        ratios = [x / r for x, r in zip(v, ref)]
+        rows.append({"wl": wl, "threads": thr, "peer": peer,
+                     "ratio_min": "%.2f" % min(ratios),
+                     "ratio_median": "%.2f" % median(ratios),
+                     "ratio_max": "%.2f" % max(ratios),
+                     "ns_per_op_median": "%.1f" % median(v),
+                     "reps": len(v)})
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "host.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, HOST_FIELDS)
+        w.writeheader()
+        w.writerows(rows)
+    rev = subprocess.run(["git", "describe", "--always", "--dirty"],
+                         capture_output=True, text=True).stdout.strip() or "?"
+    lines = ["Measured %s UTC at commit %s with `make bench-host` (%d "
+             "repetitions, peers run in turn in each; %d steps per workload, "
+             "%d for %s).\n" % (datetime.datetime.utcnow().strftime(
+                 "%Y-%m-%d %H:%M"), rev, a.reps, a.steps, a.slow_steps, a.slow),
+             "Wall time per call relative to mimalloc in the same repetition "
+             "(below 1: faster than mimalloc); min / median / max over the "
+             "repetitions.\n",
+             "| workload | threads | allocator | min | median | max | ns per call (median) |",
+             "|---|---:|---|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append("| %s | %s | %s | %s | %s | %s | %s |" % tuple(
+            r[k] for k in HOST_FIELDS[:7]))
+    with open(os.path.join(a.out, "host.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("bench: host: %d rows in %s/host.md and host.csv" % (len(rows), a.out))
+    return 0 if ok and rows else 1
+
+
 def read_csv(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
@@ -274,6 +349,16 @@ def main():
             p.add_argument("--filter", default="all")
         else:
             p.add_argument("--kernel-zbb", default="")
+    p = sub.add_parser("host")
+    p.add_argument("--dir", default="build/bench-host")
+    p.add_argument("--out", default="build/bench")
+    p.add_argument("--peers", default="glibc jemalloc mimalloc tlsf sheap")
+    p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--steps", type=int, default=1000000)
+    p.add_argument("--slow", default="sheap",
+                   help="peers that get --slow-steps (O(n) heaps)")
+    p.add_argument("--slow-steps", type=int, default=20000)
+    p.add_argument("--timeout", type=int, default=1800)
     p = sub.add_parser("check")
     p.add_argument("log")
     p.add_argument("--expect", default="")
@@ -283,7 +368,7 @@ def main():
     p.add_argument("--docs", default="docs/bench")
     a = ap.parse_args()
     return {"run": cmd_run, "run-all": cmd_run_all, "check": cmd_check,
-            "report": cmd_report}[a.cmd](a)
+            "report": cmd_report, "host": cmd_host}[a.cmd](a)
 
 
 if __name__ == "__main__":
