@@ -7,7 +7,9 @@
 
 #include "mm/health.h"
 #include "mm/heap.h"
+#include "mm/kmalloc.h"
 #include "mm/page_alloc.h"
+#include "mm/stats.h"
 #include "mm/simple_heap.h"
 
 #define BLOCK_ORDER (MAX_ORDER - 1)
@@ -80,7 +82,13 @@ static void track(void *ctx, void *p, size_t size)
 	struct backend *b = ctx;
 	size_t used;
 
-	if (b->base)
+	if (b->span) { /* a heap inside a region we do not know */
+		uintptr_t lo = (uintptr_t)p, hi = lo + size;
+
+		b->lo = b->lo && b->lo < lo ? b->lo : lo;
+		b->hi = b->hi > hi ? b->hi : hi;
+		used = b->hi - b->lo;
+	} else if (b->base)
 		used = (uintptr_t)p + size - b->base;
 	else
 		used = (b->free_pages0 - nr_free_pages()) * PAGE_SIZE;
@@ -91,6 +99,7 @@ static void track(void *ctx, void *p, size_t size)
 void backend_track_reset(struct backend *b)
 {
 	b->peak = 0;
+	b->lo = b->hi = 0;
 	b->free_pages0 = nr_free_pages();
 }
 
@@ -217,6 +226,62 @@ static void tl_space(struct backend *b, size_t *free, size_t *largest)
 	*largest = st.largest_free;
 }
 
+/* ---- kmalloc in each mode ------------------------------------------------------- */
+
+static enum kmalloc_mode saved_mode;
+
+static void *km_alloc(void *ctx, size_t size)
+{
+	return kmalloc(size, GFP_KERNEL | __GFP_NOWARN);
+}
+
+static void km_free(void *ctx, void *p, size_t size)
+{
+	kfree(p);
+}
+
+static int km_setup(struct backend *b)
+{
+	saved_mode = kmalloc_get_mode();
+	return kmalloc_set_mode((enum kmalloc_mode)(uintptr_t)b->heap);
+}
+
+static void km_teardown(struct backend *b)
+{
+	kmalloc_shrink(); /* magazines and empty slabs back to the pages */
+	kmalloc_set_mode(saved_mode);
+}
+
+/*
+ * Free space of two-tier kmalloc: free pages plus free objects in the
+ * slab caches (on slab freelists and in per-CPU magazines); its largest
+ * piece is the largest free buddy block.  (The simple and hybrid modes
+ * have no such figure: kmalloc does not export its simple heap's free
+ * bytes; the "sheap" backend is that heap's code run directly.)
+ */
+static struct mm_stats space_stats;
+
+static void km_space(struct backend *b, size_t *free, size_t *largest)
+{
+	size_t f = nr_free_pages() * PAGE_SIZE, big = 0;
+
+	mm_stats_get(&space_stats);
+	for (unsigned int i = 0; i < space_stats.nr_caches; i++) {
+		const struct mm_cache_stats *c = &space_stats.cache[i];
+
+		if (c->num_objs + c->cached >= c->active_objs) /* a snapshot */
+			f += (c->num_objs - c->active_objs + c->cached) *
+			     c->objsize;
+	}
+	for (unsigned int z = 0; z < MAX_NR_ZONES; z++)
+		for (unsigned int o = 0; o < MAX_ORDER; o++)
+			if (zone_free_blocks(&zones[z], o) &&
+			    (PAGE_SIZE << o) > big)
+				big = PAGE_SIZE << o;
+	*free = f;
+	*largest = big;
+}
+
 /* ---- the table -------------------------------------------------------------------- */
 
 static struct backend backends[] = {
@@ -224,6 +289,20 @@ static struct backend backends[] = {
 	 .setup = sh_setup,
 	 .teardown = sh_teardown,
 	 .free_space = sh_space},
+	{.ops = {"two-tier", km_alloc, km_free, NULL, track},
+	 .heap = (void *)KMALLOC_TWO_TIER,
+	 .setup = km_setup,
+	 .teardown = km_teardown,
+	 .free_space = km_space},
+	{.ops = {"simple", km_alloc, km_free, NULL, track},
+	 .heap = (void *)KMALLOC_SIMPLE,
+	 .span = true,
+	 .setup = km_setup,
+	 .teardown = km_teardown},
+	{.ops = {"hybrid", km_alloc, km_free, NULL, track},
+	 .heap = (void *)KMALLOC_HYBRID,
+	 .setup = km_setup,
+	 .teardown = km_teardown},
 	{.ops = {"tlsf", tl_alloc, tl_free, NULL, track},
 	 .setup = tl_setup,
 	 .teardown = tl_teardown,
@@ -261,7 +340,10 @@ void backend_teardown(struct backend *b)
 		b->teardown(b);
 }
 
-void backend_free_space(struct backend *b, size_t *free, size_t *largest)
+bool backend_free_space(struct backend *b, size_t *free, size_t *largest)
 {
+	if (!b->free_space)
+		return false;
 	b->free_space(b, free, largest);
+	return true;
 }

@@ -27,6 +27,10 @@ struct backend {
 	uintptr_t base;
 	size_t peak;
 	unsigned long free_pages0;
+	/* span: the footprint is the span of the blocks seen (kmalloc's
+	 * simple mode: a heap in a region taken at boot) */
+	bool span;
+	uintptr_t lo, hi;
 };
 
 unsigned int backend_count(void);
@@ -37,7 +41,8 @@ void backend_teardown(struct backend *b);
 /* Start following the footprint now; its peak since then, in bytes. */
 void backend_track_reset(struct backend *b);
 size_t backend_peak(struct backend *b);
-void backend_free_space(struct backend *b, size_t *free, size_t *largest);
+/* False when the backend cannot say (the fragmentation figures skip it). */
+bool backend_free_space(struct backend *b, size_t *free, size_t *largest);
 /* A backend that does nothing, to measure the dispatch cost. */
 const struct wl_ops *backend_null(void);
 

@@ -49,6 +49,10 @@ static const struct bench_entry benches[] = {
 	 "alloc_pages/free_pages: orders 0,1,3,9, per-CPU hit, "
 	 "refill/drain and buddy path",
 	 bench_page},
+	{"kmalloc",
+	 "kmalloc/kfree per class: fast and slow path, debug mode, "
+	 "transactions",
+	 bench_kmalloc},
 	{"slab", "kmem_cache_alloc/free: per-CPU hit, long runs, debug caches",
 	 bench_slab},
 	{"init", "mm_init instructions per page of RAM (measured at boot)",

@@ -114,6 +114,7 @@ void bench_list(void);
 void bench_page(void);
 void bench_page_init(void);
 void bench_slab(void);
+void bench_kmalloc(void);
 void bench_heap_churn(void);
 void bench_heap_frag(void);
 void bench_scale(void);

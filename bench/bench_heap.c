@@ -138,7 +138,12 @@ static void frag_one(struct backend *b, struct wl_slot *slots)
 	}
 	for (unsigned long i = 0; i < n; i += 2)
 		wl_release(&b->ops, &slots[i], 1);
-	backend_free_space(b, &free_bytes, &largest);
+	if (!backend_free_space(b, &free_bytes, &largest)) {
+		bench_info("frag.%s: not measured: its free space is not known",
+			   b->ops.name);
+		wl_release(&b->ops, slots, n);
+		return;
+	}
 	got = take_large(b, slots, n, cap);
 	bench_info(
 		"frag.%s: %lu blocks filled, %zu bytes free, %lu blocks of %lu "

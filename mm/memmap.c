@@ -15,6 +15,7 @@
 #include "mm/mm.h"
 #include "mm/heap.h"
 #include "mm/slab.h"
+#include "mm/kmalloc.h"
 #include "mm/fault.h"
 #include "mm/txn.h"
 #include "mm/page_alloc.h"
@@ -416,6 +417,7 @@ int mm_init(void)
 	if (!nr_free_pages())
 		return -1;
 	slab_init();
+	kmalloc_init();
 	heap_init_system();
 	mm_txn_init();
 	mm_fault_boot();

@@ -184,7 +184,11 @@ struct per_cpu_pages {
  */
 static inline unsigned long pcp_nr_free(const struct per_cpu_pages *p)
 {
-	return p->nr_alloc + p->nr_out + p->count - p->nr_in;
+	/* a snapshot: read like READ_ONCE (the owner updates them) */
+	return __atomic_load_n(&p->nr_alloc, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&p->nr_out, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&p->count, __ATOMIC_RELAXED) -
+	       __atomic_load_n(&p->nr_in, __ATOMIC_RELAXED);
 }
 
 enum zone_wmark {

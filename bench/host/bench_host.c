@@ -47,8 +47,7 @@ static __attribute__((unused)) void *libc_alloc(void *ctx, size_t size)
 	return malloc(size);
 }
 
-static __attribute__((unused)) void libc_free(void *ctx, void *p,
-						 size_t size)
+static __attribute__((unused)) void libc_free(void *ctx, void *p, size_t size)
 {
 	free(p);
 }
@@ -184,8 +183,8 @@ static int run(const struct workload *w, unsigned int steps,
 
 	pthread_barrier_init(&start, NULL, threads + 1);
 	for (unsigned int i = 0; i < threads; i++) {
-		wk[i] = (struct worker){.id = i, .w = w, .steps = steps,
-					.start = &start};
+		wk[i] = (struct worker){
+			.id = i, .w = w, .steps = steps, .start = &start};
 		wk[i].slots = calloc(w->live, sizeof(struct wl_slot));
 		if (!wk[i].slots ||
 		    pthread_create(&wk[i].tid, NULL, worker_main, &wk[i])) {

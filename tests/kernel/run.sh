@@ -46,6 +46,7 @@ if [ "$rc" -ne 0 ]; then
 	status=1
 else
 	python3 scripts/bench.py check "$BLOG" --prefix kernel/bench-smoke \
-		--expect page,init,churn,overhead,frag,scale || status=1
+		--expect page,init,churn,overhead,frag,scale,slab,kmalloc,txn ||
+		status=1
 fi
 exit $status
