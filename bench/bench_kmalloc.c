@@ -53,11 +53,11 @@ static void fast_pairs(size_t size, const char *tag)
 }
 
 /* One measured call; into slow when it took a shared lock. */
-#define SPLIT_MEASURE(fast, slow, stmt)                                   \
-	do {                                                              \
-		unsigned long l0_ = spin_acquisitions(cpu);               \
-		BENCH_MEASURE(fast, stmt);                                \
-		if (spin_acquisitions(cpu) != l0_)                        \
+#define SPLIT_MEASURE(fast, slow, stmt)                                  \
+	do {                                                             \
+		unsigned long l0_ = spin_acquisitions(cpu);              \
+		BENCH_MEASURE(fast, stmt);                               \
+		if (spin_acquisitions(cpu) != l0_)                       \
 			(slow)->v[(slow)->n++] = (fast)->v[--(fast)->n]; \
 	} while (0)
 

@@ -16,15 +16,19 @@
  * contention: this measures how often the code *takes* a shared lock, not
  * how long it waits for one (the host benchmark times real threads).
  *
- * Figures: scale.pages.hN.{alloc,free} (instructions per call over all
- * harts' calls) and scale.pages.hN.nolock (percent of calls that took no
- * shared lock).
+ * Two churns: order-0 pages (alloc_pages/free_pages) and 64-byte kmalloc
+ * blocks (two-tier), LIVE live per hart, random replacement.
+ *
+ * Figures: scale.<churn>.hN.{alloc,free} (instructions per call over all
+ * harts' calls) and scale.<churn>.hN.nolock (percent of calls that took
+ * no shared lock), churn = pages or kmalloc64.
  */
 #include "bench/bench.h"
 
 #include "arch/riscv/riscv.h"
 #include "lib/prng.h"
 #include "lib/spinlock.h"
+#include "mm/kmalloc.h"
 #include "mm/page_alloc.h"
 
 #define PER_HART_BYTES (32UL << 10)
@@ -36,7 +40,7 @@
 struct hart_area {
 	uint32_t alloc[MAX_STEPS];
 	uint32_t free[MAX_STEPS];
-	struct page *live[LIVE];
+	void *live[LIVE];
 	unsigned int n; /* samples in alloc[] and free[] */
 	unsigned long locked; /* calls that took a shared lock */
 	unsigned long failed;
@@ -49,7 +53,23 @@ static struct {
 	unsigned int steps;
 	unsigned int finished;
 	unsigned int turn; /* the hart whose turn it is: turn % harts */
+	bool kmalloc; /* the kmalloc64 churn, else pages */
 } run;
+
+static void *churn_alloc(void)
+{
+	if (run.kmalloc)
+		return kmalloc(64, GFP_KERNEL);
+	return alloc_pages(GFP_KERNEL, 0);
+}
+
+static void churn_free(void *p)
+{
+	if (run.kmalloc)
+		kfree(p);
+	else
+		free_pages(p, 0);
+}
 
 /* Sleep until it is this hart's turn (not spin: see above). */
 static void wait_turn(unsigned int cpu)
@@ -84,11 +104,11 @@ static void churn_on_hart(struct hart_area *h, unsigned int cpu)
 	h->locked = 0;
 	h->failed = 0;
 	for (unsigned int i = 0; i < LIVE; i++)
-		h->live[i] = alloc_pages(GFP_KERNEL, 0);
+		h->live[i] = churn_alloc();
 	end_turn();
 	for (unsigned int s = 0; s < run.steps; s++) {
-		struct page **slot = &h->live[prng_below(&r, LIVE)];
-		struct page *pg = *slot;
+		void **slot = &h->live[prng_below(&r, LIVE)];
+		void *pg = *slot;
 
 		if (s % CHUNK == 0) {
 			if (s)
@@ -96,14 +116,14 @@ static void churn_on_hart(struct hart_area *h, unsigned int cpu)
 			wait_turn(cpu);
 		}
 		BENCH_OPAQUE(pg);
-		SCALE_CALL(h, h->free[s], free_pages(pg, 0));
-		SCALE_CALL(h, h->alloc[s], pg = alloc_pages(GFP_KERNEL, 0));
+		SCALE_CALL(h, h->free[s], churn_free(pg));
+		SCALE_CALL(h, h->alloc[s], pg = churn_alloc());
 		*slot = pg;
 		h->failed += !pg;
 		h->n++;
 	}
 	for (unsigned int i = 0; i < LIVE; i++)
-		free_pages(h->live[i], 0);
+		churn_free(h->live[i]);
 	end_turn();
 }
 
@@ -126,7 +146,7 @@ static void scale_fn(void *arg)
 		timer_idle(50000);
 }
 
-static void report(unsigned int harts)
+static void report(const char *name, unsigned int harts)
 {
 	struct bench_samples *a = bench_samples(0, 0);
 	struct bench_samples *f = bench_samples(1, 0);
@@ -145,15 +165,15 @@ static void report(unsigned int harts)
 		failed += h->failed;
 	}
 	if (failed)
-		bench_error("scale: %lu page allocations failed", failed);
-	bench_report(a, "scale.pages.h%u.alloc", harts);
-	bench_report(f, "scale.pages.h%u.free", harts);
-	bench_info("scale: %u harts: %lu of %lu calls took a shared lock",
-		   harts, locked, calls);
+		bench_error("scale: %lu allocations failed", failed);
+	bench_report(a, "scale.%s.h%u.alloc", name, harts);
+	bench_report(f, "scale.%s.h%u.free", name, harts);
+	bench_info("scale.%s: %u harts: %lu of %lu calls took a shared lock",
+		   name, harts, locked, calls);
 	if (calls)
 		bench_value_milli((calls - locked) * 100000 / calls,
 				  (calls - locked) * 100000 / calls, "percent",
-				  "scale.pages.h%u.nolock", harts);
+				  "scale.%s.h%u.nolock", name, harts);
 }
 
 void bench_scale(void)
@@ -166,13 +186,17 @@ void bench_scale(void)
 		return;
 	}
 	run.steps = (unsigned int)bench_iters(2000, 50);
-	for (unsigned int harts = 1; harts <= online && harts <= NR_CPUS;
-	     harts *= 2) {
-		run.harts = harts;
-		run.finished = 0;
-		run.turn = 0;
-		arch_run_on_all_cpus(scale_fn, NULL);
-		report(harts);
+	for (unsigned int k = 0; k < 2; k++) {
+		run.kmalloc = k;
+		for (unsigned int harts = 1;
+		     harts <= online && harts <= NR_CPUS; harts *= 2) {
+			run.harts = harts;
+			run.finished = 0;
+			run.turn = 0;
+			arch_run_on_all_cpus(scale_fn, NULL);
+			report(k ? "kmalloc64" : "pages", harts);
+		}
 	}
+	kmalloc_shrink(); /* per-CPU magazines and empty slabs back */
 	free_pages(virt_to_page(run.areas), AREA_ORDER);
 }

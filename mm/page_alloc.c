@@ -100,7 +100,7 @@
  *      - pcp_lock tried once: a busy list (a remote drain) goes slow;
  *      - allocation pops the hottest page and makes it an allocated head
  *        (state, owner fields, lru reset); an empty list goes slow, which
- *        refills it (pcp_refill(): whole buddy blocks, smallest first);
+ *        refills it (pcp_refill(), page by page as before);
  *      - free checks that pg is a descriptor of the memmap (one compare,
  *        fast_map), and claims it with one compare-and-swap from the exact
  *        state word of a plain order-0 allocated head to PG_pcp: anything
@@ -379,16 +379,6 @@ static void pcp_drain(struct zone *z, struct per_cpu_pages *p, unsigned int n)
 	spin_unlock(&z->lock);
 }
 
-/* The largest k with 2^k <= n (n > 0); a loop, so no __clzdi2 call. */
-static unsigned int floor_log2(unsigned long n)
-{
-	unsigned int k = 0;
-
-	while (n >> (k + 1))
-		k++;
-	return k;
-}
-
 /* The state word of an order-0 page of zone zi with these flags. */
 static inline uint32_t zone_state(unsigned long zi, unsigned int flags)
 {
@@ -411,35 +401,22 @@ static void pcp_add_block(struct zone *z, struct per_cpu_pages *p,
 }
 
 /*
- * pcp_lock held: take up to one batch from the buddy lists, above mark.
- * Whole blocks, not page by page: the smallest free block if one is no
- * larger than what is still missing (small blocks first, so the refill
- * does not break up large ones needlessly), else a block of the largest
- * power of two that still fits, split off a larger one.
+ * pcp_lock held: take up to one batch from the buddy lists, above mark,
+ * page by page (as Linux's rmqueue_bulk() does): each page is checked
+ * against the watermark, so the zone crosses its low mark, and reports
+ * it, at exactly the page where it does.
  */
 static void pcp_refill(struct zone *z, struct per_cpu_pages *p,
 		       unsigned long mark, bool *refused)
 {
 	unsigned int n = 0;
+	struct page *pg;
 
 	spin_lock(&z->lock);
-	while (n < p->batch) {
-		unsigned int order = floor_log2(p->batch - n), o;
-		struct page *pg;
-
-		for (o = 0; o < order; o++)
-			if (!list_empty(&z->free_area[o].free_list))
-				break;
-		if (!zone_ok(z, o, mark, refused)) {
-			if (o == 0 || !zone_ok(z, 0, mark, refused))
-				break;
-			o = 0;
-		}
-		pg = buddy_take(z, o);
-		if (!pg)
-			break;
-		pcp_add_block(z, p, pg, o);
-		n += 1U << o;
+	while (n < p->batch && zone_ok(z, 0, mark, refused) &&
+	       (pg = buddy_take(z, 0))) {
+		pcp_add_block(z, p, pg, 0);
+		n++;
 	}
 	spin_unlock(&z->lock);
 	p->count += n;
