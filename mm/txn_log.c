@@ -8,6 +8,7 @@
 #include "mm/internal.h"
 #include "mm/mm.h"
 #include "mm/heap.h"
+#include "mm/kmalloc.h"
 #include "mm/slab.h"
 #include "lib/printk.h"
 
@@ -164,7 +165,7 @@ void txn_kill(struct txn_cpu *tc, struct mm_txn_entry *e)
 bool txn_kind_supported(unsigned int kind)
 {
 	return kind == MM_KIND_PAGES || kind == MM_KIND_SLAB ||
-	       kind == MM_KIND_HEAP;
+	       kind == MM_KIND_KMALLOC || kind == MM_KIND_HEAP;
 }
 
 void txn_release(const struct mm_txn_entry *e, unsigned long caller)
@@ -179,6 +180,9 @@ void txn_release(const struct mm_txn_entry *e, unsigned long caller)
 	case MM_KIND_HEAP:
 		__k_heap_free(e->te_owner, e->te_obj, caller);
 		break;
+	case MM_KIND_KMALLOC:
+		__kfree(e->te_obj, caller);
+		break;
 	default:
 		printk("txn: BUG: no way to free a logged %s object %p\n",
 		       mm_kind_name(e->te_kind), e->te_obj);
@@ -189,6 +193,7 @@ void txn_release(const struct mm_txn_entry *e, unsigned long caller)
 bool txn_entry_live(const struct mm_txn_entry *e)
 {
 	const struct page *pg = e->te_obj;
+	struct kmem_cache *c;
 	struct page seen;
 
 	switch (e->te_kind) {
@@ -201,6 +206,9 @@ bool txn_entry_live(const struct mm_txn_entry *e)
 		return kmem_cache_obj_live(e->te_owner, e->te_obj);
 	case MM_KIND_HEAP:
 		return k_heap_usable_size(e->te_owner, e->te_obj) != 0;
+	case MM_KIND_KMALLOC: /* ksize() is 0 for a live zero-size block */
+		return ksize(e->te_obj) || ((c = kmem_cache_of(e->te_obj)) &&
+					    kmem_cache_obj_live(c, e->te_obj));
 	default:
 		return false;
 	}
