@@ -212,13 +212,14 @@ bench: deps
 
 # One program per allocator, each owning malloc in its own process.
 BH_DIR := $(B)/bench-host
-BH_PEERS := glibc jemalloc mimalloc tlsf sheap
+BH_PEERS := glibc jemalloc mimalloc kmalloc tlsf sheap
 BH_SRC := bench/host/bench_host.c bench/workload.c
 BH_DEF_glibc := -DBH_PEER_GLIBC
 BH_DEF_jemalloc := -DBH_PEER_JEMALLOC
 BH_LIB_jemalloc := -ljemalloc
 BH_DEF_mimalloc := -DBH_PEER_MIMALLOC
 BH_LIB_mimalloc := -lmimalloc
+BH_DEF_kmalloc := -DBH_PEER_KMALLOC
 BH_DEF_tlsf := -DBH_PEER_TLSF
 BH_DEF_sheap := -DBH_PEER_SHEAP
 

@@ -11,6 +11,7 @@
 #include "mm/page_alloc.h"
 #include "mm/stats.h"
 #include "mm/simple_heap.h"
+#include "mm/slab.h"
 
 #define BLOCK_ORDER (MAX_ORDER - 1)
 #define BLOCK_BYTES (PAGE_SIZE << BLOCK_ORDER)
@@ -249,6 +250,7 @@ static int km_setup(struct backend *b)
 static void km_teardown(struct backend *b)
 {
 	kmalloc_shrink(); /* magazines and empty slabs back to the pages */
+	slab_reclaim();
 	kmalloc_set_mode(saved_mode);
 }
 

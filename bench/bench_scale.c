@@ -30,6 +30,7 @@
 #include "lib/spinlock.h"
 #include "mm/kmalloc.h"
 #include "mm/page_alloc.h"
+#include "mm/slab.h"
 
 #define PER_HART_BYTES (32UL << 10)
 #define MAX_STEPS 2048
@@ -198,5 +199,6 @@ void bench_scale(void)
 		}
 	}
 	kmalloc_shrink(); /* per-CPU magazines and empty slabs back */
+	slab_reclaim();
 	free_pages(virt_to_page(run.areas), AREA_ORDER);
 }

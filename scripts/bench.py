@@ -352,7 +352,8 @@ def main():
     p = sub.add_parser("host")
     p.add_argument("--dir", default="build/bench-host")
     p.add_argument("--out", default="build/bench")
-    p.add_argument("--peers", default="glibc jemalloc mimalloc tlsf sheap")
+    p.add_argument("--peers",
+                   default="glibc jemalloc mimalloc kmalloc tlsf sheap")
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--steps", type=int, default=1000000)
     p.add_argument("--slow", default="sheap",

@@ -8,6 +8,7 @@
  *   BH_PEER_GLIBC      malloc/free of glibc
  *   BH_PEER_JEMALLOC   malloc/free, -ljemalloc (checked: mallctl exists)
  *   BH_PEER_MIMALLOC   malloc/free, -lmimalloc (checked: mi_version())
+ *   BH_PEER_KMALLOC    the kernel's kmalloc (two-tier) from libmm.a
  *   BH_PEER_TLSF       the kernel's TLSF heap (k_heap) from libmm.a
  *   BH_PEER_SHEAP      the kernel's simple heap from libmm.a
  *
@@ -33,6 +34,7 @@
 #include "arch/host/host.h"
 #include "bench/workload.h"
 #include "mm/heap.h"
+#include "mm/kmalloc.h"
 #include "mm/simple_heap.h"
 
 #define REGION_BYTES (256UL << 20) /* the kernel heaps' region */
@@ -80,6 +82,25 @@ static int peer_init(void)
 }
 #define PEER_ALLOC libc_alloc
 #define PEER_FREE libc_free
+#elif defined(BH_PEER_KMALLOC)
+static void *km_alloc(void *ctx, size_t size)
+{
+	return kmalloc(size, GFP_KERNEL);
+}
+static void km_free(void *ctx, void *p, size_t size)
+{
+	kfree(p);
+}
+static int peer_init(void)
+{
+	peer_name = "rvmm-kmalloc";
+	peer_check = "libmm.a kmalloc, two-tier";
+	if (host_mm_init(1UL << 30, 2))
+		return -1;
+	return kmalloc_set_mode(KMALLOC_TWO_TIER);
+}
+#define PEER_ALLOC km_alloc
+#define PEER_FREE km_free
 #elif defined(BH_PEER_TLSF) || defined(BH_PEER_SHEAP)
 #ifdef BH_PEER_TLSF
 static struct k_heap heap;
@@ -161,7 +182,7 @@ static void *worker_main(void *arg)
 {
 	struct worker *wk = arg;
 
-#if defined(BH_PEER_TLSF) || defined(BH_PEER_SHEAP)
+#if defined(BH_PEER_TLSF) || defined(BH_PEER_SHEAP) || defined(BH_PEER_KMALLOC)
 	host_set_cpu(wk->id);
 #endif
 	pthread_barrier_wait(wk->start);
