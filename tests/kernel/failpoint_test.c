@@ -58,7 +58,7 @@ static void zone_snap_take(struct zone *z, struct zone_snap *s)
 	unsigned long pcp = 0;
 
 	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
-		pcp += z->pcp[cpu].nr_alloc - z->pcp[cpu].nr_free;
+		pcp += z->pcp[cpu].nr_alloc - pcp_nr_free(&z->pcp[cpu]);
 	s->free_pages = zone_free_pages(z);
 	for (unsigned int o = 0; o < MAX_ORDER; o++) {
 		s->free_blocks[o] = zone_free_blocks(z, o);
