@@ -446,6 +446,16 @@ static struct page *get_page(gfp_t gfp, unsigned int order, bool *refused)
 	return NULL;
 }
 
+/* A failure injected on purpose: counted apart (mm/stats.c), against the
+ * preferred zone as real failures are, never in nr_fail. */
+static void alloc_injected(gfp_t gfp, unsigned int order)
+{
+	enum zone_type list[MAX_NR_ZONES];
+
+	zonelist(gfp, list);
+	mm_health_page_failed(&zones[list[0]], order, MM_EFAULT_INJECTED);
+}
+
 static void alloc_failed(gfp_t gfp, unsigned int order, enum mm_error err,
 			 unsigned long caller)
 {
@@ -545,6 +555,7 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 	call = page_call(gfp, order, caller);
 	if (h->should_fail && h->should_fail(&call)) {
 		mm_set_error(MM_EFAULT_INJECTED); /* not a zone failure */
+		alloc_injected(gfp, order);
 		return NULL;
 	}
 	pg = __alloc_pages(gfp, order, caller);

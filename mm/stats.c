@@ -13,14 +13,17 @@
  */
 #include <stdarg.h>
 #include "mm/stats.h"
+#include "mm/fault.h"
 #include "mm/heap.h"
 #include "mm/internal.h"
 #include "mm/kmalloc_internal.h"
 #include "mm/slab_internal.h"
+#include "mm/txn.h"
 #include "lib/printk.h"
 
-/* Page failures injected on purpose, per zone and order (atomic).  The
- * page allocator counts them in nr_fail with the real ones. */
+/* Page failures injected on purpose, per zone and order (atomic): the
+ * page allocator never sees them (alloc_pages() fails before entering
+ * it), so nobody else counts them by zone. */
 static unsigned long page_injected[MAX_NR_ZONES][MAX_ORDER];
 
 void mm_stats_count_injected(const struct zone *z, unsigned int order)
@@ -57,10 +60,10 @@ static void zone_orders(const struct zone *z, struct mm_zone_stats *zs)
 			os->allocs += zs->pcp_allocs;
 			os->frees += zs->pcp_frees;
 		}
+		/* injected failures never reach the allocator (mm/hooks.h):
+		 * nr_fail counts real ones only */
 		os->injected = READ_ONCE(page_injected[z - zones][o]);
-		/* nr_fail counts injected failures too; never below 0
-		 * while the two are read a moment apart */
-		os->fails = fail > os->injected ? fail - os->injected : 0;
+		os->fails = fail;
 		zs->allocs += os->allocs;
 		zs->frees += os->frees;
 		zs->fails += os->fails;
@@ -188,6 +191,34 @@ static bool gather_heap(struct k_heap *h, void *arg)
 	return true;
 }
 
+static void gather_fault_txn(struct mm_stats *st)
+{
+	struct mm_fault_stats fs;
+	struct mm_txn_stats ts;
+
+	mm_fault_stats(&fs);
+	st->fault_armed = mm_fault_armed();
+	for (unsigned int k = 0; k < MM_NR_KINDS; k++)
+		st->injected[k] = fs.injected[k];
+	st->injected_total = fs.injected_total;
+	mm_txn_stats(&ts);
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+		unsigned int d = mm_txn_depth_of(cpu);
+
+		st->txn_open += d;
+		st->txn_harts += d != 0;
+	}
+	st->txn_begins = ts.begins;
+	st->txn_commits = ts.commits;
+	st->txn_aborts = ts.aborts;
+	st->txn_logged = ts.logged;
+	st->txn_rolled_back = ts.rolled_back;
+	st->txn_restored = ts.restored;
+	st->txn_log_full = ts.log_full;
+	st->txn_lost = ts.lost;
+	st->txn_misuse = ts.misuse + ts.leftovers;
+}
+
 void mm_stats_get(struct mm_stats *st)
 {
 	*st = (struct mm_stats){0};
@@ -218,6 +249,7 @@ void mm_stats_get(struct mm_stats *st)
 		gather_kmalloc(st);
 		heap_for_each(gather_heap, st);
 	}
+	gather_fault_txn(st);
 	st->bad_frees = st->page_bad_frees + st->slab_bad_frees -
 			st->slab_bad_frees_kmalloc + st->kmalloc_bad_frees +
 			st->heap_bad_frees;
