@@ -21,9 +21,8 @@
 #include "mm/txn.h"
 #include "lib/printk.h"
 
-/* Page failures injected on purpose, per zone and order (atomic): the
- * page allocator never sees them (alloc_pages() fails before entering
- * it), so nobody else counts them by zone. */
+/* Page failures injected on purpose, per zone and order (atomic).  The
+ * page allocator counts them in nr_fail with the real ones. */
 static unsigned long page_injected[MAX_NR_ZONES][MAX_ORDER];
 
 void mm_stats_count_injected(const struct zone *z, unsigned int order)
@@ -41,7 +40,7 @@ static void zone_pcp(const struct zone *z, struct mm_zone_stats *zs)
 
 		zs->pcp_free += READ_ONCE(p->count);
 		zs->pcp_allocs += READ_ONCE(p->nr_alloc);
-		zs->pcp_frees += READ_ONCE(p->nr_free);
+		zs->pcp_frees += pcp_nr_free(p);
 		zs->pcp_refills += READ_ONCE(p->nr_refill);
 		zs->pcp_drains += READ_ONCE(p->nr_drain);
 	}
@@ -60,10 +59,10 @@ static void zone_orders(const struct zone *z, struct mm_zone_stats *zs)
 			os->allocs += zs->pcp_allocs;
 			os->frees += zs->pcp_frees;
 		}
-		/* injected failures never reach the allocator (mm/hooks.h):
-		 * nr_fail counts real ones only */
 		os->injected = READ_ONCE(page_injected[z - zones][o]);
-		os->fails = fail;
+		/* nr_fail counts injected failures too; never below 0
+		 * while the two are read a moment apart */
+		os->fails = fail > os->injected ? fail - os->injected : 0;
 		zs->allocs += os->allocs;
 		zs->frees += os->frees;
 		zs->fails += os->fails;
