@@ -173,6 +173,41 @@ class Health:
             self.add_reason(s, K.get("MM_DEGRADED"), "%d bad free%s refused "
                             "(%d since boot)" % (self.bad, "" if self.bad ==
                                                  1 else "s", total))
+        self.eval_txn_faults(s)
+
+    def eval_txn_faults(self, s):
+        """Transactions (misuse, frees that could not be deferred, open
+        now) and fault injection (armed, failures injected), as
+        mm_stats_get() gathers them and judge_txn() judges them."""
+        self.txn_open = self.txn_misuse_total = self.txn_lost_total = 0
+        if kmem.has_symbol("txn_cpus"):
+            cpus = kmem.sym("txn_cpus")
+            for c in iter_array(cpus):
+                st = c["st"]
+                self.txn_open += int(c["depth"])
+                self.txn_misuse_total += int(st["misuse"]) + \
+                    int(st["leftovers"])
+                self.txn_lost_total += int(st["lost"])
+        self.txn_misuse = self.txn_misuse_total - int(
+            health_sym("misuse_base"))
+        self.txn_lost = self.txn_lost_total - int(health_sym("lost_base"))
+        self.fault_armed = self.injected = 0
+        if kmem.has_symbol("fstats", "mm/fault.c"):
+            self.fault_armed = bool(int(kmem.sym(
+                "fault", file_suffix="mm/fault.c")["armed"]))
+            self.injected = int(kmem.sym(
+                "fstats", file_suffix="mm/fault.c")["injected_total"])
+        degr = K.get("MM_DEGRADED")
+        if self.txn_lost:
+            self.add_reason(s, degr, "%d free%s in transactions could not be "
+                            "deferred (an abort cannot restore them)" %
+                            (self.txn_lost, "" if self.txn_lost == 1
+                             else "s"))
+        if self.txn_misuse:
+            self.add_reason(s, degr, "%d transaction misuse%s reported (%d "
+                            "since boot)" % (self.txn_misuse, "" if
+                                             self.txn_misuse == 1 else "s",
+                                             self.txn_misuse_total))
 
     def lines(self):
         """mm_report_health()'s lines."""
@@ -200,6 +235,14 @@ class Health:
                     self.bad_total, self.corrupt, self.corrupt_total,
                     self.vfailures, " (last one failed)" if self.vfailed
                     else ""))
+        out.append("%-12s %d open; misuse %d (%d since boot); frees not "
+                   "deferred %d (%d since boot)" %
+                   ("transactions", self.txn_open, self.txn_misuse,
+                    self.txn_misuse_total, self.txn_lost,
+                    self.txn_lost_total))
+        out.append("%-12s %s; %d failure%s injected since boot (not judged)"
+                   % ("faults", "armed" if self.fault_armed else "off",
+                      self.injected, "" if self.injected == 1 else "s"))
         out += ["reason: %s: %s: %s" % (self.snames[sub], v[lvl], text)
                 for sub, lvl, text in self.reasons]
         if self.cut:
@@ -302,8 +345,9 @@ The meminfo figures; each zone's unusable free space index per order
 zone its free and used share, largest free block, the order-MM_FRAG_ORDER
 unusable index, the failure rate over the recent window, watermark
 events; for the allocators the refused frees and corruption reports since
-the baseline and the validator's failures; and every reason, as the
-kernel's mm_report_health() prints them.  Nothing is called or updated:
+the baseline and the validator's failures; transactions (open, misuse,
+frees that could not be deferred) and fault injection; and every reason,
+as the kernel's mm_report_health() prints them.  Nothing is called or updated:
 the failure-rate window is read as the kernel would read it now."""
 
     NAME = "mm-health"
