@@ -433,6 +433,63 @@ def check_leaks(where):
          ["the kernel printed %d lines, mm-leaks %d" % (len(want), len(got))])
 
 
+def health_ready(cpu):
+    """mm_health_get() while something is wrong: refused frees since the
+    baseline, a failed validator, or a zone below its low watermark."""
+    from rvmm import cmd_health as H
+    if int(H.health_sym("validate_failed")):
+        return True
+    zs = kmem.zones()
+    return any(int(zs[i]["below_low"]) for i in range(K.MAX_NR_ZONES))
+
+
+@check("health-verdict")
+def check_health_verdict(where):
+    """Stopped at the entry of mm_health_get() while the kernel is not
+    healthy: mm-health's verdicts, figures and reasons equal what the
+    call then returns in its struct mm_health."""
+    if isinstance(where, str):
+        return [where]
+    from rvmm import cmd_health as H
+    mine = H.Health()
+    out = cmd("mm-health")
+    hp = gdb.selected_frame().read_var("h")
+    cmd("finish")
+    if gdb.selected_frame().name() == "mm_health_get":
+        return ["finish did not return from mm_health_get()"]
+    h = hp.dereference()
+    bad = []
+    if int(h["verdict"]) != mine.verdict:
+        bad.append("verdict: kernel %d, mm-health %d" % (int(h["verdict"]),
+                                                        mine.verdict))
+    subj = [int(h["subject"][i]) for i in range(len(mine.subject))]
+    if subj != mine.subject:
+        bad.append("subjects: kernel %s, mm-health %s" % (subj,
+                                                          mine.subject))
+    theirs = [(int(r["subject"]), int(r["level"]), r["text"].string())
+              for r in (h["reason"][i] for i in range(int(h["nr_reasons"])))]
+    if theirs != mine.reasons:
+        bad.append("reasons: kernel %s, mm-health %s" % (theirs,
+                                                         mine.reasons))
+    if not theirs:
+        bad.append("the kernel found no reason: the stop was not useful")
+    for zi, zh in enumerate(mine.zones):
+        k = h["zone"][zi]
+        pairs = [("free_pm", int(k["free_pm"])),
+                 ("usage_pm", int(k["usage_pm"])),
+                 ("largest", int(k["largest_order"])),
+                 ("fail", (int(k["fail"]["attempts"]),
+                           int(k["fail"]["failures"]),
+                           int(k["fail"]["rate_bp"]))),
+                 ("unusable", [int(k["unusable"][o])
+                               for o in range(K.MAX_ORDER)])]
+        bad += ["zone %d %s: kernel %s, mm-health %s" % (zi, n, v, zh[n])
+                for n, v in pairs if zh[n] != v]
+    if "verdict: %s" % mine.vnames[mine.verdict] not in out:
+        bad.append("mm-health printed no verdict line")
+    return bad
+
+
 # ---- the checkpoint: compare with the kernel's own report ----------------------
 
 def kernel_report():
@@ -737,6 +794,34 @@ def check_kmalloc(report):
                   for w, g in zip(want, got) if w != g]
 
 
+@check("checkpoint/health")
+def check_health_report(report):
+    """mm-health's three sections equal the kernel's report's meminfo,
+    unusable_index and health sections."""
+    out = cmd("mm-health")
+    mine, cur = {}, None
+    for line in out.splitlines():
+        m = re.match(r"^==> (.*) <==$", line)
+        if m:
+            cur = mine.setdefault(m.group(1), [])
+        elif cur is not None:
+            cur.append(line.rstrip())
+    bad = []
+    for theirs, ours in (("/proc/meminfo", "meminfo"),
+                         ("/sys/kernel/debug/extfrag/unusable_index",
+                          "unusable free space index"),
+                         ("health", "health")):
+        if theirs not in report:
+            bad.append("the kernel's report has no '==> %s <==' section" %
+                       theirs)
+            continue
+        want = [ln.rstrip() for ln in report[theirs] if ln.strip()]
+        got = mine.get(ours, [])
+        if not want or want != got:
+            bad.append("%s: kernel %s != mm-health %s" % (theirs, want, got))
+    return bad
+
+
 # ---- commands whose structures are missing --------------------------------------
 
 PENDING = [
@@ -792,6 +877,10 @@ def main():
     if structure_exists("struct km_track", "type"):
         hunts.append(Hunt("kmalloc_leak_report", leaks_ready, check_leaks,
                           other_hart=False, windowed=False))
+    if structure_exists("struct mm_health", "type"):
+        hunts.append(Hunt("mm_health_get", health_ready,
+                          check_health_verdict, other_hart=False,
+                          windowed=False))
     hunt(stop_bp, hunts)
     if stop_bp.hit_count == 0:
         gdb.execute("continue", to_string=True)
@@ -817,6 +906,8 @@ def main():
         check_heaps(sections)
     if structure_exists("kmalloc_class_size", "symbol"):
         check_kmalloc(sections)
+    if structure_exists("struct mm_health", "type"):
+        check_health_report(sections)
     check_pending()
 
 
