@@ -6,6 +6,7 @@
 #include "mm/health.h"
 #include "mm/heap.h"
 #include "mm/page_alloc.h"
+#include "mm/pool.h"
 #include "mm/slab.h"
 #include "mm/txn.h"
 #include "lib/printk.h"
@@ -28,6 +29,10 @@ bool mm_validate(void)
 	}
 	if (!heap_validate()) {
 		printk("mm_validate: TLSF heap invariants broken\n");
+		ok = false;
+	}
+	if (!pool_validate()) {
+		printk("mm_validate: fixed-block pool invariants broken\n");
 		ok = false;
 	}
 	return ok;

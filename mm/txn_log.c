@@ -7,7 +7,9 @@
 #include "mm/txn_internal.h"
 #include "mm/internal.h"
 #include "mm/mm.h"
+#include "mm/heap.h"
 #include "mm/slab.h"
+#include "mm/pool.h"
 #include "lib/printk.h"
 
 /* A log chunk: an object of the dedicated, unhooked cache mm_txn_log. */
@@ -162,7 +164,8 @@ void txn_kill(struct txn_cpu *tc, struct mm_txn_entry *e)
 
 bool txn_kind_supported(unsigned int kind)
 {
-	return kind == MM_KIND_PAGES || kind == MM_KIND_SLAB;
+	return kind == MM_KIND_PAGES || kind == MM_KIND_SLAB ||
+	       kind == MM_KIND_HEAP || kind == MM_KIND_POOL;
 }
 
 void txn_release(const struct mm_txn_entry *e, unsigned long caller)
@@ -173,6 +176,12 @@ void txn_release(const struct mm_txn_entry *e, unsigned long caller)
 		break;
 	case MM_KIND_SLAB:
 		__kmem_cache_free(e->te_owner, e->te_obj, caller);
+		break;
+	case MM_KIND_HEAP:
+		__k_heap_free(e->te_owner, e->te_obj, caller);
+		break;
+	case MM_KIND_POOL:
+		__k_mem_slab_free(e->te_owner, e->te_obj, caller);
 		break;
 	default:
 		printk("txn: BUG: no way to free a logged %s object %p\n",
@@ -194,6 +203,10 @@ bool txn_entry_live(const struct mm_txn_entry *e)
 		return (seen.flags & PG_head) && seen.order == e->te_order;
 	case MM_KIND_SLAB:
 		return kmem_cache_obj_live(e->te_owner, e->te_obj);
+	case MM_KIND_HEAP:
+		return k_heap_usable_size(e->te_owner, e->te_obj) != 0;
+	case MM_KIND_POOL:
+		return k_mem_slab_block_live(e->te_owner, e->te_obj);
 	default:
 		return false;
 	}
