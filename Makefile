@@ -93,9 +93,10 @@ $(KERNEL): $(KOBJ) $(K)/ksyms.o linker.ld
 	$(Q)$(OBJDUMP) -S $@ > $(B)/kernel.asm
 	$(Q)$(NM) -n $@ > $(B)/kernel.sym
 
-# The compiler evaluates every #define and enumerator of these headers for
-# scripts/gdb (docs/gdb.md); nothing is copied by hand.
-GDB_HEADERS := arch/arch.h $(sort $(wildcard mm/*.h))
+# The compiler evaluates every #define and enumerator of these headers (and
+# the #defines of mm/*.c) for scripts/gdb (docs/gdb.md); nothing is copied
+# by hand.
+GDB_HEADERS := arch/arch.h $(sort $(wildcard mm/*.h)) $(sort $(wildcard mm/*.c))
 
 $(GDBCONSTS): scripts/gdb/gen_consts.py $(GDB_HEADERS)
 	@mkdir -p $(dir $@)

@@ -14,6 +14,7 @@
 #include "lib/fdt.h"
 #include "lib/printk.h"
 #include "lib/string.h"
+#include "mm/heap.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
@@ -110,6 +111,8 @@ static void report_mm(void)
 	slab_report();
 	printk("==> transactions <==\n");
 	mm_txn_report();
+	printk("==> heaps <==\n");
+	heap_report();
 	mm_debug_checkpoint();
 }
 

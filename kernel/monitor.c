@@ -9,6 +9,7 @@
 #include "kernel/monitor.h"
 #include "lib/printk.h"
 #include "lib/string.h"
+#include "mm/slab.h"
 #include "mm/txn.h"
 
 #define LINE_MAX 128
@@ -37,6 +38,12 @@ static int cmd_tests(int argc, char **argv)
 	return failed ? -1 : 0;
 }
 
+static int cmd_slabinfo(int argc, char **argv)
+{
+	slab_report();
+	return 0;
+}
+
 static int cmd_poweroff(int argc, char **argv)
 {
 	printk("poweroff\n");
@@ -47,6 +54,7 @@ static const struct monitor_cmd commands[] = {
 	{"help", "", "list the commands", cmd_help},
 	{"tests", "[all|SUITE,SUITE]", "list the suites, or run some",
 	 cmd_tests},
+	{"slabinfo", "", "slab caches, /proc/slabinfo layout", cmd_slabinfo},
 	{"poweroff", "", "stop the machine (QEMU exits with 0)", cmd_poweroff},
 };
 

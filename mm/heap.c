@@ -192,7 +192,7 @@ static void unlink_free(struct k_heap *h, struct tlsf_block *b)
 	if (b->tb_next_free)
 		b->tb_next_free->tb_prev_free = b->tb_prev_free;
 	if (!h->hp_free[fl][sl]) {
-		h->hp_sl_bitmap[fl] &= (uint16_t)~(1u << sl);
+		h->hp_sl_bitmap[fl] &= (uint16_t) ~(1u << sl);
 		if (!h->hp_sl_bitmap[fl])
 			h->hp_fl_bitmap &= ~(1u << fl);
 	}
@@ -277,7 +277,8 @@ static size_t block_size_for(size_t bytes)
 
 	if (bytes == 0 || bytes > (1ul << (TLSF_FL_COUNT + TLSF_FL_SHIFT - 2)))
 		return 0;
-	size = ((bytes + TLSF_ALIGN - 1) & ~(size_t)(TLSF_ALIGN - 1)) + TLSF_HDR;
+	size = ((bytes + TLSF_ALIGN - 1) & ~(size_t)(TLSF_ALIGN - 1)) +
+	       TLSF_HDR;
 	return size < TLSF_MIN_BLOCK ? TLSF_MIN_BLOCK : size;
 }
 
@@ -483,9 +484,10 @@ static struct tlsf_block *check_block(struct k_heap *h, const void *p,
 	pv = b->tb_prev_phys;
 	if (n->tb_prev_phys != b)
 		return NULL;
-	if ((char *)b == h->hp_start ? pv != NULL
-				     : ((char *)pv < h->hp_start ||
-					(char *)pv >= (char *)b || bnext(pv) != b))
+	if ((char *)b == h->hp_start
+		    ? pv != NULL
+		    : ((char *)pv < h->hp_start || (char *)pv >= (char *)b ||
+		       bnext(pv) != b))
 		return NULL;
 	*why = "already free (double free)";
 	if (b->tb_size & TB_FREE)
@@ -561,8 +563,7 @@ void k_heap_free(struct k_heap *h, void *mem)
 /* ---- resize ---------------------------------------------------------------------- */
 
 /* Resize b in place to size bytes if its upper neighbour allows. */
-static bool resize_in_place(struct k_heap *h, struct tlsf_block *b,
-			    size_t size)
+static bool resize_in_place(struct k_heap *h, struct tlsf_block *b, size_t size)
 {
 	struct tlsf_block *n = bnext(b);
 	size_t old = bsize(b);
@@ -683,7 +684,7 @@ void k_heap_remove(struct k_heap *h)
 	struct list_head *pos;
 
 	/* Search rather than trust h: it may be uninitialised memory. */
-	list_for_each(pos, &heaps) {
+	list_for_each (pos, &heaps) {
 		if (pos == &h->hp_node) {
 			list_del(pos);
 			break;
@@ -753,11 +754,11 @@ void k_heap_stats_get(struct k_heap *h, struct k_heap_stats *st)
 
 /* ---- the validator --------------------------------------------------------------- */
 
-#define VFAIL(h, ...)                                                 \
-	do {                                                          \
-		printk("k_heap_validate: heap %s: ", (h)->hp_name);   \
-		printk(__VA_ARGS__);                                  \
-		ok = false;                                           \
+#define VFAIL(h, ...)                                               \
+	do {                                                        \
+		printk("k_heap_validate: heap %s: ", (h)->hp_name); \
+		printk(__VA_ARGS__);                                \
+		ok = false;                                         \
 	} while (0)
 
 struct heap_walk {
@@ -785,8 +786,8 @@ static bool walk_blocks(struct k_heap *h, struct heap_walk *w)
 		if (!!(b->tb_size & TB_PREV_FREE) != pfree)
 			VFAIL(h, "block %p: PREV_FREE flag wrong\n", b);
 		if (pfree && (b->tb_size & TB_FREE))
-			VFAIL(h, "blocks %p and %p are free neighbours\n",
-			      prev, b);
+			VFAIL(h, "blocks %p and %p are free neighbours\n", prev,
+			      b);
 		if (b->tb_size & TB_FREE) {
 			w->free_blocks++;
 			w->free_bytes += size;
@@ -826,14 +827,16 @@ static bool walk_lists(struct k_heap *h, size_t free_blocks)
 				seen++;
 				if ((char *)b < h->hp_start ||
 				    (char *)b >= h->hp_end) {
-					VFAIL(h, "list [%u][%u] leaves the heap (%p)\n",
+					VFAIL(h,
+					      "list [%u][%u] leaves the heap (%p)\n",
 					      fl, sl, b);
 					return false;
 				}
 				mapping(bsize(b), &f, &s);
 				if (!(b->tb_size & TB_FREE) || f != fl ||
 				    s != sl || b->tb_prev_free != pv)
-					VFAIL(h, "block %p misfiled on list [%u][%u]\n",
+					VFAIL(h,
+					      "block %p misfiled on list [%u][%u]\n",
 					      b, fl, sl);
 				pv = b;
 			}
@@ -842,7 +845,8 @@ static bool walk_lists(struct k_heap *h, size_t free_blocks)
 			VFAIL(h, "first-level bit %u wrong\n", fl);
 	}
 	if (seen != free_blocks)
-		VFAIL(h, "%zu blocks on the lists, %zu free blocks in the heap\n",
+		VFAIL(h,
+		      "%zu blocks on the lists, %zu free blocks in the heap\n",
 		      seen, free_blocks);
 	return ok;
 }
@@ -873,7 +877,7 @@ bool heap_validate(void)
 	struct list_head *pos;
 	bool ok = true;
 
-	list_for_each(pos, &heaps)
+	list_for_each (pos, &heaps)
 		ok &= k_heap_validate(list_entry(pos, struct k_heap, hp_node));
 	spin_unlock_irqrestore(&heap_lock, flags);
 	return ok;
@@ -886,7 +890,7 @@ void heap_report(void)
 
 	printk("heap             size       used       free   largest  "
 	       "blocks(u/f)  allocs  fails  bad\n");
-	list_for_each(pos, &heaps) {
+	list_for_each (pos, &heaps) {
 		struct k_heap *h = list_entry(pos, struct k_heap, hp_node);
 		struct k_heap_stats st;
 

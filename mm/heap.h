@@ -31,8 +31,8 @@ typedef uint64_t k_timeout_t;
 #define K_NO_WAIT ((k_timeout_t)0)
 #define K_FOREVER ((k_timeout_t)UINT64_MAX)
 #define K_NSEC(n) ((k_timeout_t)(n))
-#define K_USEC(n) ((k_timeout_t)(n) * 1000u)
-#define K_MSEC(n) ((k_timeout_t)(n) * 1000000u)
+#define K_USEC(n) ((k_timeout_t)(n)*1000u)
+#define K_MSEC(n) ((k_timeout_t)(n)*1000000u)
 
 /* ---- geometry (the theory section of mm/heap.c explains each) ------------ */
 #define TLSF_ALIGN_LOG2 4 /* blocks and payloads are 16-byte aligned */

@@ -95,9 +95,10 @@
  *    slab lists and every slab's inuse/freelist and free words; it is
  *    always taken with interrupts off (inside a cc_lock section or with
  *    slab_lock_all()), so an interrupt handler never finds it held by its
- *    own hart.  No slab lock is held while asking the page allocator for a
- *    slab (it may call slab_reclaim()); slabs are given back after the
- *    locks are dropped.  slab_reclaim() only try-locks.
+ *    own hart.  No kc_lock is held while asking the page allocator for a
+ *    slab (it may call slab_reclaim(), which then finds this hart's
+ *    cc_lock taken and skips that magazine); slabs are given back after
+ *    kc_lock is dropped.  slab_reclaim() only try-locks.
  *
  * 5. Failure protocol
  *    Allocation never panics: no memory gives NULL with the page
@@ -322,12 +323,25 @@ unsigned long slab_release_slabs(struct kmem_cache *c, struct list_head *doomed)
 
 /* ---- magazines (cc_lock held, interrupts off) -------------------------------- */
 
-/* Move up to one batch of objects from the slabs into cc; returns how many. */
-static unsigned int refill(struct kmem_cache *c, struct kmem_cache_cpu *cc)
+/*
+ * Move up to one batch of objects from the slabs into cc (kc_lock held);
+ * returns how many.  grown, when not NULL, is a new slab to put on the
+ * free list first, in the same critical section, so that this hart gets
+ * its objects before other harts can.  A debug cache's one object gets its
+ * allocation checks here, under kc_lock, so the validator never sees it
+ * half-painted.
+ */
+static unsigned int refill(struct kmem_cache *c, struct kmem_cache_cpu *cc,
+			   struct page *grown, unsigned long caller)
 {
 	unsigned int n = 0;
 
 	spin_lock(&c->kc_lock);
+	if (grown) {
+		list_add(&grown->lru, &c->kc_free);
+		c->kc_nr_free++;
+		c->kc_nr_grow++;
+	}
 	while (n < cc->cc_batch) {
 		struct list_head *from = !list_empty(&c->kc_partial)
 						 ? &c->kc_partial
@@ -341,7 +355,11 @@ static unsigned int refill(struct kmem_cache *c, struct kmem_cache_cpu *cc)
 		obj = take_obj(c, pg);
 		if (!obj)
 			continue;
-		*free_word(c, obj) = fw_encode(c, obj, slab_base(pg) + FW_MAG);
+		if (unlikely(c->kc_flags & SLAB_DEBUG))
+			slab_debug_on_alloc(c, obj, caller);
+		else
+			*free_word(c, obj) =
+				fw_encode(c, obj, slab_base(pg) + FW_MAG);
 		cc->cc_objs[cc->cc_avail++] = obj;
 		n++;
 	}
@@ -381,38 +399,54 @@ static __attribute__((noinline)) void *alloc_slow(struct kmem_cache *c,
 {
 	struct page *pg;
 
-	if (!refill(c, cc)) {
+	if (!refill(c, cc, NULL, caller)) {
 		pg = new_slab(c, gfp, caller);
 		if (!pg)
 			return NULL;
-		spin_lock(&c->kc_lock);
-		list_add(&pg->lru, &c->kc_free);
-		c->kc_nr_free++;
-		c->kc_nr_grow++;
-		spin_unlock(&c->kc_lock);
-		if (!refill(c, cc))
-			return NULL; /* corrupt at birth: reported */
+		if (!refill(c, cc, pg, caller))
+			return NULL; /* cannot happen: a new slab has objects */
 	}
 	cc->cc_nr_alloc++;
 	return cc->cc_objs[--cc->cc_avail];
 }
 
-/* The magazine is full (or the cache has none): make room, then push. */
-static __attribute__((noinline)) void free_slow(struct kmem_cache *c,
-						struct kmem_cache_cpu *cc,
-						void *obj,
-						struct list_head *doomed)
+/* The tag of an object in a magazine. */
+static inline uintptr_t mag_tag(const struct kmem_cache *c, const void *obj)
 {
+	return fw_encode(c, obj,
+			 ((uintptr_t)obj & ~(c->kc_slab_bytes - 1)) + FW_MAG);
+}
+
+/*
+ * The magazine is full (or the cache has none): make room, then push.
+ * Slabs left empty go back to the page allocator once kc_lock is dropped
+ * (cc_lock is still held: the order cc_lock -> zone locks is allowed).
+ * A debug cache's object gets its free checks here, under kc_lock; false
+ * when it turns out to be free already (two harts freed it at once).
+ */
+static __attribute__((noinline)) bool free_slow(struct kmem_cache *c,
+						struct kmem_cache_cpu *cc,
+						void *obj, unsigned long caller)
+{
+	struct list_head doomed = LIST_HEAD_INIT(doomed);
+	struct page *pg = slab_page_guess(c, obj);
+	bool ok = true;
+
 	if (cc->cc_limit == 0) {
 		spin_lock(&c->kc_lock);
-		put_obj(c, slab_page_guess(c, obj), obj, doomed);
+		ok = fw_decode(c, obj) - slab_base(pg) >= c->kc_slab_bytes;
+		if (ok && (c->kc_flags & SLAB_DEBUG))
+			slab_debug_on_free(c, obj, caller);
+		if (ok)
+			put_obj(c, pg, obj, &doomed);
 		spin_unlock(&c->kc_lock);
-		return;
+	} else {
+		flush(c, cc, cc->cc_batch, &doomed);
+		*free_word(c, obj) = mag_tag(c, obj);
+		cc->cc_objs[cc->cc_avail++] = obj;
 	}
-	flush(c, cc, cc->cc_batch, doomed);
-	*free_word(c, obj) = fw_encode(
-		c, obj, ((uintptr_t)obj & ~(c->kc_slab_bytes - 1)) + FW_MAG);
-	cc->cc_objs[cc->cc_avail++] = obj;
+	slab_release_slabs(c, &doomed);
+	return ok;
 }
 
 /* ---- allocation and free ---------------------------------------------------- */
@@ -438,7 +472,10 @@ void *__kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp, unsigned long caller)
 	cc = &c->kc_cpu[arch_cpu_id()];
 	cc_acquire(cc);
 	if (likely(cc->cc_avail)) {
-		obj = cc->cc_objs[--cc->cc_avail];
+		unsigned int n = cc->cc_avail - 1;
+
+		obj = cc->cc_objs[n];
+		cc->cc_avail = n;
 		cc->cc_nr_alloc++;
 	} else {
 		obj = alloc_slow(c, cc, gfp, caller);
@@ -448,34 +485,32 @@ void *__kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp, unsigned long caller)
 	if (unlikely(!obj))
 		return alloc_failed(c, MM_OK);
 	*free_word(c, obj) = 0;
-	if (unlikely(c->kc_flags & SLAB_DEBUG))
-		slab_debug_on_alloc(c, obj, gfp, caller);
+	if (unlikely(c->kc_flags & SLAB_POISON) && !(gfp & __GFP_ZERO))
+		slab_debug_fresh(c, obj);
 	if (unlikely(gfp & __GFP_ZERO))
 		memset(obj, 0, c->kc_size);
 	return obj;
 }
 
 /* obj has passed the checks: into the magazine (or the slab). */
-static void free_obj(struct kmem_cache *c, void *obj)
+static inline bool free_obj(struct kmem_cache *c, void *obj,
+			    unsigned long caller)
 {
 	unsigned long flags = arch_irq_save();
 	struct kmem_cache_cpu *cc = &c->kc_cpu[arch_cpu_id()];
-	struct list_head doomed = LIST_HEAD_INIT(doomed);
+	bool ok = true;
 
 	cc_acquire(cc);
 	if (likely(cc->cc_avail < cc->cc_limit)) {
-		*free_word(c, obj) = fw_encode(
-			c, obj,
-			((uintptr_t)obj & ~(c->kc_slab_bytes - 1)) + FW_MAG);
+		*free_word(c, obj) = mag_tag(c, obj);
 		cc->cc_objs[cc->cc_avail++] = obj;
 	} else {
-		free_slow(c, cc, obj, &doomed);
+		ok = free_slow(c, cc, obj, caller);
 	}
-	cc->cc_nr_free++;
+	cc->cc_nr_free += ok;
 	cc_release(cc);
 	arch_irq_restore(flags);
-	if (unlikely(!list_empty(&doomed)))
-		slab_release_slabs(c, &doomed);
+	return ok;
 }
 
 bool __kmem_cache_free(struct kmem_cache *c, void *obj, unsigned long caller)
@@ -484,10 +519,10 @@ bool __kmem_cache_free(struct kmem_cache *c, void *obj, unsigned long caller)
 		return true;
 	if (unlikely(!slab_check_free(c, obj, caller, true)))
 		return false;
-	if (unlikely(c->kc_flags & SLAB_DEBUG))
-		slab_debug_on_free(c, obj, caller);
-	free_obj(c, obj);
-	return true;
+	if (likely(free_obj(c, obj, caller)))
+		return true;
+	slab_report_racing_free(c, obj, caller);
+	return false;
 }
 
 /* The mm/hooks.h protocol around an allocation. */

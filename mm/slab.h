@@ -83,24 +83,28 @@ enum slab_bad_free {
  * mm/slab.c (section 2); the offsets below are into a slot.
  */
 struct kmem_cache {
-	/* Per hart, each on its own cache lines (see kmem_cache_cpu). */
-	struct kmem_cache_cpu kc_cpu[NR_CPUS];
-
-	/* Set by kmem_cache_create(), read-only afterwards. */
-	char kc_name[SLAB_NAME_LEN]; /* copied, NUL-terminated */
+	/* Read-only after kmem_cache_create(); what every alloc and free
+	 * reads, together in the first cache line. */
 	unsigned int kc_flags; /* SLAB_* as asked, plus mm.debug's */
 	unsigned int kc_size; /* usable bytes per object, as asked */
-	unsigned int kc_align; /* object alignment (>= 8, power of two) */
 	unsigned int kc_stride; /* bytes from one slot to the next */
 	unsigned int kc_obj_off; /* object start in the slot (left red zone) */
 	unsigned int kc_fp_off; /* free word, from the object start */
+	unsigned int kc_objs_end; /* kc_obj_off + kc_objs * kc_stride */
+	unsigned long kc_slab_bytes; /* PAGE_SIZE << kc_order */
+	uintptr_t kc_secret; /* random: free words are XORed with it */
+
+	/* Per hart, each on its own cache lines (see kmem_cache_cpu). */
+	struct kmem_cache_cpu kc_cpu[NR_CPUS];
+
+	/* Read-only after kmem_cache_create(). */
+	char kc_name[SLAB_NAME_LEN]; /* copied, NUL-terminated */
+	unsigned int kc_align; /* object alignment (>= 8, power of two) */
 	unsigned int kc_rz_end; /* right red zone ends here (from object) */
 	unsigned int
 		kc_track_off; /* allocation site (STORE_USER), from object */
 	unsigned int kc_order; /* pages per slab = 2^kc_order */
 	unsigned int kc_objs; /* objects per slab */
-	unsigned long kc_slab_bytes; /* PAGE_SIZE << kc_order */
-	uintptr_t kc_secret; /* random: free words are XORed with it */
 	void (*kc_ctor)(void *obj); /* run on each object of a new slab */
 	struct list_head kc_link; /* on the list of all caches */
 

@@ -59,6 +59,8 @@ static bool set_order(struct kmem_cache *c)
 				return false; /* cannot happen: see SLAB_MAX_OBJS */
 			c->kc_order = o;
 			c->kc_objs = (unsigned int)n;
+			c->kc_objs_end =
+				c->kc_obj_off + (unsigned int)n * c->kc_stride;
 			c->kc_slab_bytes = bytes;
 			return true;
 		}

@@ -227,6 +227,14 @@ bool slab_check_free_slow(struct kmem_cache *c, void *obj, unsigned long caller,
 	return false;
 }
 
+void slab_report_racing_free(struct kmem_cache *c, void *obj,
+			     unsigned long caller)
+{
+	bad_free(c, obj, SLAB_BAD_DOUBLE,
+		 "already free, freed by another hart at the same time",
+		 caller);
+}
+
 /* ---- live objects --------------------------------------------------------------- */
 
 /* Mark the free objects of pg (locks held); false if its freelist is bad. */
@@ -326,12 +334,15 @@ struct vstate {
 	bool ok;
 };
 
-#define VFAIL(v, pg, ...)                                                    \
-	do {                                                                 \
-		printk("slab_validate: cache %s slab %p: ", (v)->c->kc_name, \
-		       (pg) ? (void *)slab_base(pg) : NULL);                 \
-		printk(__VA_ARGS__);                                         \
-		(v)->ok = false;                                             \
+#define VFAIL(v, pg, ...)                                                     \
+	do {                                                                  \
+		if (pg)                                                       \
+			printk("slab_validate: cache %s slab %p: ",           \
+			       (v)->c->kc_name, (void *)slab_base(pg));       \
+		else                                                          \
+			printk("slab_validate: cache %s: ", (v)->c->kc_name); \
+		printk(__VA_ARGS__);                                          \
+		(v)->ok = false;                                              \
 	} while (0)
 
 /* 3c: the magazine objects that belong to pg (bm holds its freelist). */
@@ -393,8 +404,10 @@ static void check_slab(struct vstate *v, struct page *pg, enum slab_list l)
 		return;
 	}
 	if (slab_state(pg) != l)
-		VFAIL(v, pg, "on list %d but inuse %u, freelist %u say %d\n", l,
-		      pg->slab.inuse, pg->slab.freelist, slab_state(pg));
+		VFAIL(v, pg,
+		      "on list %d but inuse %u, freelist %u say %d "
+		      "(0 partial, 1 full, 2 free, 3 quarantine)\n",
+		      l, pg->slab.inuse, pg->slab.freelist, slab_state(pg));
 	if (pg->slab.inuse > c->kc_objs)
 		VFAIL(v, pg, "inuse %u > %u objects\n", pg->slab.inuse,
 		      c->kc_objs);
@@ -422,17 +435,18 @@ static void check_counters(struct vstate *v)
 		const struct kmem_cache_cpu *cc = &c->kc_cpu[cpu];
 
 		if (cc->cc_avail > SLAB_MAG_MAX || cc->cc_limit > SLAB_MAG_MAX)
-			VFAIL(v, NULL, "hart %u: avail %u limit %u\n", cpu,
-			      cc->cc_avail, cc->cc_limit);
+			VFAIL(v, (struct page *)NULL,
+			      "hart %u: avail %u limit %u\n", cpu, cc->cc_avail,
+			      cc->cc_limit);
 		avail += cc->cc_avail;
 		live += cc->cc_nr_alloc - cc->cc_nr_free;
 	}
 	if (v->mag_found != avail)
-		VFAIL(v, NULL,
+		VFAIL(v, (struct page *)NULL,
 		      "per-CPU caches hold %lu objects, %lu are in its slabs\n",
 		      avail, v->mag_found);
 	if (v->inuse != c->kc_nr_inuse || v->inuse != live + avail)
-		VFAIL(v, NULL,
+		VFAIL(v, (struct page *)NULL,
 		      "slabs count %lu objects in use, kc_nr_inuse %lu, "
 		      "allocs - frees + cached = %lu + %lu\n",
 		      v->inuse, c->kc_nr_inuse, live, avail);
@@ -444,6 +458,8 @@ static bool validate_cache(struct kmem_cache *c, void *arg)
 					       SL_QUARANTINE};
 	const unsigned long *counts[] = {&c->kc_nr_partial, &c->kc_nr_full,
 					 &c->kc_nr_free, &c->kc_nr_quarantine};
+	static const char *const list_names[] = {"partial", "full", "free",
+						 "quarantine"};
 	struct vstate v = {.c = c, .ok = true};
 	unsigned long flags = slab_lock_all(c);
 
@@ -457,8 +473,9 @@ static bool validate_cache(struct kmem_cache *c, void *arg)
 			n++;
 		}
 		if (n != *counts[l])
-			VFAIL(&v, NULL, "list %u has %lu slabs, counted %lu\n",
-			      l, n, *counts[l]);
+			VFAIL(&v, (struct page *)NULL,
+			      "list %s has %lu slabs, counted %lu\n",
+			      list_names[l], n, *counts[l]);
 	}
 	check_counters(&v);
 	slab_unlock_all(c, flags);

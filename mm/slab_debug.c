@@ -122,8 +122,7 @@ void slab_debug_init_slab(struct kmem_cache *c, uintptr_t base)
 	}
 }
 
-void slab_debug_on_alloc(struct kmem_cache *c, void *obj, gfp_t gfp,
-			 unsigned long caller)
+void slab_debug_on_alloc(struct kmem_cache *c, void *obj, unsigned long caller)
 {
 	const uint8_t *bad;
 	const char *side;
@@ -147,8 +146,11 @@ void slab_debug_on_alloc(struct kmem_cache *c, void *obj, gfp_t gfp,
 	}
 	if (c->kc_flags & SLAB_STORE_USER)
 		slab_track_of(c, obj)->st_alloc = caller;
-	if ((c->kc_flags & SLAB_POISON) && !(gfp & __GFP_ZERO))
-		memset(obj, SLAB_POISON_INUSE, c->kc_size);
+}
+
+void slab_debug_fresh(struct kmem_cache *c, void *obj)
+{
+	memset(obj, SLAB_POISON_INUSE, c->kc_size);
 }
 
 void slab_debug_on_free(struct kmem_cache *c, void *obj, unsigned long caller)

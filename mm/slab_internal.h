@@ -77,15 +77,22 @@ static inline void *slab_obj(const struct kmem_cache *c, uintptr_t base,
 	return (void *)(base + c->kc_obj_off + (uintptr_t)idx * c->kc_stride);
 }
 
+/* Is addr the start of an object of the slab at base? */
+static inline bool slab_is_obj(const struct kmem_cache *c, uintptr_t base,
+			       uintptr_t addr)
+{
+	uintptr_t off = addr - base - c->kc_obj_off;
+
+	return addr - base < c->kc_objs_end && off % c->kc_stride == 0;
+}
+
 /* Index of the object starting at addr in the slab at base, or -1. */
 static inline int slab_index(const struct kmem_cache *c, uintptr_t base,
 			     uintptr_t addr)
 {
-	uintptr_t off = addr - base - c->kc_obj_off;
-
-	if (off >= (uintptr_t)c->kc_objs * c->kc_stride || off % c->kc_stride)
+	if (!slab_is_obj(c, base, addr))
 		return -1;
-	return (int)(off / c->kc_stride);
+	return (int)((addr - base - c->kc_obj_off) / c->kc_stride);
 }
 
 static inline enum slab_list slab_state(const struct page *pg)
@@ -103,12 +110,21 @@ static inline struct slab_track *slab_track_of(const struct kmem_cache *c,
 	return (struct slab_track *)((uintptr_t)obj + c->kc_track_off);
 }
 
+/* The struct page of a direct-map address, or NULL (virt_to_page inline). */
+static inline struct page *slab_virt_to_page(uintptr_t addr)
+{
+	unsigned long pfn =
+		(unsigned long)(arch_virt_to_phys((const void *)addr) >>
+				PAGE_SHIFT);
+
+	return pfn_valid(pfn) ? pfn_to_page(pfn) : NULL;
+}
+
 /* The slab page of cache c that would hold obj (not checked). */
 static inline struct page *slab_page_guess(const struct kmem_cache *c,
 					   const void *obj)
 {
-	return virt_to_page(
-		(const void *)((uintptr_t)obj & ~(c->kc_slab_bytes - 1)));
+	return slab_virt_to_page((uintptr_t)obj & ~(c->kc_slab_bytes - 1));
 }
 
 /* ---- mm/slab.c ---- */
@@ -154,26 +170,32 @@ static inline bool slab_check_free(struct kmem_cache *c, void *obj,
 				   unsigned long caller, bool report)
 {
 	uintptr_t base = (uintptr_t)obj & ~(c->kc_slab_bytes - 1);
-	struct page *pg = virt_to_page((const void *)base);
+	struct page *pg = slab_virt_to_page(base);
 
 	if (likely(pg && (page_load_state(pg).flags & PG_slab) &&
 		   READ_ONCE(pg->slab_cache) == c &&
-		   slab_index(c, base, (uintptr_t)obj) >= 0 &&
+		   slab_is_obj(c, base, (uintptr_t)obj) &&
 		   fw_decode(c, obj) - base >= c->kc_slab_bytes))
 		return true;
 	return slab_check_free_slow(c, obj, caller, report);
 }
 
+/* Report a free that lost a race with another free of the same object. */
+void slab_report_racing_free(struct kmem_cache *c, void *obj,
+			     unsigned long caller);
 /* Print each live object of c with its site (kmem_cache_destroy). */
 void slab_report_live(struct kmem_cache *c);
 
 /* ---- mm/slab_debug.c ---- */
 /* A new slab: paint red zones inactive, poison, clear sites. */
 void slab_debug_init_slab(struct kmem_cache *c, uintptr_t base);
-/* An object leaves the slab layer: check poison, red zones; arm them. */
-void slab_debug_on_alloc(struct kmem_cache *c, void *obj, gfp_t gfp,
-			 unsigned long caller);
-/* An object comes back: check red zones, record site, poison. */
+/* An object leaves its slab (kc_lock held): check poison and red zones,
+ * arm the red zones, record the site. */
+void slab_debug_on_alloc(struct kmem_cache *c, void *obj, unsigned long caller);
+/* The fresh-allocation pattern (after the locks are dropped). */
+void slab_debug_fresh(struct kmem_cache *c, void *obj);
+/* An object goes back to its slab (kc_lock held): check red zones, record
+ * the site, disarm the red zones, poison. */
 void slab_debug_on_free(struct kmem_cache *c, void *obj, unsigned long caller);
 /* Validator: check one object's red zones (and poison when free); false
  * after reporting a damaged one. */

@@ -347,6 +347,52 @@ def check_open_txn(where):
     return bad
 
 
+def heap_arg():
+    try:
+        return gdb.selected_frame().read_var("h")
+    except ValueError:
+        return None
+
+
+def heap_ready(cpu):
+    """k_heap_free() on a heap with a few used blocks, its lock free."""
+    h = heap_arg()
+    return h is not None and int(h) and \
+        int(h["hp_nr_alloc"]) - int(h["hp_nr_free"]) >= 4 and \
+        not int(h["hp_lock"]["sl_locked"])
+
+
+@check("heap-walk")
+def check_heap_walk(where):
+    """Stopped in k_heap_free() on a heap in use: mm-heap walks it with
+    every invariant holding and as many used blocks as allocations minus
+    frees; mm-page places the block being freed in it."""
+    if isinstance(where, str):
+        return [where]
+    bad = []
+    h = heap_arg()
+    cmd("bt 2")
+    out = cmd("mm-heap 0x%x" % int(h))
+    live = int(h["hp_nr_alloc"]) - int(h["hp_nr_free"])
+    m = re.search(r"^(\d+) blocks \((\d+) used, (\d+) free\), (.*)$", out,
+                  re.M)
+    if not m:
+        return ["mm-heap printed no summary"]
+    if int(m.group(2)) != live:
+        bad.append("mm-heap found %s used blocks, the heap counts %d" %
+                   (m.group(2), live))
+    if m.group(4) != "every invariant holds":
+        bad.append("mm-heap: " + "; ".join(
+            ln for ln in out.splitlines() if ln.startswith("problem")))
+    mem = int(gdb.selected_frame().read_var("mem"))
+    out = cmd("mm-page 0x%x" % mem)
+    if "the start of the payload of the used block 0x%x" % (mem - K.get(
+            "TLSF_HDR")) not in out:
+        bad.append("mm-page of the block being freed: " +
+                   out.strip().splitlines()[-1])
+    return bad
+
+
 # ---- the checkpoint: compare with the kernel's own report ----------------------
 
 def kernel_report():
@@ -612,6 +658,26 @@ def check_txn_report(report):
     return bad
 
 
+@check("checkpoint/heaps")
+def check_heaps(report):
+    if "heaps" not in report:
+        return ["the kernel's report after the self-tests has no '==> heaps "
+                "<==' section (it must print heap_report())"]
+    want = [ln for ln in report["heaps"] if ln.strip()]
+    out = cmd("mm-heap")
+    got = out.splitlines()[1:]
+    bad = []
+    if len(want) < 2:
+        bad.append("the kernel's heaps section lists no heap")
+    if [w.rstrip() for w in want] != [g.rstrip() for g in got]:
+        bad.append("kernel %s != mm-heap %s" % (want, got))
+    for name in [ln.split()[0] for ln in want[1:]]:
+        out = cmd("mm-heap %s" % name)
+        if "every invariant holds" not in out:
+            bad.append("mm-heap %s: %s" % (name, out.splitlines()[-1]))
+    return bad
+
+
 # ---- commands whose structures are missing --------------------------------------
 
 PENDING = [
@@ -622,7 +688,7 @@ PENDING = [
     ("mm-txn", "struct mm_txn", "type"),
     ("mm-leaks", "kmalloc_leak_report", "symbol"),
     ("mm-health", "struct mm_health", "type"),
-    ("mm-heap 0", "struct heap", "type"),
+    ("mm-heap 0", "struct k_heap", "type"),
 ]
 
 
@@ -661,6 +727,9 @@ def main():
     if structure_exists("struct mm_txn", "type"):
         hunts.append(Hunt("mm_txn_commit", txn_ready, check_open_txn,
                           other_hart=False, windowed=False))
+    if structure_exists("struct k_heap", "type"):
+        hunts.append(Hunt("k_heap_free", heap_ready, check_heap_walk,
+                          other_hart=False, windowed=False))
     hunt(stop_bp, hunts)
     if stop_bp.hit_count == 0:
         gdb.execute("continue", to_string=True)
@@ -682,6 +751,8 @@ def main():
         check_caches()
     if structure_exists("struct mm_txn", "type"):
         check_txn_report(sections)
+    if structure_exists("struct k_heap", "type"):
+        check_heaps(sections)
     check_pending()
 
 

@@ -9,6 +9,7 @@
 #include "lib/string.h"
 #include "mm/fault.h"
 #include "mm/health.h"
+#include "mm/heap.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
 #include "mm/txn.h"
@@ -135,6 +136,34 @@ static void test_filters(struct ktest *t)
 	KT_EXPECT_EQ(t, fail_pattern(t, 4, GFP_KERNEL, 0), 0);
 	KT_EXPECT_EQ(t, mm_fault_calls(), 0);
 	mm_fault_clear();
+}
+
+/* A real TLSF heap, failed by kind and name. */
+static void test_heap_by_name(struct ktest *t)
+{
+	struct page *pg = alloc_pages(GFP_KERNEL, 2);
+	static struct k_heap a, b;
+	void *x, *y;
+
+	KT_ASSERT_NOT_NULL(t, pg);
+	KT_ASSERT_EQ(
+		t, k_heap_init(&a, "fault_a", page_address(pg), 2 * PAGE_SIZE),
+		0);
+	KT_ASSERT_EQ(
+		t,
+		k_heap_init(&b, "fault_b", page_address(pg + 2), 2 * PAGE_SIZE),
+		0);
+	arm(t, "kind:heap,name:fault_b,times:-1");
+	x = k_heap_alloc(&a, 100, K_NO_WAIT);
+	y = k_heap_alloc(&b, 100, K_NO_WAIT);
+	KT_EXPECT_NOT_NULL(t, x);
+	KT_EXPECT_NULL(t, y);
+	KT_EXPECT_EQ(t, mm_last_error(), MM_EFAULT_INJECTED);
+	mm_fault_clear();
+	k_heap_free(&a, x);
+	k_heap_remove(&a);
+	k_heap_remove(&b);
+	free_pages(pg, 2);
 }
 
 /* Kinds and names as other allocators will pass them (the hook itself). */
@@ -328,11 +357,17 @@ static void test_parse(struct ktest *t)
 }
 
 static const struct ktest_case fault_cases[] = {
-	KTEST_CASE(test_when),	     KTEST_CASE(test_probability),
-	KTEST_CASE(test_filters),    KTEST_CASE(test_filters_by_owner),
-	KTEST_CASE(test_site),	     KTEST_CASE(test_cpu_filter),
-	KTEST_CASE(test_inside_txn), KTEST_CASE(test_real_failures_apart),
-	KTEST_CASE(test_parse),	     KTEST_END,
+	KTEST_CASE(test_when),
+	KTEST_CASE(test_probability),
+	KTEST_CASE(test_filters),
+	KTEST_CASE(test_filters_by_owner),
+	KTEST_CASE(test_heap_by_name),
+	KTEST_CASE(test_site),
+	KTEST_CASE(test_cpu_filter),
+	KTEST_CASE(test_inside_txn),
+	KTEST_CASE(test_real_failures_apart),
+	KTEST_CASE(test_parse),
+	KTEST_END,
 };
 
 static void fault_exit(void)

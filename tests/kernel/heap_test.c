@@ -23,8 +23,9 @@ static void heap_setup(struct ktest *t)
 {
 	heap_pages = alloc_pages(GFP_KERNEL, HEAP_ORDER);
 	KT_ASSERT_NOT_NULL(t, heap_pages);
-	KT_ASSERT_EQ(t, k_heap_init(&heap, "ktest", page_address(heap_pages),
-				    PAGE_SIZE << HEAP_ORDER),
+	KT_ASSERT_EQ(t,
+		     k_heap_init(&heap, "ktest", page_address(heap_pages),
+				 PAGE_SIZE << HEAP_ORDER),
 		     0);
 }
 
@@ -84,10 +85,11 @@ static void test_random_ops(struct ktest *t)
 			size_t n = 1 + prng_below(&r, prng_below(&r, 8) ? 512
 									: 8192);
 			size_t al = 1ul << prng_below(&r, 12);
-			unsigned char *p = prng_below(&r, 4)
-						   ? k_heap_alloc(&heap, n, K_NO_WAIT)
-						   : k_heap_aligned_alloc(&heap, al, n,
-									  K_NO_WAIT);
+			unsigned char *p =
+				prng_below(&r, 4)
+					? k_heap_alloc(&heap, n, K_NO_WAIT)
+					: k_heap_aligned_alloc(&heap, al, n,
+							       K_NO_WAIT);
 			if (!p) {
 				fails++;
 				KT_EXPECT_EQ(t, mm_last_error(), MM_ENOMEM);
@@ -123,7 +125,8 @@ static void test_alignment(struct ktest *t)
 	for (unsigned int s = 0; s <= 16; s++) {
 		size_t align = 1ul << s;
 
-		p[s] = k_heap_aligned_alloc(&heap, align, 24 + s * 40, K_NO_WAIT);
+		p[s] = k_heap_aligned_alloc(&heap, align, 24 + s * 40,
+					    K_NO_WAIT);
 		KT_ASSERT_NOT_NULL(t, p[s]);
 		KT_EXPECT_EQ(t, (uintptr_t)p[s] & (align - 1), 0);
 		KT_EXPECT_GE(t, k_heap_usable_size(&heap, p[s]), 24 + s * 40);
@@ -319,7 +322,8 @@ static void smp_fill(void *arg)
 
 		if (p) {
 			if (!mem_is_filled(p, (unsigned char)(cpu + 1), 16))
-				__atomic_fetch_add(&s->damaged, 1, __ATOMIC_RELAXED);
+				__atomic_fetch_add(&s->damaged, 1,
+						   __ATOMIC_RELAXED);
 			k_heap_free(&heap, p);
 		}
 		p = k_heap_alloc(&heap, n, K_NO_WAIT);

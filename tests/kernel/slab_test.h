@@ -33,6 +33,22 @@ static inline bool pattern_ok(const void *obj, size_t size)
 	return true;
 }
 
+/*
+ * A cache without debugging even under mm.debug=1, for the tests of
+ * magazines (a debug cache has none).
+ */
+static inline struct kmem_cache *plain_cache(const char *name, size_t size,
+					     size_t align, unsigned int flags,
+					     void (*ctor)(void *))
+{
+	bool was = slab_set_debug_default(false);
+	struct kmem_cache *c =
+		kmem_cache_create(name, size, align, flags, ctor);
+
+	slab_set_debug_default(was);
+	return c;
+}
+
 struct live_obj {
 	void *obj;
 	struct kmem_cache *cache;

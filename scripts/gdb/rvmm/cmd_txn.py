@@ -5,8 +5,7 @@ Each hart has a struct txn_cpu (txn_cpus[], static in mm/txn.c): the open
 levels open[0 .. depth), the log index at which each began (mark[]), and
 the log itself, a chain of segments from tail back through ts_prev to the
 outermost transaction's inline segment.  An entry's op is TXN_ALLOC,
-TXN_FREE (a deferred free) or TXN_DEAD; those enumerators live in mm/txn.c,
-so their values come from the debug info rather than the headers.
+TXN_FREE (a deferred free) or TXN_DEAD (mm/txn_internal.h).
 """
 import gdb
 
@@ -25,17 +24,12 @@ def txn_cpus():
                     file_suffix="mm/txn.c")
 
 
-def enum_value(name):
-    try:
-        return int(gdb.parse_and_eval(name))
-    except gdb.error:
-        raise gdb.GdbError("rvmm: the debug info has no enumerator %s "
-                           "(mm/txn.c changed?)" % name) from None
-
-
 def op_names():
-    return {enum_value(n): n[len("TXN_"):]
-            for n in ("TXN_ALLOC", "TXN_FREE", "TXN_DEAD")}
+    try:
+        return {K.get(n): n[len("TXN_"):]
+                for n in ("TXN_ALLOC", "TXN_FREE", "TXN_DEAD")}
+    except KeyError as e:
+        raise gdb.GdbError("rvmm: %s" % e.args[0]) from None
 
 
 def kind_name(kind):

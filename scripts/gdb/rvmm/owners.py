@@ -4,6 +4,7 @@ the layer that set them (slab, large kmalloc, plain pages)."""
 import gdb
 
 from . import consts as K
+from . import kmem
 
 
 def owner_bits(flags):
@@ -25,6 +26,14 @@ def describe_owner(mm, pfn, pg):
     bits = owner_bits(flags)
     if bits:
         return ["owner: a later layer (owner bits %s)" % "|".join(bits)]
+    from . import cmd_heap
+    lo = pfn << K.PAGE_SHIFT
+    hs = cmd_heap.heaps_in(lo, lo + (K.PAGE_SIZE << int(pg["order"])))
+    if hs:
+        return ["owner: alloc_pages() block holding the TLSF heap%s %s "
+                "(mm-heap NAME)" % ("s" if len(hs) > 1 else "",
+                                    ", ".join("'%s'" % cmd_heap.name_of(h)
+                                              for h in hs))]
     return ["owner: plain alloc_pages() block (no owner bit)"]
 
 
@@ -46,6 +55,8 @@ def describe_address(mm, pfn, pa):
         except gdb.GdbError as e:
             return ["(object not decodable: %s)" % e]
     if flags & K.PG_head:
+        from . import cmd_heap
         off = pa - (head_pfn << K.PAGE_SHIFT)
-        return ["address is byte 0x%x of the block" % off]
+        return ["address is byte 0x%x of the block" % off] + \
+            cmd_heap.describe_address(kmem.phys_to_virt(pa))
     return []

@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Transactions against a model (suite mm_txn_walk): thousands of random
+ * allocations (pages, cache objects, TLSF heap blocks), frees, begins,
+ * commits and aborts, nested five deep, on one hart and
+ * on every hart at once; after every step the model and the allocators
+ * must agree.
+ */
+#include "kernel/ktest.h"
+#include "lib/prng.h"
+#include "lib/string.h"
+#include "mm/health.h"
+#include "mm/heap.h"
+#include "mm/kmalloc.h"
+#include "mm/mm.h"
+#include "mm/page_alloc.h"
+#include "mm/slab.h"
+#include "mm/txn.h"
+#include "tests/kernel/txn_test.h"
+
+/* ---- the random walk and its model -------------------------------------- */
+
+#define WALK_OBJS 256
+#define WALK_OPS 6000
+#define WALK_DEPTH 5
+#define WALK_OBJ_SIZE 200
+
+/* The walk's own cache (suite init/exit). */
+static struct kmem_cache *walk_cache;
+
+enum wkind {
+	W_PAGES,
+	W_SLAB,
+	W_HEAP,
+	W_NR_KINDS
+};
+
+/* The walk's own TLSF heap, on pages (suite init/exit). */
+#define WALK_HEAP_ORDER 6
+static struct k_heap walk_heap;
+static struct page *walk_heap_pages;
+
+/*
+ * The model of one object: who owns it and whether a free is pending.
+ * owner: the level that allocated it (0: before any transaction, or
+ * committed all the way out); pending: the level holding a deferred free
+ * (-1: none).  This is the semantics of mm/txn.c's section 5, restated.
+ */
+struct wobj {
+	enum wkind kind;
+	void *p; /* struct page, or the object */
+	unsigned int order;
+	int owner, pending;
+	uint64_t tag;
+};
+
+struct walk {
+	struct ktest *t;
+	struct prng rng;
+	struct wobj obj[WALK_OBJS];
+	unsigned int nobj;
+	struct mm_txn tx[WALK_DEPTH + 1]; /* tx[d] is level d (1-based) */
+	int depth;
+	unsigned long held; /* pages the model says are allocated */
+	unsigned long held_objs; /* walk_cache objects likewise */
+	unsigned long held_heap; /* walk_heap blocks likewise */
+	unsigned long ops[5];
+	struct mm_txn_stats want; /* what the counters must have counted */
+	bool alone; /* no other hart allocates: global counts are exact */
+};
+
+static void *wobj_alloc(struct wobj *o)
+{
+	if (o->kind == W_PAGES)
+		return alloc_pages(GFP_KERNEL, o->order);
+	if (o->kind == W_HEAP)
+		return k_heap_alloc(&walk_heap, WALK_OBJ_SIZE, K_NO_WAIT);
+	return kmem_cache_alloc(walk_cache, GFP_KERNEL);
+}
+
+static void wobj_free(const struct wobj *o)
+{
+	if (o->kind == W_PAGES)
+		free_pages(o->p, o->order);
+	else if (o->kind == W_HEAP)
+		k_heap_free(&walk_heap, o->p);
+	else
+		kmem_cache_free(walk_cache, o->p);
+}
+
+static void wobj_tag(const struct wobj *o)
+{
+	if (o->kind == W_PAGES)
+		tag_fill(o->p, o->order, o->tag);
+	else
+		memset(o->p, (int)(o->tag & 0xff), WALK_OBJ_SIZE);
+}
+
+/* Allocated, with the contents it was given. */
+static bool wobj_ok(const struct wobj *o)
+{
+	if (o->kind == W_PAGES)
+		return page_is_block(o->p, o->order) &&
+		       tag_ok(o->p, o->order, o->tag);
+	if (o->kind == W_HEAP && !k_heap_usable_size(&walk_heap, o->p))
+		return false;
+	if (o->kind == W_SLAB && !kmem_cache_obj_live(walk_cache, o->p))
+		return false;
+	return mem_is_filled(o->p, (int)(o->tag & 0xff), WALK_OBJ_SIZE);
+}
+
+static void wobj_forget(struct walk *w, unsigned int i)
+{
+	if (w->obj[i].kind == W_PAGES)
+		w->held -= 1UL << w->obj[i].order;
+	else if (w->obj[i].kind == W_HEAP)
+		w->held_heap--;
+	else
+		w->held_objs--;
+	w->obj[i] = w->obj[--w->nobj];
+}
+
+static void walk_alloc(struct walk *w)
+{
+	struct wobj *o = &w->obj[w->nobj];
+
+	if (w->nobj == WALK_OBJS)
+		return;
+	o->kind = (enum wkind)prng_below(&w->rng, W_NR_KINDS);
+	o->order =
+		o->kind == W_PAGES ? (unsigned int)prng_below(&w->rng, 3) : 0;
+	o->p = wobj_alloc(o);
+	KT_ASSERT_NOT_NULL(w->t, o->p);
+	o->owner = w->depth;
+	o->pending = -1;
+	o->tag = prng_next(&w->rng);
+	w->want.logged += w->depth > 0;
+	wobj_tag(o);
+	w->nobj++;
+	if (o->kind == W_PAGES)
+		w->held += 1UL << o->order;
+	else if (o->kind == W_HEAP)
+		w->held_heap++;
+	else
+		w->held_objs++;
+}
+
+/* Free a random object that is not already freed (pending). */
+static void walk_free(struct walk *w)
+{
+	unsigned int i;
+
+	if (!w->nobj)
+		return;
+	/* half the time the newest object: freed in its own level, often */
+	i = prng_below(&w->rng, 2) ? w->nobj - 1
+				   : (unsigned int)prng_below(&w->rng, w->nobj);
+	if (w->obj[i].pending >= 0)
+		return;
+	wobj_free(&w->obj[i]);
+	if (w->obj[i].owner == w->depth) {
+		w->want.cancelled += w->depth > 0;
+		wobj_forget(w, i); /* same level (or no transaction): gone */
+	} else {
+		w->obj[i].pending = w->depth; /* deferred */
+		w->want.deferred++;
+	}
+}
+
+static void walk_begin(struct walk *w)
+{
+	if (w->depth == WALK_DEPTH)
+		return;
+	KT_ASSERT_EQ(w->t, mm_txn_begin(&w->tx[w->depth + 1]), 0);
+	w->depth++;
+}
+
+static void walk_commit(struct walk *w)
+{
+	int d = w->depth;
+
+	if (!d)
+		return;
+	KT_ASSERT_EQ(w->t, mm_txn_commit(&w->tx[d]), 0);
+	w->depth--;
+	for (unsigned int i = w->nobj; i-- > 0;) {
+		struct wobj *o = &w->obj[i];
+
+		if (o->owner == d)
+			o->owner = d - 1;
+		if (o->pending == d)
+			o->pending = d - 1;
+		if (o->pending == 0) {
+			w->want.deferred_done++; /* outermost commit */
+			wobj_forget(w, i);
+		} else if (o->pending > 0 && o->pending == o->owner) {
+			w->want.cancelled++; /* folded into its own level */
+			wobj_forget(w, i);
+		}
+	}
+}
+
+static void walk_abort(struct walk *w)
+{
+	int d = w->depth;
+
+	if (!d)
+		return;
+	KT_ASSERT_EQ(w->t, mm_txn_abort(&w->tx[d]), 0);
+	w->depth--;
+	for (unsigned int i = w->nobj; i-- > 0;) {
+		if (w->obj[i].owner == d) {
+			wobj_forget(w, i); /* rolled back */
+			w->want.rolled_back++;
+		} else if (w->obj[i].pending == d) {
+			w->obj[i].pending = -1; /* restored */
+			w->want.restored++;
+		}
+	}
+}
+
+/*
+ * Every object the model holds is allocated, with its contents; with no
+ * transaction open (logs hold memory of their own) the free pages and the
+ * cache's objects are exact.
+ */
+static void walk_check(struct walk *w, unsigned long base)
+{
+	struct kmem_cache_stats st;
+	struct k_heap_stats hs;
+	unsigned long slab_pages;
+
+	for (unsigned int i = 0; i < w->nobj; i++)
+		KT_ASSERT_TRUE(w->t, wobj_ok(&w->obj[i]));
+	if (w->depth || !w->alone)
+		return;
+	slab_reclaim();
+	kmem_cache_get_stats(walk_cache, &st);
+	slab_pages = st.nr_slabs << walk_cache->kc_order;
+	KT_ASSERT_EQ(w->t, st.active_objs, w->held_objs);
+	k_heap_stats_get(&walk_heap, &hs);
+	KT_ASSERT_EQ(w->t, hs.used_blocks, w->held_heap);
+	KT_ASSERT_EQ(w->t, nr_free_pages(), base - w->held - slab_pages);
+}
+
+static void walk_step(struct walk *w)
+{
+	unsigned int r = (unsigned int)prng_below(&w->rng, 100);
+	unsigned int op = r < 40 ? 0 : r < 65 ? 1 : r < 78 ? 2 : r < 90 ? 3 : 4;
+
+	w->ops[op]++;
+	if (op == 0)
+		walk_alloc(w);
+	else if (op == 1)
+		walk_free(w);
+	else if (op == 2)
+		walk_begin(w);
+	else if (op == 3)
+		walk_commit(w);
+	else
+		walk_abort(w);
+}
+
+/*
+ * Thousands of random allocations, frees, begins, commits and aborts,
+ * nested up to 5 deep, against the model: after every step each object
+ * the model holds is an allocated block with its contents, and with no
+ * transaction open the free page count is exact.
+ */
+static void test_random_walk(struct ktest *t)
+{
+	static struct walk w;
+	unsigned long base = free_now();
+	struct mm_txn_stats s0, s1;
+
+	memset(&w, 0, sizeof(w));
+	w.t = t;
+	w.alone = true;
+	prng_seed(&w.rng, 0x7478a11);
+	mm_txn_stats(&s0);
+	for (unsigned int i = 0; i < WALK_OPS; i++) {
+		walk_step(&w);
+		walk_check(&w, base);
+	}
+	while (w.depth)
+		walk_commit(&w);
+	while (w.nobj) {
+		wobj_free(&w.obj[0]);
+		wobj_forget(&w, 0);
+	}
+	mm_txn_stats(&s1);
+	KT_EXPECT_EQ(t, free_now(), base);
+	KT_EXPECT_TRUE(t, mm_validate());
+	KT_EXPECT_EQ(t, s1.logged - s0.logged, w.want.logged);
+	KT_EXPECT_EQ(t, s1.rolled_back - s0.rolled_back, w.want.rolled_back);
+	KT_EXPECT_EQ(t, s1.deferred - s0.deferred, w.want.deferred);
+	KT_EXPECT_EQ(t, s1.restored - s0.restored, w.want.restored);
+	KT_EXPECT_EQ(t, s1.deferred_done - s0.deferred_done,
+		     w.want.deferred_done);
+	KT_EXPECT_EQ(t, s1.cancelled - s0.cancelled, w.want.cancelled);
+	KT_EXPECT_EQ(t, s1.double_frees - s0.double_frees, 0);
+	KT_EXPECT_GT(t, w.want.restored, 50); /* every path was taken */
+	KT_EXPECT_GT(t, w.want.cancelled, 50);
+	KT_EXPECT_GT(t, w.want.deferred_done, 50);
+	ktest_log(t,
+		  "%u steps: %lu allocs, %lu frees, %lu begins, %lu commits, "
+		  "%lu aborts; %lu rolled back, %lu restored, %lu cancelled, "
+		  "%lu deferred frees done",
+		  WALK_OPS, w.ops[0], w.ops[1], w.ops[2], w.ops[3], w.ops[4],
+		  w.want.rolled_back, w.want.restored, w.want.cancelled,
+		  w.want.deferred_done);
+}
+
+static struct walk hart_walks[NR_CPUS];
+
+static void walk_on_hart(struct ktest *t, void *arg)
+{
+	struct walk *w = &hart_walks[arch_cpu_id()];
+	unsigned long base = *(unsigned long *)arg;
+
+	w->t = t;
+	prng_seed(&w->rng, 0x7478a11 + arch_cpu_id());
+	for (unsigned int i = 0; i < WALK_OPS / 4; i++) {
+		walk_step(w);
+		walk_check(w, base);
+	}
+	while (w->depth)
+		walk_abort(w);
+	while (w->nobj) {
+		wobj_free(&w->obj[0]);
+		wobj_forget(w, 0);
+	}
+}
+
+/*
+ * Every hart walks at once, each against its own model: their frees look
+ * into each other's logs (a free not in the own log is searched for in
+ * every other open one before it is deferred), under the log locks.
+ */
+static void test_random_walk_all_harts(struct ktest *t)
+{
+	unsigned long base = free_now();
+	struct mm_txn_stats s0, s1;
+	unsigned long rolled = 0, restored = 0;
+
+	memset(hart_walks, 0, sizeof(hart_walks));
+	mm_txn_stats(&s0);
+	ktest_on_all_cpus(t, walk_on_hart, &base);
+	mm_txn_stats(&s1);
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+		rolled += hart_walks[cpu].want.rolled_back;
+		restored += hart_walks[cpu].want.restored;
+	}
+	KT_EXPECT_EQ(t, s1.rolled_back - s0.rolled_back, rolled);
+	KT_EXPECT_EQ(t, s1.restored - s0.restored, restored);
+	KT_EXPECT_EQ(t, s1.taken_out - s0.taken_out, 0);
+	KT_EXPECT_EQ(t, s1.double_frees - s0.double_frees, 0);
+	KT_EXPECT_EQ(t, free_now(), base);
+	KT_EXPECT_TRUE(t, mm_validate());
+	ktest_log(t, "%u harts: %lu rolled back, %lu restored", arch_nr_cpus(),
+		  rolled, restored);
+}
+
+static const struct ktest_case walk_cases[] = {
+	KTEST_CASE(test_random_walk),
+	KTEST_CASE(test_random_walk_all_harts),
+	KTEST_END,
+};
+
+static int walk_init(void)
+{
+	walk_cache = kmem_cache_create("txn_walk", WALK_OBJ_SIZE, 0, 0, NULL);
+	walk_heap_pages = alloc_pages(GFP_KERNEL, WALK_HEAP_ORDER);
+	if (walk_heap_pages &&
+	    k_heap_init(&walk_heap, "txn_walk", page_address(walk_heap_pages),
+			PAGE_SIZE << WALK_HEAP_ORDER)) {
+		free_pages(walk_heap_pages, WALK_HEAP_ORDER);
+		walk_heap_pages = NULL;
+	}
+	return walk_cache && walk_heap_pages ? 0 : -1;
+}
+
+static void walk_exit(void)
+{
+	if (walk_cache)
+		kmem_cache_destroy(walk_cache);
+	if (walk_heap_pages) {
+		k_heap_remove(&walk_heap);
+		free_pages(walk_heap_pages, WALK_HEAP_ORDER);
+	}
+	walk_cache = NULL;
+	walk_heap_pages = NULL;
+}
+KTEST_SUITE_FULL(mm_txn_walk, walk_cases, walk_init, walk_exit, 0);
