@@ -106,7 +106,8 @@ static bool looks_free(const struct k_mem_slab *s, const void *b)
 /* May the list go on to v?  END, or a block that looks free itself. */
 static bool link_ok(const struct k_mem_slab *s, uintptr_t v)
 {
-	return v == end_marker(s) || (is_block(s, v) && looks_free(s, (void *)v));
+	return v == end_marker(s) ||
+	       (is_block(s, v) && looks_free(s, (void *)v));
 }
 
 /* A per-pool secret (splitmix64 of clocks and addresses), top bit set. */
@@ -125,8 +126,8 @@ static uintptr_t make_secret(const struct k_mem_slab *s)
 
 /* ---- set-up ------------------------------------------------------------------ */
 
-int k_mem_slab_init_named(struct k_mem_slab *s, const char *name,
-			  void *buffer, size_t block_size, uint32_t num_blocks)
+int k_mem_slab_init_named(struct k_mem_slab *s, const char *name, void *buffer,
+			  size_t block_size, uint32_t num_blocks)
 {
 	size_t bytes;
 	unsigned long flags;
@@ -136,8 +137,7 @@ int k_mem_slab_init_named(struct k_mem_slab *s, const char *name,
 	spin_lock_init(&s->ms_lock, "k_mem_slab");
 	s->ms_name = name ? name : "mem_slab";
 	if (!buffer || !num_blocks || !block_size ||
-	    block_size % MEM_SLAB_ALIGN ||
-	    (uintptr_t)buffer % MEM_SLAB_ALIGN ||
+	    block_size % MEM_SLAB_ALIGN || (uintptr_t)buffer % MEM_SLAB_ALIGN ||
 	    __builtin_mul_overflow(block_size, (size_t)num_blocks, &bytes) ||
 	    (uintptr_t)buffer + bytes < (uintptr_t)buffer) {
 		mm_set_error(MM_EINVAL);
@@ -150,8 +150,9 @@ int k_mem_slab_init_named(struct k_mem_slab *s, const char *name,
 	/* Link the blocks in address order: block 0 is handed out first. */
 	for (uint32_t i = 0; i < num_blocks; i++) {
 		char *b = s->ms_buffer + (size_t)i * block_size;
-		uintptr_t next = i + 1 < num_blocks ? (uintptr_t)(b + block_size)
-						    : end_marker(s);
+		uintptr_t next = i + 1 < num_blocks
+					 ? (uintptr_t)(b + block_size)
+					 : end_marker(s);
 
 		*(uintptr_t *)b = encode(s, b, next);
 	}
@@ -174,7 +175,7 @@ void k_mem_slab_remove(struct k_mem_slab *s)
 	struct list_head *pos;
 
 	/* Search rather than trust s: it may be uninitialised memory. */
-	list_for_each(pos, &pools) {
+	list_for_each (pos, &pools) {
 		if (pos == &s->ms_node) {
 			list_del(pos);
 			break;
@@ -290,8 +291,8 @@ int k_mem_slab_alloc(struct k_mem_slab *s, void **mem, k_timeout_t timeout)
 {
 	unsigned long caller = _RET_IP_;
 	const struct mm_hooks *hk = mm_hooks_get();
-	struct mm_call call = {MM_KIND_POOL, s, s->ms_name, s->ms_block_size,
-			       0, 0, caller};
+	struct mm_call call = {
+		MM_KIND_POOL, s, s->ms_name, s->ms_block_size, 0, 0, caller};
 	void *b;
 	int err;
 
@@ -424,11 +425,11 @@ uint32_t k_mem_slab_max_used_get(struct k_mem_slab *s)
 
 /* ---- the validator --------------------------------------------------------------- */
 
-#define VFAIL(s, ...)                                                      \
-	do {                                                               \
-		printk("k_mem_slab_validate: pool %s: ", (s)->ms_name);    \
-		printk(__VA_ARGS__);                                       \
-		ok = false;                                                \
+#define VFAIL(s, ...)                                                   \
+	do {                                                            \
+		printk("k_mem_slab_validate: pool %s: ", (s)->ms_name); \
+		printk(__VA_ARGS__);                                    \
+		ok = false;                                             \
 	} while (0)
 
 /* 3a: follow the list, bounded; returns its length or -1 when broken. */
@@ -463,8 +464,8 @@ bool k_mem_slab_validate(struct k_mem_slab *s)
 	bool ok = len >= 0;
 
 	for (uint32_t i = 0; i < s->ms_num_blocks; i++)
-		look_free += looks_free(s, s->ms_buffer + (size_t)i *
-							     s->ms_block_size);
+		look_free += looks_free(
+			s, s->ms_buffer + (size_t)i * s->ms_block_size);
 	if (s->ms_num_used + s->ms_nr_lost > s->ms_num_blocks)
 		VFAIL(s, "%u used + %lu lost blocks of %u\n", s->ms_num_used,
 		      s->ms_nr_lost, s->ms_num_blocks);
@@ -473,8 +474,9 @@ bool k_mem_slab_validate(struct k_mem_slab *s)
 		      num_free(s));
 	if (len >= 0 && (look_free < (uint32_t)len ||
 			 look_free > (uint32_t)len + s->ms_nr_lost))
-		VFAIL(s, "%u blocks look free, %ld on the list: a used block "
-			 "looks free\n",
+		VFAIL(s,
+		      "%u blocks look free, %ld on the list: a used block "
+		      "looks free\n",
 		      look_free, len);
 	if (s->ms_max_used < s->ms_num_used ||
 	    s->ms_nr_alloc - s->ms_nr_free != s->ms_num_used)
@@ -491,7 +493,7 @@ bool pool_validate(void)
 	struct list_head *pos;
 	bool ok = true;
 
-	list_for_each(pos, &pools)
+	list_for_each (pos, &pools)
 		ok &= k_mem_slab_validate(
 			list_entry(pos, struct k_mem_slab, ms_node));
 	spin_unlock_irqrestore(&pool_lock, flags);
@@ -505,9 +507,9 @@ void pool_report(void)
 
 	printk("pool           block  blocks    used    peak  allocs  fails  "
 	       "waits  bad  lost\n");
-	list_for_each(pos, &pools) {
-		struct k_mem_slab *s = list_entry(pos, struct k_mem_slab,
-						  ms_node);
+	list_for_each (pos, &pools) {
+		struct k_mem_slab *s =
+			list_entry(pos, struct k_mem_slab, ms_node);
 		struct k_mem_slab_stats st;
 
 		k_mem_slab_stats_get(s, &st);

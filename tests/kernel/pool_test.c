@@ -27,8 +27,9 @@ static void pool_setup(struct ktest *t, size_t block, uint32_t n)
 {
 	pool_pages = alloc_pages(GFP_KERNEL, POOL_ORDER);
 	KT_ASSERT_NOT_NULL(t, pool_pages);
-	KT_ASSERT_EQ(t, k_mem_slab_init_named(&pool, "ktest",
-					      page_address(pool_pages), block, n),
+	KT_ASSERT_EQ(t,
+		     k_mem_slab_init_named(&pool, "ktest",
+					   page_address(pool_pages), block, n),
 		     0);
 }
 
@@ -71,7 +72,8 @@ static void test_random_ops(struct ktest *t)
 		size_t idx;
 
 		if (nr && prng_below(&r, 2)) {
-			idx = (size_t)((char *)live[i] - pool.ms_buffer) / BLOCK;
+			idx = (size_t)((char *)live[i] - pool.ms_buffer) /
+			      BLOCK;
 			if (!mem_is_filled(live[i], (unsigned char)idx, BLOCK))
 				damaged++;
 			owner[idx] = 0;
@@ -82,7 +84,8 @@ static void test_random_ops(struct ktest *t)
 		p = take();
 		if (!p) {
 			fails++;
-			KT_EXPECT_EQ(t, nr, NBLOCKS); /* only when all are out */
+			KT_EXPECT_EQ(t, nr,
+				     NBLOCKS); /* only when all are out */
 			continue;
 		}
 		idx = (size_t)((char *)p - pool.ms_buffer);
@@ -408,15 +411,10 @@ static void test_all_harts(struct ktest *t)
 }
 
 static const struct ktest_case pool_cases[] = {
-	KTEST_CASE(test_random_ops),
-	KTEST_CASE(test_exhaust),
-	KTEST_CASE(test_bad_frees),
-	KTEST_CASE(test_scribbled_list),
-	KTEST_CASE(test_init_rejects),
-	KTEST_CASE(test_timeout),
-	KTEST_CASE(test_fault_injection),
-	KTEST_CASE(test_txn_abort),
-	KTEST_CASE(test_all_harts),
-	KTEST_END,
+	KTEST_CASE(test_random_ops),	  KTEST_CASE(test_exhaust),
+	KTEST_CASE(test_bad_frees),	  KTEST_CASE(test_scribbled_list),
+	KTEST_CASE(test_init_rejects),	  KTEST_CASE(test_timeout),
+	KTEST_CASE(test_fault_injection), KTEST_CASE(test_txn_abort),
+	KTEST_CASE(test_all_harts),	  KTEST_END,
 };
 KTEST_SUITE(pool, pool_cases);
