@@ -4,6 +4,7 @@
  * allocator adds its *_validate() here.
  */
 #include "mm/health.h"
+#include "mm/arena.h"
 #include "mm/heap.h"
 #include "mm/page_alloc.h"
 #include "mm/pool.h"
@@ -33,6 +34,10 @@ bool mm_validate(void)
 	}
 	if (!pool_validate()) {
 		printk("mm_validate: fixed-block pool invariants broken\n");
+		ok = false;
+	}
+	if (!arena_validate_all()) {
+		printk("mm_validate: arena invariants broken\n");
 		ok = false;
 	}
 	return ok;

@@ -7,6 +7,7 @@
 #include "mm/txn_internal.h"
 #include "mm/internal.h"
 #include "mm/mm.h"
+#include "mm/arena.h"
 #include "mm/heap.h"
 #include "mm/slab.h"
 #include "mm/pool.h"
@@ -165,7 +166,8 @@ void txn_kill(struct txn_cpu *tc, struct mm_txn_entry *e)
 bool txn_kind_supported(unsigned int kind)
 {
 	return kind == MM_KIND_PAGES || kind == MM_KIND_SLAB ||
-	       kind == MM_KIND_HEAP || kind == MM_KIND_POOL;
+	       kind == MM_KIND_HEAP || kind == MM_KIND_POOL ||
+	       kind == MM_KIND_ARENA;
 }
 
 void txn_release(const struct mm_txn_entry *e, unsigned long caller)
@@ -182,6 +184,9 @@ void txn_release(const struct mm_txn_entry *e, unsigned long caller)
 		break;
 	case MM_KIND_POOL:
 		__k_mem_slab_free(e->te_owner, e->te_obj, caller);
+		break;
+	case MM_KIND_ARENA: /* te_obj: where the allocation started */
+		__arena_rollback(e->te_owner, e->te_obj, caller);
 		break;
 	default:
 		printk("txn: BUG: no way to free a logged %s object %p\n",
@@ -207,6 +212,8 @@ bool txn_entry_live(const struct mm_txn_entry *e)
 		return k_heap_usable_size(e->te_owner, e->te_obj) != 0;
 	case MM_KIND_POOL:
 		return k_mem_slab_block_live(e->te_owner, e->te_obj);
+	case MM_KIND_ARENA:
+		return arena_pos_live(e->te_owner, e->te_obj);
 	default:
 		return false;
 	}
