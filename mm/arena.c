@@ -110,8 +110,8 @@ static unsigned int order_for(size_t bytes)
 }
 
 /* Take a chunk big enough for size at align and put it in front. */
-static struct arena_chunk *new_chunk(struct arena *a, size_t size,
-				     size_t align, unsigned long caller)
+static struct arena_chunk *new_chunk(struct arena *a, size_t size, size_t align,
+				     unsigned long caller)
 {
 	unsigned int order = order_for(ARENA_HDR + align - 1 + size);
 	struct arena_chunk *c;
@@ -222,8 +222,8 @@ static void *alloc_hooked(struct arena *a, size_t size, size_t align,
 			  unsigned long caller)
 {
 	const struct mm_hooks *hk = mm_hooks_get();
-	struct mm_call call = {MM_KIND_ARENA, a, a->ar_name, size, 0,
-			       a->ar_gfp, caller};
+	struct mm_call call = {MM_KIND_ARENA, a,     a->ar_name, size, 0,
+			       a->ar_gfp,     caller};
 	void *p, *pos;
 	int err;
 
@@ -349,7 +349,7 @@ static void arena_unlist(struct arena *a)
 	struct list_head *pos;
 
 	/* Search rather than trust a: it may be uninitialised memory. */
-	list_for_each(pos, &arenas) {
+	list_for_each (pos, &arenas) {
 		if (pos == &a->ar_node) {
 			list_del(pos);
 			break;
@@ -408,11 +408,11 @@ void arena_stats_get(struct arena *a, struct arena_stats *st)
 
 /* ---- the validator ------------------------------------------------------------------- */
 
-#define VFAIL(a, ...)                                                  \
-	do {                                                           \
-		printk("arena_validate: arena %s: ", (a)->ar_name);    \
-		printk(__VA_ARGS__);                                   \
-		ok = false;                                            \
+#define VFAIL(a, ...)                                               \
+	do {                                                        \
+		printk("arena_validate: arena %s: ", (a)->ar_name); \
+		printk(__VA_ARGS__);                                \
+		ok = false;                                         \
 	} while (0)
 
 /* 3a and 3b for one chunk. */
@@ -433,8 +433,8 @@ static bool check_chunk(struct arena *a, struct arena_chunk *c)
 		return false;
 	}
 	if (c->ac_top <= ARENA_HDR || c->ac_top > c->ac_size)
-		VFAIL(a, "chunk %p: top %zu outside (%zu, %zu]\n", c,
-		      c->ac_top, (size_t)ARENA_HDR, c->ac_size);
+		VFAIL(a, "chunk %p: top %zu outside (%zu, %zu]\n", c, c->ac_top,
+		      (size_t)ARENA_HDR, c->ac_size);
 	seen = page_load_state(pg);
 	if (!(seen.flags & PG_head) || seen.order != c->ac_order)
 		VFAIL(a, "chunk %p is not an allocated order-%u block\n", c,
@@ -464,8 +464,9 @@ bool arena_validate(struct arena *a)
 	}
 	if (ok && (n != a->ar_nr_chunks || pages != a->ar_pages ||
 		   used != a->ar_used))
-		VFAIL(a, "walk: %lu chunks, %lu pages, %zu bytes used; "
-			 "counters: %lu, %lu, %zu\n",
+		VFAIL(a,
+		      "walk: %lu chunks, %lu pages, %zu bytes used; "
+		      "counters: %lu, %lu, %zu\n",
 		      n, pages, used, a->ar_nr_chunks, a->ar_pages, a->ar_used);
 	if (a->ar_peak_used < a->ar_used || a->ar_peak_pages < a->ar_pages)
 		VFAIL(a, "a peak is below the current value\n");
@@ -479,7 +480,7 @@ bool arena_validate_all(void)
 	struct list_head *pos;
 	bool ok = true;
 
-	list_for_each(pos, &arenas)
+	list_for_each (pos, &arenas)
 		ok &= arena_validate(list_entry(pos, struct arena, ar_node));
 	spin_unlock_irqrestore(&arena_lock, flags);
 	return ok;
@@ -492,7 +493,7 @@ void arena_report(void)
 
 	printk("arena         chunks  pages       used     wasted  allocs  "
 	       "fails  resets  bad\n");
-	list_for_each(pos, &arenas) {
+	list_for_each (pos, &arenas) {
 		struct arena *a = list_entry(pos, struct arena, ar_node);
 		struct arena_stats st;
 

@@ -83,7 +83,8 @@ static void test_random_marks(struct ktest *t)
 			continue;
 		}
 		size_t n = 1 + prng_below(&r, prng_below(&r, 16) ? 200 : 9000);
-		size_t align = prng_below(&r, 3) ? 0 : 1ul << prng_below(&r, 13);
+		size_t align =
+			prng_below(&r, 3) ? 0 : 1ul << prng_below(&r, 13);
 		unsigned char *p;
 
 		arena_stats_get(&arena, &st);
@@ -101,8 +102,9 @@ static void test_random_marks(struct ktest *t)
 			KT_ASSERT_TRUE(t, arena_validate(&arena));
 	}
 	arena_stats_get(&arena, &st);
-	ktest_log(t, "20000 operations, %u resets; now %lu chunks, %lu pages, "
-		     "%zu bytes used, %zu wasted",
+	ktest_log(t,
+		  "20000 operations, %u resets; now %lu chunks, %lu pages, "
+		  "%zu bytes used, %zu wasted",
 		  resets, st.chunks, st.pages, st.used, st.wasted);
 	KT_EXPECT_EQ(t, damaged, 0);
 	KT_EXPECT_EQ(t, bad, 0);
