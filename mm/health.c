@@ -6,6 +6,7 @@
 #include "mm/health.h"
 #include "mm/arena.h"
 #include "mm/heap.h"
+#include "mm/mempool.h"
 #include "mm/page_alloc.h"
 #include "mm/pool.h"
 #include "mm/slab.h"
@@ -38,6 +39,10 @@ bool mm_validate(void)
 	}
 	if (!arena_validate_all()) {
 		printk("mm_validate: arena invariants broken\n");
+		ok = false;
+	}
+	if (!mempool_validate_all()) {
+		printk("mm_validate: mempool invariants broken\n");
 		ok = false;
 	}
 	return ok;

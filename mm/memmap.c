@@ -14,6 +14,7 @@
  */
 #include "mm/mm.h"
 #include "mm/heap.h"
+#include "mm/mempool.h"
 #include "mm/slab.h"
 #include "mm/fault.h"
 #include "mm/txn.h"
@@ -417,6 +418,7 @@ int mm_init(void)
 		return -1;
 	slab_init();
 	heap_init_system();
+	mempool_init();
 	mm_txn_init();
 	mm_fault_boot();
 	return 0;

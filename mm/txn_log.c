@@ -9,6 +9,7 @@
 #include "mm/mm.h"
 #include "mm/arena.h"
 #include "mm/heap.h"
+#include "mm/mempool.h"
 #include "mm/slab.h"
 #include "mm/pool.h"
 #include "lib/printk.h"
@@ -167,7 +168,7 @@ bool txn_kind_supported(unsigned int kind)
 {
 	return kind == MM_KIND_PAGES || kind == MM_KIND_SLAB ||
 	       kind == MM_KIND_HEAP || kind == MM_KIND_POOL ||
-	       kind == MM_KIND_ARENA;
+	       kind == MM_KIND_ARENA || kind == MM_KIND_MEMPOOL;
 }
 
 void txn_release(const struct mm_txn_entry *e, unsigned long caller)
@@ -184,6 +185,9 @@ void txn_release(const struct mm_txn_entry *e, unsigned long caller)
 		break;
 	case MM_KIND_POOL:
 		__k_mem_slab_free(e->te_owner, e->te_obj, caller);
+		break;
+	case MM_KIND_MEMPOOL:
+		__mempool_free(e->te_owner, e->te_obj, caller);
 		break;
 	case MM_KIND_ARENA: /* te_obj: where the allocation started */
 		__arena_rollback(e->te_owner, e->te_obj, caller);
@@ -212,6 +216,8 @@ bool txn_entry_live(const struct mm_txn_entry *e)
 		return k_heap_usable_size(e->te_owner, e->te_obj) != 0;
 	case MM_KIND_POOL:
 		return k_mem_slab_block_live(e->te_owner, e->te_obj);
+	case MM_KIND_MEMPOOL:
+		return mempool_element_live(e->te_owner, e->te_obj);
 	case MM_KIND_ARENA:
 		return arena_pos_live(e->te_owner, e->te_obj);
 	default:
