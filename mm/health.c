@@ -5,6 +5,7 @@
  */
 #include "mm/health.h"
 #include "mm/arena.h"
+#include "mm/dma.h"
 #include "mm/heap.h"
 #include "mm/mempool.h"
 #include "mm/page_alloc.h"
@@ -43,6 +44,10 @@ bool mm_validate(void)
 	}
 	if (!mempool_validate_all()) {
 		printk("mm_validate: mempool invariants broken\n");
+		ok = false;
+	}
+	if (!dma_validate()) {
+		printk("mm_validate: DMA buffer invariants broken\n");
 		ok = false;
 	}
 	return ok;

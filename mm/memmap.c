@@ -15,6 +15,7 @@
 #include "mm/mm.h"
 #include "mm/heap.h"
 #include "mm/mempool.h"
+#include "mm/dma.h"
 #include "mm/slab.h"
 #include "mm/fault.h"
 #include "mm/txn.h"
@@ -419,6 +420,7 @@ int mm_init(void)
 	slab_init();
 	heap_init_system();
 	mempool_init();
+	dma_init();
 	mm_txn_init();
 	mm_fault_boot();
 	return 0;

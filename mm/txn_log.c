@@ -8,6 +8,7 @@
 #include "mm/internal.h"
 #include "mm/mm.h"
 #include "mm/arena.h"
+#include "mm/dma.h"
 #include "mm/heap.h"
 #include "mm/mempool.h"
 #include "mm/slab.h"
@@ -168,7 +169,8 @@ bool txn_kind_supported(unsigned int kind)
 {
 	return kind == MM_KIND_PAGES || kind == MM_KIND_SLAB ||
 	       kind == MM_KIND_HEAP || kind == MM_KIND_POOL ||
-	       kind == MM_KIND_ARENA || kind == MM_KIND_MEMPOOL;
+	       kind == MM_KIND_ARENA || kind == MM_KIND_MEMPOOL ||
+	       kind == MM_KIND_DMA;
 }
 
 void txn_release(const struct mm_txn_entry *e, unsigned long caller)
@@ -188,6 +190,9 @@ void txn_release(const struct mm_txn_entry *e, unsigned long caller)
 		break;
 	case MM_KIND_MEMPOOL:
 		__mempool_free(e->te_owner, e->te_obj, caller);
+		break;
+	case MM_KIND_DMA: /* owner: the dma_pool, or NULL for a buffer */
+		__dma_release(e->te_owner, e->te_obj, e->te_order, caller);
 		break;
 	case MM_KIND_ARENA: /* te_obj: where the allocation started */
 		__arena_rollback(e->te_owner, e->te_obj, caller);
@@ -216,6 +221,8 @@ bool txn_entry_live(const struct mm_txn_entry *e)
 		return k_heap_usable_size(e->te_owner, e->te_obj) != 0;
 	case MM_KIND_POOL:
 		return k_mem_slab_block_live(e->te_owner, e->te_obj);
+	case MM_KIND_DMA:
+		return dma_obj_live(e->te_owner, e->te_obj, e->te_order);
 	case MM_KIND_MEMPOOL:
 		return mempool_element_live(e->te_owner, e->te_obj);
 	case MM_KIND_ARENA:
