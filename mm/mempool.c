@@ -162,8 +162,8 @@ mempool_t *mempool_create_named(const char *name, int min_nr,
 	pool->mp_free = free_fn;
 	pool->mp_check = check_fn;
 	pool->mp_data = pool_data;
-	pool->mp_elements = slots_alloc((unsigned int)min_nr, &pool->mp_order,
-					caller);
+	pool->mp_elements =
+		slots_alloc((unsigned int)min_nr, &pool->mp_order, caller);
 	if (!pool->mp_elements)
 		goto free_pool;
 	if (!fill(pool, pool->mp_elements, 0, (unsigned int)min_nr))
@@ -441,7 +441,7 @@ static bool listed(const mempool_t *pool)
 {
 	struct list_head *pos;
 
-	list_for_each(pos, &mempools)
+	list_for_each (pos, &mempools)
 		if (pos == &pool->mp_node)
 			return true;
 	return false;
@@ -480,11 +480,11 @@ void mempool_stats_get(mempool_t *pool, struct mempool_stats *st)
 	spin_unlock_irqrestore(&pool->mp_lock, flags);
 }
 
-#define VFAIL(p, ...)                                                     \
-	do {                                                              \
-		printk("mempool_validate: pool %s: ", (p)->mp_name);      \
-		printk(__VA_ARGS__);                                      \
-		ok = false;                                               \
+#define VFAIL(p, ...)                                                \
+	do {                                                         \
+		printk("mempool_validate: pool %s: ", (p)->mp_name); \
+		printk(__VA_ARGS__);                                 \
+		ok = false;                                          \
 	} while (0)
 
 /* 3b for reserve slot i. */
@@ -496,8 +496,9 @@ static bool check_slot(mempool_t *pool, unsigned int i)
 	if (!e)
 		VFAIL(pool, "reserve slot %u is NULL\n", i);
 	else if (pool->mp_check && !pool->mp_check(e, pool->mp_data))
-		VFAIL(pool, "reserved %p is not a live object of its "
-			    "allocator\n",
+		VFAIL(pool,
+		      "reserved %p is not a live object of its "
+		      "allocator\n",
 		      e);
 	for (unsigned int j = 0; e && j < i; j++)
 		if (pool->mp_elements[j] == e)
@@ -522,8 +523,9 @@ bool mempool_validate(mempool_t *pool)
 	}
 	if (pool->mp_nr_alloc - pool->mp_nr_free != pool->mp_out ||
 	    pool->mp_min_curr > pool->mp_curr_nr)
-		VFAIL(pool, "counters: %lu allocs - %lu frees, %lu out, "
-			    "lowest reserve %u\n",
+		VFAIL(pool,
+		      "counters: %lu allocs - %lu frees, %lu out, "
+		      "lowest reserve %u\n",
 		      pool->mp_nr_alloc, pool->mp_nr_free, pool->mp_out,
 		      pool->mp_min_curr);
 	spin_unlock_irqrestore(&pool->mp_lock, flags);
@@ -536,7 +538,7 @@ bool mempool_validate_all(void)
 	struct list_head *pos;
 	bool ok = true;
 
-	list_for_each(pos, &mempools)
+	list_for_each (pos, &mempools)
 		ok &= mempool_validate(list_entry(pos, mempool_t, mp_node));
 	spin_unlock_irqrestore(&mempool_lock, flags);
 	return ok;
@@ -549,7 +551,7 @@ void mempool_report(void)
 
 	printk("mempool       reserve  lowest      out   allocs  reserve  "
 	       "refills  fails  bad\n");
-	list_for_each(pos, &mempools) {
+	list_for_each (pos, &mempools) {
 		mempool_t *p = list_entry(pos, mempool_t, mp_node);
 		struct mempool_stats st;
 

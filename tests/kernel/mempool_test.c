@@ -25,8 +25,8 @@ static unsigned long backing_calls;
 
 static void *test_alloc(gfp_t gfp, void *cache)
 {
-	unsigned long n = __atomic_add_fetch(&backing_calls, 1,
-					     __ATOMIC_RELAXED);
+	unsigned long n =
+		__atomic_add_fetch(&backing_calls, 1, __ATOMIC_RELAXED);
 	int mode = __atomic_load_n(&backing_mode, __ATOMIC_RELAXED);
 
 	if (mode == 1 || (mode == 2 && n % 3 == 0))
@@ -148,7 +148,10 @@ static void test_exhausted_memory(struct ktest *t)
  */
 static void test_random_ops(struct ktest *t)
 {
-	enum { MIN = 8, LIVE = 64 };
+	enum {
+		MIN = 8,
+		LIVE = 64
+	};
 	static unsigned char *live[LIVE];
 	unsigned int nr = 0, damaged = 0, wrong = 0, fails = 0;
 	mempool_t *pool = setup(t, MIN);
@@ -162,7 +165,9 @@ static void test_random_ops(struct ktest *t)
 
 		backing_mode = prng_below(&r, 3) ? 1 : 0;
 		if (nr == LIVE || (nr && prng_below(&r, 2))) {
-			damaged += !mem_is_filled(live[i], (unsigned char)(uintptr_t)live[i], ELEM);
+			damaged += !mem_is_filled(
+				live[i], (unsigned char)(uintptr_t)live[i],
+				ELEM);
 			mempool_free(live[i], pool);
 			live[i] = live[--nr];
 			continue;
@@ -182,8 +187,9 @@ static void test_random_ops(struct ktest *t)
 	while (nr)
 		mempool_free(live[--nr], pool);
 	mempool_stats_get(pool, &st);
-	ktest_log(t, "20000 operations: %lu from the reserve, %lu refills, "
-		     "%u failures",
+	ktest_log(t,
+		  "20000 operations: %lu from the reserve, %lu refills, "
+		  "%u failures",
 		  st.nr_reserve, st.nr_refill, fails);
 	KT_EXPECT_EQ(t, damaged, 0);
 	KT_EXPECT_EQ(t, wrong, 0);
