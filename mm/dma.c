@@ -79,9 +79,8 @@ void dma_init(void)
 {
 	dma_pool_cache = kmem_cache_create("dma_pool", sizeof(struct dma_pool),
 					   0, SLAB_NO_HOOKS, NULL);
-	dma_chunk_cache = kmem_cache_create("dma_chunk",
-					    sizeof(struct dma_chunk), 0,
-					    SLAB_NO_HOOKS, NULL);
+	dma_chunk_cache = kmem_cache_create(
+		"dma_chunk", sizeof(struct dma_chunk), 0, SLAB_NO_HOOKS, NULL);
 	if (!dma_pool_cache || !dma_chunk_cache)
 		printk("dma: no caches for pools (%s): dma_pool_create() will "
 		       "fail\n",
@@ -113,10 +112,10 @@ static bool in_dma_zone(const struct page *pg, unsigned int order)
 
 /* 2^order zeroed DMA pages marked PG_dma (private: chunk), or NULL. */
 struct page *dma_pages(gfp_t gfp, unsigned int order, void *chunk,
-			      unsigned long caller)
+		       unsigned long caller)
 {
-	struct page *pg = __alloc_pages(gfp | GFP_DMA | __GFP_ZERO, order,
-					caller);
+	struct page *pg =
+		__alloc_pages(gfp | GFP_DMA | __GFP_ZERO, order, caller);
 
 	if (pg && !in_dma_zone(pg, order)) {
 		printk("dma: BUG: page allocator gave %#llx outside ZONE_DMA "
@@ -134,7 +133,7 @@ struct page *dma_pages(gfp_t gfp, unsigned int order, void *chunk,
 }
 
 void dma_bad_free(const char *fn, const void *vaddr, const char *why,
-		     unsigned long caller)
+		  unsigned long caller)
 {
 	mm_set_error(MM_EBADFREE);
 	printk("%s: %p %s, from %pS; ignored\n", fn, vaddr, why,
@@ -170,8 +169,8 @@ void *__dma_alloc(size_t size, dma_addr_t *dma_handle, gfp_t gfp,
 }
 
 /* Why vaddr/size/dma is not a live buffer (dma_lock held), or NULL. */
-static const char *check_buffer(const void *vaddr, size_t size,
-				dma_addr_t dma, struct page **ppg)
+static const char *check_buffer(const void *vaddr, size_t size, dma_addr_t dma,
+				struct page **ppg)
 {
 	struct page *pg = virt_to_page(vaddr);
 	struct page seen;
@@ -191,8 +190,7 @@ static const char *check_buffer(const void *vaddr, size_t size,
 	return NULL;
 }
 
-bool __dma_free(void *vaddr, size_t size, dma_addr_t dma,
-		unsigned long caller)
+bool __dma_free(void *vaddr, size_t size, dma_addr_t dma, unsigned long caller)
 {
 	unsigned long flags;
 	struct page *pg = NULL;
@@ -234,8 +232,8 @@ void *dma_alloc(size_t size, dma_addr_t *dma_handle, gfp_t gfp)
 {
 	unsigned long caller = _RET_IP_;
 	const struct mm_hooks *hk = mm_hooks_get();
-	struct mm_call call = {MM_KIND_DMA, NULL, "dma", size,
-			       dma_order_for(size), gfp, caller};
+	struct mm_call call = {MM_KIND_DMA,	    NULL, "dma", size,
+			       dma_order_for(size), gfp,  caller};
 	void *p;
 	int err;
 
@@ -256,8 +254,8 @@ void dma_free(void *vaddr, size_t size, dma_addr_t dma_handle)
 {
 	unsigned long caller = _RET_IP_;
 	const struct mm_hooks *hk = mm_hooks_get();
-	struct mm_call call = {MM_KIND_DMA, NULL, "dma", size, dma_order_for(size),
-			       0, caller};
+	struct mm_call call = {MM_KIND_DMA,	    NULL, "dma", size,
+			       dma_order_for(size), 0,	  caller};
 
 	if (vaddr && hk && hk->on_free && dma_order_for(size) < MAX_ORDER &&
 	    buffer_live(vaddr, dma_order_for(size)) &&
@@ -296,7 +294,8 @@ void dma_stats_get(struct dma_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->buffers = dma_nr_buffers;
 	st->buffer_pages = dma_buffer_pages;
-	list_for_each_entry(p, &dma_pools, dp_node) {
+	list_for_each_entry(p, &dma_pools, dp_node)
+	{
 		st->pools++;
 		st->chunks += p->dp_nr_chunks;
 		st->chunk_pages += p->dp_nr_chunks << p->dp_order;
@@ -309,11 +308,11 @@ void dma_stats_get(struct dma_stats *st)
 	spin_unlock_irqrestore(&dma_lock, flags);
 }
 
-#define VFAIL(...)                                 \
-	do {                                       \
-		printk("dma_validate: ");          \
-		printk(__VA_ARGS__);               \
-		ok = false;                        \
+#define VFAIL(...)                        \
+	do {                              \
+		printk("dma_validate: "); \
+		printk(__VA_ARGS__);      \
+		ok = false;               \
 	} while (0)
 
 /* 3a: the PG_dma pages of ZONE_DMA, as buffers and chunks (lock held). */
@@ -360,8 +359,8 @@ bool dma_validate(void)
 		VFAIL("%lu buffers of %lu pages in ZONE_DMA, counted %lu of "
 		      "%lu\n",
 		      bufs, buf_pages, dma_nr_buffers, dma_buffer_pages);
-	list_for_each_entry(p, &dma_pools, dp_node)
-		ok &= dma_pool_check(p, &chunks, &pool_pages);
+	list_for_each_entry(p, &dma_pools, dp_node) ok &=
+		dma_pool_check(p, &chunks, &pool_pages);
 	if (chunk_pages != pool_pages)
 		VFAIL("%lu pool chunk pages in ZONE_DMA, the pools hold %lu\n",
 		      chunk_pages, pool_pages);
@@ -386,10 +385,9 @@ void dma_report(void)
 	printk("dma_pool        size stride boundary chunks  in use  allocs "
 	       "fails  bad\n");
 	flags = spin_lock_irqsave(&dma_lock);
-	list_for_each_entry(p, &dma_pools, dp_node)
-		printk("%-12s %7zu %6zu %8zu %6lu %7lu %7lu %5lu %4lu\n",
-		       p->dp_name, p->dp_size, p->dp_stride, p->dp_boundary,
-		       p->dp_nr_chunks, p->dp_in_use, p->dp_nr_alloc,
-		       p->dp_nr_fail, p->dp_nr_bad_free);
+	list_for_each_entry(p, &dma_pools, dp_node) printk(
+		"%-12s %7zu %6zu %8zu %6lu %7lu %7lu %5lu %4lu\n", p->dp_name,
+		p->dp_size, p->dp_stride, p->dp_boundary, p->dp_nr_chunks,
+		p->dp_in_use, p->dp_nr_alloc, p->dp_nr_fail, p->dp_nr_bad_free);
 	spin_unlock_irqrestore(&dma_lock, flags);
 }

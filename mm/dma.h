@@ -99,8 +99,8 @@ void *__dma_alloc(size_t size, dma_addr_t *dma_handle, gfp_t gfp,
 		  unsigned long caller);
 bool __dma_free(void *vaddr, size_t size, dma_addr_t dma_handle,
 		unsigned long caller);
-void *__dma_pool_alloc(struct dma_pool *pool, gfp_t gfp,
-		       dma_addr_t *dma_handle, unsigned long caller);
+void *__dma_pool_alloc(struct dma_pool *pool, gfp_t gfp, dma_addr_t *dma_handle,
+		       unsigned long caller);
 bool __dma_pool_free(struct dma_pool *pool, void *vaddr, dma_addr_t dma_handle,
 		     unsigned long caller);
 /* A logged MM_KIND_DMA object: owner NULL for a buffer of 2^order pages,

@@ -16,9 +16,9 @@
 #define MAP_WORDS (DMA_POOL_MAX_BLOCKS / BITS_PER_LONG)
 
 #ifndef list_for_each_entry /* (lib/list.h may grow one) */
-#define list_for_each_entry(pos, head, member)                           \
-	for (pos = list_entry((head)->next, __typeof__(*pos), member);   \
-	     &pos->member != (head);                                     \
+#define list_for_each_entry(pos, head, member)                         \
+	for (pos = list_entry((head)->next, __typeof__(*pos), member); \
+	     &pos->member != (head);                                   \
 	     pos = list_entry(pos->member.next, __typeof__(*pos), member))
 #endif
 

@@ -42,8 +42,8 @@ static bool geometry(struct dma_pool *p, size_t size, size_t align,
 	if (p->dp_window < p->dp_stride)
 		p->dp_window = p->dp_stride; /* starts on boundaries anyway */
 	p->dp_per_window = (unsigned int)(p->dp_window / p->dp_stride);
-	p->dp_per_chunk = (unsigned int)(chunk / p->dp_window) *
-			  p->dp_per_window;
+	p->dp_per_chunk =
+		(unsigned int)(chunk / p->dp_window) * p->dp_per_window;
 	return p->dp_per_chunk <= DMA_POOL_MAX_BLOCKS;
 }
 
@@ -103,7 +103,8 @@ static void *take_block(struct dma_pool *p, dma_addr_t *dma)
 {
 	struct dma_chunk *c;
 
-	list_for_each_entry(c, &p->dp_chunks, dc_node) {
+	list_for_each_entry(c, &p->dp_chunks, dc_node)
+	{
 		if (c->dc_used == p->dp_per_chunk)
 			continue;
 		for (unsigned int w = 0; w < MAP_WORDS; w++) {
@@ -112,7 +113,8 @@ static void *take_block(struct dma_pool *p, dma_addr_t *dma)
 
 			if (!free)
 				continue;
-			i = w * BITS_PER_LONG + (unsigned int)__builtin_ctzl(free);
+			i = w * BITS_PER_LONG +
+			    (unsigned int)__builtin_ctzl(free);
 			if (i >= p->dp_per_chunk)
 				break;
 			c->dc_map[w] |= 1ul << (i % BITS_PER_LONG);
@@ -128,8 +130,8 @@ static void *take_block(struct dma_pool *p, dma_addr_t *dma)
 static struct dma_chunk *new_chunk(struct dma_pool *p, gfp_t gfp,
 				   unsigned long caller)
 {
-	struct dma_chunk *c = __kmem_cache_alloc(dma_chunk_cache,
-						 gfp & ~__GFP_DMA, caller);
+	struct dma_chunk *c =
+		__kmem_cache_alloc(dma_chunk_cache, gfp & ~__GFP_DMA, caller);
 	struct page *pg;
 
 	if (!c)
@@ -207,8 +209,8 @@ void *dma_pool_alloc(struct dma_pool *p, gfp_t gfp, dma_addr_t *dma)
 {
 	unsigned long caller = _RET_IP_;
 	const struct mm_hooks *hk = mm_hooks_get();
-	struct mm_call call = {MM_KIND_DMA, p, p->dp_name, p->dp_size, 0, gfp,
-			       caller};
+	struct mm_call call = {MM_KIND_DMA, p,	 p->dp_name, p->dp_size,
+			       0,	    gfp, caller};
 	void *b;
 	int err;
 
@@ -237,9 +239,9 @@ static struct dma_chunk *chunk_of(struct dma_pool *p, const void *vaddr)
 	if (!head || !(page_load_state(head).flags & PG_dma) || !head->private)
 		return NULL;
 	/* private is only trusted once found on the pool's own list. */
-	list_for_each_entry(c, &p->dp_chunks, dc_node)
-		if (c == (struct dma_chunk *)head->private)
-			return c;
+	list_for_each_entry(
+		c, &p->dp_chunks,
+		dc_node) if (c == (struct dma_chunk *)head->private) return c;
 	return NULL;
 }
 
@@ -264,8 +266,7 @@ static bool test_bit(const unsigned long *map, size_t i)
 
 /* Why vaddr/dma is not a live block of p (dma_lock held), or NULL. */
 static const char *check_block(struct dma_pool *p, const void *vaddr,
-			       dma_addr_t dma, struct dma_chunk **pc,
-			       long *pi)
+			       dma_addr_t dma, struct dma_chunk **pc, long *pi)
 {
 	struct dma_chunk *c = chunk_of(p, vaddr);
 	long i;
@@ -334,8 +335,8 @@ void dma_pool_free(struct dma_pool *p, void *vaddr, dma_addr_t dma)
 {
 	unsigned long caller = _RET_IP_;
 	const struct mm_hooks *hk = mm_hooks_get();
-	struct mm_call call = {MM_KIND_DMA, p, p->dp_name, p->dp_size, 0, 0,
-			       caller};
+	struct mm_call call = {MM_KIND_DMA, p, p->dp_name, p->dp_size,
+			       0,	    0, caller};
 
 	if (vaddr && hk && hk->on_free && dma_pool_block_live(p, vaddr) &&
 	    hk->on_free(&call, vaddr))
@@ -362,11 +363,11 @@ void dma_pool_stats_get(struct dma_pool *p, struct dma_pool_stats *st)
 	spin_unlock_irqrestore(&dma_lock, flags);
 }
 
-#define VFAIL(p, ...)                                                  \
-	do {                                                           \
-		printk("dma_validate: pool %s: ", (p)->dp_name);       \
-		printk(__VA_ARGS__);                                   \
-		ok = false;                                            \
+#define VFAIL(p, ...)                                            \
+	do {                                                     \
+		printk("dma_validate: pool %s: ", (p)->dp_name); \
+		printk(__VA_ARGS__);                             \
+		ok = false;                                      \
 	} while (0)
 
 /* 3b for one chunk; returns its blocks in use, or -1 when broken. */
@@ -407,7 +408,8 @@ bool dma_pool_check(struct dma_pool *p, unsigned long *chunks,
 	struct dma_chunk *c;
 	bool ok = true;
 
-	list_for_each_entry(c, &p->dp_chunks, dc_node) {
+	list_for_each_entry(c, &p->dp_chunks, dc_node)
+	{
 		long u = check_chunk(p, c);
 
 		if (u < 0)
@@ -418,8 +420,9 @@ bool dma_pool_check(struct dma_pool *p, unsigned long *chunks,
 	}
 	if (n != p->dp_nr_chunks || used != p->dp_in_use ||
 	    p->dp_nr_alloc - p->dp_nr_free != p->dp_in_use)
-		VFAIL(p, "%lu chunks, %lu blocks in use; counters: %lu, %lu, "
-			 "%lu allocs - %lu frees\n",
+		VFAIL(p,
+		      "%lu chunks, %lu blocks in use; counters: %lu, %lu, "
+		      "%lu allocs - %lu frees\n",
 		      n, used, p->dp_nr_chunks, p->dp_in_use, p->dp_nr_alloc,
 		      p->dp_nr_free);
 	*chunks += n;

@@ -30,7 +30,9 @@ static bool placed_ok(const void *v, dma_addr_t dma, size_t size)
 
 static void test_buffers(struct ktest *t)
 {
-	enum { N = 24 };
+	enum {
+		N = 24
+	};
 	static void *v[N];
 	static dma_addr_t d[N];
 	static size_t n[N];
@@ -44,8 +46,7 @@ static void test_buffers(struct ktest *t)
 		n[i] = 1 + prng_below(&r, 5 * PAGE_SIZE);
 		v[i] = dma_alloc(n[i], &d[i], GFP_KERNEL);
 		KT_ASSERT_NOT_NULL(t, v[i]);
-		bad += !placed_ok(v[i], d[i], n[i]) ||
-		       (d[i] & (PAGE_SIZE - 1));
+		bad += !placed_ok(v[i], d[i], n[i]) || (d[i] & (PAGE_SIZE - 1));
 		dirty += !mem_is_filled(v[i], 0, n[i]);
 		memset(v[i], (int)i + 1, n[i]);
 	}
@@ -78,8 +79,9 @@ static void test_zone_exhaustion(struct ktest *t)
 	KT_EXPECT_LT(t, n, 8192);
 	KT_EXPECT_TRUE(t, mm_last_error() == MM_ENOMEM ||
 				  mm_last_error() == MM_EWATERMARK);
-	ktest_log(t, "%u buffers of 64 KiB before ZONE_DMA (%llu MiB) ran "
-		     "out",
+	ktest_log(t,
+		  "%u buffers of 64 KiB before ZONE_DMA (%llu MiB) ran "
+		  "out",
 		  n, (unsigned long long)(dma_limit() - dma_base()) >> 20);
 	KT_EXPECT_EQ(t, outside, 0);
 	KT_EXPECT_GT(t, zone_free_pages(&zones[ZONE_NORMAL]), 0);
@@ -138,12 +140,14 @@ struct geo {
 
 static void pool_random(struct ktest *t, const struct geo *g, uint64_t seed)
 {
-	enum { LIVE = 300 };
+	enum {
+		LIVE = 300
+	};
 	static unsigned char *v[LIVE];
 	static dma_addr_t d[LIVE];
 	unsigned int nr = 0, bad = 0, damaged = 0;
-	struct dma_pool *p = dma_pool_create("ktest", g->size, g->align,
-					     g->boundary);
+	struct dma_pool *p =
+		dma_pool_create("ktest", g->size, g->align, g->boundary);
 	size_t align = g->align ? g->align : 8;
 	struct dma_pool_stats st;
 	struct prng r;
@@ -178,8 +182,9 @@ static void pool_random(struct ktest *t, const struct geo *g, uint64_t seed)
 	KT_EXPECT_EQ(t, dma_pool_destroy(p), -MM_EBUSY);
 	while (nr--)
 		dma_pool_free(p, v[nr], d[nr]);
-	ktest_log(t, "size %zu align %zu boundary %zu: stride %zu, %u per "
-		     "chunk, %lu chunks held before the frees",
+	ktest_log(t,
+		  "size %zu align %zu boundary %zu: stride %zu, %u per "
+		  "chunk, %lu chunks held before the frees",
 		  g->size, g->align, g->boundary, st.stride, st.per_chunk,
 		  st.chunks);
 	KT_EXPECT_EQ(t, bad, 0);
@@ -192,9 +197,9 @@ static void pool_random(struct ktest *t, const struct geo *g, uint64_t seed)
 static void test_pool_geometries(struct ktest *t)
 {
 	static const struct geo geos[] = {
-		{64, 64, 4096}, {24, 8, 0},      {100, 16, 128},
-		{48, 0, 64},    {32, 256, 64},   {3000, 64, 4096},
-		{5000, 8, 0},   {200, 32, 1024}, {8, 8, 8},
+		{64, 64, 4096}, {24, 8, 0},	 {100, 16, 128},
+		{48, 0, 64},	{32, 256, 64},	 {3000, 64, 4096},
+		{5000, 8, 0},	{200, 32, 1024}, {8, 8, 8},
 	};
 
 	ktest_log(t, "each geometry: one refused destroy (busy) expected");
@@ -308,7 +313,8 @@ static void smp_churn(void *arg)
 
 		if (v[i]) {
 			if (!mem_is_filled(v[i], tag, 96))
-				__atomic_fetch_add(&s->bad, 1, __ATOMIC_RELAXED);
+				__atomic_fetch_add(&s->bad, 1,
+						   __ATOMIC_RELAXED);
 			dma_pool_free(s->pool, v[i], d[i]);
 		}
 		v[i] = dma_pool_alloc(s->pool, GFP_ATOMIC, &d[i]);
