@@ -14,7 +14,7 @@
 #include "lib/fdt.h"
 #include "lib/printk.h"
 #include "lib/string.h"
-#include "mm/heap.h"
+#include "mm/health.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
@@ -103,16 +103,7 @@ __attribute__((noinline)) void mm_debug_checkpoint(void)
 static void report_mm(void)
 {
 	printk("mm: state after the self-tests\n");
-	printk("==> /proc/buddyinfo <==\n");
-	page_alloc_report_buddyinfo();
-	printk("==> /proc/zoneinfo <==\n");
-	page_alloc_report_zoneinfo();
-	printk("==> /proc/slabinfo <==\n");
-	slab_report();
-	printk("==> transactions <==\n");
-	mm_txn_report();
-	printk("==> heaps <==\n");
-	heap_report();
+	mm_report();
 	mm_debug_checkpoint();
 }
 
@@ -147,6 +138,8 @@ void riscv_boot_main(unsigned long hartid, const void *dtb)
 	printk("boot: %u harts, self-tests %s (%d suite%s failed)\n",
 	       arch_nr_cpus(), failed ? "FAILED" : "passed", failed,
 	       failed == 1 ? "" : "s");
+	if (!failed) /* their failures and bad frees were on purpose */
+		mm_health_acknowledge("the self-tests");
 	report_mm();
 	crash_if_asked(bootarg_get("crash"));
 	if (bootarg_get("monitor") && !strcmp(bootarg_get("monitor"), "0"))

@@ -6,9 +6,11 @@
  */
 #include "arch/riscv/riscv.h"
 #include "kernel/ktest.h"
+#include "kernel/mm_cmds.h"
 #include "kernel/monitor.h"
 #include "lib/printk.h"
 #include "lib/string.h"
+#include "mm/kmalloc.h"
 #include "mm/slab.h"
 #include "mm/txn.h"
 
@@ -38,23 +40,59 @@ static int cmd_tests(int argc, char **argv)
 	return failed ? -1 : 0;
 }
 
-static int cmd_slabinfo(int argc, char **argv)
-{
-	slab_report();
-	return 0;
-}
-
 static int cmd_poweroff(int argc, char **argv)
 {
 	printk("poweroff\n");
 	arch_poweroff(0);
 }
 
+/* `kmalloc`: the usage table; `kmalloc MODE` or `kmalloc debug|nodebug`
+ * switches first (docs/kmalloc.md). */
+static int cmd_kmalloc(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		int m = 0;
+
+		while (m < KMALLOC_NR_MODES &&
+		       strcmp(argv[i], kmalloc_mode_name(m)))
+			m++;
+		if (m < KMALLOC_NR_MODES && kmalloc_set_mode(m) == 0)
+			continue;
+		if (!strcmp(argv[i], "debug") || !strcmp(argv[i], "nodebug")) {
+			kmalloc_set_debug(argv[i][0] == 'd');
+			continue;
+		}
+		printk("kmalloc: cannot switch to '%s'\n", argv[i]);
+		return -1;
+	}
+	kmalloc_report();
+	return 0;
+}
+
 static const struct monitor_cmd commands[] = {
 	{"help", "", "list the commands", cmd_help},
 	{"tests", "[all|SUITE,SUITE]", "list the suites, or run some",
 	 cmd_tests},
-	{"slabinfo", "", "slab caches, /proc/slabinfo layout", cmd_slabinfo},
+	/* memory (kernel/mm_cmds.c; docs/health.md) */
+	{"meminfo", "", "memory totals, /proc/meminfo style", cmd_meminfo},
+	{"buddyinfo", "", "free blocks per zone and order; unusable index",
+	 cmd_buddyinfo},
+	{"zoneinfo", "", "zones: watermarks, counters per order and CPU",
+	 cmd_zoneinfo},
+	{"slabinfo", "", "caches, /proc/slabinfo style", cmd_slabinfo},
+	{"health", "[ack]", "the verdict and its reasons; ack: new baseline",
+	 cmd_health},
+	{"report", "", "the whole mm_report() (as at boot)", cmd_report},
+	{"leaks", "", "blocks allocated here and still out", cmd_leaks},
+	{"txn-demo", "", "a transaction aborts; the memory comes back",
+	 cmd_needs_layer},
+	{"kmalloc", "[MODE] [debug|nodebug]",
+	 "kmalloc usage per class; switch mode/debug first", cmd_kmalloc},
+	{"kfree", "ADDR", "kfree(ADDR)", cmd_needs_layer},
+	{"pages", "ORDER [dma] | free ADDR [ORDER]", "alloc_pages / free_pages",
+	 cmd_pages},
+	{"fail", "...", "fault injection", cmd_needs_layer},
+	{"validate", "", "run every validator (mm_validate)", cmd_validate},
 	{"poweroff", "", "stop the machine (QEMU exits with 0)", cmd_poweroff},
 };
 

@@ -296,6 +296,21 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 static unsigned int console_locked;
 static int console_owner = -1;
 
+/* The capture buffer (printk_capture_start); guarded by the console lock. */
+static char *cap_buf;
+static size_t cap_size, cap_len;
+
+static void capture(const char *s, size_t len)
+{
+	if (!cap_buf)
+		return;
+	if (len > cap_size - 1 - cap_len)
+		len = cap_size - 1 - cap_len;
+	memcpy(cap_buf + cap_len, s, len);
+	cap_len += len;
+	cap_buf[cap_len] = '\0';
+}
+
 static void console_write_line(const char *s, size_t len)
 {
 	unsigned long flags = arch_irq_save();
@@ -309,11 +324,50 @@ static void console_write_line(const char *s, size_t len)
 		__atomic_store_n(&console_owner, me, __ATOMIC_RELAXED);
 	}
 	arch_console_write(s, len);
+	capture(s, len);
 	if (!nested) {
 		__atomic_store_n(&console_owner, -1, __ATOMIC_RELAXED);
 		__atomic_store_n(&console_locked, 0, __ATOMIC_RELEASE);
 	}
 	arch_irq_restore(flags);
+}
+
+static void console_lock_take(void)
+{
+	while (__atomic_exchange_n(&console_locked, 1, __ATOMIC_ACQUIRE))
+		arch_cpu_relax();
+}
+
+bool printk_capture_start(char *buf, size_t size)
+{
+	unsigned long flags = arch_irq_save();
+	bool ok;
+
+	console_lock_take();
+	ok = !cap_buf && buf && size;
+	if (ok) {
+		cap_buf = buf;
+		cap_size = size;
+		cap_len = 0;
+		buf[0] = '\0';
+	}
+	__atomic_store_n(&console_locked, 0, __ATOMIC_RELEASE);
+	arch_irq_restore(flags);
+	return ok;
+}
+
+size_t printk_capture_stop(void)
+{
+	unsigned long flags = arch_irq_save();
+	size_t len;
+
+	console_lock_take();
+	len = cap_len;
+	cap_buf = NULL;
+	cap_size = cap_len = 0;
+	__atomic_store_n(&console_locked, 0, __ATOMIC_RELEASE);
+	arch_irq_restore(flags);
+	return len;
 }
 
 /* Lines longer than the buffer are cut and marked with "..." */

@@ -13,6 +13,7 @@
 #define LIB_PRINTK_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define __printf(a, b) __attribute__((format(printf, a, b)))
@@ -23,6 +24,16 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 
 int printk(const char *fmt, ...) __printf(1, 2);
 int vprintk(const char *fmt, va_list ap);
+
+/*
+ * Capture, for tests that check what a report printed: between start and
+ * stop every console line (from any hart) is also appended to buf, which
+ * stays NUL-terminated; what does not fit is dropped.  One capture at a
+ * time: start returns false while another runs.  stop returns the number
+ * of bytes captured.
+ */
+bool printk_capture_start(char *buf, size_t size);
+size_t printk_capture_stop(void);
 
 /* Subsystem prefixes, Linux style: pr_info("buddy: ...\n"). */
 #define pr_info(...) printk(__VA_ARGS__)

@@ -5,6 +5,7 @@
 #ifndef MM_INTERNAL_H
 #define MM_INTERNAL_H
 
+#include "mm/mm.h"
 #include "mm/page_alloc.h"
 
 #define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
@@ -43,5 +44,22 @@ void zone_unlock_all(struct zone *z, unsigned long flags);
 /* Report, count and classify a refused free (no state is changed). */
 void page_report_bad_free(struct page *pg, unsigned int order,
 			  unsigned long caller);
+
+/* ---- mm/health.c: page allocator events (slow paths only) ---- */
+/*
+ * z's buddy free pages fell below its low watermark or rose back above its
+ * high one (z->below_low just changed).  Called with z->lock held and
+ * interrupts off: re-evaluates z's verdict and logs a change; takes only
+ * the health lock (try-lock) and the console lock.
+ */
+void mm_health_zone_event(struct zone *z);
+/*
+ * An allocation preferring z failed with err (no lock held): counts an
+ * injected failure apart, then re-evaluates z's verdict.
+ */
+void mm_health_page_failed(struct zone *z, unsigned int order,
+			   enum mm_error err);
+/* mm/stats.c: count a page failure injected on purpose (order < MAX_ORDER). */
+void mm_stats_count_injected(const struct zone *z, unsigned int order);
 
 #endif /* MM_INTERNAL_H */

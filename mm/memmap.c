@@ -17,6 +17,7 @@
 #include "mm/mempool.h"
 #include "mm/dma.h"
 #include "mm/slab.h"
+#include "mm/kmalloc.h"
 #include "mm/fault.h"
 #include "mm/txn.h"
 #include "mm/page_alloc.h"
@@ -418,6 +419,7 @@ int mm_init(void)
 	if (!nr_free_pages())
 		return -1;
 	slab_init();
+	kmalloc_init();
 	heap_init_system();
 	mempool_init();
 	dma_init();

@@ -158,8 +158,10 @@ static void buddy_free(struct zone *z, unsigned long pfn, unsigned int order)
 		z->nr_merge++;
 	}
 	area_add(z, pfn_to_page(pfn), order);
-	if (z->below_low && z->free_pages >= z->wmark[WMARK_HIGH])
+	if (z->below_low && z->free_pages >= z->wmark[WMARK_HIGH]) {
 		z->below_low = false;
+		mm_health_zone_event(z);
+	}
 }
 
 /* Take a block of exactly this order: the smallest larger one, split down. */
@@ -186,6 +188,7 @@ static struct page *buddy_take(struct zone *z, unsigned int order)
 	if (!z->below_low && z->free_pages < z->wmark[WMARK_LOW]) {
 		z->below_low = true;
 		z->wm_low_events++;
+		mm_health_zone_event(z);
 	}
 	return pg;
 }
@@ -456,6 +459,7 @@ static void alloc_failed(gfp_t gfp, unsigned int order, enum mm_error err,
 		__atomic_fetch_add(&z->nr_fail[order], 1, __ATOMIC_RELAXED);
 	if (err == MM_EWATERMARK)
 		__atomic_fetch_add(&z->wm_refusals, 1, __ATOMIC_RELAXED);
+	mm_health_page_failed(z, order, err);
 	if (gfp & __GFP_NOWARN)
 		return;
 	printk("page_alloc: order-%u allocation (gfp 0x%x) failed for %pS: %s; "

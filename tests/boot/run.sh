@@ -4,7 +4,9 @@
 #   - MEM x SMP boots with monitor=0 must bring up every hart and pass;
 #   - crash=guard|text|null|exec boots must print the trap report
 #     ("Oops: ") and exit non-zero;
-#   - a device tree without a usable /memory must end in "Kernel panic: ".
+#   - a device tree without a usable /memory must end in "Kernel panic: ";
+#   - kmalloc.mode=simple and kmalloc.mode=hybrid mm.debug=1 boots start
+#     kmalloc that way and pass the kmalloc suites.
 # Two QEMUs at a time at most (2-core machines).  Logs: build/test-logs/boot.
 # BOOT_KTEST picks the suites each matrix boot runs.
 set -u
@@ -83,6 +85,19 @@ grep -q '^mm: zone DMA    \[mem 0x0000000080000000-0x0000000081ffffff\]' \
 	"$LOGS/dma32M.log" ||
 	result "FAIL: boot/dma32M: the DMA zone does not span 32 MiB" dma32M
 
+# kmalloc's backend mode and debug mode from the command line
+# (docs/kmalloc.md): in force from boot, the kmalloc suites pass.
+boot km-simple 128M 2 "monitor=0 ktest=kmalloc_two_tier,kmalloc_simple,kmalloc_modes kmalloc.mode=simple" &
+boot km-hybrid-debug 128M 2 "monitor=0 ktest=kmalloc_hybrid,kmalloc_debug_hybrid,kmalloc_modes kmalloc.mode=hybrid mm.debug=1" &
+wait
+check_up km-simple 2
+check_up km-hybrid-debug 2
+grep -q '^kmalloc: [0-9]* size classes.* mode simple, debug off' "$LOGS/km-simple.log" ||
+	result "FAIL: boot/km-simple: kmalloc did not start in simple mode" \
+		km-simple
+grep -q '^kmalloc: [0-9]* size classes.* mode hybrid, debug on' "$LOGS/km-hybrid-debug.log" ||
+	result "FAIL: boot/km-hybrid-debug: kmalloc did not start in hybrid mode with debug" \
+		km-hybrid-debug
 # Fault injection from the command line (docs/fault.md): armed as given,
 # it fails exactly two order-9 allocations, each reported (verbose).
 boot mmfail 128M 2 \

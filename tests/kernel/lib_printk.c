@@ -183,12 +183,31 @@ static void test_random_vs_libc(struct ktest *t)
 }
 #endif
 
+/* printk_capture_start/stop: lines are copied, cut when full, one at a time. */
+static void test_capture(struct ktest *t)
+{
+	char small[8], other[4];
+
+	KT_ASSERT_TRUE(t, printk_capture_start(buf, sizeof(buf)));
+	KT_EXPECT_FALSE(t, printk_capture_start(other, sizeof(other)));
+	printk("capture %d\n", 42);
+	KT_EXPECT_EQ(t, printk_capture_stop(), 11);
+	KT_EXPECT_EQ(t, strcmp(buf, "capture 42\n"), 0);
+	printk("not captured\n");
+	KT_EXPECT_EQ(t, strcmp(buf, "capture 42\n"), 0);
+	KT_ASSERT_TRUE(t, printk_capture_start(small, sizeof(small)));
+	printk("0123456789\n");
+	KT_EXPECT_EQ(t, printk_capture_stop(), 7);
+	KT_EXPECT_EQ(t, strcmp(small, "0123456"), 0);
+}
+
 static const struct ktest_case lib_printk_cases[] = {
 	KTEST_CASE(test_integers),
 	KTEST_CASE(test_flags_width),
 	KTEST_CASE(test_strings_chars),
 	KTEST_CASE(test_pointer_unknown),
 	KTEST_CASE(test_truncation),
+	KTEST_CASE(test_capture),
 	KTEST_CASE(test_random_round_trip),
 #ifdef HOST
 	KTEST_CASE(test_random_vs_libc),

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The monitor's memory commands (kernel/monitor.c lists them in its
+ * commands[] table): reports, the verdict, the validator, and blocks
+ * allocated and freed by hand.  Blocks the monitor hands out are kept in
+ * a small table, so `leaks` can list what is still out and `pages free`
+ * knows a block's order.  docs/health.md shows a session.
+ */
+#include "kernel/mm_cmds.h"
+#include "lib/bootargs.h"
+#include "lib/printk.h"
+#include "lib/string.h"
+#include "mm/health.h"
+#include "mm/kmalloc.h"
+#include "mm/mm.h"
+#include "mm/page_alloc.h"
+#include "mm/slab.h"
+
+#define MON_MAX_BLOCKS 32
+
+/* A block handed out at the prompt and not yet given back. */
+struct mon_block {
+	void *addr; /* NULL: free slot */
+	unsigned int order;
+};
+
+static struct mon_block mon_blocks[MON_MAX_BLOCKS];
+
+static struct mon_block *mon_find(const void *addr)
+{
+	for (unsigned int i = 0; i < MON_MAX_BLOCKS; i++)
+		if (mon_blocks[i].addr && mon_blocks[i].addr == addr)
+			return &mon_blocks[i];
+	return NULL;
+}
+
+/* Parse a number (decimal, 0x hex, K/M/G) into *val; report junk. */
+static bool arg_u64(const char *cmd, const char *what, const char *s,
+		    uint64_t *val)
+{
+	if (s && parse_size(s, val))
+		return true;
+	printk("%s: bad %s '%s'\n", cmd, what, s ? s : "");
+	return false;
+}
+
+int cmd_meminfo(int argc, char **argv)
+{
+	mm_report_meminfo();
+	return 0;
+}
+
+int cmd_buddyinfo(int argc, char **argv)
+{
+	page_alloc_report_buddyinfo();
+	printk("unusable free space index (Linux extfrag/unusable_index):\n");
+	mm_report_unusable();
+	return 0;
+}
+
+int cmd_zoneinfo(int argc, char **argv)
+{
+	page_alloc_report_zoneinfo();
+	mm_report_pagestats();
+	return 0;
+}
+
+int cmd_health(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "ack")) {
+		mm_health_acknowledge("'health ack' at the monitor");
+		return 0;
+	}
+	mm_report_health();
+	return 0;
+}
+
+int cmd_slabinfo(int argc, char **argv)
+{
+	slab_report();
+	return 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	mm_report();
+	return 0;
+}
+
+int cmd_validate(int argc, char **argv)
+{
+	bool ok = mm_validate();
+
+	printk("validate: %s\n", ok ? "every invariant holds"
+				    : "FAILED (the lines above say what)");
+	return ok ? 0 : -1;
+}
+
+int cmd_leaks(int argc, char **argv)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < MON_MAX_BLOCKS; i++) {
+		const struct mon_block *b = &mon_blocks[i];
+
+		if (!b->addr)
+			continue;
+		printk("leaks: order-%u page block at %p (%lu KiB), from "
+		       "'pages'\n",
+		       b->order, b->addr, (PAGE_SIZE << b->order) >> 10);
+		n++;
+	}
+	printk("leaks: %u block%s allocated at this prompt still out\n", n,
+	       n == 1 ? "" : "s");
+	kmalloc_leak_report();
+	return 0;
+}
+
+static int pages_free(int argc, char **argv)
+{
+	struct mon_block *b;
+	uint64_t addr, order;
+
+	if (argc < 3 || !arg_u64("pages free", "address", argv[2], &addr))
+		return -1;
+	b = mon_find((void *)(uintptr_t)addr);
+	if (argc > 3) {
+		if (!arg_u64("pages free", "order", argv[3], &order))
+			return -1;
+	} else if (b) {
+		order = b->order;
+	} else {
+		printk("pages free: %p was not allocated here; give its "
+		       "order: pages free ADDR ORDER\n",
+		       (void *)(uintptr_t)addr);
+		return -1;
+	}
+	/* A wrong address or order is the allocator's to refuse and report. */
+	free_pages(virt_to_page((void *)(uintptr_t)addr), (unsigned int)order);
+	if (b && b->order == order && mm_last_error() != MM_EBADFREE)
+		b->addr = NULL;
+	printk("pages free: done; %lu pages free\n", nr_free_pages());
+	return 0;
+}
+
+static struct mon_block *mon_slot(void)
+{
+	for (unsigned int i = 0; i < MON_MAX_BLOCKS; i++)
+		if (!mon_blocks[i].addr)
+			return &mon_blocks[i];
+	return NULL;
+}
+
+int cmd_pages(int argc, char **argv)
+{
+	struct mon_block *slot = mon_slot();
+	gfp_t gfp = GFP_KERNEL;
+	struct page *pg;
+	uint64_t order;
+
+	if (argc > 1 && !strcmp(argv[1], "free"))
+		return pages_free(argc, argv);
+	if (argc < 2 || !arg_u64("pages", "order", argv[1], &order))
+		return -1;
+	if (argc > 2 && !strcmp(argv[2], "dma"))
+		gfp |= GFP_DMA;
+	if (!slot) {
+		printk("pages: the monitor already holds %u blocks; free "
+		       "some first\n",
+		       MON_MAX_BLOCKS);
+		return -1;
+	}
+	mm_set_error(MM_OK);
+	pg = alloc_pages(gfp | __GFP_NOWARN,
+			 order >= MAX_ORDER ? MAX_ORDER : (unsigned int)order);
+	if (!pg) {
+		printk("pages: order-%llu allocation failed: %s\n",
+		       (unsigned long long)order, mm_strerror(mm_last_error()));
+		return -1;
+	}
+	slot->addr = page_address(pg);
+	slot->order = (unsigned int)order;
+	printk("pages: order-%u block at %p (pfn 0x%lx, zone %s, %lu KiB); "
+	       "free it with: pages free %p\n",
+	       slot->order, slot->addr, page_to_pfn(pg), page_zone(pg)->name,
+	       (PAGE_SIZE << slot->order) >> 10, slot->addr);
+	return 0;
+}
+
+/* Commands whose layer is not on main yet say so, and which file. */
+int cmd_needs_layer(int argc, char **argv)
+{
+	static const struct {
+		const char *cmd, *layer;
+	} needs[] = {
+		{"kmalloc", "kmalloc (mm/kmalloc.c)"},
+		{"kfree", "kmalloc (mm/kmalloc.c)"},
+		{"txn-demo", "transactions (mm/txn.c)"},
+		{"fail", "fault injection (mm/fault.c)"},
+	};
+
+	for (unsigned int i = 0; i < sizeof(needs) / sizeof(needs[0]); i++)
+		if (!strcmp(argv[0], needs[i].cmd)) {
+			printk("%s: needs %s, which is not built yet\n",
+			       argv[0], needs[i].layer);
+			return -1;
+		}
+	printk("%s: not available\n", argv[0]);
+	return -1;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The monitor's memory commands (kernel/mm_cmds.c), for the commands[]
+ * table of kernel/monitor.c.  Each takes argv[0] = its name, prints its
+ * own errors and returns 0 or -1.
+ */
+#ifndef KERNEL_MM_CMDS_H
+#define KERNEL_MM_CMDS_H
+
+int cmd_meminfo(int argc, char **argv);
+int cmd_buddyinfo(int argc, char **argv);
+int cmd_zoneinfo(int argc, char **argv);
+int cmd_health(int argc, char **argv);
+int cmd_slabinfo(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_leaks(int argc, char **argv);
+int cmd_pages(int argc, char **argv);
+/* kmalloc, kfree, txn-demo, fail until their layers land. */
+int cmd_needs_layer(int argc, char **argv);
+
+#endif /* KERNEL_MM_CMDS_H */

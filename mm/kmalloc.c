@@ -1,0 +1,667 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kmalloc: the general-purpose allocator on top of the slab layer, the page
+ * allocator and the simple heap.  This file routes requests (size -> class,
+ * pages or heap; address -> owner) and holds the public entry points; the
+ * backends are in kmalloc_backend.c, debug tracking in kmalloc_debug.c,
+ * counters, report and validator in kmalloc_stats.c.
+ */
+
+/*
+ * 1. Design and references
+ *
+ *    Bonwick, "The Slab Allocator: An Object-Caching Kernel Memory
+ *    Allocator" (USENIX Summer 1994), section 4.3: a general-purpose
+ *    allocator is a set of object caches of fixed sizes plus a path for big
+ *    blocks.  Linux's kmalloc (mm/slab_common.c, concepts only) adds what
+ *    this file keeps: a table that maps a size to its class without a
+ *    division or a loop, power-of-two classes aligned to their size, and
+ *    separate caches for DMA memory.  Requests above 4 KiB take whole
+ *    buddy blocks (Knowlton's buddy system, mm/page_alloc.c), marked
+ *    PG_large on their head page, so that kfree() can recognise them.
+ *
+ *    Three backend modes (DESIGN.md): two-tier (the above, default), simple
+ *    (the first-fit heap of mm/simple_heap.c over a region taken at boot:
+ *    Knuth's Algorithm A, the O(n) baseline) and hybrid (two-tier, then the
+ *    heap when two-tier is short of memory).  The mode only chooses where a
+ *    NEW block comes from: kfree() finds the owner from the address alone,
+ *    so blocks outlive mode switches.
+ *
+ * 2. Routing
+ *
+ *    kmalloc(size, gfp)                      kfree(p)
+ *      size 0 ------------> kmalloc-0          kmem_cache_of(p) is a ...
+ *      GFP_DMA -----------> dma-kmalloc-N        kmalloc-N cache -> that cache
+ *                           or DMA pages         kmalloc-0 -------> zero block
+ *      mode simple -------> simple heap          other cache -----> refused
+ *      size <= 4096 ------> kmalloc-N        else p in a heap region -> heap
+ *        (first class whose size and         else the block head has
+ *         alignment suffice)                   PG_large and p is its
+ *      else --------------> 2^order pages         start ------> pages
+ *      hybrid, on ENOMEM -> simple heap      else refused ("bad free")
+ *
+ *    The class table km_index[(size - 1) >> 3] (512 bytes) gives the class
+ *    of every size 1..4096 with one load.  Class N is aligned to the
+ *    largest power of two dividing N (8 .. 4096), so power-of-two requests
+ *    are naturally aligned; 2^order pages are aligned to their size.
+ *
+ * 3. Data layout
+ *
+ *    km_caches[set][class]   set: normal, debug (SLAB_DEBUG), DMA, DMA debug
+ *    km_zero_cache           8-byte objects for size 0, holding a canary
+ *    km_heaps[]              simple heaps over 4 MiB buddy blocks, adjacent
+ *                            blocks merged into one region
+ *    large block head page:  flags PG_head|PG_large, order = the order,
+ *                            u32 = bytes asked for (bit 31: tracked),
+ *                            private = allocation site, lru on
+ *                            km_large_list
+ *    km_state                one word: mode, debug, ready, fast-path-ok
+ *
+ * 4. Invariants (kmalloc_validate(), kmalloc_stats.c)
+ *    a. every page on km_large_list is an allocated head (PG_head) with
+ *       PG_large, its order holds the size asked for, it lies outside the
+ *       heap regions, and the list length equals the live count of the
+ *       large row;
+ *    b. each heap passes sheap_validate(), and the heaps' live blocks equal
+ *       the live count of the heap row; the heap's buddy blocks are still
+ *       allocated heads of their order;
+ *    c. per row, frees never exceed allocations;
+ *    d. every tracked block is live in its backend and its red zones hold
+ *       KM_REDZONE;
+ *    e. the live objects of each class's four caches, counted by the
+ *       slab's walk (kmem_cache_walk_live), equal the class's live count;
+ *       likewise kmalloc-0 and the zero-size row.
+ *
+ * 5. Lock order
+ *    No kmalloc lock is held across a call into the slab, the page
+ *    allocator or the simple heap.  km_large_lock (irqsave) guards
+ *    km_large_list and the PG_large bit of every head on it: a large free
+ *    claims its block by clearing PG_large under it, so of two racing
+ *    frees exactly one wins.  km_track_lock (kmalloc_debug.c, irqsave)
+ *    guards the tracking hash.  Both are leaves; nothing is printed while
+ *    either is held.  Counters are per-CPU (km_cpu_stats[cpu]) updated with
+ *    relaxed atomic adds, so an interrupt on the same hart cannot lose an
+ *    update and no other hart's cache line is touched.
+ *
+ * 6. Failure protocol
+ *    An allocation that fails returns NULL, leaves nothing allocated, sets
+ *    mm_last_error(), counts the failure (by mode and by the row that
+ *    failed) and, without __GFP_NOWARN, prints one line naming the caller.
+ *    Backends are always called with __GFP_NOWARN so that one failure gives
+ *    one line.  The public entry points follow mm/hooks.h once per call
+ *    (kind MM_KIND_KMALLOC); __kmalloc() and __kfree() never consult hooks.
+ *    A refused free changes nothing but counters and mm_last_error().
+ */
+#include "mm/kmalloc_internal.h"
+#include "mm/hooks.h"
+#include "mm/internal.h"
+#include "mm/mm.h"
+#include "lib/bootargs.h"
+#include "lib/printk.h"
+#include "lib/string.h"
+
+const unsigned int kmalloc_class_size[KMALLOC_NR_CLASSES] = {
+	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096};
+
+/* Class of sizes 1..4096: km_index[(size - 1) >> 3]. */
+static unsigned char km_index[KMALLOC_MAX_CACHE_SIZE / 8];
+
+struct kmem_cache *km_caches[KM_NR_SETS][KMALLOC_NR_CLASSES];
+struct kmem_cache *km_zero_cache;
+
+/* ---- mode and debug: one word ----------------------------------------------- */
+
+#define KM_ST_MODE 0x03u /* enum kmalloc_mode */
+#define KM_ST_DEBUG 0x04u /* new blocks tracked, debug caches */
+#define KM_ST_READY 0x08u /* kmalloc_init() done */
+#define KM_ST_FAST 0x10u /* ready, not debug, mode two-tier or hybrid */
+
+static unsigned int km_state;
+
+static const char *const mode_names[KMALLOC_NR_MODES] = {
+	[KMALLOC_TWO_TIER] = "two-tier",
+	[KMALLOC_SIMPLE] = "simple",
+	[KMALLOC_HYBRID] = "hybrid",
+};
+
+static unsigned int state_with(unsigned int st, unsigned int mode, bool debug)
+{
+	st = (st & ~(KM_ST_MODE | KM_ST_DEBUG | KM_ST_FAST)) | mode;
+	if (debug)
+		st |= KM_ST_DEBUG;
+	else if ((st & KM_ST_READY) && mode != KMALLOC_SIMPLE)
+		st |= KM_ST_FAST;
+	return st;
+}
+
+/* Replace the mode (mode < 0: keep) and/or debug (debug < 0: keep). */
+static unsigned int state_update(int mode, int debug)
+{
+	unsigned int old = READ_ONCE(km_state), new_;
+
+	do {
+		unsigned int m = mode < 0 ? (old & KM_ST_MODE) : (unsigned)mode;
+		bool d = debug < 0 ? (old & KM_ST_DEBUG) != 0 : debug > 0;
+
+		new_ = state_with(old, m, d);
+	} while (!__atomic_compare_exchange_n(&km_state, &old, new_, false,
+					      __ATOMIC_RELEASE,
+					      __ATOMIC_RELAXED));
+	return old;
+}
+
+int kmalloc_set_mode(enum kmalloc_mode mode)
+{
+	if ((unsigned int)mode >= KMALLOC_NR_MODES)
+		return -MM_EINVAL;
+	if (mode != KMALLOC_TWO_TIER && !km_nr_heaps)
+		return -MM_EINVAL;
+	state_update((int)mode, -1);
+	return 0;
+}
+
+enum kmalloc_mode kmalloc_get_mode(void)
+{
+	return (enum kmalloc_mode)(READ_ONCE(km_state) & KM_ST_MODE);
+}
+
+unsigned int km_mode_now(void)
+{
+	return READ_ONCE(km_state) & KM_ST_MODE;
+}
+
+const char *kmalloc_mode_name(enum kmalloc_mode mode)
+{
+	return (unsigned int)mode < KMALLOC_NR_MODES ? mode_names[mode] : "?";
+}
+
+bool kmalloc_set_debug(bool on)
+{
+	return state_update(-1, on) & KM_ST_DEBUG;
+}
+
+bool kmalloc_get_debug(void)
+{
+	return READ_ONCE(km_state) & KM_ST_DEBUG;
+}
+
+/* ---- classes ------------------------------------------------------------------ */
+
+unsigned int km_class_index(size_t size)
+{
+	return km_index[(size - 1) >> 3];
+}
+
+static size_t class_align(unsigned int idx)
+{
+	unsigned int s = kmalloc_class_size[idx];
+
+	return s & -s;
+}
+
+bool km_cache_class(const struct kmem_cache *c, enum km_set *set,
+		    unsigned int *idx)
+{
+	size_t size = kmem_cache_size(c);
+	unsigned int i;
+
+	if (size - 1 >= KMALLOC_MAX_CACHE_SIZE)
+		return false;
+	i = km_index[(size - 1) >> 3];
+	for (unsigned int s = 0; s < KM_NR_SETS; s++) {
+		if (km_caches[s][i] == c) {
+			*set = (enum km_set)s;
+			*idx = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *km_row_name(unsigned int row, char *buf, size_t len)
+{
+	if (row < KMALLOC_NR_CLASSES)
+		ksnprintf(buf, len, "kmalloc-%u", kmalloc_class_size[row]);
+	else if (row == KMALLOC_ROW_ZERO)
+		ksnprintf(buf, len, "kmalloc-0");
+	else if (row == KMALLOC_ROW_LARGE)
+		ksnprintf(buf, len, "large");
+	else if (row == KMALLOC_ROW_HEAP)
+		ksnprintf(buf, len, "heap");
+	else
+		ksnprintf(buf, len, "unowned");
+	return buf;
+}
+
+/* ---- the allocation dispatcher ------------------------------------------------- */
+
+static bool is_pow2(size_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+/* Two-tier: the first class whose size and alignment suffice, else pages. */
+static void *tiered(struct km_req *r, enum km_set set)
+{
+	if (r->size <= KMALLOC_MAX_CACHE_SIZE) {
+		unsigned int idx = km_class_index(r->size);
+
+		while (idx < KMALLOC_NR_CLASSES && class_align(idx) < r->align)
+			idx++;
+		if (idx < KMALLOC_NR_CLASSES)
+			return km_slab_alloc(r, set, idx);
+	}
+	return km_large_alloc(r);
+}
+
+static void *dispatch(struct km_req *r, unsigned int st)
+{
+	enum km_set set = (st & KM_ST_DEBUG) ? KM_SET_DEBUG : KM_SET_NORMAL;
+	enum mm_error err;
+	void *p;
+
+	if (r->size == 0)
+		return km_zero_alloc(r);
+	if (r->gfp & __GFP_DMA)
+		return tiered(r, set + KM_SET_DMA);
+	if (r->mode == KMALLOC_SIMPLE)
+		return km_heap_alloc(r);
+	p = tiered(r, set);
+	if (p || r->mode != KMALLOC_HYBRID)
+		return p;
+	err = mm_last_error();
+	if (err != MM_ENOMEM && err != MM_EWATERMARK)
+		return NULL;
+	p = km_heap_alloc(r);
+	if (p)
+		km_add(&km_slow.hybrid_fallbacks, 1);
+	return p;
+}
+
+static void alloc_failed(const struct km_req *r, unsigned int row)
+{
+	enum mm_error err = mm_last_error();
+
+	km_stat_fail(r->mode, row);
+	if (r->gfp & __GFP_NOWARN)
+		return;
+	printk("kmalloc: %zu bytes (align %zu, gfp 0x%x, %s mode) failed: "
+	       "%s, caller %pS\n",
+	       r->size, r->align, r->gfp, mode_names[r->mode], mm_strerror(err),
+	       (void *)r->caller);
+}
+
+void *__kmalloc(size_t size, size_t align, gfp_t gfp, unsigned long caller)
+{
+	unsigned int st = READ_ONCE(km_state);
+	struct km_req r = {
+		.size = size,
+		.align = align,
+		.gfp = gfp,
+		.caller = caller,
+		.mode = st & KM_ST_MODE,
+		.debug = (st & KM_ST_DEBUG) != 0,
+		.row = KMALLOC_NR_ROWS,
+	};
+	void *p;
+
+	if (!(st & KM_ST_READY) || (gfp & ~__GFP_ALL) ||
+	    (align && (!is_pow2(align) || align > KMALLOC_MAX_ALIGN))) {
+		mm_set_error(MM_EINVAL);
+		alloc_failed(&r, KMALLOC_NR_ROWS);
+		return NULL;
+	}
+	/* Power-of-two sizes are aligned to their size in every mode. */
+	if (is_pow2(size) && size > r.align)
+		r.align = size < KMALLOC_MAX_ALIGN ? size : KMALLOC_MAX_ALIGN;
+	if (!r.align)
+		r.align = 1;
+	p = dispatch(&r, st);
+	if (!p && r.debug && km_quarantine_flush()) /* debug holds memory */
+		p = dispatch(&r, st);
+	if (!p)
+		alloc_failed(&r, r.row);
+	return p;
+}
+
+/* The hook protocol of mm/hooks.h around __kmalloc(). */
+static void *hooked_alloc(size_t size, size_t align, gfp_t gfp,
+			  unsigned long caller)
+{
+	const struct mm_hooks *h = mm_hooks_get();
+	struct mm_call call = {
+		.kind = MM_KIND_KMALLOC,
+		.size = size,
+		.gfp = gfp,
+		.caller = caller,
+	};
+	void *p;
+	int err;
+
+	if (h && h->should_fail && h->should_fail(&call)) {
+		km_add(&km_slow.injected, 1);
+		mm_set_error(MM_EFAULT_INJECTED);
+		return NULL;
+	}
+	p = __kmalloc(size, align, gfp, caller);
+	if (p && h && h->on_alloc && (err = h->on_alloc(&call, p))) {
+		__kfree(p, caller);
+		mm_set_error((enum mm_error)err);
+		return NULL;
+	}
+	return p;
+}
+
+/* Out of line, so that the fast path below keeps a small frame. */
+static __attribute__((noinline)) void *kmalloc_slow(size_t size, gfp_t gfp,
+						    unsigned long caller)
+{
+	return hooked_alloc(size, 0, gfp, caller);
+}
+
+/*
+ * The fast path: no hooks, a class size, not DMA, mode two-tier or hybrid
+ * without debug.  One table load picks the cache; the slab's per-CPU path
+ * does the rest; two relaxed adds on this hart's counters (one pointer
+ * reaches both).  Anything else, and a fast-path failure (retried with
+ * its report), takes the general path.
+ */
+void *kmalloc(size_t size, gfp_t gfp)
+{
+	unsigned int st = READ_ONCE(km_state);
+
+	if (likely((st & KM_ST_FAST) && size - 1 < KMALLOC_MAX_CACHE_SIZE &&
+		   !(gfp & (__GFP_DMA | ~__GFP_ALL)) && !mm_hooks_get())) {
+		struct km_cpu_stats *s = km_this_cpu_stats(); /* first: fewer
+								 live values
+								 across it */
+		unsigned long idx = km_index[(size - 1) >> 3];
+		struct kmem_cache *c = km_caches[KM_SET_NORMAL][idx];
+		struct km_cell *cell = &s->s_cell[st & KM_ST_MODE][idx];
+		void *p;
+
+		/* Materialise cell now: one register lives across the call. */
+		__asm__("" : "+r"(cell));
+		p = __kmem_cache_alloc(c, gfp | __GFP_NOWARN, RET_IP);
+		if (likely(p)) {
+			unsigned long n = __atomic_fetch_add(&cell->c_allocs, 1,
+							     __ATOMIC_RELAXED);
+
+			km_add(&cell->c_req, size);
+			if (unlikely((n & 63) == 63))
+				km_sample_peak(km_index[(size - 1) >> 3]);
+			return p;
+		}
+	}
+	return kmalloc_slow(size, gfp, RET_IP);
+}
+
+void *kzalloc(size_t size, gfp_t gfp)
+{
+	return hooked_alloc(size, 0, gfp | __GFP_ZERO, RET_IP);
+}
+
+void *kcalloc(size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(n, size, &bytes)) {
+		km_stat_fail(km_mode_now(), KMALLOC_NR_ROWS);
+		if (!(gfp & __GFP_NOWARN))
+			printk("kcalloc: %zu * %zu bytes overflows, caller "
+			       "%pS\n",
+			       n, size, __builtin_return_address(0));
+		mm_set_error(MM_EINVAL);
+		return NULL;
+	}
+	return hooked_alloc(bytes, 0, gfp | __GFP_ZERO, RET_IP);
+}
+
+void *kmalloc_aligned(size_t size, size_t align, gfp_t gfp)
+{
+	return hooked_alloc(size, align, gfp, RET_IP);
+}
+
+/* ---- free ---------------------------------------------------------------------- */
+
+/* Resolve, refuse or hand to the hooks, release. */
+static bool free_block(const void *p, unsigned long caller, bool hooks)
+{
+	const struct mm_hooks *h = hooks ? mm_hooks_get() : NULL;
+	struct km_block b;
+
+	if (!p)
+		return true;
+	if (!km_resolve(p, &b)) {
+		km_refuse(p, &b, caller);
+		return false;
+	}
+	if (h && h->on_free) {
+		struct mm_call call = {
+			.kind = MM_KIND_KMALLOC,
+			.size = b.usable,
+			.caller = caller,
+		};
+
+		if (h->on_free(&call, (void *)p))
+			return true;
+	}
+	return km_release(p, &b, caller);
+}
+
+bool __kfree(const void *p, unsigned long caller)
+{
+	return free_block(p, caller, false);
+}
+
+static __attribute__((noinline)) void kfree_slow(const void *p,
+						 unsigned long caller)
+{
+	free_block(p, caller, true);
+}
+
+/* The direct map is linear (DESIGN.md): the virtual address of the first
+ * frame the memmap describes, and how many frames it describes (0 until
+ * kmalloc_init(): no shortcut before). */
+static uintptr_t km_map_virt;
+static unsigned long km_map_frames;
+
+/*
+ * The cache of p when p lies in the head page of a slab (always so for
+ * the one-page slabs of the small classes), else NULL: a shortcut for
+ * kmem_cache_of(), which also walks from tail pages to their head.
+ */
+static inline struct kmem_cache *slab_head_cache(const void *p)
+{
+	unsigned long pfn = ((uintptr_t)p - km_map_virt) >> PAGE_SHIFT;
+	struct page *pg;
+
+	if (pfn >= km_map_frames) /* below the map wraps: fails too */
+		return NULL;
+	pg = mem_map + pfn;
+	if ((page_load_state(pg).flags & (PG_slab | PG_head)) !=
+	    (PG_slab | PG_head))
+		return NULL;
+	return pg->slab_cache;
+}
+
+/*
+ * The fast path: an object in the head page of a normal kmalloc-N slab,
+ * and no hooks.  The cache's object size gives the class through the same
+ * table; the slab checks the object itself (and reports a bad one).
+ */
+void kfree(const void *p)
+{
+	struct kmem_cache *c;
+
+	if (!p)
+		return;
+	c = slab_head_cache(p);
+	if (likely(c && !mm_hooks_get())) {
+		struct km_cpu_stats *s = km_this_cpu_stats();
+		unsigned long size = c->kc_size, idx;
+
+		if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE)) {
+			idx = km_index[(size - 1) >> 3];
+			if (likely(c == km_caches[KM_SET_NORMAL][idx])) {
+				unsigned long *frees = &s->s_frees[idx];
+
+				__asm__("" : "+r"(frees)); /* as in kmalloc */
+				if (likely(__kmem_cache_free(c, (void *)p,
+							     RET_IP)))
+					km_add(frees, 1);
+				else
+					km_stat_bad_free((
+						unsigned int)(frees -
+							      km_this_cpu_stats()
+								      ->s_frees));
+				return;
+			}
+		}
+	}
+	kfree_slow(p, RET_IP);
+}
+
+/* ---- ksize, krealloc ----------------------------------------------------------- */
+
+bool kmalloc_obj_live(const void *p)
+{
+	struct km_block b;
+
+	return p && km_resolve(p, &b);
+}
+
+size_t ksize(const void *p)
+{
+	struct km_block b;
+
+	if (!p || !km_resolve(p, &b))
+		return 0;
+	return b.usable;
+}
+
+void *krealloc(void *p, size_t size, gfp_t gfp)
+{
+	unsigned long caller = RET_IP;
+	struct km_block b;
+	void *n;
+
+	if (!p)
+		return hooked_alloc(size, 0, gfp, caller);
+	if (!km_resolve(p, &b)) {
+		km_refuse(p, &b, caller);
+		return NULL;
+	}
+	if (size == 0 && b.kind == KM_ZERO)
+		return p;
+	if (size && km_resize_in_place(p, &b, size))
+		return p;
+	n = hooked_alloc(size, 0, gfp, caller);
+	if (!n)
+		return NULL;
+	memcpy(n, p, b.usable < size ? b.usable : size);
+	free_block(p, caller, true);
+	return n;
+}
+
+unsigned long kmalloc_shrink(void)
+{
+	unsigned long pages = km_quarantine_flush();
+
+	if (!km_zero_cache)
+		return pages;
+	for (unsigned int s = 0; s < KM_NR_SETS; s++)
+		for (unsigned int i = 0; i < KMALLOC_NR_CLASSES; i++)
+			pages += kmem_cache_shrink(km_caches[s][i]);
+	pages += kmem_cache_shrink(km_zero_cache);
+	return pages + km_track_shrink();
+}
+
+/* ---- initialisation -------------------------------------------------------------- */
+
+static void build_index(void)
+{
+	unsigned int c = 0;
+
+	for (unsigned int i = 0; i < KMALLOC_MAX_CACHE_SIZE / 8; i++) {
+		while (kmalloc_class_size[c] < (i + 1) * 8)
+			c++;
+		km_index[i] = (unsigned char)c;
+	}
+}
+
+static const char *const set_fmt[KM_NR_SETS] = {
+	[KM_SET_NORMAL] = "kmalloc-%u",
+	[KM_SET_DEBUG] = "kmalloc-dbg-%u",
+	[KM_SET_DMA] = "dma-kmalloc-%u",
+	[KM_SET_DMA_DEBUG] = "dma-kmalloc-dbg-%u",
+};
+
+static bool create_caches(void)
+{
+	char name[32];
+
+	for (unsigned int s = 0; s < KM_NR_SETS; s++) {
+		unsigned int flags =
+			(s == KM_SET_DEBUG || s == KM_SET_DMA_DEBUG)
+				? SLAB_DEBUG
+				: 0;
+
+		for (unsigned int i = 0; i < KMALLOC_NR_CLASSES; i++) {
+			ksnprintf(name, sizeof(name), set_fmt[s],
+				  kmalloc_class_size[i]);
+			km_caches[s][i] =
+				kmem_cache_create(name, kmalloc_class_size[i],
+						  class_align(i), flags, NULL);
+			if (!km_caches[s][i])
+				return false;
+		}
+	}
+	km_zero_cache = kmem_cache_create("kmalloc-0", 8, 8, 0, NULL);
+	return km_zero_cache != NULL;
+}
+
+static int boot_mode(void)
+{
+	const char *arg = bootarg_get("kmalloc.mode");
+
+	if (!arg)
+		return KMALLOC_TWO_TIER;
+	for (int m = 0; m < KMALLOC_NR_MODES; m++)
+		if (!strcmp(arg, mode_names[m]))
+			return m;
+	printk("kmalloc: unknown kmalloc.mode=%s, using two-tier\n", arg);
+	return KMALLOC_TWO_TIER;
+}
+
+void kmalloc_init(void)
+{
+	uint64_t dbg = 0;
+	int mode = boot_mode();
+
+	if (READ_ONCE(km_state) & KM_ST_READY)
+		return;
+	build_index();
+	km_map_virt = (uintptr_t)page_address(mem_map);
+	km_map_frames = memmap_end_pfn - memmap_start_pfn;
+	if (!create_caches() || !km_track_init()) {
+		printk("kmalloc: cannot create the size-class caches: %s; "
+		       "kmalloc disabled\n",
+		       mm_strerror(mm_last_error()));
+		return;
+	}
+	km_heap_setup();
+	if (mode != KMALLOC_TWO_TIER && !km_nr_heaps) {
+		printk("kmalloc: no simple heap, kmalloc.mode=%s ignored\n",
+		       mode_names[mode]);
+		mode = KMALLOC_TWO_TIER;
+	}
+	if (bootarg_get("mm.debug") && !bootarg_get_u64("mm.debug", &dbg))
+		dbg = 1; /* a bare "mm.debug" */
+	__atomic_store_n(&km_state, state_with(KM_ST_READY, mode, dbg != 0),
+			 __ATOMIC_RELEASE);
+	printk("kmalloc: %u size classes 8..%u, pages above; mode %s, "
+	       "debug %s\n",
+	       KMALLOC_NR_CLASSES, KMALLOC_MAX_CACHE_SIZE, mode_names[mode],
+	       dbg ? "on" : "off");
+}

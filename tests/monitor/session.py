@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""A scripted session at the kernel's mm> prompt, checked line by line.
+
+    python3 tests/monitor/session.py --kernel build/kernel.elf [--log FILE]
+
+Boots QEMU (ktest=none, so the prompt comes quickly), waits for each
+prompt, types a command, and checks what came back: the meminfo figures
+against each other and against a block handed out and given back, the
+buddyinfo and unusable-index tables, the health verdict going degraded on a
+double free (with its console line) and healthy again on `health ack`,
+the validator, the commands whose layer is not built yet, an unknown
+command, and poweroff ending QEMU with status 0.  Prints "PASS: monitor/..."
+or "FAIL: monitor/...: why" per check; exits 1 if any failed.
+Python 3 standard library only.
+"""
+import argparse
+import codecs
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+
+PROMPT = "mm> "
+
+
+class Session:
+    def __init__(self, argv, log):
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT)
+        self.buf = ""
+        # UTF-8 (the arrows of the health lines) may be split across reads
+        self.dec = codecs.getincrementaldecoder("utf-8")("replace")
+        self.log = log
+        self.failed = 0
+
+    def read_until(self, marker, timeout):
+        """Everything up to and including marker; None on timeout/EOF."""
+        end = time.monotonic() + timeout
+        fd = self.p.stdout.fileno()
+        while marker not in self.buf:
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                return None
+            text = self.dec.decode(chunk).replace("\r", "")
+            self.log.write(text)
+            self.buf += text
+        i = self.buf.index(marker) + len(marker)
+        out, self.buf = self.buf[:i], self.buf[i:]
+        return out
+
+    def run(self, cmd, timeout=30):
+        """Type cmd; return its output (without the echo and the prompt)."""
+        self.p.stdin.write((cmd + "\r").encode())
+        self.p.stdin.flush()
+        out = self.read_until("\n" + PROMPT, timeout)
+        if out is None:
+            return None
+        out = out[: -len(PROMPT)]
+        first = out.find("\n")  # the echoed command line
+        return out[first + 1:] if first >= 0 else out
+
+    def check(self, name, ok, why=""):
+        if ok:
+            print(f"PASS: monitor/{name}")
+        else:
+            self.failed += 1
+            print(f"FAIL: monitor/{name}: {why}")
+        return ok
+
+
+def field_kb(text, label):
+    m = re.search(r"^" + re.escape(label) + r":\s+(\d+) kB$", text or "",
+                  re.M)
+    return int(m.group(1)) if m else None
+
+
+def check_help(s):
+    out = s.run("help") or ""
+    want = ["meminfo", "buddyinfo", "slabinfo", "health", "leaks",
+            "txn-demo", "kmalloc", "kfree", "pages", "fail", "validate"]
+    missing = [c for c in want if not re.search(r"^  " + re.escape(c) + " ",
+                                                out, re.M)]
+    s.check("help", not missing, f"help does not list {missing}")
+
+
+def check_meminfo(s, tag):
+    out = s.run("meminfo")
+    f = {k: field_kb(out, k) for k in ("MemTotal", "MemFree", "MemUsed",
+                                       "DMAFree", "NormalFree", "DMATotal",
+                                       "NormalTotal")}
+    if not s.check(f"meminfo/{tag}/fields", None not in f.values(),
+                   f"missing fields: {f}"):
+        return None
+    s.check(f"meminfo/{tag}/sums",
+            f["MemTotal"] == f["DMATotal"] + f["NormalTotal"]
+            and f["MemFree"] == f["DMAFree"] + f["NormalFree"]
+            and f["MemUsed"] == f["MemTotal"] - f["MemFree"],
+            f"figures do not add up: {f}")
+    return f
+
+
+def check_pages(s, before):
+    out = s.run("pages 3") or ""
+    m = re.search(r"order-3 block at (0x[0-9a-f]+) .*zone (\w+)", out)
+    if not s.check("pages/alloc", m, f"no address in {out!r}"):
+        return
+    addr = m.group(1)
+    after = check_meminfo(s, "block-out")
+    if before and after:
+        s.check("pages/meminfo-drops-32k",
+                before["MemFree"] - after["MemFree"] == 32,
+                f"MemFree {before['MemFree']} -> {after['MemFree']}")
+    out = s.run("leaks") or ""
+    s.check("leaks/lists-block", addr in out and "1 block" in out,
+            f"leaks output {out!r}")
+    out = s.run(f"pages free {addr}") or ""
+    s.check("pages/free", "done" in out, f"{out!r}")
+    again = check_meminfo(s, "block-back")
+    if before and again:
+        s.check("pages/meminfo-back", again["MemFree"] == before["MemFree"],
+                f"MemFree {before['MemFree']} -> {again['MemFree']}")
+    out = s.run("leaks") or ""
+    s.check("leaks/empty", "0 blocks" in out, f"{out!r}")
+    # the same block again: a double free, refused and reported
+    out = s.run(f"pages free {addr} 3") or ""
+    s.check("pages/double-free-refused",
+            "bad free_pages" in out and "double free" in out, f"{out!r}")
+
+
+def check_health(s):
+    out = s.run("health") or ""
+    s.check("health/degraded-after-bad-free",
+            "verdict: degraded" in out
+            and "mm: allocators healthy → degraded: 1 bad free refused" in out
+            and re.search(r"^allocators\s+degraded\s+bad frees 1 ", out, re.M),
+            f"{out!r}")
+    out = s.run("health ack") or ""
+    s.check("health/ack-logs-healthy",
+            "mm: allocators degraded → healthy: no reason left" in out,
+            f"{out!r}")
+    out = s.run("health") or ""
+    s.check("health/healthy", "verdict: healthy" in out
+            and re.search(r"^DMA zone\s+\w+\s+free ", out, re.M)
+            and re.search(r"^Normal zone\s+healthy\s+free ", out, re.M),
+            f"{out!r}")
+
+
+def check_tables(s):
+    out = s.run("buddyinfo") or ""
+    rows = re.findall(r"^Node 0, zone\s+(\w+)((?:\s+\d+){11})", out, re.M)
+    idx = re.findall(r"^Node 0, zone\s+(\w+)((?:\s+\d\.\d{3}){11})", out,
+                     re.M)
+    s.check("buddyinfo", [r[0] for r in rows] == ["DMA", "Normal"]
+            and [r[0] for r in idx] == ["DMA", "Normal"],
+            f"{out!r}")
+    out = s.run("validate") or ""
+    s.check("validate", "validate: every invariant holds" in out, f"{out!r}")
+    out = s.run("report") or ""
+    heads = re.findall(r"^==> (.*) <==$", out, re.M)
+    s.check("report/sections", heads[:5] == [
+        "/proc/meminfo", "/proc/buddyinfo",
+        "/sys/kernel/debug/extfrag/unusable_index", "/proc/zoneinfo",
+        "pagestats"] and heads[-2:] == ["health", "end of mm report"],
+        f"sections {heads}")
+
+
+def check_errors(s):
+    out = s.run("pages 11") or ""
+    s.check("pages/bad-order", "failed: invalid argument" in out, f"{out!r}")
+    out = s.run("pages x") or ""
+    s.check("pages/junk", "bad order 'x'" in out, f"{out!r}")
+    out = s.run("frobnicate") or ""
+    s.check("unknown-command", "unknown command 'frobnicate'" in out,
+            f"{out!r}")
+    out = s.run("slabinfo") or ""
+    s.check("slabinfo", "slabinfo - version: 2.1" in out, f"{out!r}")
+    for cmd in ("kmalloc 100", "txn-demo", "fail"):
+        out = s.run(cmd) or ""
+        s.check(f"{cmd.split()[0]}/answers",
+                "unknown command" not in out and out.strip() != "",
+                f"{out!r}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--qemu", default="qemu-system-riscv64")
+    ap.add_argument("--bios", required=True)
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--log", default="/dev/null")
+    a = ap.parse_args()
+    argv = [a.qemu, "-machine", "virt", "-nographic", "-bios", a.bios,
+            "-m", "256M", "-smp", "2", "-kernel", a.kernel,
+            "-append", "ktest=none"]
+    with open(a.log, "w") as log:
+        s = Session(argv, log)
+        try:
+            if not s.check("boot", s.read_until(PROMPT, 60) is not None,
+                           "no mm> prompt within 60 s"):
+                return 1
+            check_help(s)
+            before = check_meminfo(s, "boot")
+            check_pages(s, before)
+            check_health(s)
+            check_tables(s)
+            check_errors(s)
+            s.p.stdin.write(b"poweroff\r")
+            s.p.stdin.flush()
+            s.read_until("poweroff\n", 10)
+            try:
+                rc = s.p.wait(20)
+            except subprocess.TimeoutExpired:
+                rc = "timeout"
+            s.check("poweroff", rc == 0, f"QEMU exit status {rc}")
+        finally:
+            if s.p.poll() is None:
+                s.p.kill()
+                s.p.wait()
+    return 1 if s.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
