@@ -12,8 +12,10 @@
 #include "mm/slab.h"
 #include "mm/internal.h"
 
+#ifndef likely
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
+#endif
 
 /*
  * A free object's free word holds (value ^ kc_secret ^ address of the word).

@@ -10,6 +10,17 @@
 /* a0 = hart id, a1 = device tree; paging off, interrupts off. */
 _start:
 	csrw	sie, zero
+	/*
+	 * Only the first hart here boots.  OpenSBI 1.1's hart_start marks the
+	 * target START_PENDING before it stores the start address and opaque
+	 * argument, so a hart whose wfi ends in that window jumps to the
+	 * previous address -- here -- with a1 = the DTB.  Clearing bss again
+	 * would wipe the running kernel: send it to late_secondary instead.
+	 */
+	la	t0, boot_claimed
+	li	t1, 1
+	amoswap.w.aq t1, t1, (t0)
+	bnez	t1, late_secondary
 	la	t0, __bss_start
 	la	t1, __bss_end
 1:	bgeu	t0, t1, 2f
@@ -27,6 +38,31 @@ _start:
 	call	riscv_boot_main
 3:	wfi
 	j	3b
+
+/*
+ * A hart that entered _start while being started (see above).  The boot
+ * hart set up its struct percpu (pc_hartid, then pc_satp, then a fence)
+ * before calling hart_start, so find it and go on as secondary_entry.
+ */
+late_secondary:
+	la	a1, riscv_percpu
+	li	t2, PCPU_ARRAY_SIZE
+	li	t3, PCPU_SIZE
+	add	t2, t2, a1		/* end of the array */
+	fence	r, r
+5:	add	a1, a1, t3		/* cpu 0 is the boot hart: skip it */
+	bgeu	a1, t2, late_secondary	/* not published yet: look again */
+	lwu	t0, PCPU_HARTID(a1)
+	bne	t0, a0, 5b
+	ld	t0, PCPU_SATP(a1)
+	beqz	t0, 5b
+	j	secondary_entry
+
+	.section .data
+	.balign 4
+boot_claimed:
+	.word	0
+	.section .text.entry, "ax"
 
 /* SBI HSM start address: a0 = hart id, a1 = its struct percpu. */
 	.globl secondary_entry

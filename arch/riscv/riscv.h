@@ -16,6 +16,9 @@
 #define PCPU_STACK_TOP 16
 #define PCPU_EMERG_TOP 24
 #define PCPU_SATP 32
+#define PCPU_HARTID 44
+#define PCPU_SIZE 128 /* two cache lines */
+#define PCPU_ARRAY_SIZE (8 * PCPU_SIZE) /* riscv_percpu[NR_CPUS] */
 
 /* The trap frame: x1..x31 at 8*n, then the four CSRs. */
 #define TF_SEPC (32 * 8)

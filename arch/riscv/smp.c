@@ -10,6 +10,7 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/sbi.h"
+#include "lib/bootargs.h"
 #include "lib/printk.h"
 #include "mm/txn.h"
 
@@ -27,6 +28,11 @@ _Static_assert(__builtin_offsetof(struct percpu, pc_emerg_top) ==
 	       "entry.S offset");
 _Static_assert(__builtin_offsetof(struct percpu, pc_satp) == PCPU_SATP,
 	       "entry.S offset");
+_Static_assert(__builtin_offsetof(struct percpu, pc_hartid) == PCPU_HARTID,
+	       "entry.S: PCPU_HARTID");
+_Static_assert(sizeof(struct percpu) == PCPU_SIZE, "entry.S: PCPU_SIZE");
+_Static_assert(sizeof(riscv_percpu) == PCPU_ARRAY_SIZE,
+	       "entry.S: PCPU_ARRAY_SIZE");
 
 struct percpu riscv_percpu[NR_CPUS];
 /* Stack of cpu i: riscv_stacks + i * STACK_AREA; its first page is guard. */
@@ -88,6 +94,22 @@ static bool wait_online(struct percpu *pc)
 }
 
 /*
+ * Where a starting hart begins: secondary_entry, except that the boot
+ * argument smp.late_start=1 sends the first one to _start, as OpenSBI 1.1
+ * sometimes does (see entry.S), to test that the kernel survives it.
+ */
+static unsigned long start_address(unsigned int cpu)
+{
+	const char *late = bootarg_get("smp.late_start");
+
+	if (cpu == 1 && late && late[0] == '1') {
+		printk("smp: smp.late_start=1: hart of cpu 1 enters at _start\n");
+		return (unsigned long)_start;
+	}
+	return (unsigned long)secondary_entry;
+}
+
+/*
  * Start every hart in hartids[] except the running one, one at a time so
  * that logical ids stay dense even if one fails to start.  Returns the
  * number of harts online afterwards.
@@ -111,7 +133,7 @@ unsigned int smp_start_harts(const uint32_t *hartids, unsigned int n)
 		percpu_setup(cpu, hartids[i]);
 		pc->pc_satp = vm_satp();
 		__atomic_thread_fence(__ATOMIC_RELEASE);
-		err = sbi_hart_start(hartids[i], (unsigned long)secondary_entry,
+		err = sbi_hart_start(hartids[i], start_address(cpu),
 				     (unsigned long)pc);
 		if (err || !wait_online(pc)) {
 			printk("smp: hart %u did not start (sbi error %ld)\n",

@@ -109,6 +109,14 @@ grep -q '^mm.fail: armed kind:pages,times:2,order:9,verbose' \
 [ "$(grep -c '^mm.fail: injected failure into pages' "$LOGS/mmfail.log")" = 2 ] ||
 	result "FAIL: boot/mmfail: not exactly two injected failures" mmfail
 
+# OpenSBI 1.1 can let a starting hart jump to _start instead of the
+# address given to hart_start (see arch/riscv/entry.S); smp.late_start=1
+# makes that happen on purpose.  The kernel must boot once, with every hart.
+boot late-start 256M 4 "monitor=0 ktest=page_alloc smp.late_start=1"
+check_up late-start 4
+[ "$(grep -c '^rvmm: ' "$LOGS/late-start.log")" = 1 ] ||
+	result "FAIL: boot/late-start: the kernel booted twice" late-start
+
 boot crash-guard 256M 2 "monitor=0 ktest=none crash=guard" &
 boot crash-text 256M 2 "monitor=0 ktest=none crash=text" &
 wait

@@ -185,6 +185,8 @@ def hunt(stop_bp, hunts):
                     del todo[mine[0]]
                     h.bp.delete()
                     h.check(kmem.current_cpu()[0])
+                    # no windowed hunt left: stop stopping at the window
+                    window.enabled = any(x.windowed for x in todo.values())
                     continue
                 if h.windowed:
                     misses += 1
@@ -391,6 +393,44 @@ def check_heap_walk(where):
         bad.append("mm-page of the block being freed: " +
                    out.strip().splitlines()[-1])
     return bad
+
+
+def console_size():
+    return os.path.getsize(CONSOLE)
+
+
+def console_since(offset):
+    with open(CONSOLE, errors="replace") as f:
+        f.seek(offset)
+        return f.read().replace("\r", "")
+
+
+def leaks_ready(cpu):
+    return int(kmem.sym("km_nr_tracked", file_suffix="mm/kmalloc_debug.c"))
+
+
+@check("leaks")
+def check_leaks(where):
+    """Stopped at the entry of kmalloc_leak_report() with tracked blocks:
+    mm-leaks prints what the kernel then prints (sites without the
+    function size the kernel's %pS adds)."""
+    if isinstance(where, str):
+        return [where]
+    out = cmd("mm-leaks")
+    got = [ln for ln in out.splitlines() if ln.startswith("kmalloc:")]
+    start = console_size()
+    cmd("finish")
+    if gdb.selected_frame().name() == "kmalloc_leak_report":
+        return ["finish did not return from kmalloc_leak_report()"]
+    printed = console_since(start).splitlines()
+    want = [re.sub(r"(\+0x[0-9a-f]+)/0x[0-9a-f]+$", r"\1", ln.rstrip())
+            for ln in printed if ln.startswith("kmalloc:")][:len(got)]
+    if len(got) < 4:
+        return ["mm-leaks printed %d lines" % len(got)]
+    return ["kernel '%s' != mm-leaks '%s'" % (w, g)
+            for w, g in zip(want, got) if w != g] + \
+        ([] if len(want) == len(got) else
+         ["the kernel printed %d lines, mm-leaks %d" % (len(want), len(got))])
 
 
 # ---- the checkpoint: compare with the kernel's own report ----------------------
@@ -678,6 +718,25 @@ def check_heaps(report):
     return bad
 
 
+@check("checkpoint/kmalloc")
+def check_kmalloc(report):
+    if "kmalloc" not in report:
+        return ["the kernel's report after the self-tests has no '==> "
+                "kmalloc <==' section (it must print kmalloc_report())"]
+    want = [ln.rstrip() for ln in report["kmalloc"]
+            if ln.startswith("kmalloc:")]
+    got = [ln.rstrip() for ln in cmd("mm-kmalloc").splitlines()
+           if ln.startswith("kmalloc:")]
+    bad = []
+    if len(want) < K.get("KMALLOC_NR_ROWS") + 2:
+        bad.append("the kernel's kmalloc section has %d lines" % len(want))
+    if len(want) != len(got):
+        bad.append("the kernel printed %d kmalloc lines, mm-kmalloc %d" %
+                   (len(want), len(got)))
+    return bad + ["kernel '%s' != mm-kmalloc '%s'" % (w, g)
+                  for w, g in zip(want, got) if w != g]
+
+
 # ---- commands whose structures are missing --------------------------------------
 
 PENDING = [
@@ -686,7 +745,7 @@ PENDING = [
     ("mm-cache kmalloc-64", "struct kmem_cache", "type"),
     ("mm-kmalloc", "kmalloc_class_size", "symbol"),
     ("mm-txn", "struct mm_txn", "type"),
-    ("mm-leaks", "kmalloc_leak_report", "symbol"),
+    ("mm-leaks", "struct km_track", "type"),
     ("mm-health", "struct mm_health", "type"),
     ("mm-heap 0", "struct k_heap", "type"),
 ]
@@ -730,6 +789,9 @@ def main():
     if structure_exists("struct k_heap", "type"):
         hunts.append(Hunt("k_heap_free", heap_ready, check_heap_walk,
                           other_hart=False, windowed=False))
+    if structure_exists("struct km_track", "type"):
+        hunts.append(Hunt("kmalloc_leak_report", leaks_ready, check_leaks,
+                          other_hart=False, windowed=False))
     hunt(stop_bp, hunts)
     if stop_bp.hit_count == 0:
         gdb.execute("continue", to_string=True)
@@ -753,6 +815,8 @@ def main():
         check_txn_report(sections)
     if structure_exists("struct k_heap", "type"):
         check_heaps(sections)
+    if structure_exists("kmalloc_class_size", "symbol"):
+        check_kmalloc(sections)
     check_pending()
 
 

@@ -22,6 +22,12 @@ def describe_owner(mm, pfn, pg):
         except gdb.GdbError as e:
             return ["owner: a slab (PG_slab), not decodable: %s" % e]
     if flags & K.PG_large:
+        if K.has("KM_LARGE_SIZE_MASK"):
+            u = int(pg["u32"])
+            return ["owner: a large kmalloc block (PG_large) of %d bytes "
+                    "asked%s" % (u & K.get("KM_LARGE_SIZE_MASK"),
+                                 ", debug-tracked" if u &
+                                 K.get("KM_LARGE_TRACKED") else "")]
         return ["owner: a large kmalloc block (PG_large, mm/kmalloc.c)"]
     bits = owner_bits(flags)
     if bits:
