@@ -21,7 +21,9 @@
 /* A block handed out at the prompt and not yet given back. */
 struct mon_block {
 	void *addr; /* NULL: free slot */
-	unsigned int order;
+	bool kmalloc; /* from `kmalloc SIZE`, else from `pages ORDER` */
+	unsigned int order; /* pages */
+	size_t size; /* kmalloc: bytes asked for */
 };
 
 static struct mon_block mon_blocks[MON_MAX_BLOCKS];
@@ -105,9 +107,15 @@ int cmd_leaks(int argc, char **argv)
 
 		if (!b->addr)
 			continue;
-		printk("leaks: order-%u page block at %p (%lu KiB), from "
-		       "'pages'\n",
-		       b->order, b->addr, (PAGE_SIZE << b->order) >> 10);
+		if (b->kmalloc)
+			printk("leaks: kmalloc(%zu) block at %p, from "
+			       "'kmalloc'\n",
+			       b->size, b->addr);
+		else
+			printk("leaks: order-%u page block at %p (%lu KiB), "
+			       "from 'pages'\n",
+			       b->order, b->addr,
+			       (PAGE_SIZE << b->order) >> 10);
 		n++;
 	}
 	printk("leaks: %u block%s allocated at this prompt still out\n", n,
@@ -124,6 +132,11 @@ static int pages_free(int argc, char **argv)
 	if (argc < 3 || !arg_u64("pages free", "address", argv[2], &addr))
 		return -1;
 	b = mon_find((void *)(uintptr_t)addr);
+	if (b && b->kmalloc) {
+		printk("pages free: %p came from 'kmalloc': kfree %p\n",
+		       b->addr, b->addr);
+		return -1;
+	}
 	if (argc > 3) {
 		if (!arg_u64("pages free", "order", argv[3], &order))
 			return -1;
@@ -178,12 +191,99 @@ int cmd_pages(int argc, char **argv)
 		       (unsigned long long)order, mm_strerror(mm_last_error()));
 		return -1;
 	}
-	slot->addr = page_address(pg);
-	slot->order = (unsigned int)order;
+	*slot = (struct mon_block){.addr = page_address(pg),
+				   .order = (unsigned int)order};
 	printk("pages: order-%u block at %p (pfn 0x%lx, zone %s, %lu KiB); "
 	       "free it with: pages free %p\n",
 	       slot->order, slot->addr, page_to_pfn(pg), page_zone(pg)->name,
 	       (PAGE_SIZE << slot->order) >> 10, slot->addr);
+	return 0;
+}
+
+/* `kmalloc MODE|debug|nodebug ...`: switch, then the usage table. */
+static int kmalloc_switch(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		int m = 0;
+
+		while (m < KMALLOC_NR_MODES &&
+		       strcmp(argv[i], kmalloc_mode_name(m)))
+			m++;
+		if (m < KMALLOC_NR_MODES && kmalloc_set_mode(m) == 0)
+			continue;
+		if (!strcmp(argv[i], "debug") || !strcmp(argv[i], "nodebug")) {
+			kmalloc_set_debug(argv[i][0] == 'd');
+			continue;
+		}
+		printk("kmalloc: cannot switch to '%s' (modes: two-tier "
+		       "simple hybrid; debug, nodebug)\n",
+		       argv[i]);
+		return -1;
+	}
+	kmalloc_report();
+	return 0;
+}
+
+/* `kmalloc SIZE [dma]`: one block, kept in the table for kfree/leaks. */
+int cmd_kmalloc(int argc, char **argv)
+{
+	gfp_t gfp = GFP_KERNEL;
+	struct mon_block *slot;
+	uint64_t size;
+	void *p;
+
+	if (argc < 2 || (argv[1][0] < '0' || argv[1][0] > '9'))
+		return kmalloc_switch(argc, argv);
+	if (!arg_u64("kmalloc", "size", argv[1], &size))
+		return -1;
+	if (argc > 2 && !strcmp(argv[2], "dma"))
+		gfp |= GFP_DMA;
+	slot = mon_slot();
+	if (!slot) {
+		printk("kmalloc: the monitor already holds %u blocks; free "
+		       "some first\n",
+		       MON_MAX_BLOCKS);
+		return -1;
+	}
+	mm_set_error(MM_OK);
+	p = kmalloc((size_t)size, gfp | __GFP_NOWARN);
+	if (!p) {
+		printk("kmalloc: %llu bytes failed: %s\n",
+		       (unsigned long long)size, mm_strerror(mm_last_error()));
+		return -1;
+	}
+	*slot = (struct mon_block){
+		.addr = p, .kmalloc = true, .size = (size_t)size};
+	printk("kmalloc: %llu bytes at %p (usable %zu, mode %s); free it "
+	       "with: kfree %p\n",
+	       (unsigned long long)size, p, ksize(p),
+	       kmalloc_mode_name(kmalloc_get_mode()), p);
+	return 0;
+}
+
+/* `kfree ADDR`: any address; kfree() refuses and reports a wrong one. */
+int cmd_kfree(int argc, char **argv)
+{
+	struct mon_block *b;
+	uint64_t addr;
+
+	if (argc < 2 || !arg_u64("kfree", "address", argv[1], &addr))
+		return -1;
+	b = mon_find((void *)(uintptr_t)addr);
+	if (b && !b->kmalloc) {
+		printk("kfree: %p came from 'pages': pages free %p\n", b->addr,
+		       b->addr);
+		return -1;
+	}
+	mm_set_error(MM_OK);
+	kfree((void *)(uintptr_t)addr);
+	if (mm_last_error() == MM_EBADFREE) {
+		printk("kfree: refused (the line above says why)\n");
+		return -1;
+	}
+	if (b)
+		b->addr = NULL;
+	printk("kfree: done\n");
 	return 0;
 }
 
@@ -193,8 +293,6 @@ int cmd_needs_layer(int argc, char **argv)
 	static const struct {
 		const char *cmd, *layer;
 	} needs[] = {
-		{"kmalloc", "kmalloc (mm/kmalloc.c)"},
-		{"kfree", "kmalloc (mm/kmalloc.c)"},
 		{"txn-demo", "transactions (mm/txn.c)"},
 		{"fail", "fault injection (mm/fault.c)"},
 	};

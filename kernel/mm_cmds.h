@@ -16,7 +16,9 @@ int cmd_report(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_leaks(int argc, char **argv);
 int cmd_pages(int argc, char **argv);
-/* kmalloc, kfree, txn-demo, fail until their layers land. */
+int cmd_kmalloc(int argc, char **argv);
+int cmd_kfree(int argc, char **argv);
+/* txn-demo, fail until they are written. */
 int cmd_needs_layer(int argc, char **argv);
 
 #endif /* KERNEL_MM_CMDS_H */

@@ -46,29 +46,6 @@ static int cmd_poweroff(int argc, char **argv)
 	arch_poweroff(0);
 }
 
-/* `kmalloc`: the usage table; `kmalloc MODE` or `kmalloc debug|nodebug`
- * switches first (docs/kmalloc.md). */
-static int cmd_kmalloc(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		int m = 0;
-
-		while (m < KMALLOC_NR_MODES &&
-		       strcmp(argv[i], kmalloc_mode_name(m)))
-			m++;
-		if (m < KMALLOC_NR_MODES && kmalloc_set_mode(m) == 0)
-			continue;
-		if (!strcmp(argv[i], "debug") || !strcmp(argv[i], "nodebug")) {
-			kmalloc_set_debug(argv[i][0] == 'd');
-			continue;
-		}
-		printk("kmalloc: cannot switch to '%s'\n", argv[i]);
-		return -1;
-	}
-	kmalloc_report();
-	return 0;
-}
-
 static const struct monitor_cmd commands[] = {
 	{"help", "", "list the commands", cmd_help},
 	{"tests", "[all|SUITE,SUITE]", "list the suites, or run some",
@@ -86,9 +63,10 @@ static const struct monitor_cmd commands[] = {
 	{"leaks", "", "blocks allocated here and still out", cmd_leaks},
 	{"txn-demo", "", "a transaction aborts; the memory comes back",
 	 cmd_needs_layer},
-	{"kmalloc", "[MODE] [debug|nodebug]",
-	 "kmalloc usage per class; switch mode/debug first", cmd_kmalloc},
-	{"kfree", "ADDR", "kfree(ADDR)", cmd_needs_layer},
+	{"kmalloc", "SIZE [dma] | [MODE] [debug|nodebug]",
+	 "kmalloc(SIZE), or the usage per class (switch mode/debug first)",
+	 cmd_kmalloc},
+	{"kfree", "ADDR", "kfree(ADDR)", cmd_kfree},
 	{"pages", "ORDER [dma] | free ADDR [ORDER]", "alloc_pages / free_pages",
 	 cmd_pages},
 	{"fail", "...", "fault injection", cmd_needs_layer},

@@ -25,11 +25,14 @@
  *       attempts is DEGRADED.  Injected failures are left out: a test
  *       asked for them.
  *    For the allocators as a whole (subject "allocators"):
- *    d. Corruption: the last mm_validate() failed, or the slab layer
- *       reported corruption (a corrupt free word, red zone or poison)
- *       since the baseline, is CRITICAL; frees that
- *       an allocator refused (double, invalid) since the baseline are
- *       DEGRADED — refused frees did no damage, but a caller is wrong.
+ *    d. Corruption: the last mm_validate() failed, or an allocator's
+ *       checks reported corruption since the baseline (the slab layer: a
+ *       corrupt free word, red zone or poison; kmalloc's debug mode: a
+ *       red zone, a write after free, a write into a zero-size block),
+ *       is CRITICAL; frees that an allocator refused (double, invalid:
+ *       pages, caches, kfree, TLSF heaps, each refusal counted once, see
+ *       struct mm_stats) since the baseline are DEGRADED — refused frees
+ *       did no damage, but a caller is wrong.
  *    A subject's verdict is the worst of its reasons; the overall verdict
  *    the worst of all subjects.
  *
@@ -321,34 +324,20 @@ static void eval_zone(struct mm_health *h, enum zone_type t)
 	zh->verdict = h->subject[t];
 }
 
-/* Refused frees since boot: pages and slab objects. */
-static unsigned long bad_frees_total(void)
+/* Scratch for eval_allocators() and the baseline [health_lock]. */
+static struct mm_stats alloc_st;
+
+/* Refused frees since boot, every allocator (each counted once, see
+ * mm_stats.bad_frees), and the corruption the allocators found and
+ * reported (slab: corrupt free words, red zones, poison; kmalloc debug:
+ * red zones, writes after free, writes into zero-size blocks), into
+ * alloc_st.  Counted over the caches and heaps that exist now: one
+ * destroyed takes its counts with it. */
+static void damage_totals(unsigned long *bad, unsigned long *corrupt)
 {
-	unsigned long n = 0;
-
-	for (unsigned int k = 0; k < NR_BAD_FREE; k++)
-		n += READ_ONCE(page_alloc_bad_frees[k]);
-	for (unsigned int k = 0; k < SLAB_NR_BAD_FREE; k++)
-		n += READ_ONCE(slab_bad_frees[k]);
-	return n;
-}
-
-static bool add_corrupt(struct kmem_cache *c, void *arg)
-{
-	*(unsigned long *)arg += READ_ONCE(c->kc_nr_corrupt);
-	return true;
-}
-
-/* Corruption the slab layer found and reported (corrupt free words, red
- * zones, poison), over the caches that exist now: a destroyed cache takes
- * its count with it. */
-static unsigned long corrupt_total(void)
-{
-	unsigned long n = 0;
-
-	if (mem_map)
-		kmem_cache_for_each(add_corrupt, &n);
-	return n;
+	mm_stats_get(&alloc_st);
+	*bad = alloc_st.bad_frees;
+	*corrupt = alloc_st.corrupt;
 }
 
 /* (d), health_lock held. */
@@ -357,12 +346,13 @@ static void eval_allocators(struct mm_health *h)
 	enum mm_subject s = MM_SUBJ_ALLOCATORS;
 
 	h->subject[s] = MM_HEALTHY;
-	h->bad_frees_total = bad_frees_total();
+	damage_totals(&h->bad_frees_total, &h->corrupt_total);
+	if (h->bad_frees_total < bad_free_base) /* a heap was removed */
+		bad_free_base = h->bad_frees_total;
 	h->bad_frees = h->bad_frees_total - bad_free_base;
 	h->validate_failed =
 		__atomic_load_n(&validate_failed, __ATOMIC_ACQUIRE);
 	h->validate_failures = READ_ONCE(validate_failures);
-	h->corrupt_total = corrupt_total();
 	if (h->corrupt_total < corrupt_base) /* a cache was destroyed */
 		corrupt_base = h->corrupt_total;
 	h->corrupt = h->corrupt_total - corrupt_base;
@@ -374,8 +364,8 @@ static void eval_allocators(struct mm_health *h)
 			   h->validate_failures == 1 ? "" : "s");
 	if (h->corrupt)
 		add_reason(h, s, MM_CRITICAL,
-			   "corruption: %lu report%s from the slab layer "
-			   "(%lu since boot)",
+			   "corruption: %lu report%s from the allocators' "
+			   "checks (%lu since boot)",
 			   h->corrupt, h->corrupt == 1 ? "" : "s",
 			   h->corrupt_total);
 	if (h->bad_frees)
@@ -487,7 +477,10 @@ void mm_health_page_failed(struct zone *z, unsigned int order,
 void mm_health_acknowledge(const char *what)
 {
 	unsigned long flags = health_lock_irqsave();
-	unsigned long bad = bad_frees_total() - bad_free_base, fails = 0;
+	unsigned long bad_total, corrupt, bad, fails = 0;
+
+	damage_totals(&bad_total, &corrupt);
+	bad = bad_total > bad_free_base ? bad_total - bad_free_base : 0;
 
 	for (unsigned int t = 0; t < MAX_NR_ZONES; t++) {
 		struct mm_zone_stats zs;
@@ -497,8 +490,8 @@ void mm_health_acknowledge(const char *what)
 		fail_base[t] = zs.fails;
 		window_reset(&zone_window[t], zs.allocs + zs.fails, zs.fails);
 	}
-	bad_free_base += bad;
-	corrupt_base = corrupt_total();
+	bad_free_base = bad_total;
+	corrupt_base = corrupt;
 	health_unlock();
 	arch_irq_restore(flags);
 	printk("mm: health baseline reset after %s: %lu bad free%s and %lu "

@@ -883,6 +883,17 @@ bool heap_validate(void)
 	return ok;
 }
 
+void heap_for_each(bool (*fn)(struct k_heap *h, void *arg), void *arg)
+{
+	unsigned long flags = spin_lock_irqsave(&heap_lock);
+	struct list_head *pos;
+
+	list_for_each (pos, &heaps)
+		if (!fn(list_entry(pos, struct k_heap, hp_node), arg))
+			break;
+	spin_unlock_irqrestore(&heap_lock, flags);
+}
+
 void heap_report(void)
 {
 	unsigned long flags = spin_lock_irqsave(&heap_lock);

@@ -128,6 +128,9 @@ bool k_heap_validate(struct k_heap *h);
 bool heap_validate(void);
 /* One line per heap on the console. */
 void heap_report(void);
+/* Call fn on every heap, heap list lock held (fn must not initialise or
+ * remove a heap), until it returns false. */
+void heap_for_each(bool (*fn)(struct k_heap *h, void *arg), void *arg);
 /* Take h off the list of heaps (its memory may then be reused). */
 void k_heap_remove(struct k_heap *h);
 

@@ -73,6 +73,32 @@ void mm_report_unusable(void)
 	}
 }
 
+/* Whole KiB of a byte count. */
+static unsigned long kib(unsigned long bytes)
+{
+	return bytes >> 10;
+}
+
+static void report_kmalloc_heap(const struct mm_stats *st)
+{
+	unsigned long given = st->kmalloc_bytes_given;
+	unsigned long req = st->kmalloc_bytes_req, waste = 0;
+
+	if (given > req) /* internal fragmentation, in 1/1000 */
+		waste = (given - req) * 1000 / given;
+
+	printk("kmalloc totals: allocs %lu frees %lu live %lu fails %lu "
+	       "injected %lu asked %lu KiB given %lu KiB waste %lu.%lu%% "
+	       "corrupt %lu\n",
+	       st->kmalloc_allocs, st->kmalloc_frees, st->kmalloc_live,
+	       st->kmalloc_fails, st->kmalloc_injected, kib(req), kib(given),
+	       waste / 10, waste % 10, st->kmalloc_corrupt);
+	printk("heap totals: heaps %u bytes %lu used %lu free %lu allocs %lu "
+	       "frees %lu fails %lu\n",
+	       st->nr_heaps, st->heap_bytes, st->heap_used, st->heap_free,
+	       st->heap_allocs, st->heap_frees, st->heap_fails);
+}
+
 void mm_report_pagestats(void)
 {
 	struct mm_stats st;
@@ -101,8 +127,11 @@ void mm_report_pagestats(void)
 	       st.nr_caches, st.slab_pages, st.slab_active_objs,
 	       st.slab_num_objs, st.slab_allocs, st.slab_frees, st.slab_fails,
 	       st.slab_corrupt);
-	printk("bad frees: pages %lu slab %lu\n", st.page_bad_frees,
-	       st.slab_bad_frees);
+	report_kmalloc_heap(&st);
+	printk("bad frees: pages %lu slab %lu (%lu in kmalloc's caches) "
+	       "kmalloc %lu heaps %lu; each once: %lu\n",
+	       st.page_bad_frees, st.slab_bad_frees, st.slab_bad_frees_kmalloc,
+	       st.kmalloc_bad_frees, st.heap_bad_frees, st.bad_frees);
 }
 
 static void health_zone_line(const struct mm_health *h, unsigned int t)

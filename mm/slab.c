@@ -418,6 +418,20 @@ static inline uintptr_t mag_tag(const struct kmem_cache *c, const void *obj)
 }
 
 /*
+ * Tag obj as free with one atomic exchange.  Of two harts freeing the same
+ * object at the same instant (both past slab_check_free()), only one sees
+ * the live word; the other sees the tag and must refuse, or the object
+ * would sit in two magazines.  False means "already free".
+ */
+static inline bool claim_free_word(const struct kmem_cache *c, void *obj)
+{
+	uintptr_t tag = mag_tag(c, obj);
+
+	return __atomic_exchange_n(free_word(c, obj), tag, __ATOMIC_RELAXED) !=
+	       tag;
+}
+
+/*
  * The magazine is full (or the cache has none): make room, then push.
  * Slabs left empty go back to the page allocator once kc_lock is dropped
  * (cc_lock is still held: the order cc_lock -> zone locks is allowed).
@@ -441,9 +455,11 @@ static __attribute__((noinline)) bool free_slow(struct kmem_cache *c,
 			put_obj(c, pg, obj, &doomed);
 		spin_unlock(&c->kc_lock);
 	} else {
-		flush(c, cc, cc->cc_batch, &doomed);
-		*free_word(c, obj) = mag_tag(c, obj);
-		cc->cc_objs[cc->cc_avail++] = obj;
+		ok = claim_free_word(c, obj);
+		if (ok) {
+			flush(c, cc, cc->cc_batch, &doomed);
+			cc->cc_objs[cc->cc_avail++] = obj;
+		}
 	}
 	slab_release_slabs(c, &doomed);
 	return ok;
@@ -502,8 +518,9 @@ static inline bool free_obj(struct kmem_cache *c, void *obj,
 
 	cc_acquire(cc);
 	if (likely(cc->cc_avail < cc->cc_limit)) {
-		*free_word(c, obj) = mag_tag(c, obj);
-		cc->cc_objs[cc->cc_avail++] = obj;
+		ok = claim_free_word(c, obj);
+		if (likely(ok))
+			cc->cc_objs[cc->cc_avail++] = obj;
 	} else {
 		ok = free_slow(c, cc, obj, caller);
 	}

@@ -13,8 +13,10 @@
  */
 #include <stdarg.h>
 #include "mm/stats.h"
+#include "mm/heap.h"
 #include "mm/internal.h"
-#include "mm/slab.h"
+#include "mm/kmalloc_internal.h"
+#include "mm/slab_internal.h"
 #include "lib/printk.h"
 
 /* Page failures injected on purpose, per zone and order (atomic).  The
@@ -96,6 +98,20 @@ void mm_stats_zone(const struct zone *z, struct mm_zone_stats *zs)
 		zs->peak_used = zs->used;
 }
 
+/* One of the caches kmalloc serves its size classes from.  kfree()
+ * counts the frees of their objects that the slab refuses, so those are
+ * kmalloc's bad frees and not counted again as the slab's. */
+static bool kmalloc_owns(const struct kmem_cache *c)
+{
+	if (c == km_zero_cache)
+		return true;
+	for (unsigned int set = 0; set < KM_NR_SETS; set++)
+		for (unsigned int i = 0; i < KMALLOC_NR_CLASSES; i++)
+			if (km_caches[set][i] == c)
+				return true;
+	return false;
+}
+
 static bool gather_cache(struct kmem_cache *c, void *arg)
 {
 	struct mm_stats *st = arg;
@@ -111,6 +127,8 @@ static bool gather_cache(struct kmem_cache *c, void *arg)
 	st->slab_frees += ks.nr_free;
 	st->slab_fails += ks.nr_fail;
 	st->slab_corrupt += ks.nr_corrupt;
+	if (kmalloc_owns(c))
+		st->slab_bad_frees_kmalloc += ks.nr_bad_free;
 	if (st->nr_caches < MM_STATS_MAX_CACHES)
 		st->cache[st->nr_caches] = (struct mm_cache_stats){
 			.name = c->kc_name,
@@ -128,6 +146,45 @@ static bool gather_cache(struct kmem_cache *c, void *arg)
 			.corrupt = ks.nr_corrupt,
 		};
 	st->nr_caches++;
+	return true;
+}
+
+static void gather_kmalloc(struct mm_stats *st)
+{
+	struct kmalloc_stats ks;
+
+	kmalloc_stats_get(&ks);
+	for (unsigned int r = 0; r < KMALLOC_NR_ROWS; r++) {
+		const struct kmalloc_row_stats *rs = &ks.row[r];
+
+		st->kmalloc_allocs += rs->allocs;
+		st->kmalloc_frees += rs->frees;
+		st->kmalloc_live += rs->live;
+		st->kmalloc_fails += rs->fails;
+		st->kmalloc_bytes_req += rs->bytes_req;
+		st->kmalloc_bytes_given += rs->bytes_given;
+	}
+	for (unsigned int m = 0; m < KMALLOC_NR_MODES; m++)
+		st->kmalloc_bad_frees += ks.mode_bad_frees[m];
+	st->kmalloc_injected = ks.injected;
+	st->kmalloc_corrupt =
+		ks.redzone_errors + ks.poison_errors + ks.zero_errors;
+}
+
+static bool gather_heap(struct k_heap *h, void *arg)
+{
+	struct mm_stats *st = arg;
+	struct k_heap_stats hs;
+
+	k_heap_stats_get(h, &hs);
+	st->nr_heaps++;
+	st->heap_bytes += (unsigned long)(h->hp_end - h->hp_start);
+	st->heap_used += hs.allocated_bytes;
+	st->heap_free += hs.free_bytes;
+	st->heap_allocs += hs.nr_alloc;
+	st->heap_frees += hs.nr_free;
+	st->heap_fails += hs.nr_fail;
+	st->heap_bad_frees += hs.nr_bad_free;
 	return true;
 }
 
@@ -156,9 +213,15 @@ void mm_stats_get(struct mm_stats *st)
 	}
 	for (unsigned int k = 0; k < SLAB_NR_BAD_FREE; k++)
 		st->slab_bad_frees += READ_ONCE(slab_bad_frees[k]);
-	if (mem_map)
+	if (mem_map) {
 		kmem_cache_for_each(gather_cache, st);
-	st->bad_frees = st->page_bad_frees + st->slab_bad_frees;
+		gather_kmalloc(st);
+		heap_for_each(gather_heap, st);
+	}
+	st->bad_frees = st->page_bad_frees + st->slab_bad_frees -
+			st->slab_bad_frees_kmalloc + st->kmalloc_bad_frees +
+			st->heap_bad_frees;
+	st->corrupt = st->slab_corrupt + st->kmalloc_corrupt;
 }
 
 /* ---- the cross-check ------------------------------------------------------ */
@@ -234,6 +297,71 @@ static void xcheck_zone(struct xcheck *x, const struct zone *z,
 		      zs->min_free_seen, pages);
 }
 
+/* What a walk of a cache's lists and magazines finds (locks held). */
+struct cache_walk {
+	unsigned long slabs, inuse, cached;
+};
+
+static void walk_cache(struct kmem_cache *c, struct cache_walk *w)
+{
+	/* a corrupted list may loop: never walk past every slab made */
+	unsigned long limit = c->kc_nr_grow + 1;
+
+	for (unsigned int l = SL_PARTIAL; l <= SL_QUARANTINE; l++) {
+		struct list_head *head = slab_list_head(c, (enum slab_list)l);
+
+		for (struct list_head *e = head->next;
+		     e != head && w->slabs <= limit; e = e->next) {
+			w->slabs++;
+			w->inuse += list_entry(e, struct page, lru)->slab.inuse;
+		}
+	}
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		w->cached += c->kc_cpu[cpu].cc_avail;
+}
+
+#define CFAIL(c, ok, ...)                                              \
+	do {                                                           \
+		printk("mm_stats_validate: cache %s: ", (c)->kc_name); \
+		printk(__VA_ARGS__);                                   \
+		*(bool *)(ok) = false;                                 \
+	} while (0)
+
+/* All the cache's locks held: kmem_cache_get_stats() against the walk. */
+static bool xcheck_cache(struct kmem_cache *c, void *arg)
+{
+	unsigned long flags = slab_lock_all(c), made;
+	struct kmem_cache_stats ks;
+	struct cache_walk w = {0};
+
+	walk_cache(c, &w);
+	kmem_cache_get_stats(c, &ks);
+	made = c->kc_nr_grow - c->kc_nr_release;
+	slab_unlock_all(c, flags);
+	if (ks.nr_slabs != w.slabs || made != w.slabs)
+		CFAIL(c, arg,
+		      "%lu slabs reported, %lu made - given back, %lu "
+		      "on the lists\n",
+		      ks.nr_slabs, made, w.slabs);
+	if (ks.num_objs != w.slabs * c->kc_objs)
+		CFAIL(c, arg, "%lu objects reported, the slabs hold %lu\n",
+		      ks.num_objs, w.slabs * c->kc_objs);
+	if (ks.active_objs != w.inuse)
+		CFAIL(c, arg, "%lu active objects reported, %lu in the slabs\n",
+		      ks.active_objs, w.inuse);
+	if (ks.cached != w.cached)
+		CFAIL(c, arg,
+		      "%lu cached objects reported, %lu in the "
+		      "magazines\n",
+		      ks.cached, w.cached);
+	if (ks.nr_alloc - ks.nr_free + ks.cached != w.inuse)
+		CFAIL(c, arg,
+		      "allocs - frees + cached = %lu, %lu in use in "
+		      "the slabs\n",
+		      ks.nr_alloc - ks.nr_free + ks.cached, w.inuse);
+	return true;
+}
+
 bool mm_stats_validate(void)
 {
 	struct mm_zone_stats zs;
@@ -261,5 +389,6 @@ bool mm_stats_validate(void)
 		       st.total_pages, sum);
 		ok = false;
 	}
+	kmem_cache_for_each(xcheck_cache, &ok);
 	return ok;
 }

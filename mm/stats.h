@@ -81,7 +81,26 @@ struct mm_stats {
 	unsigned long slab_active_objs, slab_num_objs, slab_allocs;
 	unsigned long slab_frees, slab_fails, slab_corrupt;
 	unsigned long slab_bad_frees; /* slab_bad_frees[] summed */
-	unsigned long bad_frees; /* every allocator */
+	unsigned long slab_bad_frees_kmalloc; /* ... of them in kmalloc's
+						 caches (kfree counts them) */
+	/* kmalloc (kmalloc_stats_get()), every size class, mode and set. */
+	unsigned long kmalloc_allocs, kmalloc_frees, kmalloc_live;
+	unsigned long kmalloc_fails; /* real failures */
+	unsigned long kmalloc_injected; /* failed by fault injection */
+	unsigned long kmalloc_bytes_req; /* sizes asked for, every alloc */
+	unsigned long kmalloc_bytes_given; /* usable sizes handed out */
+	unsigned long kmalloc_bad_frees; /* every kfree refused */
+	unsigned long kmalloc_corrupt; /* debug: red zones, writes after
+					  free, writes into zero-size blocks */
+	/* The TLSF heaps (k_heap_stats_get()), all of them. */
+	unsigned int nr_heaps;
+	unsigned long heap_bytes; /* their regions */
+	unsigned long heap_used, heap_free; /* payload bytes */
+	unsigned long heap_allocs, heap_frees, heap_fails, heap_bad_frees;
+	/* Every allocator: refused frees, each counted once (a kfree the
+	 * slab refused is kmalloc's), and corruption reports. */
+	unsigned long bad_frees;
+	unsigned long corrupt; /* slab_corrupt + kmalloc_corrupt */
 };
 
 /* Fill *st from the allocators' counters (no locks; see above). */
@@ -93,9 +112,11 @@ void mm_stats_zone(const struct zone *z, struct mm_zone_stats *zs);
  * Recount, under each zone's locks, what the snapshot claims: free blocks
  * per order and free pages from the buddy lists, per-CPU pages from the
  * per-CPU lists, pages in use from the counters against what the lists
- * leave, and the totals against the zones.  Prints every disagreement
- * ("mm_stats_validate: zone Normal: ...") and returns false if any.
- * Part of mm_validate().
+ * leave, and the totals against the zones.  Then, under each cache's
+ * locks, what kmem_cache_get_stats() claims against the cache's slab
+ * lists and per-CPU magazines.  Prints every disagreement
+ * ("mm_stats_validate: zone Normal: ...", "... cache kmalloc-64: ...")
+ * and returns false if any.  Part of mm_validate().
  */
 bool mm_stats_validate(void);
 

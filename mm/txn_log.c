@@ -10,6 +10,7 @@
 #include "mm/arena.h"
 #include "mm/dma.h"
 #include "mm/heap.h"
+#include "mm/kmalloc.h"
 #include "mm/mempool.h"
 #include "mm/slab.h"
 #include "mm/pool.h"
@@ -168,9 +169,9 @@ void txn_kill(struct txn_cpu *tc, struct mm_txn_entry *e)
 bool txn_kind_supported(unsigned int kind)
 {
 	return kind == MM_KIND_PAGES || kind == MM_KIND_SLAB ||
-	       kind == MM_KIND_HEAP || kind == MM_KIND_POOL ||
-	       kind == MM_KIND_ARENA || kind == MM_KIND_MEMPOOL ||
-	       kind == MM_KIND_DMA;
+	       kind == MM_KIND_KMALLOC || kind == MM_KIND_HEAP ||
+	       kind == MM_KIND_POOL || kind == MM_KIND_ARENA ||
+	       kind == MM_KIND_MEMPOOL || kind == MM_KIND_DMA;
 }
 
 void txn_release(const struct mm_txn_entry *e, unsigned long caller)
@@ -184,6 +185,9 @@ void txn_release(const struct mm_txn_entry *e, unsigned long caller)
 		break;
 	case MM_KIND_HEAP:
 		__k_heap_free(e->te_owner, e->te_obj, caller);
+		break;
+	case MM_KIND_KMALLOC:
+		__kfree(e->te_obj, caller);
 		break;
 	case MM_KIND_POOL:
 		__k_mem_slab_free(e->te_owner, e->te_obj, caller);
@@ -207,6 +211,7 @@ void txn_release(const struct mm_txn_entry *e, unsigned long caller)
 bool txn_entry_live(const struct mm_txn_entry *e)
 {
 	const struct page *pg = e->te_obj;
+	struct kmem_cache *c;
 	struct page seen;
 
 	switch (e->te_kind) {
@@ -219,6 +224,9 @@ bool txn_entry_live(const struct mm_txn_entry *e)
 		return kmem_cache_obj_live(e->te_owner, e->te_obj);
 	case MM_KIND_HEAP:
 		return k_heap_usable_size(e->te_owner, e->te_obj) != 0;
+	case MM_KIND_KMALLOC: /* ksize() is 0 for a live zero-size block */
+		return ksize(e->te_obj) || ((c = kmem_cache_of(e->te_obj)) &&
+					    kmem_cache_obj_live(c, e->te_obj));
 	case MM_KIND_POOL:
 		return k_mem_slab_block_live(e->te_owner, e->te_obj);
 	case MM_KIND_DMA:

@@ -12,9 +12,11 @@
  * the objects that existed before (contents included), mm_validate().
  */
 #include "kernel/ktest.h"
+#include "lib/printk.h"
 #include "lib/string.h"
 #include "mm/fault.h"
 #include "mm/health.h"
+#include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
@@ -44,6 +46,8 @@ struct mm_snap {
 	struct zone_snap z[MAX_NR_ZONES];
 	struct cache_snap c[SNAP_CACHES];
 	unsigned int nr_caches;
+	unsigned long km_live[KMALLOC_NR_ROWS]; /* per size class, zero, large,
+						   heap */
 	struct mm_txn_stats txn;
 };
 
@@ -83,7 +87,10 @@ static bool cache_snap_one(struct kmem_cache *c, void *arg)
 
 static void snap_take(struct mm_snap *s)
 {
+	static struct kmalloc_stats km;
+
 	memset(s, 0, sizeof(*s));
+	kmalloc_shrink(); /* the debug quarantine */
 	slab_reclaim(); /* objects only cached go back to their slabs */
 	drain_all_pages(); /* the buddy lists are then canonical */
 	kmem_cache_for_each(cache_snap_one, s);
@@ -91,6 +98,9 @@ static void snap_take(struct mm_snap *s)
 	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
 		zone_snap_take(&zones[i], &s->z[i]);
 	mm_txn_stats(&s->txn);
+	kmalloc_stats_get(&km);
+	for (unsigned int r = 0; r < KMALLOC_NR_ROWS; r++)
+		s->km_live[r] = km.row[r].live;
 }
 
 /* Counters a clean abort must leave alone (the others count activity). */
@@ -128,6 +138,12 @@ static bool snap_equal(struct ktest *t, const struct mm_snap *a,
 			ok = false;
 		}
 	ok &= txn_counters_equal(&a->txn, &b->txn);
+	for (unsigned int r = 0; r < KMALLOC_NR_ROWS; r++)
+		if (a->km_live[r] != b->km_live[r]) {
+			ktest_log(t, "kmalloc row %u: %lu live -> %lu", r,
+				  a->km_live[r], b->km_live[r]);
+			ok = false;
+		}
 	if (!ok)
 		ktest_log(t, "state differs: free pages %lu -> %lu", a->nr_free,
 			  b->nr_free);
@@ -146,11 +162,18 @@ struct tnode {
 	uint64_t payload[5];
 };
 
-/* The tree's caches (suite init/exit). */
-static struct kmem_cache *node_cache, *index_cache;
+/* The tree's index cache (suite init/exit). */
+static struct kmem_cache *index_cache;
+
+/* A ring of descriptors, each with a DMA-able buffer, and a bounce buffer. */
+struct desc {
+	struct page *buf;
+	phys_addr_t addr;
+	uint32_t len, flags;
+};
 
 struct state {
-	/* tree: a cache-object index, a page-backed buffer, cache nodes */
+	/* tree: a cache-object index, a page-backed buffer, kmalloc nodes */
 	struct tnode **index;
 	struct page *buffer;
 	struct tnode *root;
@@ -158,7 +181,11 @@ struct state {
 	struct page *table, *orig_table;
 	unsigned int table_order;
 	/* ring: descriptors in one block, DMA buffers, a bounce buffer */
-	struct page *ring, *bounce;
+	struct desc *ring;
+	struct page *bounce;
+	/* ktable: a kmalloc'd table grown by krealloc */
+	uint64_t *ktable, *orig_ktable;
+	size_t ktable_n;
 };
 
 static struct tnode *tree_insert(struct tnode **at, unsigned long key)
@@ -167,7 +194,7 @@ static struct tnode *tree_insert(struct tnode **at, unsigned long key)
 
 	while (*at)
 		at = key < (*at)->key ? &(*at)->left : &(*at)->right;
-	n = kmem_cache_alloc(node_cache, GFP_KERNEL);
+	n = kmalloc(sizeof(*n), GFP_KERNEL);
 	if (!n)
 		return NULL;
 	*n = (struct tnode){.key = key};
@@ -201,7 +228,7 @@ static unsigned long tree_count(const struct tnode *n, unsigned long lo,
 	if (!n)
 		return 0;
 	if (n->key < lo || n->key > hi || n->payload[4] != n->key * 31 + 4 ||
-	    !kmem_cache_obj_live(node_cache, n))
+	    ksize(n) < sizeof(*n))
 		*ok = false;
 	return 1 + tree_count(n->left, lo, n->key, ok) +
 	       tree_count(n->right, n->key, hi, ok);
@@ -219,7 +246,7 @@ static bool tree_check(struct state *s)
 static void tree_destroy(struct state *s)
 {
 	for (unsigned int i = 0; i < TREE_NODES; i++)
-		kmem_cache_free(node_cache, s->index[i]);
+		kfree(s->index[i]);
 	free_pages(s->buffer, 3);
 	kmem_cache_free(index_cache, s->index);
 }
@@ -280,21 +307,14 @@ static void table_teardown(struct state *s)
 		free_pages(s->orig_table, 0);
 }
 
-/* A ring of descriptors, each with a DMA-able buffer, and a bounce buffer. */
-struct desc {
-	struct page *buf;
-	phys_addr_t addr;
-	uint32_t len, flags;
-};
-
 static int ring_setup_op(struct state *s)
 {
 	struct desc *d;
 
-	s->ring = alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
+	s->ring = kcalloc(RING_SLOTS, sizeof(*s->ring), GFP_KERNEL);
 	if (!s->ring)
 		return -1;
-	d = page_address(s->ring);
+	d = s->ring;
 	for (unsigned int i = 0; i < RING_SLOTS; i++) {
 		d[i].buf = alloc_pages(GFP_DMA, 1);
 		if (!d[i].buf)
@@ -308,7 +328,7 @@ static int ring_setup_op(struct state *s)
 
 static bool ring_check(struct state *s)
 {
-	struct desc *d = page_address(s->ring);
+	struct desc *d = s->ring;
 
 	for (unsigned int i = 0; i < RING_SLOTS; i++)
 		if (!page_is_block(d[i].buf, 1) ||
@@ -319,12 +339,81 @@ static bool ring_check(struct state *s)
 
 static void ring_destroy(struct state *s)
 {
-	struct desc *d = page_address(s->ring);
+	struct desc *d = s->ring;
 
 	for (unsigned int i = 0; i < RING_SLOTS; i++)
 		free_pages(d[i].buf, 1);
 	free_pages(s->bounce, 4);
-	free_pages(s->ring, 0);
+	kfree(s->ring);
+}
+
+/* A kmalloc'd table grown by krealloc, doubling, past the size classes. */
+#define KTABLE_START 64 /* entries: 512 bytes */
+#define KTABLE_MAX 4096 /* entries: 32 KiB, whole pages */
+
+static uint64_t ktable_entry(size_t i)
+{
+	return i * 0x9e3779b97f4a7c15ULL;
+}
+
+static bool ktable_setup(struct state *s)
+{
+	s->orig_ktable = kmalloc(KTABLE_START * sizeof(uint64_t), GFP_KERNEL);
+	if (!s->orig_ktable)
+		return false;
+	for (size_t i = 0; i < KTABLE_START; i++)
+		s->orig_ktable[i] = ktable_entry(i);
+	return true;
+}
+
+static int ktable_grow(struct state *s)
+{
+	uint64_t *t = s->orig_ktable, *bigger;
+	size_t n = KTABLE_START;
+
+	while (n < KTABLE_MAX) {
+		bigger = krealloc(t, 2 * n * sizeof(*t), GFP_KERNEL);
+		if (!bigger)
+			return -1; /* t is still valid; the abort frees it */
+		for (size_t i = n; i < 2 * n; i++)
+			bigger[i] = ktable_entry(i);
+		t = bigger;
+		n *= 2;
+	}
+	s->ktable = t;
+	s->ktable_n = n;
+	return 0;
+}
+
+static bool ktable_ok(const uint64_t *t, size_t n)
+{
+	if (ksize(t) < n * sizeof(*t))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (t[i] != ktable_entry(i))
+			return false;
+	return true;
+}
+
+static bool ktable_check(struct state *s)
+{
+	return s->ktable_n == KTABLE_MAX && ktable_ok(s->ktable, KTABLE_MAX);
+}
+
+static void ktable_destroy(struct state *s)
+{
+	kfree(s->ktable);
+	s->orig_ktable = NULL; /* moved: freed by the committed growth */
+}
+
+static bool ktable_intact(struct state *s)
+{
+	return ktable_ok(s->orig_ktable, KTABLE_START);
+}
+
+static void ktable_teardown(struct state *s)
+{
+	kfree(s->orig_ktable);
 }
 
 struct fp_op {
@@ -335,15 +424,27 @@ struct fp_op {
 	void (*destroy)(struct state *s); /* frees what the commit kept */
 	bool (*intact)(struct state *s); /* after each abort (optional) */
 	void (*teardown)(struct state *s); /* after all (optional) */
+	bool kmalloc; /* depends on the kmalloc mode */
 };
 
 static const struct fp_op ops[] = {
-	{"tree of cache nodes, a cache index, a page buffer", 0, tree_build,
-	 tree_check, tree_destroy, 0, 0},
-	{"table grown by doubling", table_setup, table_grow, table_check,
-	 table_destroy, table_intact, table_teardown},
-	{"DMA buffers with a descriptor ring", 0, ring_setup_op, ring_check,
-	 ring_destroy, 0, 0},
+	{"tree", 0, tree_build, tree_check, tree_destroy, 0, 0, true},
+	{"pages", table_setup, table_grow, table_check, table_destroy,
+	 table_intact, table_teardown, false},
+	{"krealloc", ktable_setup, ktable_grow, ktable_check, ktable_destroy,
+	 ktable_intact, ktable_teardown, true},
+	{"ring", 0, ring_setup_op, ring_check, ring_destroy, 0, 0, true},
+};
+
+/* The kmalloc configurations the kmalloc operations are proved in. */
+static const struct {
+	enum kmalloc_mode mode;
+	bool debug;
+} km_configs[] = {
+	{KMALLOC_TWO_TIER, false},
+	{KMALLOC_SIMPLE, false},
+	{KMALLOC_HYBRID, false},
+	{KMALLOC_TWO_TIER, true},
 };
 
 /* ---- the proof ------------------------------------------------------------------- */
@@ -400,9 +501,11 @@ static unsigned long prove(struct ktest *t, const struct fp_op *op)
 	KT_ASSERT_TRUE(t, !op->setup || op->setup(&s));
 	for (k = 1; k <= MAX_POINTS; k++) {
 		struct page *keep_orig = s.orig_table;
+		uint64_t *keep_korig = s.orig_ktable;
 
 		memset(&s, 0, sizeof(s));
-		s.orig_table = keep_orig;
+		s.orig_table = keep_orig; /* what predates every run */
+		s.orig_ktable = keep_korig;
 		if (run_at(t, op, &s, k))
 			break;
 	}
@@ -411,8 +514,6 @@ static unsigned long prove(struct ktest *t, const struct fp_op *op)
 	op->destroy(&s);
 	if (op->teardown)
 		op->teardown(&s);
-	ktest_log(t, "%s: %lu allocations, each one proved as a failure point",
-		  op->name, k - 1);
 	return k - 1;
 }
 
@@ -425,23 +526,69 @@ static bool dma_zone_usable(void)
 	return pg != NULL;
 }
 
-static void test_failure_points(struct ktest *t)
+/*
+ * Every operation in one kmalloc configuration (first: the others too);
+ * one line: "kmalloc simple: tree 26, krealloc 6, ring 18".
+ */
+static unsigned long prove_all(struct ktest *t, const char *config, bool first,
+			       unsigned int *n)
 {
-	unsigned long base = free_now(), points = 0;
-	unsigned int nops = 0;
+	unsigned long points = 0;
+	char line[160];
+	int len = ksnprintf(line, sizeof(line), "kmalloc %s:", config);
 
 	for (unsigned int i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		unsigned long k;
+
+		if (!first && !ops[i].kmalloc)
+			continue;
 		if (ops[i].run == ring_setup_op && !dma_zone_usable()) {
-			ktest_log(t, "%s: skipped, no usable DMA zone",
-				  ops[i].name);
+			len += ksnprintf(line + len, sizeof(line) - (size_t)len,
+					 " %s skipped (no DMA zone)",
+					 ops[i].name);
 			continue;
 		}
-		points += prove(t, &ops[i]);
-		nops++;
+		k = prove(t, &ops[i]);
+		len += ksnprintf(line + len, sizeof(line) - (size_t)len,
+				 " %s %lu", ops[i].name, k);
+		points += k;
+		(*n)++;
 	}
-	ktest_log(t, "proved %lu failure points over %u operations", points,
-		  nops);
-	KT_EXPECT_GT(t, points, 40);
+	ktest_log(t, "%s", line);
+	return points;
+}
+
+static void test_failure_points(struct ktest *t)
+{
+	enum kmalloc_mode mode = kmalloc_get_mode();
+	bool debug = kmalloc_get_debug();
+	unsigned long base = free_now(), points = 0;
+	unsigned int n = 0;
+	char config[32];
+
+	ktest_log(t, "failure points per operation: tree = 24 kmalloc nodes, "
+		     "a cache index, an order-3 buffer; pages = a page table "
+		     "doubled to order 4; krealloc = a kmalloc table doubled "
+		     "by krealloc to 32 KiB; ring = a kcalloc'd ring of 16 "
+		     "descriptors with GFP_DMA buffers and a bounce buffer");
+	for (unsigned int c = 0; c < sizeof(km_configs) / sizeof(km_configs[0]);
+	     c++) {
+		if (kmalloc_set_mode(km_configs[c].mode)) {
+			ktest_log(t, "kmalloc %s: not available here",
+				  kmalloc_mode_name(km_configs[c].mode));
+			continue;
+		}
+		kmalloc_set_debug(km_configs[c].debug);
+		ksnprintf(config, sizeof(config), "%s%s",
+			  kmalloc_mode_name(km_configs[c].mode),
+			  km_configs[c].debug ? "+debug" : "");
+		points += prove_all(t, config, c == 0, &n);
+		kmalloc_set_debug(debug);
+		kmalloc_set_mode(mode);
+	}
+	ktest_log(t, "proved %lu failure points over %u operation runs", points,
+		  n);
+	KT_EXPECT_GT(t, points, 100);
 	KT_EXPECT_EQ(t, free_now(), base);
 }
 
@@ -452,21 +599,17 @@ static const struct ktest_case failpoint_cases[] = {
 
 static int failpoint_init(void)
 {
-	node_cache =
-		kmem_cache_create("fp_tnode", sizeof(struct tnode), 0, 0, NULL);
 	index_cache = kmem_cache_create(
 		"fp_index", TREE_NODES * sizeof(struct tnode *), 0, 0, NULL);
-	return node_cache && index_cache ? 0 : -1;
+	return index_cache ? 0 : -1;
 }
 
 static void failpoint_exit(void)
 {
 	mm_fault_clear();
-	if (node_cache)
-		kmem_cache_destroy(node_cache);
 	if (index_cache)
 		kmem_cache_destroy(index_cache);
-	node_cache = index_cache = NULL;
+	index_cache = NULL;
 }
 KTEST_SUITE_FULL(mm_failpoint, failpoint_cases, failpoint_init, failpoint_exit,
 		 0);

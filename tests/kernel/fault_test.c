@@ -10,6 +10,7 @@
 #include "mm/fault.h"
 #include "mm/health.h"
 #include "mm/heap.h"
+#include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
 #include "mm/txn.h"
@@ -136,6 +137,45 @@ static void test_filters(struct ktest *t)
 	KT_EXPECT_EQ(t, fail_pattern(t, 4, GFP_KERNEL, 0), 0);
 	KT_EXPECT_EQ(t, mm_fault_calls(), 0);
 	mm_fault_clear();
+}
+
+static unsigned long km_fails(const struct kmalloc_stats *st)
+{
+	unsigned long n = 0;
+
+	for (unsigned int r = 0; r < KMALLOC_NR_ROWS; r++)
+		n += st->row[r].fails;
+	return n;
+}
+
+/*
+ * kmalloc is one kind: a kmalloc() is failed as kmalloc, never as the
+ * slab object or pages underneath; kmalloc counts it as injected only.
+ */
+static void test_kmalloc_kind(struct ktest *t)
+{
+	static struct kmalloc_stats k0, k1;
+	void *p[4];
+
+	kmalloc_stats_get(&k0);
+	arm(t, "kind:kmalloc,nth:2");
+	for (unsigned int i = 0; i < 4; i++) {
+		p[i] = kmalloc(i == 3 ? 20000 : 32, GFP_KERNEL);
+		if (i == 1)
+			KT_EXPECT_EQ(t, mm_last_error(), MM_EFAULT_INJECTED);
+	}
+	KT_EXPECT_TRUE(t, p[0] && !p[1] && p[2] && p[3]);
+	arm(t, "kind:slab+pages,times:-1");
+	KT_EXPECT_NOT_NULL(t, p[1] = kmalloc(64, GFP_KERNEL));
+	kfree(p[1]);
+	KT_EXPECT_NOT_NULL(t, p[1] = kmalloc(9000, GFP_KERNEL)); /* pages */
+	KT_EXPECT_EQ(t, mm_fault_calls(), 0);
+	mm_fault_clear();
+	kmalloc_stats_get(&k1);
+	KT_EXPECT_EQ(t, k1.injected - k0.injected, 1);
+	KT_EXPECT_EQ(t, km_fails(&k1), km_fails(&k0));
+	for (unsigned int i = 0; i < 4; i++)
+		kfree(p[i]);
 }
 
 /* A real TLSF heap, failed by kind and name. */
@@ -357,17 +397,12 @@ static void test_parse(struct ktest *t)
 }
 
 static const struct ktest_case fault_cases[] = {
-	KTEST_CASE(test_when),
-	KTEST_CASE(test_probability),
-	KTEST_CASE(test_filters),
-	KTEST_CASE(test_filters_by_owner),
-	KTEST_CASE(test_heap_by_name),
-	KTEST_CASE(test_site),
-	KTEST_CASE(test_cpu_filter),
-	KTEST_CASE(test_inside_txn),
-	KTEST_CASE(test_real_failures_apart),
-	KTEST_CASE(test_parse),
-	KTEST_END,
+	KTEST_CASE(test_when),	       KTEST_CASE(test_probability),
+	KTEST_CASE(test_filters),      KTEST_CASE(test_filters_by_owner),
+	KTEST_CASE(test_heap_by_name), KTEST_CASE(test_kmalloc_kind),
+	KTEST_CASE(test_site),	       KTEST_CASE(test_cpu_filter),
+	KTEST_CASE(test_inside_txn),   KTEST_CASE(test_real_failures_apart),
+	KTEST_CASE(test_parse),	       KTEST_END,
 };
 
 static void fault_exit(void)

@@ -199,18 +199,22 @@ static void phase_race_free(struct ktest *t, void *arg)
 }
 
 /*
- * Only the blocks kmalloc claims itself: large blocks (PG_large cleared
- * under km_large_lock) and, in simple mode, heap blocks (the heap's lock).
- * Two harts freeing one slab object at the same instant is the slab's
- * business (kmem_cache_free), not tested here.
+ * Every kind of block: slab objects (the slab claims the object's free
+ * word with one atomic exchange), large blocks (PG_large cleared under
+ * km_large_lock) and, in simple mode, heap blocks (the heap's lock).
+ * Many rounds for the small sizes: the window is a few instructions.
  */
 static void test_racing_double_free(struct ktest *t)
 {
-	static const size_t sizes[] = {5000, 70000, 1 << 20};
+	static const size_t sizes[] = {64, 8, 4096, 5000, 70000, 1 << 20};
 	struct kmalloc_stats a, b;
 
-	for (unsigned int i = 0; i < 3; i++) {
-		race_block = kmalloc(sizes[i], GFP_KERNEL);
+	for (unsigned int i = 0; i < 6 * 50; i++) {
+		size_t size = sizes[i % 6];
+
+		if (i >= 6 && size > KMALLOC_MAX_CACHE_SIZE)
+			continue; /* large blocks: a few rounds suffice */
+		race_block = kmalloc(size, GFP_KERNEL);
 		KT_ASSERT_NOT_NULL(t, race_block);
 		race_arrived = race_freed = 0;
 		kmalloc_stats_get(&a);

@@ -9,6 +9,7 @@
 #include "kernel/ktest.h"
 #include "lib/string.h"
 #include "mm/health.h"
+#include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/fault.h"
 #include "mm/page_alloc.h"
@@ -192,6 +193,59 @@ static void test_unhooked_cache(struct ktest *t)
 	KT_EXPECT_EQ(t, kmem_cache_destroy(quiet), 0);
 }
 
+/* One kmalloc mode: abort frees, commit keeps, older blocks restored. */
+static void kmalloc_round(struct ktest *t)
+{
+	static const size_t sizes[] = {0, 8, 100, 1000, 4096, 5000, 70000};
+	enum {
+		N = sizeof(sizes) / sizeof(sizes[0])
+	};
+	unsigned long base = free_now();
+	char *old = kmalloc(300, GFP_KERNEL), *p[N], *q;
+	struct mm_txn tx;
+
+	KT_ASSERT_NOT_NULL(t, old);
+	memset(old, 0x3c, 300);
+	KT_ASSERT_EQ(t, mm_txn_begin(&tx), 0);
+	for (unsigned int i = 0; i < N; i++)
+		KT_ASSERT_NOT_NULL(t, p[i] = kmalloc(sizes[i], GFP_KERNEL));
+	KT_ASSERT_NOT_NULL(t, q = krealloc(old, 9000, GFP_KERNEL));
+	KT_EXPECT_TRUE(t, q != old && mem_is_filled(q, 0x3c, 300));
+	kfree(q);
+	KT_EXPECT_EQ(t, mm_txn_abort(&tx), 0);
+	KT_EXPECT_TRUE(t, ksize(old) >= 300 && mem_is_filled(old, 0x3c, 300));
+	KT_ASSERT_EQ(t, mm_txn_begin(&tx), 0);
+	KT_ASSERT_NOT_NULL(t, q = kzalloc(64, GFP_KERNEL));
+	kfree(old);
+	KT_EXPECT_TRUE(t, ksize(old) >= 300); /* deferred */
+	KT_EXPECT_EQ(t, mm_txn_commit(&tx), 0);
+	KT_EXPECT_TRUE(t, ksize(q) >= 64 && mem_is_filled(q, 0, 64));
+	kfree(q);
+	KT_EXPECT_EQ(t, free_now(), base);
+}
+
+/* kmalloc in every mode (and with debug) is logged and rolled back. */
+static void test_kmalloc_every_mode(struct ktest *t)
+{
+	static const enum kmalloc_mode modes[] = {
+		KMALLOC_TWO_TIER, KMALLOC_SIMPLE, KMALLOC_HYBRID};
+	enum kmalloc_mode mode = kmalloc_get_mode();
+	bool debug = kmalloc_get_debug();
+	unsigned int tried = 0;
+
+	for (unsigned int d = 0; d < 2; d++)
+		for (unsigned int m = 0; m < 3; m++) {
+			if (kmalloc_set_mode(modes[m]))
+				continue; /* no simple heap in this boot */
+			kmalloc_set_debug(d);
+			kmalloc_round(t);
+			tried++;
+		}
+	kmalloc_set_debug(debug);
+	kmalloc_set_mode(mode);
+	KT_EXPECT_GE(t, tried, 2);
+}
+
 /* ---- the scoped form ---------------------------------------------------- */
 
 static struct page *scope_kept;
@@ -339,6 +393,15 @@ static uint64_t pair_cost(unsigned int n)
 	return (arch_read_instret() - t0) / n;
 }
 
+static uint64_t kmalloc_pair_cost(unsigned int n)
+{
+	uint64_t t0 = arch_read_instret();
+
+	for (unsigned int i = 0; i < n; i++)
+		kfree(kmalloc(64, GFP_KERNEL));
+	return (arch_read_instret() - t0) / n;
+}
+
 /* Instructions per alloc_pages(order 0) of n in a row (then freed). */
 static uint64_t alloc_cost(struct page **pg, unsigned int n)
 {
@@ -358,17 +421,20 @@ static uint64_t alloc_cost(struct page **pg, unsigned int n)
  */
 static void test_overhead(struct ktest *t)
 {
-	uint64_t plain, in_txn, alloc_plain, alloc_txn;
+	uint64_t plain, in_txn, alloc_plain, alloc_txn, km_plain, km_txn;
 	struct page *pg[60];
 	struct mm_txn tx;
 
 	free_pages(alloc_pages(GFP_KERNEL, 0), 0); /* warm the pcp list */
 	plain = pair_cost(256);
+	kfree(kmalloc(64, GFP_KERNEL));
+	km_plain = kmalloc_pair_cost(256);
 	alloc_plain = alloc_cost(pg, 60);
 	for (unsigned int i = 0; i < 60; i++)
 		free_pages(pg[i], 0);
 	KT_ASSERT_EQ(t, mm_txn_begin(&tx), 0);
 	in_txn = pair_cost(256);
+	km_txn = kmalloc_pair_cost(256);
 	alloc_txn = alloc_cost(pg, 60);
 	KT_EXPECT_EQ(t, mm_txn_abort(&tx), 0);
 	for (unsigned int i = 0; i < 60; i++)
@@ -381,6 +447,11 @@ static void test_overhead(struct ktest *t)
 		(unsigned long long)alloc_plain, (unsigned long long)alloc_txn,
 		(long long)(alloc_txn - alloc_plain), (unsigned long long)plain,
 		(unsigned long long)in_txn, (long long)(in_txn - plain));
+	ktest_log(t,
+		  "instructions per kmalloc(64)+kfree pair: %llu plain, %llu "
+		  "in a transaction (+%lld)",
+		  (unsigned long long)km_plain, (unsigned long long)km_txn,
+		  (long long)(km_txn - km_plain));
 }
 
 static const struct ktest_case txn_cases[] = {
@@ -390,6 +461,7 @@ static const struct ktest_case txn_cases[] = {
 	KTEST_CASE(test_nesting),
 	KTEST_CASE(test_cache_objects),
 	KTEST_CASE(test_unhooked_cache),
+	KTEST_CASE(test_kmalloc_every_mode),
 	KTEST_CASE(test_scope),
 	KTEST_CASE(test_scope_inner_left_open),
 	KTEST_CASE(test_log_growth),

@@ -7,15 +7,18 @@
 #define TESTS_KERNEL_TXN_TEST_H
 
 #include "mm/internal.h"
+#include "mm/kmalloc.h"
 #include "mm/slab.h"
 #include "tests/kernel/page_test.h"
 
 /*
- * Free pages once the slab layer has given back what it only caches (the
- * transaction log's chunks come from a cache): what a leak check compares.
+ * Free pages once kmalloc and the slab layer have given back what they
+ * only cache (the transaction log's chunks come from a cache too): what a
+ * leak check compares.
  */
 static inline unsigned long free_now(void)
 {
+	kmalloc_shrink(); /* the debug quarantine, kmalloc's caches */
 	slab_reclaim();
 	return nr_free_pages();
 }

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Transactions against a model (suite mm_txn_walk): thousands of random
- * allocations (pages, cache objects, TLSF heap blocks), frees, begins,
- * commits and aborts, nested five deep, on one hart and
- * on every hart at once; after every step the model and the allocators
- * must agree.
+ * allocations (pages, cache objects, TLSF heap blocks, kmalloc blocks of
+ * any size), frees, kreallocs, begins, commits and aborts, nested five
+ * deep, on one hart and on every hart at once; after every step the model
+ * and the allocators must agree.
  */
 #include "kernel/ktest.h"
 #include "lib/prng.h"
@@ -32,6 +32,7 @@ enum wkind {
 	W_PAGES,
 	W_SLAB,
 	W_HEAP,
+	W_KMALLOC,
 	W_NR_KINDS
 };
 
@@ -49,7 +50,8 @@ static struct page *walk_heap_pages;
 struct wobj {
 	enum wkind kind;
 	void *p; /* struct page, or the object */
-	unsigned int order;
+	unsigned int order; /* pages */
+	size_t size; /* kmalloc */
 	int owner, pending;
 	uint64_t tag;
 };
@@ -64,7 +66,9 @@ struct walk {
 	unsigned long held; /* pages the model says are allocated */
 	unsigned long held_objs; /* walk_cache objects likewise */
 	unsigned long held_heap; /* walk_heap blocks likewise */
-	unsigned long ops[5];
+	unsigned long held_km; /* kmalloc blocks likewise */
+	unsigned long km_base; /* live kmalloc blocks before the walk */
+	unsigned long ops[6];
 	struct mm_txn_stats want; /* what the counters must have counted */
 	bool alone; /* no other hart allocates: global counts are exact */
 };
@@ -75,7 +79,9 @@ static void *wobj_alloc(struct wobj *o)
 		return alloc_pages(GFP_KERNEL, o->order);
 	if (o->kind == W_HEAP)
 		return k_heap_alloc(&walk_heap, WALK_OBJ_SIZE, K_NO_WAIT);
-	return kmem_cache_alloc(walk_cache, GFP_KERNEL);
+	if (o->kind == W_SLAB)
+		return kmem_cache_alloc(walk_cache, GFP_KERNEL);
+	return kmalloc(o->size, GFP_KERNEL);
 }
 
 static void wobj_free(const struct wobj *o)
@@ -84,8 +90,15 @@ static void wobj_free(const struct wobj *o)
 		free_pages(o->p, o->order);
 	else if (o->kind == W_HEAP)
 		k_heap_free(&walk_heap, o->p);
-	else
+	else if (o->kind == W_SLAB)
 		kmem_cache_free(walk_cache, o->p);
+	else
+		kfree(o->p);
+}
+
+static int tag_byte(const struct wobj *o)
+{
+	return (int)(o->tag & 0xff);
 }
 
 static void wobj_tag(const struct wobj *o)
@@ -93,7 +106,17 @@ static void wobj_tag(const struct wobj *o)
 	if (o->kind == W_PAGES)
 		tag_fill(o->p, o->order, o->tag);
 	else
-		memset(o->p, (int)(o->tag & 0xff), WALK_OBJ_SIZE);
+		memset(o->p, tag_byte(o),
+		       o->kind == W_KMALLOC ? o->size : WALK_OBJ_SIZE);
+}
+
+/* A live kmalloc block (ksize() is 0 for a zero-size one). */
+static bool km_live(const void *p)
+{
+	struct kmem_cache *c;
+
+	return ksize(p) ||
+	       ((c = kmem_cache_of(p)) && kmem_cache_obj_live(c, p));
 }
 
 /* Allocated, with the contents it was given. */
@@ -102,11 +125,14 @@ static bool wobj_ok(const struct wobj *o)
 	if (o->kind == W_PAGES)
 		return page_is_block(o->p, o->order) &&
 		       tag_ok(o->p, o->order, o->tag);
-	if (o->kind == W_HEAP && !k_heap_usable_size(&walk_heap, o->p))
-		return false;
-	if (o->kind == W_SLAB && !kmem_cache_obj_live(walk_cache, o->p))
-		return false;
-	return mem_is_filled(o->p, (int)(o->tag & 0xff), WALK_OBJ_SIZE);
+	if (o->kind == W_HEAP)
+		return k_heap_usable_size(&walk_heap, o->p) &&
+		       mem_is_filled(o->p, tag_byte(o), WALK_OBJ_SIZE);
+	if (o->kind == W_SLAB)
+		return kmem_cache_obj_live(walk_cache, o->p) &&
+		       mem_is_filled(o->p, tag_byte(o), WALK_OBJ_SIZE);
+	return km_live(o->p) && ksize(o->p) >= o->size &&
+	       mem_is_filled(o->p, tag_byte(o), o->size);
 }
 
 static void wobj_forget(struct walk *w, unsigned int i)
@@ -115,9 +141,35 @@ static void wobj_forget(struct walk *w, unsigned int i)
 		w->held -= 1UL << w->obj[i].order;
 	else if (w->obj[i].kind == W_HEAP)
 		w->held_heap--;
-	else
+	else if (w->obj[i].kind == W_SLAB)
 		w->held_objs--;
+	else
+		w->held_km--;
 	w->obj[i] = w->obj[--w->nobj];
+}
+
+/* Mostly small blocks, some large (whole pages), now and then size 0. */
+static size_t walk_size(struct walk *w)
+{
+	unsigned int r = (unsigned int)prng_below(&w->rng, 32);
+
+	if (r == 0)
+		return 0;
+	if (r < 3)
+		return 4097 + prng_below(&w->rng, 16000);
+	return 1 + prng_below(&w->rng, 3000);
+}
+
+static void held_add_obj(struct walk *w, const struct wobj *o)
+{
+	if (o->kind == W_PAGES)
+		w->held += 1UL << o->order;
+	else if (o->kind == W_HEAP)
+		w->held_heap++;
+	else if (o->kind == W_SLAB)
+		w->held_objs++;
+	else
+		w->held_km++;
 }
 
 static void walk_alloc(struct walk *w)
@@ -129,6 +181,7 @@ static void walk_alloc(struct walk *w)
 	o->kind = (enum wkind)prng_below(&w->rng, W_NR_KINDS);
 	o->order =
 		o->kind == W_PAGES ? (unsigned int)prng_below(&w->rng, 3) : 0;
+	o->size = o->kind == W_KMALLOC ? walk_size(w) : 0;
 	o->p = wobj_alloc(o);
 	KT_ASSERT_NOT_NULL(w->t, o->p);
 	o->owner = w->depth;
@@ -137,12 +190,19 @@ static void walk_alloc(struct walk *w)
 	w->want.logged += w->depth > 0;
 	wobj_tag(o);
 	w->nobj++;
-	if (o->kind == W_PAGES)
-		w->held += 1UL << o->order;
-	else if (o->kind == W_HEAP)
-		w->held_heap++;
-	else
-		w->held_objs++;
+	held_add_obj(w, o);
+}
+
+/* The model's side of freeing object i. */
+static void model_free(struct walk *w, unsigned int i)
+{
+	if (w->obj[i].owner == w->depth) {
+		w->want.cancelled += w->depth > 0;
+		wobj_forget(w, i); /* same level (or no transaction): gone */
+	} else {
+		w->obj[i].pending = w->depth; /* deferred */
+		w->want.deferred++;
+	}
 }
 
 /* Free a random object that is not already freed (pending). */
@@ -158,13 +218,46 @@ static void walk_free(struct walk *w)
 	if (w->obj[i].pending >= 0)
 		return;
 	wobj_free(&w->obj[i]);
-	if (w->obj[i].owner == w->depth) {
-		w->want.cancelled += w->depth > 0;
-		wobj_forget(w, i); /* same level (or no transaction): gone */
-	} else {
-		w->obj[i].pending = w->depth; /* deferred */
-		w->want.deferred++;
+	model_free(w, i);
+}
+
+/*
+ * krealloc a random kmalloc block.  In place: the same block, nothing
+ * allocated or freed.  Moved: a new block (logged) with the old contents,
+ * and the old one freed as kfree would (deferred if older).
+ */
+static void walk_realloc(struct walk *w)
+{
+	unsigned int i;
+	struct wobj *o, *n;
+	size_t size = walk_size(w), keep;
+	void *p;
+
+	if (!w->nobj || w->nobj == WALK_OBJS)
+		return;
+	i = (unsigned int)prng_below(&w->rng, w->nobj);
+	o = &w->obj[i];
+	if (o->kind != W_KMALLOC || o->pending >= 0)
+		return;
+	p = krealloc(o->p, size, GFP_KERNEL);
+	KT_ASSERT_NOT_NULL(w->t, p);
+	keep = size < o->size ? size : o->size;
+	KT_ASSERT_TRUE(w->t, mem_is_filled(p, tag_byte(o), keep));
+	if (p == o->p) {
+		o->size = size;
+		wobj_tag(o);
+		return;
 	}
+	n = &w->obj[w->nobj++];
+	*n = *o;
+	n->p = p;
+	n->size = size;
+	n->owner = w->depth;
+	n->pending = -1;
+	wobj_tag(n);
+	held_add_obj(w, n);
+	w->want.logged += w->depth > 0;
+	model_free(w, i);
 }
 
 static void walk_begin(struct walk *w)
@@ -224,6 +317,17 @@ static void walk_abort(struct walk *w)
  * transaction open (logs hold memory of their own) the free pages and the
  * cache's objects are exact.
  */
+static unsigned long km_live_blocks(void)
+{
+	static struct kmalloc_stats st;
+	unsigned long n = 0;
+
+	kmalloc_stats_get(&st);
+	for (unsigned int r = 0; r < KMALLOC_NR_ROWS; r++)
+		n += st.row[r].live;
+	return n;
+}
+
 static void walk_check(struct walk *w, unsigned long base)
 {
 	struct kmem_cache_stats st;
@@ -234,28 +338,36 @@ static void walk_check(struct walk *w, unsigned long base)
 		KT_ASSERT_TRUE(w->t, wobj_ok(&w->obj[i]));
 	if (w->depth || !w->alone)
 		return;
+	KT_ASSERT_EQ(w->t, km_live_blocks(), w->km_base + w->held_km);
+	kmalloc_shrink();
 	slab_reclaim();
 	kmem_cache_get_stats(walk_cache, &st);
 	slab_pages = st.nr_slabs << walk_cache->kc_order;
 	KT_ASSERT_EQ(w->t, st.active_objs, w->held_objs);
 	k_heap_stats_get(&walk_heap, &hs);
 	KT_ASSERT_EQ(w->t, hs.used_blocks, w->held_heap);
-	KT_ASSERT_EQ(w->t, nr_free_pages(), base - w->held - slab_pages);
+	if (!w->held_km) /* kmalloc's pages are not the model's to count */
+		KT_ASSERT_EQ(w->t, nr_free_pages(),
+			     base - w->held - slab_pages);
 }
 
 static void walk_step(struct walk *w)
 {
-	unsigned int r = (unsigned int)prng_below(&w->rng, 100);
-	unsigned int op = r < 40 ? 0 : r < 65 ? 1 : r < 78 ? 2 : r < 90 ? 3 : 4;
+	static const unsigned char odds[6] = {36, 22, 8, 12, 11, 11};
+	unsigned int r = (unsigned int)prng_below(&w->rng, 100), op = 0;
 
+	while (r >= odds[op])
+		r -= odds[op++];
 	w->ops[op]++;
 	if (op == 0)
 		walk_alloc(w);
 	else if (op == 1)
 		walk_free(w);
 	else if (op == 2)
-		walk_begin(w);
+		walk_realloc(w);
 	else if (op == 3)
+		walk_begin(w);
+	else if (op == 4)
 		walk_commit(w);
 	else
 		walk_abort(w);
@@ -276,6 +388,7 @@ static void test_random_walk(struct ktest *t)
 	memset(&w, 0, sizeof(w));
 	w.t = t;
 	w.alone = true;
+	w.km_base = km_live_blocks();
 	prng_seed(&w.rng, 0x7478a11);
 	mm_txn_stats(&s0);
 	for (unsigned int i = 0; i < WALK_OPS; i++) {
@@ -303,12 +416,12 @@ static void test_random_walk(struct ktest *t)
 	KT_EXPECT_GT(t, w.want.cancelled, 50);
 	KT_EXPECT_GT(t, w.want.deferred_done, 50);
 	ktest_log(t,
-		  "%u steps: %lu allocs, %lu frees, %lu begins, %lu commits, "
-		  "%lu aborts; %lu rolled back, %lu restored, %lu cancelled, "
-		  "%lu deferred frees done",
+		  "%u steps: %lu allocs, %lu frees, %lu kreallocs, %lu begins, "
+		  "%lu commits, %lu aborts; %lu rolled back, %lu restored, "
+		  "%lu cancelled, %lu deferred frees done",
 		  WALK_OPS, w.ops[0], w.ops[1], w.ops[2], w.ops[3], w.ops[4],
-		  w.want.rolled_back, w.want.restored, w.want.cancelled,
-		  w.want.deferred_done);
+		  w.ops[5], w.want.rolled_back, w.want.restored,
+		  w.want.cancelled, w.want.deferred_done);
 }
 
 static struct walk hart_walks[NR_CPUS];
