@@ -47,7 +47,7 @@ LIBGCC := $(shell $(CC) -march=rv64imac -mabi=lp64 -print-libgcc-file-name 2>/de
 
 # Every source in these folders is part of the kernel.
 KSRC := $(wildcard arch/riscv/*.c arch/riscv/*.S kernel/*.c lib/*.c mm/*.c \
-	tests/kernel/*.c)
+	tests/kernel/*.c bench/*.c)
 KOBJ := $(patsubst %,$(K)/%.o,$(basename $(KSRC)))
 
 KERNEL := $(B)/kernel.elf
@@ -197,6 +197,48 @@ test: deps
 	$(Q)MAKE="$(MAKE)" QEMU=$(QEMU) OPENSBI=$(OPENSBI) GDB=$(GDB) \
 		sh scripts/run-tests.sh
 
+# ---- benchmarks (docs/bench.md) ---------------------------------------------
+# `make bench`: the in-kernel benchmarks under QEMU -icount, default -march
+# and Zbb (its own build directory), into build/bench/kernel.{md,csv}.
+# `make bench-host`: the host benchmark against glibc, jemalloc, mimalloc.
+# `make bench-report`: tables and SVG plots of the last runs into docs/bench/.
+BENCH_OUT := $(B)/bench
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory $(KERNEL)
+	$(Q)$(MAKE) --no-print-directory B=$(B)/zbb ZBB=1 $(B)/zbb/kernel.elf
+	$(Q)python3 scripts/bench.py run-all --kernel $(KERNEL) \
+		--kernel-zbb $(B)/zbb/kernel.elf --out $(BENCH_OUT)
+
+# One program per allocator, each owning malloc in its own process.
+BH_DIR := $(B)/bench-host
+BH_PEERS := glibc jemalloc mimalloc kmalloc tlsf sheap
+BH_SRC := bench/host/bench_host.c bench/workload.c
+BH_DEF_glibc := -DBH_PEER_GLIBC
+BH_DEF_jemalloc := -DBH_PEER_JEMALLOC
+BH_LIB_jemalloc := -ljemalloc
+BH_DEF_mimalloc := -DBH_PEER_MIMALLOC
+BH_LIB_mimalloc := -lmimalloc
+BH_DEF_kmalloc := -DBH_PEER_KMALLOC
+BH_DEF_tlsf := -DBH_PEER_TLSF
+BH_DEF_sheap := -DBH_PEER_SHEAP
+
+$(BH_DIR)/bench-host-%: $(BH_SRC) $(HOSTLIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(HOSTCC) $(filter-out -MMD -MP,$(HCFLAGS)) $(BH_DEF_$*) -o $@ \
+		$(BH_SRC) $(HOSTLIB) $(BH_LIB_$*) -lpthread
+
+bench-host: deps
+	$(Q)sh scripts/bench-deps.sh
+	$(Q)$(MAKE) --no-print-directory $(addprefix $(BH_DIR)/bench-host-,$(BH_PEERS))
+	$(Q)python3 scripts/bench.py host --dir $(BH_DIR) --out $(BENCH_OUT) \
+		--peers "$(BH_PEERS)"
+
+bench-report:
+	$(Q)sh scripts/bench-deps.sh
+	$(Q)python3 scripts/bench.py report --out $(BENCH_OUT) --docs docs/bench
+
 # ---- formatting -------------------------------------------------------------
 FMT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
@@ -215,9 +257,13 @@ help:
 	@echo "make debug      QEMU halted, gdbstub on port $(GDBPORT)"
 	@echo "make gdb        gdb-multiarch attached, project commands loaded"
 	@echo "make host-lib   build/host/libmm.a for host programs"
+	@echo "make bench      in-kernel benchmarks under QEMU -icount (build/bench/)"
+	@echo "make bench-host host benchmark against glibc, jemalloc, mimalloc"
+	@echo "make bench-report  tables and plots of the last runs into docs/bench/"
 	@echo "make format / format-check / clean;  V=1 shows command lines"
 
-.PHONY: all run debug gdb test deps host-lib host-tests format format-check clean help
+.PHONY: all run debug gdb test deps host-lib host-tests format format-check clean help \
+	bench bench-host bench-report
 .DELETE_ON_ERROR:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

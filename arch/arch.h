@@ -32,13 +32,17 @@ typedef uint64_t phys_addr_t;
  * Identity of the running hart: a dense logical index 0..arch_nr_cpus()-1
  * (not the raw hart id, which OpenSBI may number sparsely).
  */
+#ifndef KERNEL /* the kernel has it inline: arch/riscv/arch_inline.h */
 unsigned int arch_cpu_id(void);
+#endif
 /* Number of harts that are (or will be) online. */
 unsigned int arch_nr_cpus(void);
 
 /* Interrupt state of the running hart. */
+#ifndef KERNEL /* inline in the kernel, as arch_cpu_id() */
 unsigned long arch_irq_save(void); /* disable, return old state */
 void arch_irq_restore(unsigned long flags); /* put the old state back */
+#endif
 bool arch_irqs_enabled(void);
 bool arch_in_irq(void); /* true inside an interrupt handler */
 
@@ -83,5 +87,14 @@ void arch_run_on_all_cpus(void (*fn)(void *arg), void *arg);
  * Returns false if it did not run within a second.
  */
 bool arch_call_from_irq(void (*fn)(void *arg), void *arg);
+
+/*
+ * On the real machine the three calls above are inline: each is one or
+ * two instructions, and every per-CPU fast path (mm/page_alloc.c) makes
+ * all three, so a call with its frame would cost more than the work.
+ */
+#ifdef KERNEL
+#include "arch/riscv/arch_inline.h"
+#endif
 
 #endif /* ARCH_ARCH_H */

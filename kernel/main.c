@@ -7,6 +7,7 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/sbi.h"
+#include "bench/bench.h"
 #include "kernel/ktest.h"
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
@@ -84,8 +85,10 @@ static void memory_init(const void *dtb)
 	for (unsigned int i = 0; i < fdt.nr_rsv; i++)
 		memmap_reserve(fdt.rsv[i].base, fdt.rsv[i].size,
 			       fdt.rsv[i].name);
+	bench_boot_mm_init_instr = csr_read(instret);
 	if (mm_init())
 		panic("mm_init() found no usable memory");
+	bench_boot_mm_init_instr = csr_read(instret) - bench_boot_mm_init_instr;
 }
 
 /*
@@ -141,6 +144,7 @@ void riscv_boot_main(unsigned long hartid, const void *dtb)
 	if (!failed) /* their failures and bad frees were on purpose */
 		mm_health_acknowledge("the self-tests");
 	report_mm();
+	failed += bench_boot();
 	crash_if_asked(bootarg_get("crash"));
 	if (bootarg_get("monitor") && !strcmp(bootarg_get("monitor"), "0"))
 		arch_poweroff(failed ? 1 : 0);

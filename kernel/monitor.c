@@ -5,6 +5,7 @@
  * the host wrapper's business (scripts/run-qemu.sh sends `poweroff`).
  */
 #include "arch/riscv/riscv.h"
+#include "bench/bench.h"
 #include "kernel/ktest.h"
 #include "kernel/mm_cmds.h"
 #include "kernel/monitor.h"
@@ -40,6 +41,15 @@ static int cmd_tests(int argc, char **argv)
 	return failed ? -1 : 0;
 }
 
+static int cmd_bench(int argc, char **argv)
+{
+	if (argc < 2) {
+		bench_list();
+		return 0;
+	}
+	return bench_run(argv[1]) ? -1 : 0;
+}
+
 static int cmd_poweroff(int argc, char **argv)
 {
 	printk("poweroff\n");
@@ -50,6 +60,8 @@ static const struct monitor_cmd commands[] = {
 	{"help", "", "list the commands", cmd_help},
 	{"tests", "[all|SUITE,SUITE]", "list the suites, or run some",
 	 cmd_tests},
+	{"bench", "[all|NAME,NAME]", "list the benchmarks, or run some",
+	 cmd_bench},
 	/* memory (kernel/mm_cmds.c; docs/health.md) */
 	{"meminfo", "", "memory totals, /proc/meminfo style", cmd_meminfo},
 	{"buddyinfo", "", "free blocks per zone and order; unusable index",

@@ -22,9 +22,11 @@
  *    arch_symbolize() and the generator).  mm_hooks_refresh() is called
  *    after dropping it.
  *
- * 4. Counting.  Injected failures are counted here per kind; the
- *    allocators do not count them as failures of their own (the hook
- *    refuses before they run), so "real" and "injected" never mix.
+ * 4. Counting.  Injected failures are counted here per kind.  The
+ *    allocators keep them apart from real shortage: kmalloc counts them as
+ *    injected, slab caches and heaps not at all (the hook refuses before
+ *    they run); alloc_pages() reports them to the zone as MM_EFAULT_INJECTED
+ *    and mm/stats.c subtracts them from the zone's failures.
  */
 #include "mm/fault.h"
 

@@ -7,8 +7,8 @@
  * Guarantees.  An injected failure is an ordinary failure as the caller
  * sees it (NULL, mm_last_error() == MM_EFAULT_INJECTED) that changed
  * nothing: the allocator was never entered.  Injected failures are counted
- * here, per allocator kind, and never in the allocators' own failure
- * counters, so real shortage and injected faults stay apart.  Internal
+ * here, per allocator kind, and kept apart from real shortage everywhere
+ * (pages: mm_stats_get() separates them; docs/fault.md).  Internal
  * caches (SLAB_NO_HOOKS: the transaction log ...) are never failed.  With
  * nothing armed no hook is installed and the cost is nil.
  *

@@ -53,7 +53,8 @@
  *       zone->free_pages = sum of nr_free[k] * 2^k; pcp->count equals the
  *       length of pcp->list.
  *    e. Allocated blocks of order k in a zone = nr_alloc[k] - nr_freed[k]
- *       (per-CPU counters included for order 0).
+ *       (per-CPU counters included for order 0: allocations minus frees,
+ *       the frees derived from page flows, pcp_nr_free()).
  *
  * 4. Lock order:  pcp_lock (one per zone and hart)  ->  zone->lock
  *
@@ -84,6 +85,35 @@
  * 6. The validator (mm/page_check.c) walks each zone frame by frame under
  *    all its locks and checks 3a-3e; it costs one pass over the zone's
  *    struct pages, cheap enough to run after every test suite.
+ *
+ * 7. The order-0 fast path (alloc_fast(), free_fast())
+ *    An order-0 alloc_pages()/free_pages() with no hooks installed that
+ *    finds this hart's list usable costs 56/57 instructions including the
+ *    call (rv64imac, `make bench`: page.o0.pcp.*; it was 223/196).  What
+ *    it does, and what it leaves to the slow paths (alloc_slow(),
+ *    free_slow(), the same code as before), so that it makes no call and
+ *    needs no stack frame:
+ *      - interrupts off, this hart's list: arch_cpu_id() and the irq
+ *        save/restore are inline on the real machine; struct zone is
+ *        2 KiB so &zones[i] is a shift; the preferred zone is computed at
+ *        boot (pcp_pref);
+ *      - pcp_lock tried once: a busy list (a remote drain) goes slow;
+ *      - allocation pops the hottest page and makes it an allocated head
+ *        (state, owner fields, lru reset); an empty list goes slow, which
+ *        refills it (pcp_refill(), page by page as before);
+ *      - free checks that pg is a descriptor of the memmap (one compare,
+ *        fast_map), and claims it with one compare-and-swap from the exact
+ *        state word of a plain order-0 allocated head to PG_pcp: anything
+ *        else (owner bits still set, a double free, a tail, a reserved
+ *        frame, a lost race) fails the swap and goes slow, where claim()
+ *        and page_report_bad_free() classify and report it as before; a
+ *        full list (count == high) goes slow, which pushes and drains;
+ *      - counters: count and nr_alloc only; frees are derived
+ *        (pcp_nr_free()) from nr_in/nr_out, counted on refill and drain;
+ *      - the entry points read the caller (for reports) only on the slow
+ *        branches and carry no frame (NO_FRAME, CALLER).
+ *    The hooks (transactions, fault injection) keep their own path
+ *    (alloc_hooked(), free_hooked()) and see every call as before.
  */
 #include "mm/page_alloc.h"
 #include "mm/health.h"
@@ -96,6 +126,46 @@
 struct zone zones[MAX_NR_ZONES];
 static unsigned long (*reclaim_fn)(void);
 static const char *const zone_names[MAX_NR_ZONES] = {"DMA", "Normal"};
+
+/*
+ * The struct page array as the free fast path checks it (section 7): the
+ * same test as page_in_mem_map() with one base and one length, set when
+ * the zones are (zone_init_span()).
+ */
+static struct {
+	uintptr_t base;
+	uintptr_t bytes;
+} fast_map;
+
+/*
+ * The fast entry points only tail-call (the slow paths are separate
+ * functions), so they need no frame of their own; the kernel is built
+ * with -fno-omit-frame-pointer for backtraces, and the frame setup would
+ * be an eighth of the fast path.  A trap inside one of them reports its
+ * caller's caller without its caller.  (clang has no optimize attribute.)
+ */
+#if defined(__clang__)
+#define NO_FRAME
+#else
+#define NO_FRAME __attribute__((optimize("omit-frame-pointer")))
+#endif
+
+/*
+ * The caller, for reports, in those entry points.  GCC saves ra in a
+ * frame in any function that uses __builtin_return_address(0); on the
+ * real machine ra is read directly instead, in the slow branches: there
+ * no call has been made yet in the function, so ra still holds it.
+ */
+#if defined(KERNEL) && defined(__riscv)
+#define CALLER                                             \
+	({                                                 \
+		unsigned long ra_;                         \
+		__asm__ volatile("mv %0, ra" : "=r"(ra_)); \
+		ra_;                                       \
+	})
+#else
+#define CALLER ((unsigned long)__builtin_return_address(0))
+#endif
 
 /* ---- page state ------------------------------------------------------------- */
 
@@ -265,6 +335,28 @@ static void pcp_acquire(struct per_cpu_pages *p)
 			arch_cpu_relax();
 }
 
+/*
+ * The address of this hart's list, computed once.  GCC 12 otherwise
+ * recomputes &zones[zi].pcp[cpu] (a multiply by sizeof(struct zone)) at
+ * every use on the fast paths; an empty asm hides the value's origin.
+ */
+static inline struct per_cpu_pages *this_pcp(struct zone *z)
+{
+	/* int: the id is already sign-extended in its register, so it
+	 * indexes without a zero-extension */
+	struct per_cpu_pages *p = &z->pcp[(int)arch_cpu_id()];
+
+	__asm__("" : "+r"(p));
+	return p;
+}
+
+/* One attempt, for the fast paths: they leave a busy list to the slow
+ * paths, so that they make no call and save no register. */
+static inline bool pcp_trylock(struct per_cpu_pages *p)
+{
+	return !__atomic_exchange_n(&p->pcp_lock, 1, __ATOMIC_ACQUIRE);
+}
+
 static void pcp_release(struct per_cpu_pages *p)
 {
 	__atomic_store_n(&p->pcp_lock, 0, __ATOMIC_RELEASE);
@@ -280,13 +372,40 @@ static void pcp_drain(struct zone *z, struct per_cpu_pages *p, unsigned int n)
 		list_del(&pg->lru);
 		set_state(pg, 0, 0);
 		p->count--;
+		p->nr_out++;
 		buddy_free(z, page_to_pfn(pg), 0);
 	}
 	p->nr_drain++;
 	spin_unlock(&z->lock);
 }
 
-/* pcp_lock held: take up to one batch from the buddy lists, above mark. */
+/* The state word of an order-0 page of zone zi with these flags. */
+static inline uint32_t zone_state(unsigned long zi, unsigned int flags)
+{
+	/* flags, order, zone from the low byte up (checked below) */
+	return flags | (uint32_t)zi << 24;
+}
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "zone_state() builds struct page's state word little-endian");
+
+/* pcp_lock and zone lock held: put the 2^order pages at pg on the list. */
+static void pcp_add_block(struct zone *z, struct per_cpu_pages *p,
+			  struct page *pg, unsigned int order)
+{
+	uint32_t state = zone_state((unsigned long)(z - zones), PG_pcp);
+
+	for (unsigned long i = 0; i < (1UL << order); i++) {
+		__atomic_store_n(&pg[i].state, state, __ATOMIC_RELAXED);
+		list_add_tail(&pg[i].lru, &p->list);
+	}
+}
+
+/*
+ * pcp_lock held: take up to one batch from the buddy lists, above mark,
+ * page by page (as Linux's rmqueue_bulk() does): each page is checked
+ * against the watermark, so the zone crosses its low mark, and reports
+ * it, at exactly the page where it does.
+ */
 static void pcp_refill(struct zone *z, struct per_cpu_pages *p,
 		       unsigned long mark, bool *refused)
 {
@@ -296,57 +415,123 @@ static void pcp_refill(struct zone *z, struct per_cpu_pages *p,
 	spin_lock(&z->lock);
 	while (n < p->batch && zone_ok(z, 0, mark, refused) &&
 	       (pg = buddy_take(z, 0))) {
-		set_state(pg, PG_pcp, 0);
-		list_add_tail(&pg->lru, &p->list);
+		pcp_add_block(z, p, pg, 0);
 		n++;
 	}
 	spin_unlock(&z->lock);
 	p->count += n;
+	p->nr_in += n;
 	if (n)
 		p->nr_refill++;
 }
 
+/* pcp_lock held: unlink the hottest page as an allocated head, or NULL. */
+static inline struct page *pcp_take(unsigned long zi, struct per_cpu_pages *p)
+{
+	struct list_head *e = p->list.next;
+	struct page *pg;
+
+	if (e == &p->list)
+		return NULL;
+	pg = list_entry(e, struct page, lru);
+	list_del(e); /* leaves pg->lru empty, as owners expect */
+	p->count--;
+	p->nr_alloc++;
+	__atomic_store_n(&pg->state, zone_state(zi, PG_head), __ATOMIC_RELAXED);
+	pg->u32 = 0;
+	pg->private = 0;
+	return pg;
+}
+
+/*
+ * The fast path (section 7): the hottest page of this hart's list in zone
+ * zi, or NULL when the list is empty.  No zone lock and no watermark:
+ * pages on a per-CPU list were counted out of the zone when they came.
+ */
+static inline struct page *pcp_pop(unsigned long zi)
+{
+	unsigned long flags = arch_irq_save();
+	struct per_cpu_pages *p = this_pcp(&zones[zi]);
+	struct page *pg = NULL;
+
+	if (pcp_trylock(p)) {
+		pg = pcp_take(zi, p);
+		pcp_release(p);
+	}
+	arch_irq_restore(flags);
+	return pg;
+}
+
+/* The slow order-0 path: refill from the buddy lists first if empty. */
 static struct page *pcp_alloc(struct zone *z, unsigned long mark, bool *refused)
 {
 	unsigned long flags = arch_irq_save();
 	struct per_cpu_pages *p = &z->pcp[arch_cpu_id()];
-	struct page *pg = NULL;
+	struct page *pg;
 
 	pcp_acquire(p);
 	if (list_empty(&p->list))
 		pcp_refill(z, p, mark, refused);
-	if (!list_empty(&p->list)) {
-		pg = list_first_entry(&p->list, struct page, lru);
-		list_del(&pg->lru);
-		p->count--;
-		p->nr_alloc++;
-		set_allocated(pg, 0);
-	}
+	pg = pcp_take((unsigned long)(z - zones), p);
 	pcp_release(p);
 	arch_irq_restore(flags);
 	return pg;
 }
 
-static void pcp_free(struct zone *z, struct page *pg, unsigned long caller)
+/*
+ * The fast path of an order-0 free: true when pg is now on this hart's
+ * list.  False, with nothing done, when the list is busy (a remote drain)
+ * or full (a drain is due), or when pg's state word is not exactly that
+ * of a plain allocated order-0 head (owner bits still set, a free page, a
+ * tail, a reserved frame ...): the slow path then does it all, or reports
+ * the bad free.  The state changes with one compare-and-swap from that
+ * exact value, so a double free racing on two harts succeeds at most
+ * once, and the owner's fields are left for allocation to reset.
+ */
+static inline bool pcp_push_fast(struct page *pg)
+{
+	uint32_t seen = __atomic_load_n(&pg->state, __ATOMIC_RELAXED);
+	unsigned long zi = seen >> 24; /* the zone byte (zone_state()) */
+	uint32_t head = zone_state(zi, PG_head);
+	unsigned long flags = arch_irq_save();
+	struct per_cpu_pages *p = this_pcp(&zones[zi]);
+	bool ok = false;
+
+	if (pcp_trylock(p)) {
+		unsigned int count = p->count;
+
+		if (count < p->high &&
+		    __atomic_compare_exchange_n(
+			    &pg->state, &head, zone_state(zi, PG_pcp), false,
+			    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+			list_add(&pg->lru, &p->list);
+			p->count = count + 1;
+			ok = true;
+		}
+		pcp_release(p);
+	}
+	arch_irq_restore(flags);
+	return ok;
+}
+
+/* An order-0 free that may drain a batch; false (nothing done) if refused. */
+static bool pcp_push(struct zone *z, struct page *pg)
 {
 	unsigned long flags = arch_irq_save();
 	struct per_cpu_pages *p = &z->pcp[arch_cpu_id()];
 	bool ok;
 
 	pcp_acquire(p);
-	ok = claim(pg, 0);
+	ok = claim(pg, 0); /* any owner bits, and races, are settled here */
 	if (ok) {
 		set_state(pg, PG_pcp, 0);
 		list_add(&pg->lru, &p->list);
-		p->count++;
-		p->nr_free++;
-		if (p->count > p->high)
+		if (++p->count > p->high)
 			pcp_drain(z, p, p->batch);
 	}
 	pcp_release(p);
 	arch_irq_restore(flags);
-	if (!ok)
-		page_report_bad_free(pg, 0, caller);
+	return ok;
 }
 
 void drain_all_pages(void)
@@ -491,7 +676,9 @@ static bool try_reclaim(void)
 	return got != 0;
 }
 
-struct page *__alloc_pages(gfp_t gfp, unsigned int order, unsigned long caller)
+/* Everything but a per-CPU list hit (section 5). */
+static __attribute__((noinline)) struct page *
+alloc_slow(gfp_t gfp, unsigned int order, unsigned long caller)
 {
 	bool refused = false;
 	struct page *pg;
@@ -532,19 +719,44 @@ static struct mm_call page_call(gfp_t gfp, unsigned int order,
 	};
 }
 
-struct page *alloc_pages(gfp_t gfp, unsigned int order)
+/* The zone whose per-CPU list an order-0 request tries first: DMA for
+ * GFP_DMA, else the first non-empty zone (pcp_pref, set at boot). */
+static unsigned long pcp_pref = ZONE_NORMAL;
+
+static inline unsigned long pcp_zone(gfp_t gfp)
 {
-	unsigned long caller = (unsigned long)__builtin_return_address(0);
-	const struct mm_hooks *h = mm_hooks_get();
-	struct mm_call call;
+	return (gfp & __GFP_DMA) ? ZONE_DMA : READ_ONCE(pcp_pref);
+}
+
+/* A per-CPU list hit, or NULL: order 0, valid flags, no zeroing. */
+static inline struct page *alloc_fast(gfp_t gfp, unsigned int order)
+{
+	if (order != 0 || (gfp & ~(__GFP_ALL & ~__GFP_ZERO)))
+		return NULL;
+	return pcp_pop(pcp_zone(gfp));
+}
+
+NO_FRAME struct page *__alloc_pages(gfp_t gfp, unsigned int order,
+				    unsigned long caller)
+{
+	struct page *pg = alloc_fast(gfp, order);
+
+	return pg ? pg : alloc_slow(gfp, order, caller);
+}
+
+/* The hooked path: fault injection and the on_alloc hook (transactions). */
+static __attribute__((noinline)) struct page *
+alloc_hooked(const struct mm_hooks *h, gfp_t gfp, unsigned int order,
+	     unsigned long caller)
+{
+	struct mm_call call = page_call(gfp, order, caller);
 	struct page *pg;
 	int err;
 
-	if (!h)
-		return __alloc_pages(gfp, order, caller);
-	call = page_call(gfp, order, caller);
 	if (h->should_fail && h->should_fail(&call)) {
-		mm_set_error(MM_EFAULT_INJECTED); /* not a zone failure */
+		/* counted as injected apart from real failures (mm/stats.c) */
+		alloc_failed(gfp | __GFP_NOWARN, order, MM_EFAULT_INJECTED,
+			     caller);
 		return NULL;
 	}
 	pg = __alloc_pages(gfp, order, caller);
@@ -554,6 +766,17 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 		return NULL;
 	}
 	return pg;
+}
+
+NO_FRAME struct page *alloc_pages(gfp_t gfp, unsigned int order)
+{
+	const struct mm_hooks *h = mm_hooks_get();
+	struct page *pg;
+
+	if (h)
+		return alloc_hooked(h, gfp, order, CALLER);
+	pg = alloc_fast(gfp, order);
+	return pg ? pg : alloc_slow(gfp, order, CALLER);
 }
 
 void *alloc_pages_addr(gfp_t gfp, unsigned int order)
@@ -566,7 +789,9 @@ void *alloc_pages_addr(gfp_t gfp, unsigned int order)
 
 /* ---- free ------------------------------------------------------------------- */
 
-void __free_pages(struct page *pg, unsigned int order, unsigned long caller)
+/* Everything but a per-CPU list push: checks, buddy path, reports. */
+static __attribute__((noinline)) void
+free_slow(struct page *pg, unsigned int order, unsigned long caller)
 {
 	struct zone *z;
 	unsigned long flags;
@@ -580,27 +805,45 @@ void __free_pages(struct page *pg, unsigned int order, unsigned long caller)
 	}
 	z = page_zone(pg);
 	if (order == 0) {
-		pcp_free(z, pg, caller);
-		return;
+		ok = pcp_push(z, pg);
+	} else {
+		flags = spin_lock_irqsave(&z->lock);
+		ok = claim(pg, order);
+		if (ok) {
+			z->nr_freed[order]++;
+			buddy_free(z, page_to_pfn(pg), order);
+		}
+		spin_unlock_irqrestore(&z->lock, flags);
 	}
-	flags = spin_lock_irqsave(&z->lock);
-	ok = claim(pg, order);
-	if (ok) {
-		z->nr_freed[order]++;
-		buddy_free(z, page_to_pfn(pg), order);
-	}
-	spin_unlock_irqrestore(&z->lock, flags);
 	if (!ok)
 		page_report_bad_free(pg, order, caller);
 }
 
-void free_pages(struct page *pg, unsigned int order)
+/* A per-CPU list push; false (nothing done) when not a plain order-0
+ * free of a valid page: free_slow() then checks and reports. */
+static inline bool free_fast(struct page *pg, unsigned int order)
 {
-	unsigned long caller = (unsigned long)__builtin_return_address(0);
-	const struct mm_hooks *h = mm_hooks_get();
+	uintptr_t off = (uintptr_t)pg - fast_map.base;
 
-	/* A hook may take over only a block that would be freed validly. */
-	if (h && h->on_free && page_in_mem_map(pg) && order < MAX_ORDER) {
+	/* page_in_mem_map(pg): one compare covers both bounds */
+	return order == 0 && off < fast_map.bytes &&
+	       !(off % sizeof(struct page)) && pcp_push_fast(pg);
+}
+
+NO_FRAME void __free_pages(struct page *pg, unsigned int order,
+			   unsigned long caller)
+{
+	if (!free_fast(pg, order))
+		free_slow(pg, order, caller);
+}
+
+/* The hooked path: a hook may take over a block that is validly freed. */
+static __attribute__((noinline)) void free_hooked(const struct mm_hooks *h,
+						  struct page *pg,
+						  unsigned int order,
+						  unsigned long caller)
+{
+	if (h->on_free && page_in_mem_map(pg) && order < MAX_ORDER) {
 		struct page seen = page_load_state(pg);
 		struct mm_call call = page_call(0, order, caller);
 
@@ -609,6 +852,16 @@ void free_pages(struct page *pg, unsigned int order)
 			return;
 	}
 	__free_pages(pg, order, caller);
+}
+
+NO_FRAME void free_pages(struct page *pg, unsigned int order)
+{
+	const struct mm_hooks *h = mm_hooks_get();
+
+	if (h)
+		free_hooked(h, pg, order, CALLER);
+	else if (!free_fast(pg, order))
+		free_slow(pg, order, CALLER);
 }
 
 void page_alloc_set_reclaim(unsigned long (*reclaim)(void))
@@ -691,6 +944,10 @@ void zone_init_span(enum zone_type t, unsigned long start_pfn,
 {
 	struct zone *z = &zones[t];
 
+	fast_map.base = (uintptr_t)mem_map;
+	fast_map.bytes = mem_map ? (memmap_end_pfn - memmap_start_pfn) *
+					   sizeof(struct page)
+				 : 0;
 	spin_lock_init(&z->lock, t == ZONE_DMA ? "zone DMA" : "zone Normal");
 	z->name = zone_names[t];
 	z->start_pfn = start_pfn;
@@ -717,6 +974,8 @@ void page_alloc_free_boot_range(unsigned long start, unsigned long end)
 			order++;
 		z->managed_pages += 1UL << order;
 		buddy_free(z, start, order);
+		pcp_pref = zone_is_empty(&zones[ZONE_NORMAL]) ? ZONE_DMA
+							      : ZONE_NORMAL;
 		start += 1UL << order;
 	}
 }

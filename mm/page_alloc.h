@@ -172,9 +172,24 @@ struct per_cpu_pages {
 	unsigned int batch; /* pages moved per refill or drain */
 	struct list_head list; /* PG_pcp pages, hottest first */
 	unsigned long nr_alloc; /* order-0 allocations served here */
-	unsigned long nr_free; /* order-0 frees taken here */
 	unsigned long nr_refill, nr_drain; /* batches in / out */
+	unsigned long nr_in, nr_out; /* pages refilled / drained */
 } __cacheline_aligned;
+
+/*
+ * Order-0 frees taken by a per-CPU list.  Not counted on the free fast
+ * path (mm/page_alloc.c, section 7) but derived: every page that entered
+ * the list (refill or free) left it (allocation or drain) or is still on
+ * it, so frees = allocations + drained + count - refilled.
+ */
+static inline unsigned long pcp_nr_free(const struct per_cpu_pages *p)
+{
+	/* a snapshot: read like READ_ONCE (the owner updates them) */
+	return __atomic_load_n(&p->nr_alloc, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&p->nr_out, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&p->count, __ATOMIC_RELAXED) -
+	       __atomic_load_n(&p->nr_in, __ATOMIC_RELAXED);
+}
 
 enum zone_wmark {
 	WMARK_MIN,
@@ -207,7 +222,10 @@ struct zone {
 	unsigned long wm_refusals; /* refused by a watermark/reserve */
 	/* One per hart, each on its own cache lines. */
 	struct per_cpu_pages pcp[NR_CPUS];
-};
+} __attribute__((aligned(2048))); /* a power of two: &zones[i] is a shift
+				     on the per-CPU fast paths */
+
+_Static_assert(sizeof(struct zone) == 2048, "struct zone outgrew 2 KiB");
 
 extern struct zone zones[MAX_NR_ZONES];
 

@@ -293,7 +293,7 @@ static unsigned long check_pcp(struct vstate *v)
 			      n, p->count, p->high);
 		pages += n;
 		allocs += p->nr_alloc;
-		frees += p->nr_free;
+		frees += pcp_nr_free(p);
 	}
 	if (pages != v->pcp_pages)
 		vfail(v, "per-CPU lists hold %lu, scan found %lu", pages,
@@ -387,7 +387,7 @@ static void zoneinfo_pcp(const struct zone *z)
 		printk("    cpu: %u count: %u high: %u batch: %u "
 		       "allocs: %lu frees: %lu refills: %lu drains: %lu\n",
 		       cpu, READ_ONCE(p->count), p->high, p->batch,
-		       READ_ONCE(p->nr_alloc), READ_ONCE(p->nr_free),
+		       READ_ONCE(p->nr_alloc), pcp_nr_free(p),
 		       READ_ONCE(p->nr_refill), READ_ONCE(p->nr_drain));
 	}
 }

@@ -38,7 +38,7 @@ static void zone_pcp(const struct zone *z, struct mm_zone_stats *zs)
 
 		zs->pcp_free += READ_ONCE(p->count);
 		zs->pcp_allocs += READ_ONCE(p->nr_alloc);
-		zs->pcp_frees += READ_ONCE(p->nr_free);
+		zs->pcp_frees += pcp_nr_free(p);
 		zs->pcp_refills += READ_ONCE(p->nr_refill);
 		zs->pcp_drains += READ_ONCE(p->nr_drain);
 	}

@@ -11,22 +11,6 @@
 #define TEST_PASS 0x5555
 #define TEST_FAIL 0x3333
 
-unsigned int arch_cpu_id(void)
-{
-	return this_cpu()->pc_cpu;
-}
-
-unsigned long arch_irq_save(void)
-{
-	return csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
-}
-
-void arch_irq_restore(unsigned long flags)
-{
-	if (flags & SSTATUS_SIE)
-		csr_set(sstatus, SSTATUS_SIE);
-}
-
 bool arch_irqs_enabled(void)
 {
 	return csr_read(sstatus) & SSTATUS_SIE;

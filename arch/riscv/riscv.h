@@ -16,6 +16,7 @@
 #define PCPU_STACK_TOP 16
 #define PCPU_EMERG_TOP 24
 #define PCPU_SATP 32
+#define PCPU_CPU 40 /* pc_cpu, read by arch_cpu_id() (arch_inline.h) */
 #define PCPU_HARTID 44
 #define PCPU_SIZE 128 /* two cache lines */
 #define PCPU_ARRAY_SIZE (8 * PCPU_SIZE) /* riscv_percpu[NR_CPUS] */

@@ -28,6 +28,8 @@ _Static_assert(__builtin_offsetof(struct percpu, pc_emerg_top) ==
 	       "entry.S offset");
 _Static_assert(__builtin_offsetof(struct percpu, pc_satp) == PCPU_SATP,
 	       "entry.S offset");
+_Static_assert(__builtin_offsetof(struct percpu, pc_cpu) == PCPU_CPU,
+	       "arch_inline.h offset");
 _Static_assert(__builtin_offsetof(struct percpu, pc_hartid) == PCPU_HARTID,
 	       "entry.S: PCPU_HARTID");
 _Static_assert(sizeof(struct percpu) == PCPU_SIZE, "entry.S: PCPU_SIZE");
@@ -83,13 +85,20 @@ unsigned int arch_nr_cpus(void)
 	return __atomic_load_n(&nr_online, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * Wait up to 1 s for a starting hart.  Sleep in short wfi naps rather than
+ * spin: under QEMU -icount (benchmarks) harts run one at a time and a
+ * spinning hart would keep the starting one from ever running.
+ */
 static bool wait_online(struct percpu *pc)
 {
 	uint64_t deadline = csr_read(time) + timer_hz();
 
-	while (!__atomic_load_n(&pc->pc_online, __ATOMIC_ACQUIRE))
+	while (!__atomic_load_n(&pc->pc_online, __ATOMIC_ACQUIRE)) {
 		if (csr_read(time) > deadline)
 			return false;
+		timer_idle(100000); /* 100 us */
+	}
 	return true;
 }
 

@@ -20,6 +20,7 @@
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
+#include "mm/stats.h"
 #include "mm/txn.h"
 #include "tests/kernel/txn_test.h"
 
@@ -49,6 +50,7 @@ struct mm_snap {
 	unsigned long km_live[KMALLOC_NR_ROWS]; /* per size class, zero, large,
 						   heap */
 	struct mm_txn_stats txn;
+	struct mm_stats st; /* mm/stats.h: what docs/health.md reports */
 };
 
 static void zone_snap_take(struct zone *z, struct zone_snap *s)
@@ -56,7 +58,7 @@ static void zone_snap_take(struct zone *z, struct zone_snap *s)
 	unsigned long pcp = 0;
 
 	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
-		pcp += z->pcp[cpu].nr_alloc - z->pcp[cpu].nr_free;
+		pcp += z->pcp[cpu].nr_alloc - pcp_nr_free(&z->pcp[cpu]);
 	s->free_pages = zone_free_pages(z);
 	for (unsigned int o = 0; o < MAX_ORDER; o++) {
 		s->free_blocks[o] = zone_free_blocks(z, o);
@@ -98,6 +100,7 @@ static void snap_take(struct mm_snap *s)
 	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
 		zone_snap_take(&zones[i], &s->z[i]);
 	mm_txn_stats(&s->txn);
+	mm_stats_get(&s->st);
 	kmalloc_stats_get(&km);
 	for (unsigned int r = 0; r < KMALLOC_NR_ROWS; r++)
 		s->km_live[r] = km.row[r].live;
@@ -119,10 +122,64 @@ static bool txn_counters_equal(const struct mm_txn_stats *a,
 	       a->deferred - a->restored == b->deferred - b->restored;
 }
 
+/*
+ * The mm_stats figures that describe state, not activity: they must be
+ * back.  Cumulative allocations and frees must have moved together;
+ * failures, injections, peaks, splits/merges and per-CPU batches count
+ * activity and are left out.  Any bad free or corruption the rollback
+ * caused would show here.
+ */
+static bool zone_stats_equal(const struct mm_zone_stats *a,
+			     const struct mm_zone_stats *b)
+{
+	for (unsigned int o = 0; o < MAX_ORDER; o++)
+		if (a->order[o].free_blocks != b->order[o].free_blocks ||
+		    a->order[o].allocs - a->order[o].frees !=
+			    b->order[o].allocs - b->order[o].frees)
+			return false;
+	return a->free == b->free && a->buddy_free == b->buddy_free &&
+	       a->pcp_free == b->pcp_free && a->used == b->used &&
+	       a->below_low == b->below_low &&
+	       a->wm_low_events == b->wm_low_events &&
+	       a->in_use_blocks == b->in_use_blocks;
+}
+
+static bool stats_equal(const struct mm_stats *a, const struct mm_stats *b)
+{
+	bool ok = a->free_pages == b->free_pages &&
+		  a->used_pages == b->used_pages &&
+		  a->page_allocs - a->page_frees ==
+			  b->page_allocs - b->page_frees &&
+		  a->bad_frees == b->bad_frees &&
+		  a->page_bad_frees == b->page_bad_frees &&
+		  a->slab_pages == b->slab_pages &&
+		  a->slab_active_objs == b->slab_active_objs &&
+		  a->slab_num_objs == b->slab_num_objs &&
+		  a->slab_allocs - a->slab_frees ==
+			  b->slab_allocs - b->slab_frees &&
+		  a->slab_corrupt == b->slab_corrupt &&
+		  a->slab_bad_frees == b->slab_bad_frees &&
+		  a->nr_caches == b->nr_caches;
+
+	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
+		ok &= zone_stats_equal(&a->zone[i], &b->zone[i]);
+	return ok;
+}
+
 static bool snap_equal(struct ktest *t, const struct mm_snap *a,
 		       const struct mm_snap *b)
 {
 	bool ok = a->nr_free == b->nr_free;
+
+	if (!stats_equal(&a->st, &b->st)) {
+		ktest_log(t,
+			  "mm_stats differ: used %lu -> %lu, bad frees %lu "
+			  "-> %lu, slab objects %lu -> %lu",
+			  a->st.used_pages, b->st.used_pages, a->st.bad_frees,
+			  b->st.bad_frees, a->st.slab_active_objs,
+			  b->st.slab_active_objs);
+		ok = false;
+	}
 
 	for (unsigned int i = 0; i < MAX_NR_ZONES; i++)
 		ok &= !memcmp(&a->z[i], &b->z[i], sizeof(a->z[i]));

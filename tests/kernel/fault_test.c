@@ -13,6 +13,7 @@
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
+#include "mm/stats.h"
 #include "mm/txn.h"
 #include "tests/kernel/txn_test.h"
 
@@ -25,14 +26,13 @@ static void arm(struct ktest *t, const char *spec)
 	KT_ASSERT_EQ(t, mm_fault_set(&a), 0);
 }
 
-static unsigned long zone_failures(void)
+/* Page failures as mm/stats.c tells them apart: real, injected. */
+static unsigned long page_failures(bool injected)
 {
-	unsigned long n = 0;
+	static struct mm_stats st;
 
-	for (unsigned int z = 0; z < MAX_NR_ZONES; z++)
-		for (unsigned int o = 0; o < MAX_ORDER; o++)
-			n += zones[z].nr_fail[o];
-	return n;
+	mm_stats_get(&st);
+	return injected ? st.page_injected : st.page_fails;
 }
 
 /*
@@ -60,7 +60,8 @@ static uint64_t fail_pattern(struct ktest *t, unsigned int n, gfp_t gfp,
 /* nth, every, nth+every, times; nothing else changes, counted apart. */
 static void test_when(struct ktest *t)
 {
-	unsigned long base = free_now(), zf = zone_failures();
+	unsigned long base = free_now(), zf = page_failures(false);
+	unsigned long zi = page_failures(true);
 	struct mm_fault_stats s0, s1;
 
 	mm_fault_stats(&s0);
@@ -80,7 +81,8 @@ static void test_when(struct ktest *t)
 	KT_EXPECT_EQ(t, s1.injected[MM_KIND_PAGES] - s0.injected[MM_KIND_PAGES],
 		     8);
 	KT_EXPECT_EQ(t, s1.injected_total - s0.injected_total, 8);
-	KT_EXPECT_EQ(t, zone_failures(), zf); /* not real failures */
+	KT_EXPECT_EQ(t, page_failures(false), zf); /* not real failures */
+	KT_EXPECT_EQ(t, page_failures(true), zi + 8);
 	KT_EXPECT_EQ(t, free_now(), base);
 	KT_EXPECT_NULL(t, mm_hooks_get()); /* nothing armed, nothing open */
 }
@@ -335,7 +337,7 @@ static void test_real_failures_apart(struct ktest *t)
 	unsigned long zf;
 
 	KT_ASSERT_TRUE(t, exhaust_begin(&ex));
-	zf = zone_failures();
+	zf = page_failures(false);
 	mm_fault_stats(&s0);
 	arm(t, "kind:dma"); /* armed, matching nothing here */
 	KT_EXPECT_NULL(t, alloc_pages(GFP_KERNEL | __GFP_NOWARN, 0));
@@ -343,7 +345,7 @@ static void test_real_failures_apart(struct ktest *t)
 	mm_fault_clear();
 	exhaust_end(&ex);
 	mm_fault_stats(&s1);
-	KT_EXPECT_EQ(t, zone_failures(), zf + 1);
+	KT_EXPECT_EQ(t, page_failures(false), zf + 1);
 	KT_EXPECT_EQ(t, s1.injected_total, s0.injected_total);
 }
 

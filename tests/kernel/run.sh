@@ -32,4 +32,21 @@ timeout_arg=
 [ "$rc" -eq 124 ] && timeout_arg=--timeout
 python3 scripts/ktap.py --prefix kernel --exit-status "$rc" $timeout_arg \
 	"$LOG" || status=1
+
+# Benchmark smoke test: every benchmark with tiny counts under -icount;
+# only the output's form and the exit status are checked, never a figure.
+BLOG=$LOGS/bench-smoke.log
+timeout 300 "$QEMU" -machine virt -nographic -bios "$OPENSBI" -m 256M \
+	-smp 4 -icount shift=0,align=off,sleep=off -kernel build/kernel.elf \
+	-append "monitor=0 ktest=none bench=all bench.quick" \
+	< /dev/null > "$BLOG" 2>&1
+rc=$?
+if [ "$rc" -ne 0 ]; then
+	echo "FAIL: kernel/bench-smoke: exit status $rc (log: $BLOG)"
+	status=1
+else
+	python3 scripts/bench.py check "$BLOG" --prefix kernel/bench-smoke \
+		--expect page,init,churn,overhead,frag,scale,slab,kmalloc,txn ||
+		status=1
+fi
 exit $status
