@@ -56,8 +56,10 @@ uint64_t arch_read_cycles(void);
 uint64_t arch_time_ns(void);
 
 /* Physical <-> virtual for memory managed by mm/ (the direct map). */
+#ifndef KERNEL /* inline in the kernel (identity map), as arch_cpu_id() */
 void *arch_phys_to_virt(phys_addr_t pa);
 phys_addr_t arch_virt_to_phys(const void *va);
+#endif
 
 /* Write raw bytes to the console (no locking: printk serialises). */
 void arch_console_write(const char *s, size_t len);

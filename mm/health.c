@@ -84,11 +84,15 @@
  */
 #include <stdarg.h>
 #include "mm/health.h"
+#include "mm/arena.h"
+#include "mm/dma.h"
 #include "mm/internal.h"
 #include "mm/mm.h"
 #include "mm/kmalloc.h"
 #include "mm/heap.h"
+#include "mm/mempool.h"
 #include "mm/page_alloc.h"
+#include "mm/pool.h"
 #include "mm/slab.h"
 #include "mm/txn.h"
 #include "lib/printk.h"
@@ -556,6 +560,22 @@ bool mm_validate(void)
 	}
 	if (!heap_validate()) {
 		printk("mm_validate: TLSF heap invariants broken\n");
+		ok = false;
+	}
+	if (!pool_validate()) {
+		printk("mm_validate: fixed-block pool invariants broken\n");
+		ok = false;
+	}
+	if (!arena_validate_all()) {
+		printk("mm_validate: arena invariants broken\n");
+		ok = false;
+	}
+	if (!mempool_validate_all()) {
+		printk("mm_validate: mempool invariants broken\n");
+		ok = false;
+	}
+	if (!dma_validate()) {
+		printk("mm_validate: DMA buffer invariants broken\n");
 		ok = false;
 	}
 	if (!mm_stats_validate()) {

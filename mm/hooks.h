@@ -75,10 +75,17 @@ struct mm_hooks {
 
 extern const struct mm_hooks *mm_hooks_active;
 
-/* The installed hooks, or NULL (the common case). */
+/*
+ * The installed hooks, or NULL (the common case).  A relaxed load: the
+ * hart that installs hooks for itself (a transaction) sees its own store
+ * in program order, and the struct behind the pointer was published with
+ * a release store and is reached through an address dependency, which
+ * RVWMO (and every machine Linux supports but Alpha) orders.  Another
+ * hart may miss a just-installed set for a few calls; that is harmless.
+ */
 static inline const struct mm_hooks *mm_hooks_get(void)
 {
-	return __atomic_load_n(&mm_hooks_active, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&mm_hooks_active, __ATOMIC_RELAXED);
 }
 
 /*

@@ -93,6 +93,7 @@
  *    A refused free changes nothing but counters and mm_last_error().
  */
 #include "mm/kmalloc_internal.h"
+#include "mm/slab_internal.h"
 #include "mm/hooks.h"
 #include "mm/internal.h"
 #include "mm/mm.h"
@@ -117,6 +118,9 @@ struct kmem_cache *km_zero_cache;
 #define KM_ST_FAST 0x10u /* ready, not debug, mode two-tier or hybrid */
 
 static unsigned int km_state;
+/* The normal class caches were created as debug caches (mm.debug=1 at
+ * boot makes every cache one): the inline fast path must not be used. */
+static bool km_normal_is_debug;
 
 static const char *const mode_names[KMALLOC_NR_MODES] = {
 	[KMALLOC_TWO_TIER] = "two-tier",
@@ -129,7 +133,8 @@ static unsigned int state_with(unsigned int st, unsigned int mode, bool debug)
 	st = (st & ~(KM_ST_MODE | KM_ST_DEBUG | KM_ST_FAST)) | mode;
 	if (debug)
 		st |= KM_ST_DEBUG;
-	else if ((st & KM_ST_READY) && mode != KMALLOC_SIMPLE)
+	else if ((st & KM_ST_READY) && mode != KMALLOC_SIMPLE &&
+		 !km_normal_is_debug)
 		st |= KM_ST_FAST;
 	return st;
 }
@@ -371,25 +376,24 @@ void *kmalloc(size_t size, gfp_t gfp)
 	unsigned int st = READ_ONCE(km_state);
 
 	if (likely((st & KM_ST_FAST) && size - 1 < KMALLOC_MAX_CACHE_SIZE &&
-		   !(gfp & (__GFP_DMA | ~__GFP_ALL)) && !mm_hooks_get())) {
-		struct km_cpu_stats *s = km_this_cpu_stats(); /* first: fewer
-								 live values
-								 across it */
+		   !(gfp & (__GFP_DMA | __GFP_ZERO | ~__GFP_ALL)) &&
+		   !mm_hooks_get())) {
 		unsigned long idx = km_index[(size - 1) >> 3];
 		struct kmem_cache *c = km_caches[KM_SET_NORMAL][idx];
-		struct km_cell *cell = &s->s_cell[st & KM_ST_MODE][idx];
-		void *p;
+		void *p = slab_mag_pop(c);
 
-		/* Materialise cell now: one register lives across the call. */
-		__asm__("" : "+r"(cell));
-		p = __kmem_cache_alloc(c, gfp | __GFP_NOWARN, RET_IP);
 		if (likely(p)) {
-			unsigned long n = __atomic_fetch_add(&cell->c_allocs, 1,
-							     __ATOMIC_RELAXED);
+			struct km_cell *cell =
+				&km_this_cpu_stats()
+					 ->s_cell[st & KM_ST_MODE][idx];
+			unsigned long n;
 
+			*free_word(c, p) = 0;
+			n = __atomic_fetch_add(&cell->c_allocs, 1,
+					       __ATOMIC_RELAXED);
 			km_add(&cell->c_req, size);
 			if (unlikely((n & 63) == 63))
-				km_sample_peak(km_index[(size - 1) >> 3]);
+				km_sample_peak((unsigned int)idx);
 			return p;
 		}
 	}
@@ -490,6 +494,16 @@ static inline struct kmem_cache *slab_head_cache(const void *p)
  * and no hooks.  The cache's object size gives the class through the same
  * table; the slab checks the object itself (and reports a bad one).
  */
+/* Two harts freed p at the same instant and this one lost. */
+static __attribute__((noinline)) void kfree_raced(struct kmem_cache *c,
+						  const void *p,
+						  unsigned long idx,
+						  unsigned long caller)
+{
+	slab_report_racing_free(c, (void *)p, caller);
+	km_stat_bad_free((unsigned int)idx);
+}
+
 void kfree(const void *p)
 {
 	struct kmem_cache *c;
@@ -497,25 +511,23 @@ void kfree(const void *p)
 	if (!p)
 		return;
 	c = slab_head_cache(p);
-	if (likely(c && !mm_hooks_get())) {
-		struct km_cpu_stats *s = km_this_cpu_stats();
+	if (likely(c && !mm_hooks_get() && !(c->kc_flags & SLAB_DEBUG))) {
 		unsigned long size = c->kc_size, idx;
+		enum slab_push_result r;
 
 		if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE)) {
 			idx = km_index[(size - 1) >> 3];
-			if (likely(c == km_caches[KM_SET_NORMAL][idx])) {
-				unsigned long *frees = &s->s_frees[idx];
-
-				__asm__("" : "+r"(frees)); /* as in kmalloc */
-				if (likely(__kmem_cache_free(c, (void *)p,
-							     RET_IP)))
-					km_add(frees, 1);
-				else
-					km_stat_bad_free((
-						unsigned int)(frees -
-							      km_this_cpu_stats()
-								      ->s_frees));
-				return;
+			if (likely(c == km_caches[KM_SET_NORMAL][idx] &&
+				   slab_free_looks_valid(c, (void *)p))) {
+				r = slab_mag_push(c, (void *)p);
+				if (likely(r == SLAB_PUSHED)) {
+					km_add(&km_this_cpu_stats()
+							->s_frees[idx],
+					       1);
+					return;
+				}
+				if (r == SLAB_RACED)
+					return kfree_raced(c, p, idx, RET_IP);
 			}
 		}
 	}
@@ -617,6 +629,8 @@ static bool create_caches(void)
 				return false;
 		}
 	}
+	km_normal_is_debug =
+		(km_caches[KM_SET_NORMAL][0]->kc_flags & SLAB_DEBUG) != 0;
 	km_zero_cache = kmem_cache_create("kmalloc-0", 8, 8, 0, NULL);
 	return km_zero_cache != NULL;
 }

@@ -14,6 +14,8 @@
  */
 #include "mm/mm.h"
 #include "mm/heap.h"
+#include "mm/mempool.h"
+#include "mm/dma.h"
 #include "mm/slab.h"
 #include "mm/kmalloc.h"
 #include "mm/fault.h"
@@ -419,6 +421,8 @@ int mm_init(void)
 	slab_init();
 	kmalloc_init();
 	heap_init_system();
+	mempool_init();
+	dma_init();
 	mm_txn_init();
 	mm_fault_boot();
 	return 0;

@@ -113,6 +113,19 @@
  * 6. The validator (mm/slab_check.c) takes each cache's locks and checks
  *    3a-3e: list membership against inuse, freelist walks, magazines,
  *    counters and (debug caches) red zones and poison.
+ *
+ * 7. The fast path (slab_mag_pop/slab_mag_push in mm/slab_internal.h,
+ *    inlined by kmalloc() and kfree() too)
+ *    Allocation: interrupts off, this hart's cc_lock tried once (only a
+ *    draining hart ever holds it), pop, release, clear the free word.
+ *    Free: the always-on checks (slab page of this cache, an object
+ *    start, free word not "free"), then the push, whose free-word tag is
+ *    set with an atomic exchange (3, section 5).  Both are leaves: any
+ *    other case -- empty or full magazine, busy lock, debug cache,
+ *    __GFP_ZERO, a suspicious free -- tail-calls alloc_general() or
+ *    free_general(), which do the whole job with reports.  Keeping the
+ *    general paths out of line is what keeps the fast path free of a
+ *    stack frame and of callee-saved registers.
  */
 #include "mm/slab_internal.h"
 #include "mm/hooks.h"
@@ -128,16 +141,6 @@ static inline void cc_acquire(struct kmem_cache_cpu *cc)
 	while (__atomic_exchange_n(&cc->cc_lock, 1, __ATOMIC_ACQUIRE))
 		while (READ_ONCE(cc->cc_lock))
 			arch_cpu_relax();
-}
-
-static inline bool cc_trylock(struct kmem_cache_cpu *cc)
-{
-	return !__atomic_exchange_n(&cc->cc_lock, 1, __ATOMIC_ACQUIRE);
-}
-
-static inline void cc_release(struct kmem_cache_cpu *cc)
-{
-	__atomic_store_n(&cc->cc_lock, 0, __ATOMIC_RELEASE);
 }
 
 unsigned long slab_lock_all(struct kmem_cache *c)
@@ -410,27 +413,6 @@ static __attribute__((noinline)) void *alloc_slow(struct kmem_cache *c,
 	return cc->cc_objs[--cc->cc_avail];
 }
 
-/* The tag of an object in a magazine. */
-static inline uintptr_t mag_tag(const struct kmem_cache *c, const void *obj)
-{
-	return fw_encode(c, obj,
-			 ((uintptr_t)obj & ~(c->kc_slab_bytes - 1)) + FW_MAG);
-}
-
-/*
- * Tag obj as free with one atomic exchange.  Of two harts freeing the same
- * object at the same instant (both past slab_check_free()), only one sees
- * the live word; the other sees the tag and must refuse, or the object
- * would sit in two magazines.  False means "already free".
- */
-static inline bool claim_free_word(const struct kmem_cache *c, void *obj)
-{
-	uintptr_t tag = mag_tag(c, obj);
-
-	return __atomic_exchange_n(free_word(c, obj), tag, __ATOMIC_RELAXED) !=
-	       tag;
-}
-
 /*
  * The magazine is full (or the cache has none): make room, then push.
  * Slabs left empty go back to the page allocator once kc_lock is dropped
@@ -476,7 +458,9 @@ static __attribute__((noinline)) void *alloc_failed(struct kmem_cache *c,
 	return NULL;
 }
 
-void *__kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp, unsigned long caller)
+/* The general allocation: everything the fast path below leaves out. */
+static __attribute__((noinline)) void *
+alloc_general(struct kmem_cache *c, gfp_t gfp, unsigned long caller)
 {
 	unsigned long flags;
 	struct kmem_cache_cpu *cc;
@@ -508,6 +492,21 @@ void *__kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp, unsigned long caller)
 	return obj;
 }
 
+void *__kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp, unsigned long caller)
+{
+	void *obj;
+
+	if (likely(!(gfp & ~(__GFP_ALL & ~__GFP_ZERO)) &&
+		   !(c->kc_flags & SLAB_POISON))) {
+		obj = slab_mag_pop(c);
+		if (likely(obj)) {
+			*free_word(c, obj) = 0;
+			return obj;
+		}
+	}
+	return alloc_general(c, gfp, caller);
+}
+
 /* obj has passed the checks: into the magazine (or the slab). */
 static inline bool free_obj(struct kmem_cache *c, void *obj,
 			    unsigned long caller)
@@ -530,7 +529,9 @@ static inline bool free_obj(struct kmem_cache *c, void *obj,
 	return ok;
 }
 
-bool __kmem_cache_free(struct kmem_cache *c, void *obj, unsigned long caller)
+/* The general free: everything the fast path below leaves out. */
+static __attribute__((noinline)) bool
+free_general(struct kmem_cache *c, void *obj, unsigned long caller)
 {
 	if (unlikely(!obj))
 		return true;
@@ -540,6 +541,28 @@ bool __kmem_cache_free(struct kmem_cache *c, void *obj, unsigned long caller)
 		return true;
 	slab_report_racing_free(c, obj, caller);
 	return false;
+}
+
+static __attribute__((noinline)) bool
+free_raced(struct kmem_cache *c, void *obj, unsigned long caller)
+{
+	slab_report_racing_free(c, obj, caller);
+	return false;
+}
+
+bool __kmem_cache_free(struct kmem_cache *c, void *obj, unsigned long caller)
+{
+	enum slab_push_result r;
+
+	if (likely(obj && !(c->kc_flags & SLAB_DEBUG) &&
+		   slab_free_looks_valid(c, obj))) {
+		r = slab_mag_push(c, obj);
+		if (likely(r == SLAB_PUSHED))
+			return true;
+		if (r == SLAB_RACED)
+			return free_raced(c, obj, caller);
+	}
+	return free_general(c, obj, caller);
 }
 
 /* The mm/hooks.h protocol around an allocation. */

@@ -129,6 +129,96 @@ static inline struct page *slab_page_guess(const struct kmem_cache *c,
 	return slab_virt_to_page((uintptr_t)obj & ~(c->kc_slab_bytes - 1));
 }
 
+/* ---- the per-CPU fast path (mm/slab.c section 7; kmalloc inlines it) ---- */
+
+static inline bool cc_trylock(struct kmem_cache_cpu *cc)
+{
+	return !__atomic_exchange_n(&cc->cc_lock, 1, __ATOMIC_ACQUIRE);
+}
+
+static inline void cc_release(struct kmem_cache_cpu *cc)
+{
+	__atomic_store_n(&cc->cc_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* The tag of an object in a magazine. */
+static inline uintptr_t mag_tag(const struct kmem_cache *c, const void *obj)
+{
+	return fw_encode(c, obj,
+			 ((uintptr_t)obj & ~(c->kc_slab_bytes - 1)) + FW_MAG);
+}
+
+/*
+ * Tag obj as free with one atomic exchange.  Of two harts freeing the same
+ * object at the same instant (both past slab_check_free()), only one sees
+ * the live word; the other sees the tag and must refuse, or the object
+ * would sit in two magazines.  False means "already free".
+ */
+static inline bool claim_free_word(const struct kmem_cache *c, void *obj)
+{
+	uintptr_t tag = mag_tag(c, obj);
+
+	return __atomic_exchange_n(free_word(c, obj), tag, __ATOMIC_RELAXED) !=
+	       tag;
+}
+
+/*
+ * The fast path (section 7 of the theory comment): pop from this hart's
+ * magazine, or NULL when it is empty or another hart holds its lock (a
+ * drain).  A leaf: no call, so no stack frame.
+ */
+static inline void *slab_mag_pop(struct kmem_cache *c)
+{
+	unsigned long flags = arch_irq_save();
+	struct kmem_cache_cpu *cc = &c->kc_cpu[arch_cpu_id()];
+	void *obj = NULL;
+	unsigned int n;
+
+	if (likely(cc_trylock(cc))) {
+		n = cc->cc_avail;
+		if (likely(n)) {
+			obj = cc->cc_objs[n - 1];
+			cc->cc_avail = n - 1;
+			cc->cc_nr_alloc++;
+		}
+		cc_release(cc);
+	}
+	arch_irq_restore(flags);
+	return obj;
+}
+
+/* The magazine push of the fast path: how it went. */
+enum slab_push_result {
+	SLAB_PUSHED,
+	SLAB_FULL,
+	SLAB_RACED
+};
+
+static inline enum slab_push_result slab_mag_push(struct kmem_cache *c,
+						  void *obj)
+{
+	unsigned long flags = arch_irq_save();
+	struct kmem_cache_cpu *cc = &c->kc_cpu[arch_cpu_id()];
+	enum slab_push_result r = SLAB_FULL;
+	unsigned int n;
+
+	if (likely(cc_trylock(cc))) {
+		n = cc->cc_avail;
+		if (likely(n < cc->cc_limit)) {
+			r = SLAB_RACED;
+			if (likely(claim_free_word(c, obj))) {
+				cc->cc_objs[n] = obj;
+				cc->cc_avail = n + 1;
+				cc->cc_nr_free++;
+				r = SLAB_PUSHED;
+			}
+		}
+		cc_release(cc);
+	}
+	arch_irq_restore(flags);
+	return r;
+}
+
 /* ---- mm/slab.c ---- */
 /* Every cc_lock of c in cpu order, then kc_lock; interrupts off. */
 unsigned long slab_lock_all(struct kmem_cache *c);
@@ -168,16 +258,21 @@ bool slab_check_free_slow(struct kmem_cache *c, void *obj, unsigned long caller,
  * confirms a suspected double free by search.  True when obj is a live
  * object of c; otherwise it is reported (when report) and false.
  */
-static inline bool slab_check_free(struct kmem_cache *c, void *obj,
-				   unsigned long caller, bool report)
+static inline bool slab_free_looks_valid(struct kmem_cache *c, void *obj)
 {
 	uintptr_t base = (uintptr_t)obj & ~(c->kc_slab_bytes - 1);
 	struct page *pg = slab_virt_to_page(base);
 
-	if (likely(pg && (page_load_state(pg).flags & PG_slab) &&
-		   READ_ONCE(pg->slab_cache) == c &&
-		   slab_is_obj(c, base, (uintptr_t)obj) &&
-		   fw_decode(c, obj) - base >= c->kc_slab_bytes))
+	return pg && (page_load_state(pg).flags & PG_slab) &&
+	       READ_ONCE(pg->slab_cache) == c &&
+	       slab_is_obj(c, base, (uintptr_t)obj) &&
+	       fw_decode(c, obj) - base >= c->kc_slab_bytes;
+}
+
+static inline bool slab_check_free(struct kmem_cache *c, void *obj,
+				   unsigned long caller, bool report)
+{
+	if (likely(slab_free_looks_valid(c, obj)))
 		return true;
 	return slab_check_free_slow(c, obj, caller, report);
 }

@@ -7,9 +7,13 @@
 #include "mm/txn_internal.h"
 #include "mm/internal.h"
 #include "mm/mm.h"
+#include "mm/arena.h"
+#include "mm/dma.h"
 #include "mm/heap.h"
 #include "mm/kmalloc.h"
+#include "mm/mempool.h"
 #include "mm/slab.h"
+#include "mm/pool.h"
 #include "lib/printk.h"
 
 /* A log chunk: an object of the dedicated, unhooked cache mm_txn_log. */
@@ -165,7 +169,9 @@ void txn_kill(struct txn_cpu *tc, struct mm_txn_entry *e)
 bool txn_kind_supported(unsigned int kind)
 {
 	return kind == MM_KIND_PAGES || kind == MM_KIND_SLAB ||
-	       kind == MM_KIND_KMALLOC || kind == MM_KIND_HEAP;
+	       kind == MM_KIND_KMALLOC || kind == MM_KIND_HEAP ||
+	       kind == MM_KIND_POOL || kind == MM_KIND_ARENA ||
+	       kind == MM_KIND_MEMPOOL || kind == MM_KIND_DMA;
 }
 
 void txn_release(const struct mm_txn_entry *e, unsigned long caller)
@@ -182,6 +188,18 @@ void txn_release(const struct mm_txn_entry *e, unsigned long caller)
 		break;
 	case MM_KIND_KMALLOC:
 		__kfree(e->te_obj, caller);
+		break;
+	case MM_KIND_POOL:
+		__k_mem_slab_free(e->te_owner, e->te_obj, caller);
+		break;
+	case MM_KIND_MEMPOOL:
+		__mempool_free(e->te_owner, e->te_obj, caller);
+		break;
+	case MM_KIND_DMA: /* owner: the dma_pool, or NULL for a buffer */
+		__dma_release(e->te_owner, e->te_obj, e->te_order, caller);
+		break;
+	case MM_KIND_ARENA: /* te_obj: where the allocation started */
+		__arena_rollback(e->te_owner, e->te_obj, caller);
 		break;
 	default:
 		printk("txn: BUG: no way to free a logged %s object %p\n",
@@ -209,6 +227,14 @@ bool txn_entry_live(const struct mm_txn_entry *e)
 	case MM_KIND_KMALLOC: /* ksize() is 0 for a live zero-size block */
 		return ksize(e->te_obj) || ((c = kmem_cache_of(e->te_obj)) &&
 					    kmem_cache_obj_live(c, e->te_obj));
+	case MM_KIND_POOL:
+		return k_mem_slab_block_live(e->te_owner, e->te_obj);
+	case MM_KIND_DMA:
+		return dma_obj_live(e->te_owner, e->te_obj, e->te_order);
+	case MM_KIND_MEMPOOL:
+		return mempool_element_live(e->te_owner, e->te_obj);
+	case MM_KIND_ARENA:
+		return arena_pos_live(e->te_owner, e->te_obj);
 	default:
 		return false;
 	}

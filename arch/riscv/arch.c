@@ -44,17 +44,6 @@ uint64_t arch_time_ns(void)
 	return (t / hz) * 1000000000ULL + (t % hz) * 1000000000ULL / hz;
 }
 
-/* RAM is identity mapped (vm.c), so virtual == physical. */
-void *arch_phys_to_virt(phys_addr_t pa)
-{
-	return (void *)(uintptr_t)pa;
-}
-
-phys_addr_t arch_virt_to_phys(const void *va)
-{
-	return (phys_addr_t)(uintptr_t)va;
-}
-
 void arch_console_write(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {

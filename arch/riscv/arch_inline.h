@@ -2,7 +2,8 @@
 /*
  * The hot part of arch/arch.h, inline on the real machine (arch.h
  * includes this for the kernel build): the hart's logical id through tp,
- * and saving/restoring sstatus.SIE.  Same contracts as declared there.
+ * saving/restoring sstatus.SIE, and the identity direct map.  Same
+ * contracts as declared there.
  */
 #ifndef ARCH_RISCV_ARCH_INLINE_H
 #define ARCH_RISCV_ARCH_INLINE_H
@@ -15,7 +16,7 @@ static inline unsigned int arch_cpu_id(void)
 {
 	unsigned int id;
 
-	__asm__("lw %0, %1(tp)" : "=r"(id) : "i"(PCPU_CPU));
+	__asm__("lwu %0, %1(tp)" : "=r"(id) : "i"(PCPU_CPU));
 	return id;
 }
 
@@ -28,6 +29,17 @@ static inline void arch_irq_restore(unsigned long flags)
 {
 	if (flags & SSTATUS_SIE)
 		csr_set(sstatus, SSTATUS_SIE);
+}
+
+/* RAM is identity mapped (vm.c), so virtual == physical. */
+static inline void *arch_phys_to_virt(phys_addr_t pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+
+static inline phys_addr_t arch_virt_to_phys(const void *va)
+{
+	return (phys_addr_t)(uintptr_t)va;
 }
 
 #endif /* ARCH_RISCV_ARCH_INLINE_H */

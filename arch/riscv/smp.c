@@ -90,9 +90,13 @@ unsigned int arch_nr_cpus(void)
  * spin: under QEMU -icount (benchmarks) harts run one at a time and a
  * spinning hart would keep the starting one from ever running.
  */
+/* Seconds a starting hart gets to reach C (QEMU on a loaded 2-core host
+ * can take well over one second to schedule eight vCPU threads). */
+#define START_TIMEOUT_S 10
+
 static bool wait_online(struct percpu *pc)
 {
-	uint64_t deadline = csr_read(time) + timer_hz();
+	uint64_t deadline = csr_read(time) + START_TIMEOUT_S * timer_hz();
 
 	while (!__atomic_load_n(&pc->pc_online, __ATOMIC_ACQUIRE)) {
 		if (csr_read(time) > deadline)
@@ -144,10 +148,18 @@ unsigned int smp_start_harts(const uint32_t *hartids, unsigned int n)
 		__atomic_thread_fence(__ATOMIC_RELEASE);
 		err = sbi_hart_start(hartids[i], start_address(cpu),
 				     (unsigned long)pc);
-		if (err || !wait_online(pc)) {
+		if (err) {
 			printk("smp: hart %u did not start (sbi error %ld)\n",
 			       hartids[i], err);
 			continue;
+		}
+		if (!wait_online(pc)) {
+			/* It may still arrive and use this slot's stack and
+			 * percpu: never give the slot to another hart. */
+			printk("smp: hart %u did not come online within %d s; "
+			       "starting no more harts\n",
+			       hartids[i], START_TIMEOUT_S);
+			break;
 		}
 		__atomic_store_n(&nr_online, cpu + 1, __ATOMIC_RELEASE);
 	}

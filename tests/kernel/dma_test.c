@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DMA buffers and pools (mm/dma.c, mm/dma_pool.c): every buffer and block
+ * inside ZONE_DMA below the limit, zeroed, pool blocks aligned and never
+ * across the boundary, no overlap, contents intact through random
+ * operations; mismatched and double frees; fault injection; transaction
+ * rollback; all harts sharing a pool.
+ */
+#include "kernel/ktest.h"
+#include "mm/dma.h"
+#include "mm/fault.h"
+#include "mm/health.h"
+#include "mm/mm.h"
+#include "mm/txn.h"
+#include "lib/prng.h"
+#include "lib/string.h"
+#include "tests/kernel/txn_test.h"
+
+static dma_addr_t dma_base(void)
+{
+	return (dma_addr_t)zones[ZONE_DMA].start_pfn << PAGE_SHIFT;
+}
+
+/* [dma, dma + size) inside ZONE_DMA and the CPU address maps to it. */
+static bool placed_ok(const void *v, dma_addr_t dma, size_t size)
+{
+	return dma >= dma_base() && dma + size <= dma_limit() &&
+	       arch_virt_to_phys(v) == dma;
+}
+
+static void test_buffers(struct ktest *t)
+{
+	enum {
+		N = 24
+	};
+	static void *v[N];
+	static dma_addr_t d[N];
+	static size_t n[N];
+	unsigned int bad = 0, dirty = 0;
+	struct dma_stats st;
+	struct prng r;
+
+	prng_seed(&r, 0xd3a);
+	KT_EXPECT_LE(t, dma_limit() - dma_base(), mm_dma_limit);
+	for (unsigned int i = 0; i < N; i++) {
+		n[i] = 1 + prng_below(&r, 5 * PAGE_SIZE);
+		v[i] = dma_alloc(n[i], &d[i], GFP_KERNEL);
+		KT_ASSERT_NOT_NULL(t, v[i]);
+		bad += !placed_ok(v[i], d[i], n[i]) || (d[i] & (PAGE_SIZE - 1));
+		dirty += !mem_is_filled(v[i], 0, n[i]);
+		memset(v[i], (int)i + 1, n[i]);
+	}
+	dma_stats_get(&st);
+	KT_EXPECT_EQ(t, st.buffers, N);
+	KT_EXPECT_TRUE(t, dma_validate());
+	for (unsigned int i = 0; i < N; i++) {
+		bad += !mem_is_filled(v[i], (int)i + 1, n[i]);
+		dma_free(v[i], n[i], d[i]);
+	}
+	KT_EXPECT_EQ(t, bad, 0);
+	KT_EXPECT_EQ(t, dirty, 0);
+	dma_stats_get(&st);
+	KT_EXPECT_EQ(t, st.buffers, 0);
+	KT_EXPECT_EQ(t, st.buffer_pages, 0);
+}
+
+/* The DMA zone runs out; the Normal zone is never used instead. */
+static void test_zone_exhaustion(struct ktest *t)
+{
+	static void *v[8192];
+	static dma_addr_t d[8192];
+	unsigned int n = 0, outside = 0;
+
+	while (n < 8192 && (v[n] = dma_alloc(16 * PAGE_SIZE, &d[n],
+					     GFP_KERNEL | __GFP_NOWARN))) {
+		outside += !placed_ok(v[n], d[n], 16 * PAGE_SIZE);
+		n++;
+	}
+	KT_EXPECT_LT(t, n, 8192);
+	KT_EXPECT_TRUE(t, mm_last_error() == MM_ENOMEM ||
+				  mm_last_error() == MM_EWATERMARK);
+	ktest_log(t,
+		  "%u buffers of 64 KiB before ZONE_DMA (%llu MiB) ran "
+		  "out",
+		  n, (unsigned long long)(dma_limit() - dma_base()) >> 20);
+	KT_EXPECT_EQ(t, outside, 0);
+	KT_EXPECT_GT(t, zone_free_pages(&zones[ZONE_NORMAL]), 0);
+	KT_EXPECT_TRUE(t, dma_validate());
+	while (n--)
+		dma_free(v[n], 16 * PAGE_SIZE, d[n]);
+}
+
+static void test_bad_frees(struct ktest *t)
+{
+	static unsigned long stray[4];
+	struct dma_stats before, after;
+	struct page *pg;
+	dma_addr_t d, e;
+	void *v, *w;
+
+	v = dma_alloc(2 * PAGE_SIZE, &d, GFP_KERNEL);
+	w = dma_alloc(100, &e, GFP_KERNEL);
+	pg = alloc_pages(GFP_DMA, 0); /* DMA-zone memory, not a buffer */
+	KT_ASSERT_TRUE(t, v && w && pg);
+	memset(v, 0x3c, 2 * PAGE_SIZE);
+	dma_stats_get(&before);
+	ktest_log(t, "seven refused frees are expected below");
+	dma_free(NULL, 10, 0); /* nothing */
+	dma_free(stray, 8, 0); /* not a page start */
+	dma_free((char *)v + PAGE_SIZE, PAGE_SIZE, d + PAGE_SIZE); /* tail */
+	dma_free(v, PAGE_SIZE, d); /* wrong size (order 0, not 1) */
+	dma_free(v, 2 * PAGE_SIZE, d + 4096); /* wrong bus address */
+	dma_free(page_address(pg), PAGE_SIZE, page_to_phys(pg));
+	dma_free(w, 100, e);
+	dma_free(w, 100, e); /* double free */
+	KT_EXPECT_EQ(t, mm_last_error(), MM_EBADFREE);
+	dma_free(v, 5000, d); /* the same order: accepted */
+	dma_free(v, 5000, d); /* double free */
+	dma_stats_get(&after);
+	KT_EXPECT_EQ(t, after.nr_bad_free - before.nr_bad_free, 7);
+	KT_EXPECT_EQ(t, after.nr_free - before.nr_free, 2);
+	KT_EXPECT_NULL(t, dma_alloc(0, &d, GFP_KERNEL));
+	KT_EXPECT_EQ(t, mm_last_error(), MM_EINVAL);
+	KT_EXPECT_NULL(t, dma_alloc(8, NULL, GFP_KERNEL));
+	KT_EXPECT_NULL(t, dma_alloc(PAGE_SIZE << MAX_ORDER, &d, GFP_KERNEL));
+	free_pages(pg, 0);
+	KT_EXPECT_TRUE(t, dma_validate());
+}
+
+/* ---- pools ------------------------------------------------------------------ */
+
+static bool crosses(dma_addr_t d, size_t size, size_t boundary)
+{
+	return boundary && d / boundary != (d + size - 1) / boundary;
+}
+
+struct geo {
+	size_t size, align, boundary;
+};
+
+static void pool_random(struct ktest *t, const struct geo *g, uint64_t seed)
+{
+	enum {
+		LIVE = 300
+	};
+	static unsigned char *v[LIVE];
+	static dma_addr_t d[LIVE];
+	unsigned int nr = 0, bad = 0, damaged = 0;
+	struct dma_pool *p =
+		dma_pool_create("ktest", g->size, g->align, g->boundary);
+	size_t align = g->align ? g->align : 8;
+	struct dma_pool_stats st;
+	struct prng r;
+
+	KT_ASSERT_NOT_NULL(t, p);
+	prng_seed(&r, seed);
+	for (unsigned int op = 0; op < 3000; op++) {
+		unsigned int i = nr ? (unsigned int)prng_below(&r, nr) : 0;
+
+		if (nr == LIVE || (nr && prng_below(&r, 5) < 2)) {
+			damaged += !mem_is_filled(v[i], (unsigned char)d[i],
+						  g->size);
+			dma_pool_free(p, v[i], d[i]);
+			v[i] = v[--nr];
+			d[i] = d[nr];
+			continue;
+		}
+		v[nr] = dma_pool_alloc(p, GFP_KERNEL | __GFP_ZERO, &d[nr]);
+		KT_ASSERT_NOT_NULL(t, v[nr]);
+		bad += !placed_ok(v[nr], d[nr], g->size) ||
+		       (d[nr] & (align - 1)) ||
+		       crosses(d[nr], g->size, g->boundary) ||
+		       !mem_is_filled(v[nr], 0, g->size);
+		for (unsigned int j = 0; j < nr; j++)
+			bad += d[j] < d[nr] + g->size && d[nr] < d[j] + g->size;
+		memset(v[nr], (unsigned char)d[nr], g->size);
+		nr++;
+	}
+	dma_pool_stats_get(p, &st);
+	KT_EXPECT_EQ(t, st.in_use, nr);
+	KT_EXPECT_TRUE(t, dma_validate());
+	KT_EXPECT_EQ(t, dma_pool_destroy(p), -MM_EBUSY);
+	while (nr--)
+		dma_pool_free(p, v[nr], d[nr]);
+	ktest_log(t,
+		  "size %zu align %zu boundary %zu: stride %zu, %u per "
+		  "chunk, %lu chunks held before the frees",
+		  g->size, g->align, g->boundary, st.stride, st.per_chunk,
+		  st.chunks);
+	KT_EXPECT_EQ(t, bad, 0);
+	KT_EXPECT_EQ(t, damaged, 0);
+	dma_pool_stats_get(p, &st);
+	KT_EXPECT_EQ(t, st.chunks, 0); /* empty chunks go back */
+	KT_EXPECT_EQ(t, dma_pool_destroy(p), 0);
+}
+
+static void test_pool_geometries(struct ktest *t)
+{
+	static const struct geo geos[] = {
+		{64, 64, 4096}, {24, 8, 0},	 {100, 16, 128},
+		{48, 0, 64},	{32, 256, 64},	 {3000, 64, 4096},
+		{5000, 8, 0},	{200, 32, 1024}, {8, 8, 8},
+	};
+
+	ktest_log(t, "each geometry: one refused destroy (busy) expected");
+	for (unsigned int i = 0; i < sizeof(geos) / sizeof(geos[0]); i++)
+		pool_random(t, &geos[i], 0x900d + i);
+}
+
+static void test_pool_rejects(struct ktest *t)
+{
+	struct dma_pool *p;
+	dma_addr_t d, e;
+	char *a, *b;
+
+	KT_EXPECT_NULL(t, dma_pool_create("x", 0, 8, 0));
+	KT_EXPECT_EQ(t, mm_last_error(), MM_EINVAL);
+	KT_EXPECT_NULL(t, dma_pool_create("x", 64, 24, 0)); /* align */
+	KT_EXPECT_NULL(t, dma_pool_create("x", 64, 8, 32)); /* < size */
+	KT_EXPECT_NULL(t, dma_pool_create("x", 64, 8, 96)); /* not 2^n */
+	p = dma_pool_create("ktest", 64, 64, 0);
+	KT_ASSERT_NOT_NULL(t, p);
+	a = dma_pool_alloc(p, GFP_KERNEL, &d);
+	b = dma_pool_alloc(p, GFP_KERNEL, &e);
+	KT_ASSERT_TRUE(t, a && b);
+	ktest_log(t, "five refused frees are expected below");
+	dma_pool_free(p, a + 8, d + 8); /* interior */
+	dma_pool_free(p, a, e); /* the other block's bus address */
+	dma_pool_free(p, a + 128, d + 128); /* never handed out */
+	dma_pool_free(p, &d, 0); /* not in the pool */
+	dma_pool_free(p, b, e);
+	dma_pool_free(p, b, e); /* double free */
+	KT_EXPECT_EQ(t, mm_last_error(), MM_EBADFREE);
+	KT_EXPECT_NULL(t, dma_pool_alloc(p, GFP_KERNEL, NULL));
+	dma_pool_free(p, a, d);
+	KT_EXPECT_EQ(t, dma_pool_destroy(p), 0);
+}
+
+/* ---- hooks -------------------------------------------------------------------- */
+
+static void test_fault_injection(struct ktest *t)
+{
+	struct mm_fault_attr attr;
+	struct dma_stats st;
+	dma_addr_t d;
+
+	mm_fault_attr_init(&attr);
+	attr.kinds = 1u << MM_KIND_DMA;
+	attr.nth = 1;
+	KT_ASSERT_EQ(t, mm_fault_set(&attr), 0);
+	KT_EXPECT_NULL(t, dma_alloc(100, &d, GFP_KERNEL));
+	KT_EXPECT_EQ(t, mm_last_error(), MM_EFAULT_INJECTED);
+	KT_EXPECT_EQ(t, mm_fault_clear(), 1);
+	dma_stats_get(&st);
+	KT_EXPECT_EQ(t, st.buffers, 0);
+}
+
+static void test_txn_abort(struct ktest *t)
+{
+	struct dma_pool *p = dma_pool_create("ktest", 256, 64, 4096);
+	struct dma_stats before, after;
+	unsigned long free0;
+	dma_addr_t d, kd;
+	struct mm_txn tx;
+	void *keep, *kb;
+
+	KT_ASSERT_NOT_NULL(t, p);
+	keep = dma_alloc(3000, &kd, GFP_KERNEL);
+	kb = dma_pool_alloc(p, GFP_KERNEL, &d);
+	KT_ASSERT_TRUE(t, keep && kb);
+	free0 = free_now();
+	dma_stats_get(&before);
+	KT_ASSERT_EQ(t, mm_txn_begin(&tx), 0);
+	for (unsigned int i = 0; i < 20; i++) {
+		dma_addr_t x;
+
+		KT_EXPECT_NOT_NULL(t, dma_alloc(1 + i * 900, &x, GFP_KERNEL));
+		KT_EXPECT_NOT_NULL(t, dma_pool_alloc(p, GFP_ATOMIC, &x));
+	}
+	dma_free(keep, 3000, kd); /* deferred: restored by the abort */
+	dma_pool_free(p, kb, d);
+	KT_EXPECT_EQ(t, mm_txn_abort(&tx), 0);
+	dma_stats_get(&after);
+	KT_EXPECT_EQ(t, after.buffers, before.buffers);
+	KT_EXPECT_EQ(t, after.buffer_pages, before.buffer_pages);
+	KT_EXPECT_EQ(t, after.chunks, before.chunks);
+	KT_EXPECT_EQ(t, after.blocks, before.blocks);
+	KT_EXPECT_EQ(t, free_now(), free0);
+	KT_EXPECT_TRUE(t, mm_validate());
+	dma_free(keep, 3000, kd);
+	dma_pool_free(p, kb, d);
+	KT_EXPECT_EQ(t, dma_pool_destroy(p), 0);
+}
+
+/* ---- all harts ------------------------------------------------------------------ */
+
+struct smp_state {
+	struct dma_pool *pool;
+	unsigned long bad;
+};
+
+static void smp_churn(void *arg)
+{
+	struct smp_state *s = arg;
+	unsigned char tag = (unsigned char)(arch_cpu_id() + 1);
+	unsigned char *v[32] = {0};
+	dma_addr_t d[32];
+	struct prng r;
+
+	prng_seed(&r, 1234 + tag);
+	for (unsigned int round = 0; round < 1500; round++) {
+		unsigned int i = (unsigned int)prng_below(&r, 32);
+
+		if (v[i]) {
+			if (!mem_is_filled(v[i], tag, 96))
+				__atomic_fetch_add(&s->bad, 1,
+						   __ATOMIC_RELAXED);
+			dma_pool_free(s->pool, v[i], d[i]);
+		}
+		v[i] = dma_pool_alloc(s->pool, GFP_ATOMIC, &d[i]);
+		if (!v[i] || crosses(d[i], 96, 512)) {
+			__atomic_fetch_add(&s->bad, 1, __ATOMIC_RELAXED);
+			continue;
+		}
+		memset(v[i], tag, 96);
+	}
+	for (unsigned int i = 0; i < 32; i++)
+		dma_pool_free(s->pool, v[i], v[i] ? d[i] : 0);
+}
+
+static void test_all_harts(struct ktest *t)
+{
+	static struct smp_state s;
+
+	s.bad = 0;
+	s.pool = dma_pool_create("ktest-smp", 96, 32, 512);
+	KT_ASSERT_NOT_NULL(t, s.pool);
+	arch_run_on_all_cpus(smp_churn, &s);
+	KT_EXPECT_EQ(t, s.bad, 0);
+	KT_EXPECT_TRUE(t, dma_validate());
+	KT_EXPECT_EQ(t, dma_pool_destroy(s.pool), 0);
+}
+
+static const struct ktest_case dma_cases[] = {
+	KTEST_CASE(test_buffers),
+	KTEST_CASE(test_zone_exhaustion),
+	KTEST_CASE(test_bad_frees),
+	KTEST_CASE(test_pool_geometries),
+	KTEST_CASE(test_pool_rejects),
+	KTEST_CASE(test_fault_injection),
+	KTEST_CASE(test_txn_abort),
+	KTEST_CASE(test_all_harts),
+	KTEST_END,
+};
+KTEST_SUITE(dma, dma_cases);
