@@ -286,23 +286,3 @@ int cmd_kfree(int argc, char **argv)
 	printk("kfree: done\n");
 	return 0;
 }
-
-/* Commands whose layer is not on main yet say so, and which file. */
-int cmd_needs_layer(int argc, char **argv)
-{
-	static const struct {
-		const char *cmd, *layer;
-	} needs[] = {
-		{"txn-demo", "transactions (mm/txn.c)"},
-		{"fail", "fault injection (mm/fault.c)"},
-	};
-
-	for (unsigned int i = 0; i < sizeof(needs) / sizeof(needs[0]); i++)
-		if (!strcmp(argv[0], needs[i].cmd)) {
-			printk("%s: needs %s, which is not built yet\n",
-			       argv[0], needs[i].layer);
-			return -1;
-		}
-	printk("%s: not available\n", argv[0]);
-	return -1;
-}

@@ -33,6 +33,12 @@
  *       pages, caches, kfree, TLSF heaps, each refusal counted once, see
  *       struct mm_stats) since the baseline are DEGRADED — refused frees
  *       did no damage, but a caller is wrong.
+ *    e. Transactions: misuse reported (ending one that is not open, out
+ *       of order, on another hart; one found still open at a test's end
+ *       or at the idle loop) since the baseline is DEGRADED; so is a free
+ *       that a transaction could not defer (its log was full), which an
+ *       abort cannot restore.  Open transactions and injected failures
+ *       are shown but never judged: a test asked for them.
  *    A subject's verdict is the worst of its reasons; the overall verdict
  *    the worst of all subjects.
  *
@@ -100,6 +106,8 @@ static unsigned int health_lock;
 static struct rate_window zone_window[MAX_NR_ZONES];
 static unsigned long bad_free_base; /* bad frees before the baseline */
 static unsigned long corrupt_base; /* corruption reports before it */
+static unsigned long misuse_base; /* transaction misuse before it */
+static unsigned long lost_base; /* undeferrable frees before it */
 static unsigned long fail_base[MAX_NR_ZONES]; /* real failures before it */
 static enum mm_verdict logged[MM_NR_SUBJECTS];
 static struct mm_health scratch; /* zone events' workspace */
@@ -336,6 +344,24 @@ static void damage_totals(unsigned long *bad, unsigned long *corrupt)
 	*corrupt = alloc_st.corrupt;
 }
 
+/* (e), health_lock held. */
+static void judge_txn(struct mm_health *h)
+{
+	enum mm_subject s = MM_SUBJ_ALLOCATORS;
+
+	if (h->txn_lost)
+		add_reason(h, s, MM_DEGRADED,
+			   "%lu free%s in transactions could not be deferred "
+			   "(an abort cannot restore them)",
+			   h->txn_lost, h->txn_lost == 1 ? "" : "s");
+	if (h->txn_misuse)
+		add_reason(h, s, MM_DEGRADED,
+			   "%lu transaction misuse%s reported (%lu since "
+			   "boot)",
+			   h->txn_misuse, h->txn_misuse == 1 ? "" : "s",
+			   h->txn_misuse_total);
+}
+
 /* (d), health_lock held. */
 static void eval_allocators(struct mm_health *h)
 {
@@ -352,6 +378,13 @@ static void eval_allocators(struct mm_health *h)
 	if (h->corrupt_total < corrupt_base) /* a cache was destroyed */
 		corrupt_base = h->corrupt_total;
 	h->corrupt = h->corrupt_total - corrupt_base;
+	h->txn_misuse_total = alloc_st.txn_misuse;
+	h->txn_misuse = h->txn_misuse_total - misuse_base;
+	h->txn_lost_total = alloc_st.txn_lost;
+	h->txn_lost = h->txn_lost_total - lost_base;
+	h->txn_open = alloc_st.txn_open;
+	h->injected = alloc_st.injected_total;
+	h->fault_armed = alloc_st.fault_armed;
 	if (h->validate_failed)
 		add_reason(h, s, MM_CRITICAL,
 			   "corruption: mm_validate() failed (%lu time%s "
@@ -369,6 +402,7 @@ static void eval_allocators(struct mm_health *h)
 			   "%lu bad free%s refused (%lu since boot)",
 			   h->bad_frees, h->bad_frees == 1 ? "" : "s",
 			   h->bad_frees_total);
+	judge_txn(h);
 }
 
 /* ---- logging changes ------------------------------------------------------ */
@@ -488,6 +522,8 @@ void mm_health_acknowledge(const char *what)
 	}
 	bad_free_base = bad_total;
 	corrupt_base = corrupt;
+	misuse_base = alloc_st.txn_misuse; /* damage_totals() read them */
+	lost_base = alloc_st.txn_lost;
 	health_unlock();
 	arch_irq_restore(flags);
 	printk("mm: health baseline reset after %s: %lu bad free%s and %lu "

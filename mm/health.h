@@ -97,6 +97,17 @@ struct mm_health {
 	unsigned long corrupt; /* slab corruption reports since the baseline */
 	unsigned long corrupt_total; /* ... since boot */
 	unsigned long validate_failures; /* failed mm_validate() since boot */
+	unsigned long txn_misuse; /* transaction misuse reported (and
+				     transactions left open) since the
+				     baseline */
+	unsigned long txn_misuse_total; /* ... since boot */
+	unsigned long txn_lost; /* frees a transaction could not defer
+				   since the baseline */
+	unsigned long txn_lost_total; /* ... since boot */
+	unsigned int txn_open; /* transactions open now, every hart */
+	unsigned long injected; /* failures injected since boot (never
+				   judged: a test asked for them) */
+	bool fault_armed; /* a fault-injection rule is armed now */
 	bool validate_failed; /* the last mm_validate() failed */
 	unsigned int nr_reasons;
 	bool reasons_cut; /* more reasons than MM_HEALTH_MAX_REASONS */
@@ -129,8 +140,9 @@ unsigned int mm_unusable_index(const unsigned long nr_free[MAX_ORDER],
 
 /*
  * The whole picture on the console, laid out like Linux's /proc files
- * (meminfo, buddyinfo, extfrag/unusable_index, zoneinfo, slabinfo,
- * kmalloc classes, transactions, health).  Printed at the end of every
+ * (meminfo, buddyinfo, extfrag/unusable_index, zoneinfo, pagestats,
+ * slabinfo, kmalloc classes, transactions, heaps, fault injection,
+ * health).  Printed at the end of every
  * boot; docs/health.md walks through it, and the layout is stable (the
  * GDB commands compare with it number for number).
  */
@@ -140,5 +152,6 @@ void mm_report_meminfo(void);
 void mm_report_unusable(void);
 void mm_report_pagestats(void);
 void mm_report_health(void);
+void mm_report_fault(void);
 
 #endif /* MM_HEALTH_H */

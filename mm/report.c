@@ -13,6 +13,7 @@
  *   ==> kmalloc <==                               (kmalloc's classes)
  *   ==> transactions <==                          (open transactions)
  *   ==> heaps <==                                 (the TLSF heaps)
+ *   ==> fault injection <==                       mm_report_fault()
  *   ==> health <==                                mm_report_health()
  *
  * The layout is a contract: docs/health.md describes every line, and the
@@ -20,6 +21,7 @@
  * compare them with this output.  Change both together.
  */
 #include "mm/health.h"
+#include "mm/fault.h"
 #include "mm/heap.h"
 #include "mm/internal.h"
 #include "mm/kmalloc.h"
@@ -169,6 +171,13 @@ void mm_report_health(void)
 	       h.bad_frees_total, h.corrupt, h.corrupt_total,
 	       h.validate_failures,
 	       h.validate_failed ? " (last one failed)" : "");
+	printk("%-12s %u open; misuse %lu (%lu since boot); frees not "
+	       "deferred %lu (%lu since boot)\n",
+	       "transactions", h.txn_open, h.txn_misuse, h.txn_misuse_total,
+	       h.txn_lost, h.txn_lost_total);
+	printk("%-12s %s; %lu failure%s injected since boot (not judged)\n",
+	       "faults", h.fault_armed ? "armed" : "off", h.injected,
+	       h.injected == 1 ? "" : "s");
 	for (unsigned int i = 0; i < h.nr_reasons; i++)
 		printk("reason: %s: %s: %s\n",
 		       mm_subject_name(h.reason[i].subject),
@@ -176,6 +185,30 @@ void mm_report_health(void)
 	if (h.reasons_cut)
 		printk("reason: (more reasons than %u)\n",
 		       MM_HEALTH_MAX_REASONS);
+}
+
+void mm_report_fault(void)
+{
+	struct mm_fault_stats fs;
+	struct mm_fault_attr a;
+	char line[200];
+	bool armed = mm_fault_get(&a);
+	int n = 0;
+
+	mm_fault_format(armed ? &a : NULL, line, sizeof(line));
+	printk("rule: %s\n", line);
+	if (armed && mm_fault_last_caller())
+		printk("rule: %lu matching calls so far, the last from %pS\n",
+		       mm_fault_calls(), (void *)mm_fault_last_caller());
+	else if (armed)
+		printk("rule: 0 matching calls so far\n");
+	mm_fault_stats(&fs);
+	for (unsigned int k = 0; k < MM_NR_KINDS && n < (int)sizeof(line); k++)
+		n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %s %lu",
+			       mm_kind_name((enum mm_kind)k), fs.injected[k]);
+	printk("injected:%s total %lu\n", line, fs.injected_total);
+	printk("calls looked at %lu, matching %lu; rules armed %lu\n", fs.seen,
+	       fs.matched, fs.armed);
 }
 
 void mm_report(void)
@@ -198,6 +231,8 @@ void mm_report(void)
 	mm_txn_report();
 	printk("==> heaps <==\n");
 	heap_report();
+	printk("==> fault injection <==\n");
+	mm_report_fault();
 	printk("==> health <==\n");
 	mm_report_health();
 	printk("==> end of mm report <==\n");

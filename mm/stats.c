@@ -13,10 +13,12 @@
  */
 #include <stdarg.h>
 #include "mm/stats.h"
+#include "mm/fault.h"
 #include "mm/heap.h"
 #include "mm/internal.h"
 #include "mm/kmalloc_internal.h"
 #include "mm/slab_internal.h"
+#include "mm/txn.h"
 #include "lib/printk.h"
 
 /* Page failures injected on purpose, per zone and order (atomic).  The
@@ -188,6 +190,34 @@ static bool gather_heap(struct k_heap *h, void *arg)
 	return true;
 }
 
+static void gather_fault_txn(struct mm_stats *st)
+{
+	struct mm_fault_stats fs;
+	struct mm_txn_stats ts;
+
+	mm_fault_stats(&fs);
+	st->fault_armed = mm_fault_armed();
+	for (unsigned int k = 0; k < MM_NR_KINDS; k++)
+		st->injected[k] = fs.injected[k];
+	st->injected_total = fs.injected_total;
+	mm_txn_stats(&ts);
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+		unsigned int d = mm_txn_depth_of(cpu);
+
+		st->txn_open += d;
+		st->txn_harts += d != 0;
+	}
+	st->txn_begins = ts.begins;
+	st->txn_commits = ts.commits;
+	st->txn_aborts = ts.aborts;
+	st->txn_logged = ts.logged;
+	st->txn_rolled_back = ts.rolled_back;
+	st->txn_restored = ts.restored;
+	st->txn_log_full = ts.log_full;
+	st->txn_lost = ts.lost;
+	st->txn_misuse = ts.misuse + ts.leftovers;
+}
+
 void mm_stats_get(struct mm_stats *st)
 {
 	*st = (struct mm_stats){0};
@@ -218,6 +248,7 @@ void mm_stats_get(struct mm_stats *st)
 		gather_kmalloc(st);
 		heap_for_each(gather_heap, st);
 	}
+	gather_fault_txn(st);
 	st->bad_frees = st->page_bad_frees + st->slab_bad_frees -
 			st->slab_bad_frees_kmalloc + st->kmalloc_bad_frees +
 			st->heap_bad_frees;

@@ -16,6 +16,7 @@
 #define MM_STATS_H
 
 #include <stdbool.h>
+#include "mm/hooks.h"
 #include "mm/page_alloc.h"
 
 /* One order of one zone. */
@@ -97,6 +98,19 @@ struct mm_stats {
 	unsigned long heap_bytes; /* their regions */
 	unsigned long heap_used, heap_free; /* payload bytes */
 	unsigned long heap_allocs, heap_frees, heap_fails, heap_bad_frees;
+	/* Fault injection (mm_fault_stats()): failures made on purpose. */
+	bool fault_armed; /* a rule is armed now */
+	unsigned long injected[MM_NR_KINDS]; /* per allocator kind */
+	unsigned long injected_total;
+	/* Transactions (mm_txn_stats(), mm_txn_depth_of()). */
+	unsigned int txn_open; /* open now, every hart, nested ones too */
+	unsigned int txn_harts; /* harts with at least one open */
+	unsigned long txn_begins, txn_commits, txn_aborts;
+	unsigned long txn_logged, txn_rolled_back, txn_restored;
+	unsigned long txn_log_full; /* allocations failed: log full */
+	unsigned long txn_lost; /* frees that could not be deferred */
+	unsigned long txn_misuse; /* misuse reported, and transactions
+				     found left open (mm_txn_unwind) */
 	/* Every allocator: refused frees, each counted once (a kfree the
 	 * slab refused is kmalloc's), and corruption reports. */
 	unsigned long bad_frees;

@@ -94,17 +94,30 @@
  *    abort: walk the level's entries newest first; free each ALLOC,
  *      forget each FREE; cut the log back to the level's mark.
  *    commit: outermost: perform each FREE, keep each ALLOC, drop the log.
- *      Inner: the entries simply become the parent's (the mark goes); a
- *      FREE whose ALLOC is now in the same level cancels it (both go and
- *      the object is freed), as an allocate-and-free inside one
- *      transaction always does.
+ *      Inner: see 6.
+ *    misuse (ending what is not open, out of order, on another hart, in
+ *      an interrupt handler): reported with the caller, -MM_EINVAL,
+ *      nothing changes.  A transaction nobody can end any more (test case
+ *      over, hart idle) is reported and aborted by mm_txn_unwind(); if its
+ *      struct was overwritten, only the chunks' entries are trusted.
  *
- * 6. Interrupt policy: handlers are not part of the interrupted
+ * 6. Nesting.  Levels share the hart's one log; level d owns the entries
+ *    from mark[d-1] up to the next level's mark.  An inner abort undoes
+ *    its own entries only and cuts the log back to its mark.  An inner
+ *    commit drops its mark, so its entries become the parent's: constant
+ *    time, no memory, it cannot fail.  A FREE whose ALLOC is thereby in
+ *    the same level cancels it (both go and the object is freed), as an
+ *    allocate-and-free inside one transaction always does; a FREE of an
+ *    older object stays deferred in the parent.  That is why only the
+ *    outermost struct's inline entries are used: an inner struct may go
+ *    out of scope at its commit while its entries live on.
+ *
+ * 7. Interrupt policy: handlers are not part of the interrupted
  *    transaction.  Their allocations are not logged, their frees are not
  *    deferred, and a handler that frees a logged object takes it out of
  *    the log.  begin/commit/abort in a handler are refused.
  *
- * 7. The validator checks 3a-3d for every hart, under each hart's lock.
+ * 8. The validator checks 3a-3d for every hart, under each hart's lock.
  */
 #include "mm/txn_internal.h"
 
@@ -182,7 +195,8 @@ int mm_txn_on_alloc(const struct mm_call *call, void *obj)
 enum found {
 	NOT_FOUND,
 	FREE_NOW,
-	TAKEN
+	TAKEN,
+	NEED_ROOM /* a deferral needs a chunk: allocate one and try again */
 };
 
 static void report_double_free(const struct mm_call *c, void *obj,
@@ -194,30 +208,38 @@ static void report_double_free(const struct mm_call *c, void *obj,
 	mm_set_error(MM_EBADFREE);
 }
 
-/* Append a deferred free (lock held); false when the log is full. */
-static bool defer(struct txn_cpu *tc, const struct mm_call *c, void *obj,
-		  struct mm_txn_seg **spare)
+/*
+ * Append a deferred free (lock held): TAKEN.  With the log full and no
+ * spare chunk: NEED_ROOM, or, when no chunk could be had (last_try), the
+ * level loses the object (FREE_NOW: it is freed at once).
+ */
+static enum found defer(struct txn_cpu *tc, const struct mm_call *c, void *obj,
+			struct mm_txn_seg **spare, bool last_try)
 {
 	unsigned int d = tc->depth;
 
 	if (tc->tail->ts_nr == tc->tail->ts_cap && !*spare) {
+		if (!last_try)
+			return NEED_ROOM;
 		tc->lost[d - 1]++;
 		STAT(tc, lost);
 		printk("txn: log full: the free of %s %p by %pS cannot be "
 		       "deferred; transaction '%s' will not restore it\n",
 		       mm_kind_name(c->kind), obj, (void *)c->caller,
 		       txn_name(tc->open[d - 1]));
-		return false;
+		return FREE_NOW;
 	}
 	*spare = txn_append(tc, c, obj, TXN_FREE, *spare);
 	STAT(tc, deferred);
-	return true;
+	return TAKEN;
 }
 
 /* The free of obj as this hart's own log sees it (lock held). */
 static enum found own_free(struct txn_cpu *tc, const struct mm_call *c,
-			   void *obj, bool irq, struct mm_txn_seg **spare)
+			   void *obj, bool irq, struct mm_txn_seg **spare,
+			   bool last_try)
 {
+	enum found r;
 	unsigned long idx;
 	struct mm_txn_entry *e =
 		txn_find(tc, 0, log_len(tc), c->kind, obj, &idx);
@@ -237,11 +259,11 @@ static enum found own_free(struct txn_cpu *tc, const struct mm_call *c,
 			STAT(tc, cancelled);
 		return FREE_NOW;
 	}
-	if (defer(tc, c, obj, spare))
-		return TAKEN; /* an outer level's object: the inner abort
-				 must be able to bring it back */
-	txn_kill(tc, e);
-	return FREE_NOW;
+	/* an outer level's object: the inner abort must bring it back */
+	r = defer(tc, c, obj, spare, last_try);
+	if (r == FREE_NOW)
+		txn_kill(tc, e); /* lost: freed now, not by the outer abort */
+	return r;
 }
 
 /* A free of an object logged on another hart takes it out of that log. */
@@ -275,19 +297,18 @@ static enum found others_free(struct txn_cpu *me, const struct mm_call *c,
 	return NOT_FOUND;
 }
 
-bool mm_txn_on_free(const struct mm_call *call, void *obj)
+/* One look at the free of obj: this hart's log, the others', deferral. */
+static enum found free_once(struct txn_cpu *tc, const struct mm_call *call,
+			    void *obj, bool irq, struct mm_txn_seg **spare,
+			    bool last_try)
 {
-	struct txn_cpu *tc = this_txn_cpu();
-	bool irq = arch_in_irq(), mine = depth_of(tc) > 0;
-	struct mm_txn_seg *spare = NULL;
+	bool mine = depth_of(tc) > 0;
 	enum found r = NOT_FOUND;
 	unsigned long flags;
 
-	if (mine && !irq && txn_tail_full(tc))
-		spare = txn_chunk_new(GFP_ATOMIC | __GFP_MEMALLOC);
 	if (mine) {
 		flags = log_lock(tc);
-		r = own_free(tc, call, obj, irq, &spare);
+		r = own_free(tc, call, obj, irq, spare, last_try);
 		log_unlock(tc, flags);
 	}
 	if (r == NOT_FOUND)
@@ -295,8 +316,23 @@ bool mm_txn_on_free(const struct mm_call *call, void *obj)
 	if (r == NOT_FOUND && mine && !irq) {
 		/* older than the transaction: keep it until commit */
 		flags = log_lock(tc);
-		r = defer(tc, call, obj, &spare) ? TAKEN : FREE_NOW;
+		r = defer(tc, call, obj, spare, last_try);
 		log_unlock(tc, flags);
+	}
+	return r;
+}
+
+bool mm_txn_on_free(const struct mm_call *call, void *obj)
+{
+	struct txn_cpu *tc = this_txn_cpu();
+	bool irq = arch_in_irq();
+	struct mm_txn_seg *spare = NULL;
+	enum found r = free_once(tc, call, obj, irq, &spare, false);
+
+	if (r == NEED_ROOM) {
+		/* a free cannot fail: grow from the reserves if need be */
+		spare = txn_chunk_new(GFP_ATOMIC | __GFP_MEMALLOC);
+		r = free_once(tc, call, obj, irq, &spare, true);
 	}
 	if (spare)
 		txn_chunk_free(spare);

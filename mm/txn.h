@@ -143,6 +143,9 @@ void mm_txn_scope_end(struct mm_txn *txn);
 
 /* Transactions open on this hart. */
 unsigned int mm_txn_depth(void);
+/* Transactions open on hart cpu (0 for no such hart): read without that
+ * hart's log lock, a snapshot (statistics, mm/stats.c). */
+unsigned int mm_txn_depth_of(unsigned int cpu);
 
 /*
  * Report and abort every transaction open on this hart above depth

@@ -44,6 +44,11 @@ static void report_hart(unsigned int cpu)
 	log_unlock(tc, flags);
 }
 
+unsigned int mm_txn_depth_of(unsigned int cpu)
+{
+	return cpu < NR_CPUS ? depth_of(&txn_cpus[cpu]) : 0;
+}
+
 void mm_txn_report(void)
 {
 	struct mm_txn_stats s;

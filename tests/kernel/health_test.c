@@ -524,6 +524,8 @@ static void test_report_layout(struct ktest *t)
 		"==> /proc/slabinfo <==\n",
 		"==> kmalloc <==\n",
 		"==> transactions <==\n",
+		"==> heaps <==\n",
+		"==> fault injection <==\n",
 		"==> health <==\n",
 		"==> end of mm report <==\n",
 	};

@@ -45,7 +45,7 @@ static struct page *walk_heap_pages;
  * The model of one object: who owns it and whether a free is pending.
  * owner: the level that allocated it (0: before any transaction, or
  * committed all the way out); pending: the level holding a deferred free
- * (-1: none).  This is the semantics of mm/txn.c's section 5, restated.
+ * (-1: none).  This is mm/txn.c's sections 5 and 6, restated.
  */
 struct wobj {
 	enum wkind kind;
