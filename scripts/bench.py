@@ -135,9 +135,9 @@ def cmd_run(a):
 
 
 def cmd_run_all(a):
-    plan = [("micro", a.kernel, "256M", 4, "page,churn,frag")]
+    plan = [("micro", a.kernel, "256M", 4, "page,slab,kmalloc,churn,frag")]
     if a.kernel_zbb:
-        plan.append(("micro-zbb", a.kernel_zbb, "256M", 4, "page,churn,frag"))
+        plan.append(("micro-zbb", a.kernel_zbb, "256M", 4, "page,slab,kmalloc,churn,frag"))
     plan.append(("scale", a.kernel, "256M", 8, "scale"))
     for mem in ("128M", "1G", "4G"):
         plan.append(("init-" + mem, a.kernel, mem, 1, "init"))
@@ -321,11 +321,13 @@ def cmd_report(a):
                    os.path.join(a.out, "pages.dat"))
     scale = []
     for r in rows:
-        m = re.match(r"scale\.pages\.h(\d+)\.(alloc|free)$", r["name"])
+        m = re.match(r"scale\.(pages|kmalloc64)\.h(\d+)\.(alloc|free)$",
+                     r["name"])
         if m:
-            scale.append(("%s harts" % m.group(1), m.group(2), r["median"]))
+            scale.append(("%s-harts" % m.group(2),
+                          "%s.%s" % (m.group(1), m.group(3)), r["median"]))
     if scale:
-        ok &= bars(scale, "order-0 page churn on N harts: median per call",
+        ok &= bars(scale, "churn on N harts: median per call",
                    os.path.join(a.docs, "scale.svg"),
                    os.path.join(a.out, "scale.dat"))
     print("bench: report in %s/" % a.docs)
