@@ -20,7 +20,7 @@ from . import slabview
 
 def health_sym(name):
     return kmem.sym(name, "mm/health.c: the health checker is not in this "
-                    "kernel yet", file_suffix="mm/health.c")
+                    "kernel", file_suffix="mm/health.c")
 
 
 def names(table, n):

@@ -22,7 +22,7 @@ MAX_LISTED = 64  # blocks printed one by one
 
 def heap_type():
     return kmem.ctype("struct k_heap", "mm/heap.h: the TLSF heap is not in "
-                      "this kernel yet",
+                      "this kernel",
                       fields=("hp_lock", "hp_name", "hp_start", "hp_end",
                               "hp_node", "hp_fl_bitmap", "hp_sl_bitmap",
                               "hp_free", "hp_free_bytes", "hp_alloc_bytes"))

@@ -26,7 +26,7 @@ def class_sizes():
     """The size classes, read from the kernel's kmalloc_class_size[]
     (KMALLOC_NR_CLASSES entries, a generated constant)."""
     arr = kmem.sym("kmalloc_class_size", "mm/kmalloc.c is not in this "
-                   "kernel yet")
+                   "kernel")
     n = K.get("KMALLOC_NR_CLASSES")
     if arr.type.range()[1] + 1 != n:
         raise gdb.GdbError("rvmm: kmalloc_class_size[] has %d entries, "

@@ -25,7 +25,7 @@ def local(name):
 def tracked_blocks():
     """[(address, size, caller)] of every tracked block, in walk order."""
     t = kmem.ctype("struct km_track", "mm/kmalloc_internal.h: kmalloc's "
-                   "debug tracking is not in this kernel yet",
+                   "debug tracking is not in this kernel",
                    fields=("t_next", "t_addr", "t_size", "t_caller"))
     table = kmem.sym("track_hash", "mm/kmalloc_debug.c",
                      file_suffix="mm/kmalloc_debug.c")

@@ -18,7 +18,7 @@ MAX_SEGMENTS = 10000
 
 def txn_cpus():
     kmem.ctype("struct mm_txn", "mm/txn.h: transactions are not in this "
-               "kernel yet", fields=("tx_depth", "tx_name", "tx_caller",
+               "kernel", fields=("tx_depth", "tx_name", "tx_caller",
                                      "tx_mark", "tx_seg"))
     return kmem.sym("txn_cpus", "mm/txn.c: the per-hart logs",
                     file_suffix="mm/txn.c")

@@ -26,7 +26,7 @@ MAX_CACHES = 4096
 def cache_type():
     """struct kmem_cache; GdbError until mm/slab.c defines it."""
     return kmem.ctype("struct kmem_cache", "mm/slab.h: the slab layer is "
-                      "not in this kernel yet",
+                      "not in this kernel",
                       fields=("kc_cpu", "kc_name", "kc_size", "kc_stride",
                               "kc_objs", "kc_order", "kc_obj_off",
                               "kc_fp_off", "kc_secret", "kc_link",
