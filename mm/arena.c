@@ -504,3 +504,19 @@ void arena_report(void)
 	}
 	spin_unlock_irqrestore(&arena_lock, flags);
 }
+
+/* Refused resets of every arena (for the health verdict). */
+unsigned long arena_bad_resets_total(void)
+{
+	unsigned long flags = spin_lock_irqsave(&arena_lock), n = 0;
+	struct list_head *pos;
+
+	list_for_each (pos, &arenas) {
+		struct arena_stats st;
+
+		arena_stats_get(list_entry(pos, struct arena, ar_node), &st);
+		n += st.nr_bad_reset;
+	}
+	spin_unlock_irqrestore(&arena_lock, flags);
+	return n;
+}

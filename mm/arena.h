@@ -121,4 +121,7 @@ void *__arena_alloc(struct arena *a, size_t size, size_t align, void **pos,
 /* Reset to pos if it is still handed out (else nothing): a rollback. */
 bool __arena_rollback(struct arena *a, void *pos, unsigned long caller);
 
+/* Refused (bad or stale) resets of every arena (health). */
+unsigned long arena_bad_resets_total(void);
+
 #endif /* MM_ARENA_H */

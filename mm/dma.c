@@ -391,3 +391,15 @@ void dma_report(void)
 		p->dp_in_use, p->dp_nr_alloc, p->dp_nr_fail, p->dp_nr_bad_free);
 	spin_unlock_irqrestore(&dma_lock, flags);
 }
+
+/* Refused frees of DMA buffers and of every DMA pool (health). */
+unsigned long dma_bad_frees_total(void)
+{
+	unsigned long flags = spin_lock_irqsave(&dma_lock);
+	unsigned long n = dma_nr_bad_free;
+	struct dma_pool *p;
+
+	list_for_each_entry(p, &dma_pools, dp_node) n += p->dp_nr_bad_free;
+	spin_unlock_irqrestore(&dma_lock, flags);
+	return n;
+}

@@ -109,4 +109,7 @@ bool __dma_release(void *owner, void *obj, unsigned int order,
 		   unsigned long caller);
 bool dma_obj_live(void *owner, void *obj, unsigned int order);
 
+/* Refused frees of DMA buffers and DMA pool blocks (health). */
+unsigned long dma_bad_frees_total(void);
+
 #endif /* MM_DMA_H */

@@ -563,3 +563,19 @@ void mempool_report(void)
 	}
 	spin_unlock_irqrestore(&mempool_lock, flags);
 }
+
+/* Refused frees of every mempool (for the health verdict). */
+unsigned long mempool_bad_frees_total(void)
+{
+	unsigned long flags = spin_lock_irqsave(&mempool_lock), n = 0;
+	struct list_head *pos;
+
+	list_for_each (pos, &mempools) {
+		struct mempool_stats st;
+
+		mempool_stats_get(list_entry(pos, mempool_t, mp_node), &st);
+		n += st.nr_bad_free;
+	}
+	spin_unlock_irqrestore(&mempool_lock, flags);
+	return n;
+}

@@ -136,4 +136,7 @@ void mempool_init(void);
 void *__mempool_alloc(mempool_t *pool, gfp_t gfp, unsigned long caller);
 bool __mempool_free(mempool_t *pool, void *element, unsigned long caller);
 
+/* Refused frees of every mempool (health). */
+unsigned long mempool_bad_frees_total(void);
+
 #endif /* MM_MEMPOOL_H */

@@ -520,3 +520,20 @@ void pool_report(void)
 	}
 	spin_unlock_irqrestore(&pool_lock, flags);
 }
+
+/* Refused frees of every pool (for the health verdict). */
+unsigned long pool_bad_frees_total(void)
+{
+	unsigned long flags = spin_lock_irqsave(&pool_lock), n = 0;
+	struct list_head *pos;
+
+	list_for_each (pos, &pools) {
+		struct k_mem_slab_stats st;
+
+		k_mem_slab_stats_get(
+			list_entry(pos, struct k_mem_slab, ms_node), &st);
+		n += st.nr_bad_free;
+	}
+	spin_unlock_irqrestore(&pool_lock, flags);
+	return n;
+}

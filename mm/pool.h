@@ -105,4 +105,7 @@ void *__k_mem_slab_alloc(struct k_mem_slab *slab, unsigned long caller);
 bool __k_mem_slab_free(struct k_mem_slab *slab, void *mem,
 		       unsigned long caller);
 
+/* Refused frees of every pool since it was made (health). */
+unsigned long pool_bad_frees_total(void);
+
 #endif /* MM_POOL_H */

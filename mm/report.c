@@ -13,6 +13,7 @@
  *   ==> kmalloc <==                               (kmalloc's classes)
  *   ==> transactions <==                          (open transactions)
  *   ==> heaps <==                                 (the TLSF heaps)
+ *   ==> pools <==, arenas, mempools, dma          (mm/pool.c ... mm/dma.c)
  *   ==> fault injection <==                       mm_report_fault()
  *   ==> health <==                                mm_report_health()
  *
@@ -20,6 +21,10 @@
  * GDB commands (tests/gdb) recompute the same numbers from memory and
  * compare them with this output.  Change both together.
  */
+#include "mm/arena.h"
+#include "mm/dma.h"
+#include "mm/mempool.h"
+#include "mm/pool.h"
 #include "mm/health.h"
 #include "mm/fault.h"
 #include "mm/heap.h"
@@ -131,9 +136,10 @@ void mm_report_pagestats(void)
 	       st.slab_corrupt);
 	report_kmalloc_heap(&st);
 	printk("bad frees: pages %lu slab %lu (%lu in kmalloc's caches) "
-	       "kmalloc %lu heaps %lu; each once: %lu\n",
+	       "kmalloc %lu heaps %lu others %lu; each once: %lu\n",
 	       st.page_bad_frees, st.slab_bad_frees, st.slab_bad_frees_kmalloc,
-	       st.kmalloc_bad_frees, st.heap_bad_frees, st.bad_frees);
+	       st.kmalloc_bad_frees, st.heap_bad_frees, st.other_bad_frees,
+	       st.bad_frees);
 }
 
 static void health_zone_line(const struct mm_health *h, unsigned int t)
@@ -231,6 +237,14 @@ void mm_report(void)
 	mm_txn_report();
 	printk("==> heaps <==\n");
 	heap_report();
+	printk("==> pools <==\n");
+	pool_report();
+	printk("==> arenas <==\n");
+	arena_report();
+	printk("==> mempools <==\n");
+	mempool_report();
+	printk("==> dma <==\n");
+	dma_report();
 	printk("==> fault injection <==\n");
 	mm_report_fault();
 	printk("==> health <==\n");

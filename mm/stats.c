@@ -13,6 +13,10 @@
  */
 #include <stdarg.h>
 #include "mm/stats.h"
+#include "mm/arena.h"
+#include "mm/dma.h"
+#include "mm/mempool.h"
+#include "mm/pool.h"
 #include "mm/fault.h"
 #include "mm/heap.h"
 #include "mm/internal.h"
@@ -249,9 +253,12 @@ void mm_stats_get(struct mm_stats *st)
 		heap_for_each(gather_heap, st);
 	}
 	gather_fault_txn(st);
+	st->other_bad_frees = pool_bad_frees_total() +
+			      arena_bad_resets_total() +
+			      mempool_bad_frees_total() + dma_bad_frees_total();
 	st->bad_frees = st->page_bad_frees + st->slab_bad_frees -
 			st->slab_bad_frees_kmalloc + st->kmalloc_bad_frees +
-			st->heap_bad_frees;
+			st->heap_bad_frees + st->other_bad_frees;
 	st->corrupt = st->slab_corrupt + st->kmalloc_corrupt;
 }
 

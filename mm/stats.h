@@ -98,6 +98,9 @@ struct mm_stats {
 	unsigned long heap_bytes; /* their regions */
 	unsigned long heap_used, heap_free; /* payload bytes */
 	unsigned long heap_allocs, heap_frees, heap_fails, heap_bad_frees;
+	/* Refused frees (and arena resets) of the pools, arenas, mempools
+	 * and DMA buffers and pools (their *_bad_frees_total()). */
+	unsigned long other_bad_frees;
 	/* Fault injection (mm_fault_stats()): failures made on purpose. */
 	bool fault_armed; /* a rule is armed now */
 	unsigned long injected[MM_NR_KINDS]; /* per allocator kind */

@@ -12,7 +12,10 @@
 #include "lib/prng.h"
 #include "lib/string.h"
 #include "mm/health.h"
+#include "mm/dma.h"
 #include "mm/heap.h"
+#include "mm/pool.h"
+#include "mm/stats.h"
 #include "mm/kmalloc.h"
 #include "mm/slab_internal.h"
 
@@ -330,12 +333,40 @@ static void test_slab_counter_lie_caught(struct ktest *t)
 	kmem_cache_destroy(c);
 }
 
+/* Pools and DMA buffers: their refused frees reach the same total. */
+static void test_other_allocators_counted(struct ktest *t)
+{
+	static uint64_t buf[8 * 4];
+	static struct k_mem_slab pool;
+	struct mm_stats a, b;
+	dma_addr_t bus;
+	void *blk, *dbuf;
+
+	KT_ASSERT_EQ(t, k_mem_slab_init_named(&pool, "health-pool", buf, 32, 8),
+		     0);
+	KT_ASSERT_EQ(t, k_mem_slab_alloc(&pool, &blk, K_NO_WAIT), 0);
+	dbuf = dma_alloc(PAGE_SIZE, &bus, GFP_KERNEL);
+	KT_ASSERT_NOT_NULL(t, dbuf);
+	mm_stats_get(&a);
+	ktest_log(t, "two refused frees are expected below");
+	k_mem_slab_free(&pool, (char *)blk + 8); /* interior */
+	dma_free(dbuf, PAGE_SIZE, bus + PAGE_SIZE); /* wrong bus address */
+	mm_stats_get(&b);
+	KT_EXPECT_EQ(t, b.other_bad_frees - a.other_bad_frees, 2);
+	KT_EXPECT_EQ(t, b.bad_frees - a.bad_frees, 2);
+	k_mem_slab_free(&pool, blk);
+	dma_free(dbuf, PAGE_SIZE, bus);
+	k_mem_slab_remove(&pool);
+	mm_health_acknowledge("the refused pool and DMA frees above");
+}
+
 static const struct ktest_case health_alloc_cases[] = {
 	KTEST_CASE(test_bad_frees_counted_once),
 	KTEST_CASE(test_kmalloc_corruption_is_critical),
 	KTEST_CASE(test_kmalloc_totals_agree),
 	KTEST_CASE(test_heap_totals_agree),
 	KTEST_CASE(test_slab_counter_lie_caught),
+	KTEST_CASE(test_other_allocators_counted),
 	KTEST_END,
 };
 

@@ -297,7 +297,39 @@ def damage_totals():
     if kmem.has_symbol("heaps", "mm/heap.c"):
         from . import cmd_heap
         bad += sum(int(h["hp_nr_bad_free"]) for h in cmd_heap.heaps())
+    bad += other_bad_frees()
     return bad, corrupt
+
+
+# The other allocators' lists (mm_stats.other_bad_frees): list variable,
+# its file, the element type, the list member, the refused-free counter.
+OTHER_LISTS = (
+    ("pools", "mm/pool.c", "struct k_mem_slab", "ms_node", "ms_nr_bad_free"),
+    ("arenas", "mm/arena.c", "struct arena", "ar_node", "ar_nr_bad_reset"),
+    ("mempools", "mm/mempool.c", "mempool_t", "mp_node", "mp_nr_bad_free"),
+    ("dma_pools", "mm/dma.c", "struct dma_pool", "dp_node",
+     "dp_nr_bad_free"),
+)
+
+
+def other_bad_frees():
+    """Refused frees of the pools, arenas (resets), mempools and DMA
+    buffers and pools, as pool_bad_frees_total() & co. sum them."""
+    bad = 0
+    for name, cfile, tname, member, field in OTHER_LISTS:
+        if not kmem.has_symbol(name, cfile):
+            continue
+        head = kmem.sym(name, cfile, file_suffix=cfile)
+        try:
+            for e in kmem.list_entries(head, gdb.lookup_type(tname),
+                                       member, 4096):
+                bad += int(e[field])
+        except kmem.ListBroken as e:
+            raise gdb.GdbError("rvmm: the list %s is broken (%s)" %
+                               (name, e))
+    if kmem.has_symbol("dma_nr_bad_free", "mm/dma.c"):
+        bad += int(kmem.sym("dma_nr_bad_free", file_suffix="mm/dma.c"))
+    return bad
 
 
 def meminfo_lines():
