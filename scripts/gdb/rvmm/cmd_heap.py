@@ -29,10 +29,14 @@ def heap_type():
 
 
 def local(name):
+    """A constant of the heap's insides: mm/heap_internal.h (a header, so
+    generated at the top level), or mm/heap.c in older kernels."""
+    if hasattr(K.C, name):
+        return getattr(K.C, name)
     try:
         return K.C.LOCAL["mm/heap.c"][name]
     except KeyError:
-        raise gdb.GdbError("rvmm: %s of mm/heap.c is not in "
+        raise gdb.GdbError("rvmm: %s of mm/heap_internal.h is not in "
                            "build/gdb/rvmm_consts.py (make)" % name) from None
 
 
@@ -69,7 +73,7 @@ class HeapWalk:
 
     def __init__(self, h):
         self.h = h
-        self.bt = kmem.ctype("struct tlsf_block", "mm/heap.c",
+        self.bt = kmem.ctype("struct tlsf_block", "mm/heap_internal.h",
                              fields=("tb_size", "tb_prev_phys",
                                      "tb_next_free", "tb_prev_free"))
         self.flags_mask = local("TB_FLAGS")
