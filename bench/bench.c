@@ -55,6 +55,8 @@ static const struct bench_entry benches[] = {
 	 bench_kmalloc},
 	{"slab", "kmem_cache_alloc/free: per-CPU hit, long runs, debug caches",
 	 bench_slab},
+	{"allocs", "the pool (k_mem_slab), the arena, the mempool, per call",
+	 bench_allocs},
 	{"init", "mm_init instructions per page of RAM (measured at boot)",
 	 bench_page_init},
 	{"churn",

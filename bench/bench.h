@@ -115,6 +115,7 @@ void bench_page(void);
 void bench_page_init(void);
 void bench_slab(void);
 void bench_kmalloc(void);
+void bench_allocs(void);
 void bench_heap_churn(void);
 void bench_heap_frag(void);
 void bench_scale(void);

@@ -135,9 +135,9 @@ def cmd_run(a):
 
 
 def cmd_run_all(a):
-    plan = [("micro", a.kernel, "256M", 4, "page,slab,kmalloc,churn,frag")]
+    plan = [("micro", a.kernel, "256M", 4, "page,slab,kmalloc,allocs,churn,frag")]
     if a.kernel_zbb:
-        plan.append(("micro-zbb", a.kernel_zbb, "256M", 4, "page,slab,kmalloc,churn,frag"))
+        plan.append(("micro-zbb", a.kernel_zbb, "256M", 4, "page,slab,kmalloc,allocs,churn,frag"))
     plan.append(("scale", a.kernel, "256M", 8, "scale"))
     for mem in ("128M", "1G", "4G"):
         plan.append(("init-" + mem, a.kernel, mem, 1, "init"))

@@ -45,8 +45,9 @@ if [ "$rc" -ne 0 ]; then
 	echo "FAIL: kernel/bench-smoke: exit status $rc (log: $BLOG)"
 	status=1
 else
+	expect=page,init,churn,overhead,frag,scale,slab,kmalloc,txn
+	expect=$expect,pool,arena,mempool
 	python3 scripts/bench.py check "$BLOG" --prefix kernel/bench-smoke \
-		--expect page,init,churn,overhead,frag,scale,slab,kmalloc,txn ||
-		status=1
+		--expect "$expect" || status=1
 fi
 exit $status
