@@ -8,8 +8,12 @@ log's path is in RVMM_CONSOLE.  Prints one "PASS: gdb/<name>" or
 
   consts      every generated enumerator equals the debug info's value;
               the arrays have the generated sizes
-  other-hart  stop in an allocation fast path on a hart other than cpu 0,
-              in the middle of the self-tests: the commands work there
+  other-hart  stop in an allocation fast path (pages, slab) on a hart
+              that is neither cpu 0 nor hart 0, in the middle of the
+              self-tests: the commands work there
+  open-txn, heap-walk, leaks, health-verdict  stops where a transaction
+              is open, a heap in use, the leak report about to print, the
+              verdict not healthy: the commands agree with the kernel
   checkpoint  stop at mm_debug_checkpoint() after the self-tests; the
               commands' numbers equal the report the kernel just printed
               (buddyinfo line for line, zoneinfo field by field), the free
@@ -43,23 +47,21 @@ def main():
     check_consts()
     stop_bp = gdb.Breakpoint("mm_debug_checkpoint")
     slab = structure_exists("struct kmem_cache", "type")
-    hunts = [Hunt("pcp_alloc", pcp_ready, check_other_hart)]
+    hunts = [Hunt("pcp_alloc", pcp_ready, check_other_hart,
+                  other_hart=True, windowed=True)]
     if slab:
         hunts.append(Hunt("__kmem_cache_alloc", magazine_ready,
-                          check_other_hart_slab))
-    if structure_exists("struct mm_txn", "type"):
-        hunts.append(Hunt("mm_txn_commit", txn_ready, check_open_txn,
-                          other_hart=False, windowed=False))
-    if structure_exists("struct k_heap", "type"):
-        hunts.append(Hunt("k_heap_free", heap_ready, check_heap_walk,
-                          other_hart=False, windowed=False))
-    if structure_exists("struct km_track", "type"):
-        hunts.append(Hunt("kmalloc_leak_report", leaks_ready, check_leaks,
-                          other_hart=False, windowed=False))
-    if structure_exists("struct mm_health", "type"):
-        hunts.append(Hunt("mm_health_get", health_ready,
-                          check_health_verdict, other_hart=False,
-                          windowed=False))
+                          check_other_hart_slab, other_hart=True,
+                          windowed=True))
+    for needs, location, ready, fn in (
+            ("struct mm_txn", "mm_txn_commit", txn_ready, check_open_txn),
+            ("struct k_heap", "k_heap_free", heap_ready, check_heap_walk),
+            ("struct km_track", "kmalloc_leak_report", leaks_ready,
+             check_leaks),
+            ("struct mm_health", "mm_health_get", health_ready,
+             check_health_verdict)):
+        if structure_exists(needs, "type"):
+            hunts.append(Hunt(location, ready, fn))
     hunt(stop_bp, hunts)
     if stop_bp.hit_count == 0:
         gdb.execute("continue", to_string=True)

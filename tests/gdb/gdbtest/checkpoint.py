@@ -237,7 +237,8 @@ def check_slabinfo(report):
 @check("checkpoint/mm-cache")
 def check_caches():
     """Every cache walked: objects live + in magazines = the cache's count,
-    no problem reported; mm-page agrees on one object of each state."""
+    no problem reported; mm-page agrees on one object of each state; the
+    struct kmem_cache pretty-printer shows the same counts."""
     bad, seen_states = [], set()
     for c in slabview.caches():
         out = cmd("mm-cache 0x%x" % int(c))
@@ -254,6 +255,12 @@ def check_caches():
             bad.append("%s: live %d + magazines %d != %d" %
                        (slabview.name_of(c), live, mag, count))
         bad += check_objects(c, seen_states)
+        p = gdb.execute("print *(struct kmem_cache *)0x%x" % int(c),
+                        to_string=True)
+        if "kmem_cache %s: " % slabview.name_of(c) not in p or \
+                "%d/%d in use" % (count, live + mag + free) not in p:
+            bad.append("pretty-printer of %s: %s" % (slabview.name_of(c),
+                                                      p[:100]))
     return bad
 
 
