@@ -39,16 +39,16 @@ static void pool_figures(void **objs)
 		return;
 	}
 	for (i = 0; i < bench_iters(2000, 20) && !err; i++) {
-		BENCH_MEASURE(a, err = k_mem_slab_alloc(&pool, &objs[0],
-							 K_NO_WAIT));
+		BENCH_MEASURE(
+			a, err = k_mem_slab_alloc(&pool, &objs[0], K_NO_WAIT));
 		BENCH_OPAQUE(objs[0]);
 		BENCH_MEASURE(f, k_mem_slab_free(&pool, objs[0]));
 	}
 	bench_report(a, "pool.b64.cpu.alloc");
 	bench_report(f, "pool.b64.cpu.free");
 	for (i = 0; i < n && !err; i++)
-		BENCH_MEASURE(a, err = k_mem_slab_alloc(&pool, &objs[i],
-							 K_NO_WAIT));
+		BENCH_MEASURE(
+			a, err = k_mem_slab_alloc(&pool, &objs[i], K_NO_WAIT));
 	if (err)
 		bench_error("pool: allocation failed (%d)", err);
 	n = err ? i - 1 : i;

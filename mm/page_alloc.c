@@ -3,6 +3,11 @@
  * The page allocator: zones of binary-buddy free areas with per-CPU order-0
  * page lists, watermarks and a lowmem reserve.
  *
+ * Files: this one (theory, the buddy core, the entry points, boot),
+ * mm/page_pcp.h (the per-CPU fast paths, inline), mm/page_pcp.c (the
+ * per-CPU lists' slow paths: refill, drain, drain_all_pages) and
+ * mm/page_check.c (bad-free reports, the validator, the reports).
+ *
  * 1. Design and references
  *
  *    Knuth, TAOCP vol. 1, 2.5 ("Dynamic Storage Allocation", the buddy
@@ -120,6 +125,7 @@
 #include "mm/hooks.h"
 #include "mm/internal.h"
 #include "mm/mm.h"
+#include "mm/page_pcp.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 
@@ -176,7 +182,7 @@ static struct {
  * read and written whole and atomically.  A value seen in passing is never
  * PG_buddy unless the zone lock holder made it so.
  */
-static void set_state(struct page *pg, unsigned int flags, unsigned int order)
+void set_state(struct page *pg, unsigned int flags, unsigned int order)
 {
 	struct page next = page_load_state(pg);
 
@@ -215,7 +221,7 @@ static bool is_free_buddy(const struct zone *z, unsigned long pfn,
 }
 
 /* Put the free block (pfn, order) on the lists, merging with free buddies. */
-static void buddy_free(struct zone *z, unsigned long pfn, unsigned int order)
+void buddy_free(struct zone *z, unsigned long pfn, unsigned int order)
 {
 	while (order < MAX_ORDER - 1) {
 		unsigned long buddy = pfn ^ (1UL << order);
@@ -235,7 +241,7 @@ static void buddy_free(struct zone *z, unsigned long pfn, unsigned int order)
 }
 
 /* Take a block of exactly this order: the smallest larger one, split down. */
-static struct page *buddy_take(struct zone *z, unsigned int order)
+struct page *buddy_take(struct zone *z, unsigned int order)
 {
 	unsigned int o = order;
 	unsigned long pfn;
@@ -277,7 +283,7 @@ static void set_allocated(struct page *pg, unsigned int order)
  * become a bare page in one compare-and-swap, so two harts freeing the same
  * page cannot both succeed.  Returns false (and changes nothing) otherwise.
  */
-static bool claim(struct page *pg, unsigned int order)
+bool claim(struct page *pg, unsigned int order)
 {
 	struct page seen, next;
 
@@ -316,260 +322,14 @@ static unsigned long zone_mark(const struct zone *z, gfp_t gfp, bool fallback)
 }
 
 /* Zone lock held: may 2^order pages leave z with at least mark remaining? */
-static bool zone_ok(const struct zone *z, unsigned int order,
-		    unsigned long mark, bool *refused)
+bool zone_ok(const struct zone *z, unsigned int order, unsigned long mark,
+	     bool *refused)
 {
 	if (z->free_pages >= mark + (1UL << order))
 		return true;
 	if (z->free_pages >= (1UL << order))
 		*refused = true;
 	return false;
-}
-
-/* ---- per-CPU lists ---------------------------------------------------------- */
-
-static void pcp_acquire(struct per_cpu_pages *p)
-{
-	while (__atomic_exchange_n(&p->pcp_lock, 1, __ATOMIC_ACQUIRE))
-		while (READ_ONCE(p->pcp_lock))
-			arch_cpu_relax();
-}
-
-/*
- * The address of this hart's list, computed once.  GCC 12 otherwise
- * recomputes &zones[zi].pcp[cpu] (a multiply by sizeof(struct zone)) at
- * every use on the fast paths; an empty asm hides the value's origin.
- */
-static inline struct per_cpu_pages *this_pcp(struct zone *z)
-{
-	/* int: the id is already sign-extended in its register, so it
-	 * indexes without a zero-extension */
-	struct per_cpu_pages *p = &z->pcp[(int)arch_cpu_id()];
-
-	__asm__("" : "+r"(p));
-	return p;
-}
-
-/* One attempt, for the fast paths: they leave a busy list to the slow
- * paths, so that they make no call and save no register. */
-static inline bool pcp_trylock(struct per_cpu_pages *p)
-{
-	return !__atomic_exchange_n(&p->pcp_lock, 1, __ATOMIC_ACQUIRE);
-}
-
-static void pcp_release(struct per_cpu_pages *p)
-{
-	__atomic_store_n(&p->pcp_lock, 0, __ATOMIC_RELEASE);
-}
-
-/* pcp_lock held: move n pages from the list's cold end to the buddy lists. */
-static void pcp_drain(struct zone *z, struct per_cpu_pages *p, unsigned int n)
-{
-	spin_lock(&z->lock);
-	while (n-- && !list_empty(&p->list)) {
-		struct page *pg = list_entry(p->list.prev, struct page, lru);
-
-		list_del(&pg->lru);
-		set_state(pg, 0, 0);
-		p->count--;
-		p->nr_out++;
-		buddy_free(z, page_to_pfn(pg), 0);
-	}
-	p->nr_drain++;
-	spin_unlock(&z->lock);
-}
-
-/* The state word of an order-0 page of zone zi with these flags. */
-static inline uint32_t zone_state(unsigned long zi, unsigned int flags)
-{
-	/* flags, order, zone from the low byte up (checked below) */
-	return flags | (uint32_t)zi << 24;
-}
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
-	       "zone_state() builds struct page's state word little-endian");
-
-/* pcp_lock and zone lock held: put the 2^order pages at pg on the list. */
-static void pcp_add_block(struct zone *z, struct per_cpu_pages *p,
-			  struct page *pg, unsigned int order)
-{
-	uint32_t state = zone_state((unsigned long)(z - zones), PG_pcp);
-
-	for (unsigned long i = 0; i < (1UL << order); i++) {
-		__atomic_store_n(&pg[i].state, state, __ATOMIC_RELAXED);
-		list_add_tail(&pg[i].lru, &p->list);
-	}
-}
-
-/*
- * pcp_lock held: take up to one batch from the buddy lists, above mark,
- * page by page (as Linux's rmqueue_bulk() does): each page is checked
- * against the watermark, so the zone crosses its low mark, and reports
- * it, at exactly the page where it does.
- */
-static void pcp_refill(struct zone *z, struct per_cpu_pages *p,
-		       unsigned long mark, bool *refused)
-{
-	unsigned int n = 0;
-	struct page *pg;
-
-	spin_lock(&z->lock);
-	while (n < p->batch && zone_ok(z, 0, mark, refused) &&
-	       (pg = buddy_take(z, 0))) {
-		pcp_add_block(z, p, pg, 0);
-		n++;
-	}
-	spin_unlock(&z->lock);
-	p->count += n;
-	p->nr_in += n;
-	if (n)
-		p->nr_refill++;
-}
-
-/* pcp_lock held: unlink the hottest page as an allocated head, or NULL. */
-static inline struct page *pcp_take(unsigned long zi, struct per_cpu_pages *p)
-{
-	struct list_head *e = p->list.next;
-	struct page *pg;
-
-	if (e == &p->list)
-		return NULL;
-	pg = list_entry(e, struct page, lru);
-	list_del(e); /* leaves pg->lru empty, as owners expect */
-	p->count--;
-	p->nr_alloc++;
-	__atomic_store_n(&pg->state, zone_state(zi, PG_head), __ATOMIC_RELAXED);
-	pg->u32 = 0;
-	pg->private = 0;
-	return pg;
-}
-
-/*
- * The fast path (section 7): the hottest page of this hart's list in zone
- * zi, or NULL when the list is empty.  No zone lock and no watermark:
- * pages on a per-CPU list were counted out of the zone when they came.
- */
-static inline struct page *pcp_pop(unsigned long zi)
-{
-	unsigned long flags = arch_irq_save();
-	struct per_cpu_pages *p = this_pcp(&zones[zi]);
-	struct page *pg = NULL;
-
-	if (pcp_trylock(p)) {
-		pg = pcp_take(zi, p);
-		pcp_release(p);
-	}
-	arch_irq_restore(flags);
-	return pg;
-}
-
-/* The slow order-0 path: refill from the buddy lists first if empty. */
-static struct page *pcp_alloc(struct zone *z, unsigned long mark, bool *refused)
-{
-	unsigned long flags = arch_irq_save();
-	struct per_cpu_pages *p = &z->pcp[arch_cpu_id()];
-	struct page *pg;
-
-	pcp_acquire(p);
-	if (list_empty(&p->list))
-		pcp_refill(z, p, mark, refused);
-	pg = pcp_take((unsigned long)(z - zones), p);
-	pcp_release(p);
-	arch_irq_restore(flags);
-	return pg;
-}
-
-/*
- * The fast path of an order-0 free: true when pg is now on this hart's
- * list.  False, with nothing done, when the list is busy (a remote drain)
- * or full (a drain is due), or when pg's state word is not exactly that
- * of a plain allocated order-0 head (owner bits still set, a free page, a
- * tail, a reserved frame ...): the slow path then does it all, or reports
- * the bad free.  The state changes with one compare-and-swap from that
- * exact value, so a double free racing on two harts succeeds at most
- * once, and the owner's fields are left for allocation to reset.
- */
-static inline bool pcp_push_fast(struct page *pg)
-{
-	uint32_t seen = __atomic_load_n(&pg->state, __ATOMIC_RELAXED);
-	unsigned long zi = seen >> 24; /* the zone byte (zone_state()) */
-	uint32_t head = zone_state(zi, PG_head);
-	unsigned long flags = arch_irq_save();
-	struct per_cpu_pages *p = this_pcp(&zones[zi]);
-	bool ok = false;
-
-	if (pcp_trylock(p)) {
-		unsigned int count = p->count;
-
-		if (count < p->high &&
-		    __atomic_compare_exchange_n(
-			    &pg->state, &head, zone_state(zi, PG_pcp), false,
-			    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-			list_add(&pg->lru, &p->list);
-			p->count = count + 1;
-			ok = true;
-		}
-		pcp_release(p);
-	}
-	arch_irq_restore(flags);
-	return ok;
-}
-
-/* An order-0 free that may drain a batch; false (nothing done) if refused. */
-static bool pcp_push(struct zone *z, struct page *pg)
-{
-	unsigned long flags = arch_irq_save();
-	struct per_cpu_pages *p = &z->pcp[arch_cpu_id()];
-	bool ok;
-
-	pcp_acquire(p);
-	ok = claim(pg, 0); /* any owner bits, and races, are settled here */
-	if (ok) {
-		set_state(pg, PG_pcp, 0);
-		list_add(&pg->lru, &p->list);
-		if (++p->count > p->high)
-			pcp_drain(z, p, p->batch);
-	}
-	pcp_release(p);
-	arch_irq_restore(flags);
-	return ok;
-}
-
-void drain_all_pages(void)
-{
-	struct zone *z;
-
-	for_each_zone (z) {
-		for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
-			struct per_cpu_pages *p = &z->pcp[cpu];
-			unsigned long flags;
-
-			if (!READ_ONCE(p->count))
-				continue;
-			flags = arch_irq_save();
-			pcp_acquire(p);
-			pcp_drain(z, p, p->count);
-			pcp_release(p);
-			arch_irq_restore(flags);
-		}
-	}
-}
-
-unsigned long zone_lock_all(struct zone *z)
-{
-	unsigned long flags = arch_irq_save();
-
-	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
-		pcp_acquire(&z->pcp[cpu]);
-	spin_lock(&z->lock);
-	return flags;
-}
-
-void zone_unlock_all(struct zone *z, unsigned long flags)
-{
-	spin_unlock(&z->lock);
-	for (unsigned int cpu = NR_CPUS; cpu-- > 0;)
-		pcp_release(&z->pcp[cpu]);
-	arch_irq_restore(flags);
 }
 
 /* ---- allocation ------------------------------------------------------------- */
