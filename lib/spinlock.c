@@ -68,18 +68,34 @@ bool spin_trylock(spinlock_t *l)
 	return true;
 }
 
-void spin_unlock(spinlock_t *l)
+static __attribute__((noinline, noreturn)) void
+unlock_not_held(spinlock_t *l, unsigned long caller)
 {
-	if (!spin_is_held(l)) {
-		printk("Kernel panic: '%s' unlocked on hart %u by %pS but "
-		       "held by hart %d\n",
-		       l->sl_name, arch_cpu_id(), __builtin_return_address(0),
-		       l->sl_owner);
-		arch_poweroff(3);
-	}
-	acquisitions[arch_cpu_id()].held--;
+	printk("Kernel panic: '%s' unlocked on hart %u by %pS but held by hart "
+	       "%d\n",
+	       l->sl_name, arch_cpu_id(), (void *)caller, l->sl_owner);
+	arch_poweroff(3);
+}
+
+/* The owner check inline: every unlock pays a load and a compare. */
+static inline void unlock(spinlock_t *l, unsigned long caller)
+{
+	int me = (int)arch_cpu_id();
+
+	if (__builtin_expect(
+		    !__atomic_load_n(&l->sl_locked, __ATOMIC_RELAXED) ||
+			    __atomic_load_n(&l->sl_owner, __ATOMIC_RELAXED) !=
+				    me,
+		    0))
+		unlock_not_held(l, caller);
+	acquisitions[me].held--;
 	__atomic_store_n(&l->sl_owner, -1, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->sl_locked, 0, __ATOMIC_RELEASE);
+}
+
+void spin_unlock(spinlock_t *l)
+{
+	unlock(l, (unsigned long)__builtin_return_address(0));
 }
 
 unsigned long spin_lock_irqsave(spinlock_t *l)
@@ -92,7 +108,7 @@ unsigned long spin_lock_irqsave(spinlock_t *l)
 
 void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags)
 {
-	spin_unlock(l);
+	unlock(l, (unsigned long)__builtin_return_address(0));
 	arch_irq_restore(flags);
 }
 

@@ -81,6 +81,10 @@
 #include "lib/printk.h"
 #include "lib/string.h"
 
+/* The hot helpers are inlined into the two lock-held paths: the TLSF
+ * steps are a few instructions each, a call and a frame would double them. */
+#define hot_inline inline __attribute__((always_inline))
+
 #define _RET_IP_ ((unsigned long)__builtin_return_address(0))
 
 spinlock_t heap_lock = SPINLOCK_INIT("heaps");
@@ -122,7 +126,7 @@ static bool mapping_search(size_t size, unsigned int *fl, unsigned int *sl)
 	return *fl < TLSF_FL_COUNT;
 }
 
-static void insert(struct k_heap *h, struct tlsf_block *b)
+static hot_inline void insert(struct k_heap *h, struct tlsf_block *b)
 {
 	unsigned int fl, sl;
 	struct tlsf_block *head;
@@ -138,26 +142,39 @@ static void insert(struct k_heap *h, struct tlsf_block *b)
 	h->hp_fl_bitmap |= 1u << fl;
 }
 
-static void unlink_free(struct k_heap *h, struct tlsf_block *b)
+/* Take the head of list [fl][sl] off it (b is that head). */
+static hot_inline void unlink_head(struct k_heap *h, struct tlsf_block *b,
+					unsigned int fl, unsigned int sl)
+{
+	struct tlsf_block *next = b->tb_next_free;
+
+	h->hp_free[fl][sl] = next;
+	if (next) {
+		next->tb_prev_free = NULL;
+		return;
+	}
+	h->hp_sl_bitmap[fl] &= (uint16_t) ~(1u << sl);
+	if (!h->hp_sl_bitmap[fl])
+		h->hp_fl_bitmap &= ~(1u << fl);
+}
+
+/* Take free block b off its list; the size mapping only for a head. */
+static hot_inline void unlink_free(struct k_heap *h, struct tlsf_block *b)
 {
 	unsigned int fl, sl;
 
-	mapping(bsize(b), &fl, &sl);
-	if (b->tb_prev_free)
+	if (b->tb_prev_free) {
 		b->tb_prev_free->tb_next_free = b->tb_next_free;
-	else
-		h->hp_free[fl][sl] = b->tb_next_free;
-	if (b->tb_next_free)
-		b->tb_next_free->tb_prev_free = b->tb_prev_free;
-	if (!h->hp_free[fl][sl]) {
-		h->hp_sl_bitmap[fl] &= (uint16_t) ~(1u << sl);
-		if (!h->hp_sl_bitmap[fl])
-			h->hp_fl_bitmap &= ~(1u << fl);
+		if (b->tb_next_free)
+			b->tb_next_free->tb_prev_free = b->tb_prev_free;
+		return;
 	}
+	mapping(bsize(b), &fl, &sl);
+	unlink_head(h, b, fl, sl);
 }
 
 /* Take a free block of at least size bytes off its list, or NULL. */
-static struct tlsf_block *take(struct k_heap *h, size_t size)
+static hot_inline struct tlsf_block *take(struct k_heap *h, size_t size)
 {
 	unsigned int fl, sl;
 	uint32_t map;
@@ -189,12 +206,13 @@ static struct tlsf_block *take(struct k_heap *h, size_t size)
 		if (!b || bsize(b) < size)
 			return NULL;
 	}
-	unlink_free(h, b);
+	unlink_head(h, b, fl, sl);
 	return b;
 }
 
 /* Merge free block b with its upper neighbour n (free, off its list). */
-static void absorb_next(struct tlsf_block *b, struct tlsf_block *n)
+static hot_inline void absorb_next(struct tlsf_block *b,
+					struct tlsf_block *n)
 {
 	set_size(b, bsize(b) + bsize(n));
 	bnext(b)->tb_prev_phys = b;
@@ -204,7 +222,8 @@ static void absorb_next(struct tlsf_block *b, struct tlsf_block *n)
  * Cut b (free or used, off every list) to size bytes; a tail of at least
  * TLSF_MIN_BLOCK becomes a free block, merged with a free upper neighbour.
  */
-static void split(struct k_heap *h, struct tlsf_block *b, size_t size)
+static hot_inline void split(struct k_heap *h, struct tlsf_block *b,
+				  size_t size)
 {
 	struct tlsf_block *r, *n;
 	size_t rest = bsize(b) - size;
@@ -271,7 +290,8 @@ static struct tlsf_block *take_aligned(struct k_heap *h, size_t size,
 }
 
 /* Allocate under hp_lock; NULL when nothing fits. */
-static void *alloc_locked(struct k_heap *h, size_t size, size_t align)
+static hot_inline void *alloc_locked(struct k_heap *h, size_t size,
+					  size_t align)
 {
 	struct tlsf_block *b;
 
@@ -462,7 +482,7 @@ static void bad_free(struct k_heap *h, const void *p, const char *why,
 	       p, why, (void *)caller);
 }
 
-static void free_locked(struct k_heap *h, struct tlsf_block *b)
+static hot_inline void free_locked(struct k_heap *h, struct tlsf_block *b)
 {
 	struct tlsf_block *n = bnext(b), *pv;
 

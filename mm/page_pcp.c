@@ -15,9 +15,6 @@ static void pcp_acquire(struct per_cpu_pages *p)
 			arch_cpu_relax();
 }
 
-
-
-
 /* pcp_lock held: move n pages from the list's cold end to the buddy lists. */
 static void pcp_drain(struct zone *z, struct per_cpu_pages *p, unsigned int n)
 {
@@ -34,7 +31,6 @@ static void pcp_drain(struct zone *z, struct per_cpu_pages *p, unsigned int n)
 	p->nr_drain++;
 	spin_unlock(&z->lock);
 }
-
 
 /* pcp_lock and zone lock held: put the 2^order pages at pg on the list. */
 static void pcp_add_block(struct zone *z, struct per_cpu_pages *p,
@@ -73,8 +69,6 @@ static void pcp_refill(struct zone *z, struct per_cpu_pages *p,
 		p->nr_refill++;
 }
 
-
-
 /* The slow order-0 path: refill from the buddy lists first if empty. */
 struct page *pcp_alloc(struct zone *z, unsigned long mark, bool *refused)
 {
@@ -90,7 +84,6 @@ struct page *pcp_alloc(struct zone *z, unsigned long mark, bool *refused)
 	arch_irq_restore(flags);
 	return pg;
 }
-
 
 /* An order-0 free that may drain a batch; false (nothing done) if refused. */
 bool pcp_push(struct zone *z, struct page *pg)
@@ -149,4 +142,3 @@ void zone_unlock_all(struct zone *z, unsigned long flags)
 		pcp_release(&z->pcp[cpu]);
 	arch_irq_restore(flags);
 }
-
