@@ -144,7 +144,7 @@ static hot_inline void insert(struct k_heap *h, struct tlsf_block *b)
 
 /* Take the head of list [fl][sl] off it (b is that head). */
 static hot_inline void unlink_head(struct k_heap *h, struct tlsf_block *b,
-					unsigned int fl, unsigned int sl)
+				   unsigned int fl, unsigned int sl)
 {
 	struct tlsf_block *next = b->tb_next_free;
 
@@ -211,8 +211,7 @@ static hot_inline struct tlsf_block *take(struct k_heap *h, size_t size)
 }
 
 /* Merge free block b with its upper neighbour n (free, off its list). */
-static hot_inline void absorb_next(struct tlsf_block *b,
-					struct tlsf_block *n)
+static hot_inline void absorb_next(struct tlsf_block *b, struct tlsf_block *n)
 {
 	set_size(b, bsize(b) + bsize(n));
 	bnext(b)->tb_prev_phys = b;
@@ -223,7 +222,7 @@ static hot_inline void absorb_next(struct tlsf_block *b,
  * TLSF_MIN_BLOCK becomes a free block, merged with a free upper neighbour.
  */
 static hot_inline void split(struct k_heap *h, struct tlsf_block *b,
-				  size_t size)
+			     size_t size)
 {
 	struct tlsf_block *r, *n;
 	size_t rest = bsize(b) - size;
@@ -291,7 +290,7 @@ static struct tlsf_block *take_aligned(struct k_heap *h, size_t size,
 
 /* Allocate under hp_lock; NULL when nothing fits. */
 static hot_inline void *alloc_locked(struct k_heap *h, size_t size,
-					  size_t align)
+				     size_t align)
 {
 	struct tlsf_block *b;
 
