@@ -230,13 +230,13 @@ $(BH_DIR)/bench-host-%: $(BH_SRC) $(HOSTLIB)
 		$(BH_SRC) $(HOSTLIB) $(BH_LIB_$*) -lpthread
 
 bench-host: deps
-	$(Q)sh scripts/bench-deps.sh
+	$(Q)sh scripts/deps.sh bench
 	$(Q)$(MAKE) --no-print-directory $(addprefix $(BH_DIR)/bench-host-,$(BH_PEERS))
 	$(Q)python3 scripts/bench.py host --dir $(BH_DIR) --out $(BENCH_OUT) \
 		--peers "$(BH_PEERS)"
 
 bench-report:
-	$(Q)sh scripts/bench-deps.sh
+	$(Q)sh scripts/deps.sh bench
 	$(Q)python3 scripts/bench.py report --out $(BENCH_OUT) --docs docs/bench
 
 # ---- formatting -------------------------------------------------------------

@@ -24,10 +24,16 @@ void spin_lock_init(spinlock_t *l, const char *name)
 	l->sl_caller = 0;
 }
 
+/* Does hart me hold l? */
+static inline bool held_by(const spinlock_t *l, int me)
+{
+	return __atomic_load_n(&l->sl_locked, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&l->sl_owner, __ATOMIC_RELAXED) == me;
+}
+
 static void check_recursion(spinlock_t *l, int me, unsigned long caller)
 {
-	if (__atomic_load_n(&l->sl_locked, __ATOMIC_RELAXED) &&
-	    __atomic_load_n(&l->sl_owner, __ATOMIC_RELAXED) == me) {
+	if (held_by(l, me)) {
 		printk("Kernel panic: recursive locking of '%s' on hart %d by "
 		       "%pS (already taken by %pS)\n",
 		       l->sl_name, me, (void *)caller, (void *)l->sl_caller);
@@ -82,11 +88,7 @@ static inline void unlock(spinlock_t *l, unsigned long caller)
 {
 	int me = (int)arch_cpu_id();
 
-	if (__builtin_expect(
-		    !__atomic_load_n(&l->sl_locked, __ATOMIC_RELAXED) ||
-			    __atomic_load_n(&l->sl_owner, __ATOMIC_RELAXED) !=
-				    me,
-		    0))
+	if (__builtin_expect(!held_by(l, me), 0))
 		unlock_not_held(l, caller);
 	acquisitions[me].held--;
 	__atomic_store_n(&l->sl_owner, -1, __ATOMIC_RELAXED);
@@ -114,9 +116,7 @@ void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags)
 
 bool spin_is_held(const spinlock_t *l)
 {
-	return __atomic_load_n(&l->sl_locked, __ATOMIC_RELAXED) &&
-	       __atomic_load_n(&l->sl_owner, __ATOMIC_RELAXED) ==
-		       (int)arch_cpu_id();
+	return held_by(l, (int)arch_cpu_id());
 }
 
 void spin_report_not_held(const spinlock_t *l, const char *func)

@@ -115,3 +115,15 @@ char *strchr(const char *s, int c)
 			return 0;
 	}
 }
+
+char *strstr(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (;; hay++) {
+		if (!strncmp(hay, needle, n))
+			return (char *)hay;
+		if (!*hay)
+			return 0;
+	}
+}

@@ -60,8 +60,6 @@
 #include "lib/printk.h"
 #include "lib/string.h"
 
-#define _RET_IP_ ((unsigned long)__builtin_return_address(0))
-
 #define ARENA_MAGIC 0xa7e4a001u
 #define ARENA_MAX_BYTES (PAGE_SIZE << (MAX_ORDER - 1))
 
@@ -100,20 +98,11 @@ static struct arena_chunk *chunk_of(struct arena *a, const void *pos)
 	return NULL;
 }
 
-static unsigned int order_for(size_t bytes)
-{
-	unsigned int order = 0;
-
-	while ((PAGE_SIZE << order) < bytes)
-		order++;
-	return order;
-}
-
 /* Take a chunk big enough for size at align and put it in front. */
 static struct arena_chunk *new_chunk(struct arena *a, size_t size, size_t align,
 				     unsigned long caller)
 {
-	unsigned int order = order_for(ARENA_HDR + align - 1 + size);
+	unsigned int order = get_order(ARENA_HDR + align - 1 + size);
 	struct arena_chunk *c;
 	struct page *pg;
 

@@ -92,15 +92,6 @@ dma_addr_t dma_limit(void)
 	return (dma_addr_t)zones[ZONE_DMA].end_pfn << PAGE_SHIFT;
 }
 
-unsigned int dma_order_for(size_t bytes)
-{
-	unsigned int order = 0;
-
-	while (order < MAX_ORDER && (PAGE_SIZE << order) < bytes)
-		order++;
-	return order;
-}
-
 /* Is [pg, pg + 2^order) in ZONE_DMA, below the limit? */
 static bool in_dma_zone(const struct page *pg, unsigned int order)
 {
@@ -145,7 +136,7 @@ void dma_bad_free(const char *fn, const void *vaddr, const char *why,
 void *__dma_alloc(size_t size, dma_addr_t *dma_handle, gfp_t gfp,
 		  unsigned long caller)
 {
-	unsigned int order = dma_order_for(size);
+	unsigned int order = get_order(size);
 	unsigned long flags;
 	struct page *pg = NULL;
 
@@ -182,7 +173,7 @@ static const char *check_buffer(const void *vaddr, size_t size, dma_addr_t dma,
 		return "is not a live DMA buffer (freed already?)";
 	if (pg->private)
 		return "is a dma_pool chunk, not a dma_alloc() buffer";
-	if (!size || dma_order_for(size) != seen.order)
+	if (!size || get_order(size) != seen.order)
 		return "comes with the wrong size";
 	if (dma != page_to_phys(pg))
 		return "comes with the wrong bus address";
@@ -232,8 +223,8 @@ void *dma_alloc(size_t size, dma_addr_t *dma_handle, gfp_t gfp)
 {
 	unsigned long caller = _RET_IP_;
 	const struct mm_hooks *hk = mm_hooks_get();
-	struct mm_call call = {MM_KIND_DMA,	    NULL, "dma", size,
-			       dma_order_for(size), gfp,  caller};
+	struct mm_call call = {MM_KIND_DMA,	NULL, "dma", size,
+			       get_order(size), gfp,  caller};
 	void *p;
 	int err;
 
@@ -254,11 +245,11 @@ void dma_free(void *vaddr, size_t size, dma_addr_t dma_handle)
 {
 	unsigned long caller = _RET_IP_;
 	const struct mm_hooks *hk = mm_hooks_get();
-	struct mm_call call = {MM_KIND_DMA,	    NULL, "dma", size,
-			       dma_order_for(size), 0,	  caller};
+	struct mm_call call = {MM_KIND_DMA,	NULL, "dma", size,
+			       get_order(size), 0,    caller};
 
-	if (vaddr && hk && hk->on_free && dma_order_for(size) < MAX_ORDER &&
-	    buffer_live(vaddr, dma_order_for(size)) &&
+	if (vaddr && hk && hk->on_free && get_order(size) < MAX_ORDER &&
+	    buffer_live(vaddr, get_order(size)) &&
 	    arch_virt_to_phys(vaddr) == dma_handle && hk->on_free(&call, vaddr))
 		return; /* deferred by a transaction */
 	__dma_free(vaddr, size, dma_handle, caller);

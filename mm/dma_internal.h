@@ -8,10 +8,10 @@
 #define MM_DMA_INTERNAL_H
 
 #include "mm/dma.h"
+#include "mm/internal.h"
 #include "lib/list.h"
 #include "lib/spinlock.h"
 
-#define _RET_IP_ ((unsigned long)__builtin_return_address(0))
 #define BITS_PER_LONG (8 * sizeof(unsigned long))
 #define MAP_WORDS (DMA_POOL_MAX_BLOCKS / BITS_PER_LONG)
 
@@ -53,8 +53,6 @@ extern struct kmem_cache *dma_pool_cache, *dma_chunk_cache;
 extern unsigned long dma_nr_buffers, dma_buffer_pages;
 extern unsigned long dma_nr_alloc, dma_nr_free, dma_nr_fail, dma_nr_bad_free;
 
-/* The smallest order whose block holds bytes (MAX_ORDER: none does). */
-unsigned int dma_order_for(size_t bytes);
 /* 2^order zeroed ZONE_DMA pages, head marked PG_dma with private = chunk
  * (NULL for a buffer); NULL on failure. */
 struct page *dma_pages(gfp_t gfp, unsigned int order, void *chunk,

@@ -35,7 +35,7 @@ static bool geometry(struct dma_pool *p, size_t size, size_t align,
 		align = 8;
 	p->dp_size = size;
 	p->dp_stride = (size + align - 1) & ~(align - 1);
-	p->dp_order = dma_order_for(p->dp_stride);
+	p->dp_order = get_order(p->dp_stride);
 	chunk = PAGE_SIZE << p->dp_order;
 	p->dp_boundary = boundary;
 	p->dp_window = boundary && boundary < chunk ? boundary : chunk;

@@ -76,6 +76,7 @@
  *    else is reported with the caller, counted and ignored (MM_EBADFREE).
  */
 #include "mm/heap_internal.h"
+#include "mm/internal.h"
 #include "mm/hooks.h"
 #include "mm/mm.h"
 #include "lib/printk.h"
@@ -84,8 +85,6 @@
 /* The hot helpers are inlined into the two lock-held paths: the TLSF
  * steps are a few instructions each, a call and a frame would double them. */
 #define hot_inline inline __attribute__((always_inline))
-
-#define _RET_IP_ ((unsigned long)__builtin_return_address(0))
 
 spinlock_t heap_lock = SPINLOCK_INIT("heaps");
 struct list_head heaps = LIST_HEAD_INIT(heaps);
@@ -307,22 +306,22 @@ static hot_inline void *alloc_locked(struct k_heap *h, size_t size,
 	return payload(b);
 }
 
-/*
- * Waiting means spinning until another hart frees: never in an interrupt
- * handler (the interrupted code may be the one to free) nor while holding
- * a lock (the freer may need it).  Interrupts may be off: another hart,
- * not an interrupt, is what ends the wait.
- */
-static bool may_wait(k_timeout_t timeout)
+bool k_wait_allowed(k_timeout_t timeout)
 {
 	return timeout != K_NO_WAIT && !arch_in_irq() && !spin_locks_held();
 }
 
-/* Spin until a free happens on h or the deadline passes; false: timed out. */
-static bool wait_for_free(struct k_heap *h, unsigned long gen,
-			  uint64_t deadline)
+uint64_t k_deadline(k_timeout_t timeout)
 {
-	while (__atomic_load_n(&h->hp_free_gen, __ATOMIC_ACQUIRE) == gen) {
+	uint64_t now = arch_time_ns();
+
+	return timeout > UINT64_MAX - now ? UINT64_MAX : now + timeout;
+}
+
+bool k_wait_for_change(const unsigned long *gen, unsigned long seen,
+		       uint64_t deadline)
+{
+	while (__atomic_load_n(gen, __ATOMIC_ACQUIRE) == seen) {
 		if (arch_time_ns() >= deadline)
 			return false;
 		arch_cpu_relax();
@@ -346,7 +345,7 @@ static void *alloc_wait(struct k_heap *h, size_t align, size_t bytes,
 		mm_set_error(MM_EINVAL);
 		return NULL;
 	}
-	can_wait = may_wait(timeout);
+	can_wait = k_wait_allowed(timeout);
 	for (;;) {
 		flags = spin_lock_irqsave(&h->hp_lock);
 		gen = h->hp_free_gen;
@@ -359,14 +358,11 @@ static void *alloc_wait(struct k_heap *h, size_t align, size_t bytes,
 		if (p || !can_wait)
 			break;
 		if (!waited) {
-			uint64_t now = arch_time_ns();
-
-			deadline = timeout > UINT64_MAX - now ? UINT64_MAX
-							      : now + timeout;
+			deadline = k_deadline(timeout);
 			waited = true;
 		}
 		/* Timed out: one last try, then fail. */
-		can_wait = wait_for_free(h, gen, deadline);
+		can_wait = k_wait_for_change(&h->hp_free_gen, gen, deadline);
 	}
 	if (!p)
 		mm_set_error(MM_ENOMEM);

@@ -34,6 +34,21 @@ typedef uint64_t k_timeout_t;
 #define K_USEC(n) ((k_timeout_t)(n)*1000u)
 #define K_MSEC(n) ((k_timeout_t)(n)*1000000u)
 
+/*
+ * Waiting, as k_heap and k_mem_slab (mm/pool.c) do it: there is no
+ * scheduler, so a waiter spins on its allocator's free counter.
+ * k_wait_allowed(): never in an interrupt handler (the interrupted code may
+ * be the one to free) nor with a lock held (the freer may need it);
+ * interrupts may be off, since another hart ends the wait.
+ * k_deadline(): now + timeout, saturating (K_FOREVER never passes).
+ * k_wait_for_change(): spin until *gen is no longer seen (something was
+ * freed) or the deadline passes; false on timeout.
+ */
+bool k_wait_allowed(k_timeout_t timeout);
+uint64_t k_deadline(k_timeout_t timeout);
+bool k_wait_for_change(const unsigned long *gen, unsigned long seen,
+		       uint64_t deadline);
+
 /* ---- geometry (the theory section of mm/heap.c explains each) ------------ */
 #define TLSF_ALIGN_LOG2 4 /* blocks and payloads are 16-byte aligned */
 #define TLSF_ALIGN (1u << TLSF_ALIGN_LOG2)

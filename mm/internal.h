@@ -8,6 +8,9 @@
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
 
+/* The caller's address, for reports and allocation sites (Linux's name). */
+#define _RET_IP_ ((unsigned long)__builtin_return_address(0))
+
 #define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 

@@ -397,12 +397,12 @@ void *kmalloc(size_t size, gfp_t gfp)
 			return p;
 		}
 	}
-	return kmalloc_slow(size, gfp, RET_IP);
+	return kmalloc_slow(size, gfp, _RET_IP_);
 }
 
 void *kzalloc(size_t size, gfp_t gfp)
 {
-	return hooked_alloc(size, 0, gfp | __GFP_ZERO, RET_IP);
+	return hooked_alloc(size, 0, gfp | __GFP_ZERO, _RET_IP_);
 }
 
 void *kcalloc(size_t n, size_t size, gfp_t gfp)
@@ -418,12 +418,12 @@ void *kcalloc(size_t n, size_t size, gfp_t gfp)
 		mm_set_error(MM_EINVAL);
 		return NULL;
 	}
-	return hooked_alloc(bytes, 0, gfp | __GFP_ZERO, RET_IP);
+	return hooked_alloc(bytes, 0, gfp | __GFP_ZERO, _RET_IP_);
 }
 
 void *kmalloc_aligned(size_t size, size_t align, gfp_t gfp)
 {
-	return hooked_alloc(size, align, gfp, RET_IP);
+	return hooked_alloc(size, align, gfp, _RET_IP_);
 }
 
 /* ---- free ---------------------------------------------------------------------- */
@@ -504,34 +504,37 @@ static __attribute__((noinline)) void kfree_raced(struct kmem_cache *c,
 	km_stat_bad_free((unsigned int)idx);
 }
 
+/* Is c one of the normal size-class caches?  Its class in *idx. */
+static inline bool normal_class_of(const struct kmem_cache *c,
+				   unsigned long *idx)
+{
+	unsigned long size = c->kc_size;
+
+	if (size - 1 >= KMALLOC_MAX_CACHE_SIZE)
+		return false;
+	*idx = km_index[(size - 1) >> 3];
+	return c == km_caches[KM_SET_NORMAL][*idx];
+}
+
 void kfree(const void *p)
 {
 	struct kmem_cache *c;
+	enum slab_free_result r;
+	unsigned long idx;
 
 	if (!p)
 		return;
 	c = slab_head_cache(p);
-	if (likely(c && !mm_hooks_get() && !(c->kc_flags & SLAB_DEBUG))) {
-		unsigned long size = c->kc_size, idx;
-		enum slab_push_result r;
-
-		if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE)) {
-			idx = km_index[(size - 1) >> 3];
-			if (likely(c == km_caches[KM_SET_NORMAL][idx] &&
-				   slab_free_looks_valid(c, (void *)p))) {
-				r = slab_mag_push(c, (void *)p);
-				if (likely(r == SLAB_PUSHED)) {
-					km_add(&km_this_cpu_stats()
-							->s_frees[idx],
-					       1);
-					return;
-				}
-				if (r == SLAB_RACED)
-					return kfree_raced(c, p, idx, RET_IP);
-			}
+	if (likely(c && !mm_hooks_get() && normal_class_of(c, &idx))) {
+		r = slab_free_fast(c, (void *)p);
+		if (likely(r == SLAB_FREED)) {
+			km_add(&km_this_cpu_stats()->s_frees[idx], 1);
+			return;
 		}
+		if (r == SLAB_RACED)
+			return kfree_raced(c, p, idx, _RET_IP_);
 	}
-	kfree_slow(p, RET_IP);
+	kfree_slow(p, _RET_IP_);
 }
 
 /* ---- ksize, krealloc ----------------------------------------------------------- */
@@ -554,7 +557,7 @@ size_t ksize(const void *p)
 
 void *krealloc(void *p, size_t size, gfp_t gfp)
 {
-	unsigned long caller = RET_IP;
+	unsigned long caller = _RET_IP_;
 	struct km_block b;
 	void *n;
 

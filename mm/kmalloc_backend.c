@@ -76,15 +76,6 @@ undo:
 
 /* ---- whole pages -------------------------------------------------------------- */
 
-static unsigned int order_for(size_t bytes)
-{
-	unsigned int order = 0;
-
-	while ((PAGE_SIZE << order) < bytes)
-		order++;
-	return order;
-}
-
 /*
  * A debug block gets a red zone in front too: the payload starts lead
  * bytes (a multiple of the alignment) into the pages.  When that would
@@ -114,7 +105,7 @@ void *km_large_alloc(struct km_req *r)
 		mm_set_error(MM_ENOMEM);
 		return NULL;
 	}
-	order = order_for(need > r->align ? need : r->align);
+	order = get_order(need > r->align ? need : r->align);
 	pg = __alloc_pages(r->gfp | __GFP_NOWARN, order, r->caller);
 	if (!pg)
 		return NULL;

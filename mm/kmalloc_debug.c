@@ -130,7 +130,7 @@ bool km_track_take(const void *addr, struct km_track *out)
 	if (!t)
 		return false;
 	*out = *t;
-	__kmem_cache_free(track_cache, t, RET_IP);
+	__kmem_cache_free(track_cache, t, _RET_IP_);
 	return true;
 }
 

@@ -8,10 +8,10 @@
 #define MM_KMALLOC_INTERNAL_H
 
 #include "mm/kmalloc.h"
+#include "mm/internal.h"
 #include "mm/simple_heap.h"
 #include "mm/slab.h"
 
-#define RET_IP ((unsigned long)__builtin_return_address(0))
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 

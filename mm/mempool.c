@@ -57,8 +57,6 @@
 #include "lib/printk.h"
 #include "lib/string.h"
 
-#define _RET_IP_ ((unsigned long)__builtin_return_address(0))
-
 static spinlock_t mempool_lock = SPINLOCK_INIT("mempools");
 static struct list_head mempools = LIST_HEAD_INIT(mempools);
 static struct kmem_cache *mempool_cache;

@@ -18,6 +18,7 @@
 #define MM_PAGE_ALLOC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "arch/arch.h"
 #include "lib/list.h"
@@ -269,6 +270,16 @@ void free_pages(struct page *page, unsigned int order);
  * reports; pass __builtin_return_address(0) or your own caller. */
 struct page *__alloc_pages(gfp_t gfp, unsigned int order, unsigned long caller);
 void __free_pages(struct page *page, unsigned int order, unsigned long caller);
+
+/* The smallest order whose block holds bytes (MAX_ORDER when none does). */
+static inline unsigned int get_order(size_t bytes)
+{
+	unsigned int order = 0;
+
+	while (order < MAX_ORDER && (PAGE_SIZE << order) < bytes)
+		order++;
+	return order;
+}
 
 /* Convenience: the direct-map address of a fresh block, or NULL. */
 void *alloc_pages_addr(gfp_t gfp, unsigned int order);

@@ -58,12 +58,11 @@
  *    (counted in ms_nr_lost, never handed out) and the call fails.
  */
 #include "mm/pool.h"
+#include "mm/internal.h"
 #include "mm/hooks.h"
 #include "mm/mm.h"
 #include "lib/printk.h"
 #include "lib/string.h"
-
-#define _RET_IP_ ((unsigned long)__builtin_return_address(0))
 
 static spinlock_t pool_lock = SPINLOCK_INIT("pools");
 static struct list_head pools = LIST_HEAD_INIT(pools);
@@ -226,35 +225,10 @@ static void *pop(struct k_mem_slab *s, unsigned long caller)
 	return b;
 }
 
-/* Never spin in an interrupt handler or with a lock held (mm/heap.c). */
-static bool may_wait(k_timeout_t timeout)
-{
-	return timeout != K_NO_WAIT && !arch_in_irq() && !spin_locks_held();
-}
-
-/* Spin until a free happens on s or the deadline passes; false: timed out. */
-static bool wait_for_free(struct k_mem_slab *s, unsigned long gen,
-			  uint64_t deadline)
-{
-	while (__atomic_load_n(&s->ms_free_gen, __ATOMIC_ACQUIRE) == gen) {
-		if (arch_time_ns() >= deadline)
-			return false;
-		arch_cpu_relax();
-	}
-	return true;
-}
-
-static uint64_t deadline_of(k_timeout_t timeout)
-{
-	uint64_t now = arch_time_ns();
-
-	return timeout > UINT64_MAX - now ? UINT64_MAX : now + timeout;
-}
-
 static void *alloc_wait(struct k_mem_slab *s, k_timeout_t timeout,
 			unsigned long caller)
 {
-	bool can_wait = may_wait(timeout), waited = false;
+	bool can_wait = k_wait_allowed(timeout), waited = false;
 	uint64_t deadline = 0;
 	unsigned long flags, gen;
 	void *b;
@@ -271,11 +245,11 @@ static void *alloc_wait(struct k_mem_slab *s, k_timeout_t timeout,
 		if (b || !can_wait)
 			break;
 		if (!waited) {
-			deadline = deadline_of(timeout);
+			deadline = k_deadline(timeout);
 			waited = true;
 		}
 		/* Timed out: one last try, then fail. */
-		can_wait = wait_for_free(s, gen, deadline);
+		can_wait = k_wait_for_change(&s->ms_free_gen, gen, deadline);
 	}
 	if (!b)
 		mm_set_error(MM_ENOMEM);

@@ -114,7 +114,7 @@
  *    3a-3e: list membership against inuse, freelist walks, magazines,
  *    counters and (debug caches) red zones and poison.
  *
- * 7. The fast path (slab_mag_pop/slab_mag_push in mm/slab_internal.h,
+ * 7. The fast path (slab_mag_pop/slab_free_fast in mm/slab_internal.h,
  *    inlined by kmalloc() and kfree() too)
  *    Allocation: interrupts off, this hart's cc_lock tried once (only a
  *    draining hart ever holds it), pop, release, clear the free word.
@@ -552,16 +552,12 @@ free_raced(struct kmem_cache *c, void *obj, unsigned long caller)
 
 bool __kmem_cache_free(struct kmem_cache *c, void *obj, unsigned long caller)
 {
-	enum slab_push_result r;
+	enum slab_free_result r = obj ? slab_free_fast(c, obj) : SLAB_GENERAL;
 
-	if (likely(obj && !(c->kc_flags & SLAB_DEBUG) &&
-		   slab_free_looks_valid(c, obj))) {
-		r = slab_mag_push(c, obj);
-		if (likely(r == SLAB_PUSHED))
-			return true;
-		if (r == SLAB_RACED)
-			return free_raced(c, obj, caller);
-	}
+	if (likely(r == SLAB_FREED))
+		return true;
+	if (r == SLAB_RACED)
+		return free_raced(c, obj, caller);
 	return free_general(c, obj, caller);
 }
 

@@ -187,19 +187,24 @@ static inline void *slab_mag_pop(struct kmem_cache *c)
 	return obj;
 }
 
-/* The magazine push of the fast path: how it went. */
-enum slab_push_result {
-	SLAB_PUSHED,
-	SLAB_FULL,
+/*
+ * How a fast free went: done; refused because another hart freed the
+ * object at the same instant (the caller reports it); or not done (a full
+ * or busy magazine, a debug cache, a free that looks wrong): take the
+ * general path, which checks and reports everything.
+ */
+enum slab_free_result {
+	SLAB_FREED,
+	SLAB_GENERAL,
 	SLAB_RACED
 };
 
-static inline enum slab_push_result slab_mag_push(struct kmem_cache *c,
+static inline enum slab_free_result slab_mag_push(struct kmem_cache *c,
 						  void *obj)
 {
 	unsigned long flags = arch_irq_save();
 	struct kmem_cache_cpu *cc = &c->kc_cpu[arch_cpu_id()];
-	enum slab_push_result r = SLAB_FULL;
+	enum slab_free_result r = SLAB_GENERAL;
 	unsigned int n;
 
 	if (likely(cc_trylock(cc))) {
@@ -210,7 +215,7 @@ static inline enum slab_push_result slab_mag_push(struct kmem_cache *c,
 				cc->cc_objs[n] = obj;
 				cc->cc_avail = n + 1;
 				cc->cc_nr_free++;
-				r = SLAB_PUSHED;
+				r = SLAB_FREED;
 			}
 		}
 		cc_release(cc);
@@ -253,10 +258,8 @@ bool slab_check_free_slow(struct kmem_cache *c, void *obj, unsigned long caller,
 
 /*
  * The checks of every free (always on): obj must start an object of a slab
- * of c and its free word must not say "free".  The common case is a few
- * loads and compares; anything odd goes to slab_check_free_slow(), which
- * confirms a suspected double free by search.  True when obj is a live
- * object of c; otherwise it is reported (when report) and false.
+ * of c and its free word must not say "free".  A few loads and compares,
+ * no report: false sends the caller to slab_check_free_slow().
  */
 static inline bool slab_free_looks_valid(struct kmem_cache *c, void *obj)
 {
@@ -269,12 +272,28 @@ static inline bool slab_free_looks_valid(struct kmem_cache *c, void *obj)
 	       fw_decode(c, obj) - base >= c->kc_slab_bytes;
 }
 
+/*
+ * The same checks, and for anything odd slab_check_free_slow(), which
+ * confirms a suspected double free by search.  True when obj is a live
+ * object of c; otherwise it is reported (when report) and false.
+ */
 static inline bool slab_check_free(struct kmem_cache *c, void *obj,
 				   unsigned long caller, bool report)
 {
 	if (likely(slab_free_looks_valid(c, obj)))
 		return true;
 	return slab_check_free_slow(c, obj, caller, report);
+}
+
+/* The free fast path of __kmem_cache_free() and kfree(): the checks, then
+ * the magazine push. */
+static inline enum slab_free_result slab_free_fast(struct kmem_cache *c,
+						   void *obj)
+{
+	if (likely(!(c->kc_flags & SLAB_DEBUG) &&
+		   slab_free_looks_valid(c, obj)))
+		return slab_mag_push(c, obj);
+	return SLAB_GENERAL;
 }
 
 /* Report a free that lost a race with another free of the same object. */

@@ -3,6 +3,9 @@
 # Install what building, running and testing rvmm needs, from Debian's
 # packages, but only what is missing: a machine that has everything pays
 # one `command -v` per tool.  Uses sudo when not root.
+#   sh scripts/deps.sh          what make run / make test need
+#   sh scripts/deps.sh bench    also gnuplot (make bench-report), jemalloc
+#                               and mimalloc (make bench-host compares them)
 set -e
 
 need=""
@@ -18,6 +21,13 @@ have python3 || need="$need python3"
 have clang-format || need="$need clang-format"
 # AddressSanitizer/UBSan runtimes come with gcc's libasan/libubsan.
 [ -n "$(gcc -print-file-name=libasan.so 2>/dev/null | grep /)" ] || need="$need libasan8"
+
+if [ "${1:-}" = bench ]; then
+	lib() { [ -n "$(find /usr/lib /usr/lib64 -name "$1" 2>/dev/null | head -1)" ]; }
+	have gnuplot || need="$need gnuplot-nox"
+	lib 'libjemalloc.so' || need="$need libjemalloc-dev"
+	lib 'libmimalloc.so' || need="$need libmimalloc-dev"
+fi
 
 [ -z "$need" ] && exit 0
 

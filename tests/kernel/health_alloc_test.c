@@ -25,12 +25,7 @@ static bool saved_debug;
 
 static bool has(const char *s)
 {
-	size_t n = strlen(s);
-
-	for (const char *p = cap; *p; p++)
-		if (!strncmp(p, s, n))
-			return true;
-	return false;
+	return strstr(cap, s) != NULL;
 }
 
 static void cap_start(struct ktest *t)

@@ -34,12 +34,7 @@ static void cap_stop(void)
 /* First occurrence of s in the capture at or after from, or NULL. */
 static const char *cap_find(const char *from, const char *s)
 {
-	size_t n = strlen(s);
-
-	for (const char *p = from ? from : cap; *p; p++)
-		if (!strncmp(p, s, n))
-			return p;
-	return NULL;
+	return strstr(from ? from : cap, s);
 }
 
 static unsigned long parse_ulong(const char *p)

@@ -75,12 +75,7 @@ static inline void kmt_leave(const struct kmt_saved *sv)
 /* Does the NUL-terminated text contain needle? */
 static inline bool kmt_contains(const char *text, const char *needle)
 {
-	size_t n = strlen(needle);
-
-	for (; *text; text++)
-		if (!strncmp(text, needle, n))
-			return true;
-	return false;
+	return strstr(text, needle) != NULL;
 }
 
 /* The text %p prints for p (reports name blocks that way). */
