@@ -420,13 +420,17 @@ static unsigned int check_filter(struct run *r,
 
 	if (filter_all(f) || !strcmp(f, "none"))
 		return 0;
-	while (next_entry(&f, &e)) {
+	if (!next_entry(&f, &e)) { /* only commas: selects nothing */
+		out(r, "# ktest: '%s' selects no suite", r->filter);
+		return 1;
+	}
+	do {
 		if (entry_matches(&e, suites, n))
 			continue;
 		out(r, "# ktest: '%.*s' matches no suite or case",
 		    (int)(e.ce - e.s), e.s);
 		bad++;
-	}
+	} while (next_entry(&f, &e));
 	return bad;
 }
 

@@ -33,7 +33,7 @@
 #include <stdarg.h>
 
 #include "mm/mm.h"
-#include "lib/bootargs.h"
+#include "lib/bootparam.h"
 #include "lib/printk.h"
 #include "lib/prng.h"
 #include "lib/spinlock.h"
@@ -579,19 +579,28 @@ int mm_fault_format(const struct mm_fault_attr *a, char *buf, unsigned long len)
 	return (int)o.pos;
 }
 
+/* mm.fail's check: mm_fault_parse() accepts it ("off" is accepted too). */
+static bool fail_spec_ok(const char *spec, char *why, size_t len)
+{
+	struct mm_fault_attr a;
+
+	return !strcmp(spec, "off") || !mm_fault_parse(spec, &a, why, len);
+}
+
+BOOTPARAM_STRING(mm_fail, "mm.fail", "off",
+		 "off, or a rule such as kind:pages,times:2 (docs/fault.md)",
+		 fail_spec_ok, "fault injection rule armed at boot");
+
 void mm_fault_boot(void)
 {
-	const char *spec = bootarg_get("mm.fail");
+	const char *spec = bootparam_string("mm.fail");
 	struct mm_fault_attr a;
 	char msg[96], text[160];
 
 	if (!spec || !strcmp(spec, "off"))
 		return;
-	if (mm_fault_parse(spec, &a, msg, sizeof(msg))) {
-		printk("mm.fail: ignoring \"%s\": %s (see docs/fault.md)\n",
-		       spec, msg);
+	if (mm_fault_parse(spec, &a, msg, sizeof(msg))) /* checked already */
 		return;
-	}
 	if (mm_fault_set(&a))
 		return;
 	mm_fault_format(&a, text, sizeof(text));

@@ -7,7 +7,7 @@
  */
 #include "mm/slab_internal.h"
 #include "mm/mm.h"
-#include "lib/bootargs.h"
+#include "lib/bootparam.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 
@@ -246,11 +246,13 @@ bool slab_set_debug_default(bool on)
 				   __ATOMIC_RELAXED) != 0;
 }
 
+BOOTPARAM_BOOL(mm_debug, "mm.debug", false,
+	       "debug mode: new caches and kmalloc check red zones, poison "
+	       "and record sites");
+
 void slab_init(void)
 {
-	const char *dbg = bootarg_get("mm.debug");
-
-	debug_default = dbg && dbg[0] == '1' ? 1 : 0;
+	debug_default = bootparam_bool("mm.debug") ? 1 : 0;
 	if (!cache_setup(&cache_cache, "kmem_cache", sizeof(struct kmem_cache),
 			 CACHE_LINE, SLAB_NO_HOOKS, NULL)) {
 		printk("slab: cannot set up the cache of caches\n");
