@@ -29,10 +29,8 @@
 
 /* Like the kernel's ktest_suites: GNU ld defines these on the host. */
 #ifdef HOST
-extern const struct bootparam *const __start_bootparams[]
-	__attribute__((weak));
-extern const struct bootparam *const __stop_bootparams[]
-	__attribute__((weak));
+extern const struct bootparam *const __start_bootparams[] __attribute__((weak));
+extern const struct bootparam *const __stop_bootparams[] __attribute__((weak));
 #else
 extern const struct bootparam *const __start_bootparams[];
 extern const struct bootparam *const __stop_bootparams[];
@@ -107,8 +105,8 @@ static void accepts_line(const struct bootparam *p, struct line *l)
 		break;
 	case BOOTPARAM_ENUM:
 		for (int i = 0; p->bp_choices[i]; i++)
-			add(l, "%s%s", i ? (p->bp_choices[i + 1] ? ", " : " or ")
-					 : "",
+			add(l, "%s%s",
+			    i ? (p->bp_choices[i + 1] ? ", " : " or ") : "",
 			    p->bp_choices[i]);
 		break;
 	case BOOTPARAM_STRING:
@@ -227,8 +225,8 @@ enum bootparam_state bootparam_eval(const struct bootparam *p,
 		}
 	if (!count)
 		return BOOTPARAM_ABSENT;
-	if (count > 1 || bootparam_parse(p, word_value(last), &t, why,
-					 sizeof(why)))
+	if (count > 1 ||
+	    bootparam_parse(p, word_value(last), &t, why, sizeof(why)))
 		return BOOTPARAM_REJECTED;
 	*v = t;
 	return BOOTPARAM_VALID;
@@ -372,8 +370,7 @@ static void unknown_line(struct line *l, int i,
 	add(l, "; ignored");
 }
 
-static void duplicate_line(struct line *l, const struct bootparam *p,
-			   int count)
+static void duplicate_line(struct line *l, const struct bootparam *p, int count)
 {
 	int shown = 0;
 
@@ -443,8 +440,9 @@ static bool dropped_line(struct line *l)
 
 	if (!nr)
 		return false;
-	add(l, "%s: %u word%s dropped: the command line holds at most %d "
-	       "arguments and %d bytes; ignored",
+	add(l,
+	    "%s: %u word%s dropped: the command line holds at most %d "
+	    "arguments and %d bytes; ignored",
 	    words, nr, nr == 1 ? "" : "s", BOOTARGS_MAX, BOOTARGS_LEN - 1);
 	return true;
 }

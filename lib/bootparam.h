@@ -21,9 +21,9 @@
 #include <stdint.h>
 
 enum bootparam_kind {
-	BOOTPARAM_BOOL,	  /* 0 or 1; the bare name means 1 */
-	BOOTPARAM_SIZE,	  /* parse_size(), within [min, max], a multiple of align */
-	BOOTPARAM_ENUM,	  /* one of bp_choices */
+	BOOTPARAM_BOOL, /* 0 or 1; the bare name means 1 */
+	BOOTPARAM_SIZE, /* parse_size(), within [min, max], a multiple of align */
+	BOOTPARAM_ENUM, /* one of bp_choices */
 	BOOTPARAM_STRING, /* non-empty, accepted by bp_check */
 };
 
@@ -31,13 +31,13 @@ struct bootparam {
 	const char *bp_name;
 	enum bootparam_kind bp_kind;
 	const char *bp_default; /* the default as docs/boot.md writes it */
-	const char *bp_help;	/* what it means, one line */
-	bool bp_def_bool;	/* BOOL: the default */
+	const char *bp_help; /* what it means, one line */
+	bool bp_def_bool; /* BOOL: the default */
 	uint64_t bp_min, bp_max; /* SIZE: range; bp_max 0 = no upper bound */
-	uint64_t bp_align;	 /* SIZE: the value is a multiple of it */
+	uint64_t bp_align; /* SIZE: the value is a multiple of it */
 	const char *const *bp_choices; /* ENUM: NULL-terminated */
-	int bp_def_choice;	       /* ENUM: default index, -1 for none */
-	const char *bp_accepts;	       /* STRING: what is accepted */
+	int bp_def_choice; /* ENUM: default index, -1 for none */
+	const char *bp_accepts; /* STRING: what is accepted */
 	/* STRING: true if val is acceptable; else false and why[] says why. */
 	bool (*bp_check)(const char *val, char *why, size_t len);
 	/* What a refused value leaves; NULL: "keeping the default: ...". */
@@ -52,31 +52,31 @@ union bootparam_value {
 };
 
 enum bootparam_state {
-	BOOTPARAM_ABSENT,   /* not on the command line: the default */
-	BOOTPARAM_VALID,    /* given once, accepted */
+	BOOTPARAM_ABSENT, /* not on the command line: the default */
+	BOOTPARAM_VALID, /* given once, accepted */
 	BOOTPARAM_REJECTED, /* bad, empty or duplicate: the default */
 };
 
 /* Declare a parameter (at file scope; id is a C identifier). */
 #define BOOTPARAM_DEFINE(id, ...)                                     \
-	static const struct bootparam bootparam_##id = {__VA_ARGS__};  \
-	static const struct bootparam *const bootparam_ptr_##id        \
+	static const struct bootparam bootparam_##id = {__VA_ARGS__}; \
+	static const struct bootparam *const bootparam_ptr_##id       \
 		__attribute__((used, section("bootparams"))) = &bootparam_##id
-#define BOOTPARAM_BOOL(id, name, def, help)                                  \
-	BOOTPARAM_DEFINE(id, .bp_name = name, .bp_kind = BOOTPARAM_BOOL,     \
-			 .bp_default = (def) ? "1" : "0", .bp_help = help,   \
+#define BOOTPARAM_BOOL(id, name, def, help)                                \
+	BOOTPARAM_DEFINE(id, .bp_name = name, .bp_kind = BOOTPARAM_BOOL,   \
+			 .bp_default = (def) ? "1" : "0", .bp_help = help, \
 			 .bp_def_bool = def)
-#define BOOTPARAM_SIZE(id, name, def_text, min, max, align, help)          \
-	BOOTPARAM_DEFINE(id, .bp_name = name, .bp_kind = BOOTPARAM_SIZE,   \
-			 .bp_default = def_text, .bp_help = help,          \
+#define BOOTPARAM_SIZE(id, name, def_text, min, max, align, help)        \
+	BOOTPARAM_DEFINE(id, .bp_name = name, .bp_kind = BOOTPARAM_SIZE, \
+			 .bp_default = def_text, .bp_help = help,        \
 			 .bp_min = min, .bp_max = max, .bp_align = align)
-#define BOOTPARAM_ENUM(id, name, choices, def_index, def_text, help)        \
-	BOOTPARAM_DEFINE(id, .bp_name = name, .bp_kind = BOOTPARAM_ENUM,    \
-			 .bp_default = def_text, .bp_help = help,           \
+#define BOOTPARAM_ENUM(id, name, choices, def_index, def_text, help)     \
+	BOOTPARAM_DEFINE(id, .bp_name = name, .bp_kind = BOOTPARAM_ENUM, \
+			 .bp_default = def_text, .bp_help = help,        \
 			 .bp_choices = choices, .bp_def_choice = def_index)
-#define BOOTPARAM_STRING(id, name, def_text, accepts, check, help)            \
-	BOOTPARAM_DEFINE(id, .bp_name = name, .bp_kind = BOOTPARAM_STRING,    \
-			 .bp_default = def_text, .bp_help = help,             \
+#define BOOTPARAM_STRING(id, name, def_text, accepts, check, help)         \
+	BOOTPARAM_DEFINE(id, .bp_name = name, .bp_kind = BOOTPARAM_STRING, \
+			 .bp_default = def_text, .bp_help = help,          \
 			 .bp_accepts = accepts, .bp_check = check)
 
 /*

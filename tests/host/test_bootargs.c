@@ -93,8 +93,9 @@ static void test_limits(void)
 		 bootargs_parse(line) == 1 &&
 			 strlen(bootarg_key(0)) == BOOTARGS_LEN - 1,
 		 "full-length word");
-	ht_check(&g, bootargs_dropped(&w, &why) == 0 && !*w &&
-			     why == BOOTARGS_CUT_NONE,
+	ht_check(&g,
+		 bootargs_dropped(&w, &why) == 0 && !*w &&
+			 why == BOOTARGS_CUT_NONE,
 		 "nothing dropped");
 	ht_end(&g);
 }
@@ -187,27 +188,36 @@ static bool check_even(const char *v, char *why, size_t len)
 }
 
 static const char *const colours[] = {"red", "green", "blue", NULL};
-static const struct bootparam p_flag = {
-	.bp_name = "t.flag", .bp_kind = BOOTPARAM_BOOL, .bp_default = "1",
-	.bp_def_bool = true};
-static const struct bootparam p_size = {
-	.bp_name = "t.size", .bp_kind = BOOTPARAM_SIZE, .bp_default = "8M",
-	.bp_min = 4096, .bp_max = 64ULL << 20, .bp_align = 4096};
+static const struct bootparam p_flag = {.bp_name = "t.flag",
+					.bp_kind = BOOTPARAM_BOOL,
+					.bp_default = "1",
+					.bp_def_bool = true};
+static const struct bootparam p_size = {.bp_name = "t.size",
+					.bp_kind = BOOTPARAM_SIZE,
+					.bp_default = "8M",
+					.bp_min = 4096,
+					.bp_max = 64ULL << 20,
+					.bp_align = 4096};
 static const struct bootparam p_any = {
 	.bp_name = "t.any", .bp_kind = BOOTPARAM_SIZE, .bp_default = "0"};
-static const struct bootparam p_col = {
-	.bp_name = "t.colour", .bp_kind = BOOTPARAM_ENUM, .bp_default = "none",
-	.bp_choices = colours, .bp_def_choice = -1};
-static const struct bootparam p_str = {
-	.bp_name = "t.str", .bp_kind = BOOTPARAM_STRING, .bp_default = "xx",
-	.bp_accepts = "an even number of characters", .bp_check = check_even,
-	.bp_on_reject = "doing nothing"};
+static const struct bootparam p_col = {.bp_name = "t.colour",
+				       .bp_kind = BOOTPARAM_ENUM,
+				       .bp_default = "none",
+				       .bp_choices = colours,
+				       .bp_def_choice = -1};
+static const struct bootparam p_str = {.bp_name = "t.str",
+				       .bp_kind = BOOTPARAM_STRING,
+				       .bp_default = "xx",
+				       .bp_accepts =
+					       "an even number of characters",
+				       .bp_check = check_even,
+				       .bp_on_reject = "doing nothing"};
 static const struct bootparam *const table[] = {&p_flag, &p_size, &p_any,
 						&p_col, &p_str};
 
 /* parse(p, val) refused with why == want, or accepted when want is NULL. */
-static bool parses(const struct bootparam *p, const char *val,
-		   const char *want, union bootparam_value *v)
+static bool parses(const struct bootparam *p, const char *val, const char *want,
+		   union bootparam_value *v)
 {
 	char why[80] = "";
 	int r = bootparam_parse(p, val, v, why, sizeof(why));
@@ -239,8 +249,7 @@ static void test_kinds(void)
 	ht_check(&g, parses(&p_size, NULL, "no value", &v), "bare size");
 	ht_check(&g, parses(&p_any, "18446744073709551615", NULL, &v),
 		 "no bounds");
-	ht_check(&g, parses(&p_col, "blue", NULL, &v) && v.choice == 2,
-		 "enum");
+	ht_check(&g, parses(&p_col, "blue", NULL, &v) && v.choice == 2, "enum");
 	ht_check(&g, parses(&p_col, "Blue", "not one of the choices", &v),
 		 "enum case");
 	ht_check(&g, parses(&p_str, "abcd", NULL, &v) && eq(v.s, "abcd"),
@@ -266,13 +275,15 @@ static void test_eval(void)
 
 	ht_begin(&g, "param-eval");
 	bootargs_parse("t.size=16M t.flag=0 t.colour=red t.colour=blue");
-	ht_check(&g, bootparam_eval(&p_size, &v) == BOOTPARAM_VALID &&
-			     v.u == 16 << 20,
+	ht_check(&g,
+		 bootparam_eval(&p_size, &v) == BOOTPARAM_VALID &&
+			 v.u == 16 << 20,
 		 "valid size");
 	ht_check(&g, bootparam_eval(&p_flag, &v) == BOOTPARAM_VALID && !v.b,
 		 "valid bool");
-	ht_check(&g, bootparam_eval(&p_col, &v) == BOOTPARAM_REJECTED &&
-			     v.choice == -1,
+	ht_check(&g,
+		 bootparam_eval(&p_col, &v) == BOOTPARAM_REJECTED &&
+			 v.choice == -1,
 		 "duplicate: the default");
 	ht_check(&g, bootparam_eval(&p_str, &v) == BOOTPARAM_ABSENT && !v.s,
 		 "absent string");
@@ -393,8 +404,9 @@ static void test_registered(void)
 	ht_check(&g, bootparam_size("mm.dma_limit", &v) && v == 0,
 		 "mm.dma_limit=0");
 	ht_check(&g, bootparam_bool("mm.debug"), "bare mm.debug");
-	ht_check(&g, eq(bootparam_string("kmalloc.mode"), "hybrid") &&
-			     bootparam_choice("kmalloc.mode") == 2,
+	ht_check(&g,
+		 eq(bootparam_string("kmalloc.mode"), "hybrid") &&
+			 bootparam_choice("kmalloc.mode") == 2,
 		 "kmalloc.mode");
 	ht_check(&g, eq(bootparam_string("mm.fail"), "kind:pages,times:2"),
 		 "mm.fail");
