@@ -167,19 +167,23 @@ deps:
 	$(Q)sh scripts/deps.sh
 
 # ---- running ------------------------------------------------------------------
-QEMU_ARGS = -machine virt -nographic -bios $(OPENSBI) -m $(MEM) -smp $(SMP) \
-	-kernel $(KERNEL) -append "$(ARGS)"
+# ARGS reaches the kernel byte for byte: scripts/run-qemu.sh takes it from
+# the environment (RVMM_ARGS), never from a shell command line, and
+# $(value ...) keeps make itself from expanding a '$' in it.  The script
+# also refuses a MEM too small to boot, before QEMU starts.
+export RVMM_ARGS := $(value ARGS)
+RUN_ENV = MEM='$(MEM)' SMP='$(SMP)' QEMU='$(QEMU)' OPENSBI='$(OPENSBI)'
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory $(KERNEL)
-	$(Q)MEM=$(MEM) SMP=$(SMP) QEMU=$(QEMU) OPENSBI=$(OPENSBI) \
-		sh scripts/run-qemu.sh $(KERNEL) "$(ARGS)"
+	$(Q)$(RUN_ENV) sh scripts/run-qemu.sh $(KERNEL)
 
 # QEMU halted, waiting for GDB on this user's port.
 debug: deps
 	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(GDBCONSTS) $(B)/gdbinit
 	@echo "*** QEMU is waiting for GDB on port $(GDBPORT): run 'make gdb' in another terminal"
-	$(Q)$(QEMU) $(QEMU_ARGS) -S -gdb tcp::$(GDBPORT)
+	$(Q)$(RUN_ENV) RVMM_DEBUG=1 sh scripts/run-qemu.sh $(KERNEL) \
+		-S -gdb tcp::$(GDBPORT)
 
 # Remade every time: GDBPORT=... may differ from the last call.
 .PHONY: $(B)/gdbinit

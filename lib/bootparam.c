@@ -346,6 +346,29 @@ static bool same_but_case(const char *a, const char *b)
 	return !*a && !*b;
 }
 
+/* The names of t[0..n) in strcmp() order, comma-separated. */
+static void add_names_sorted(struct line *l, const struct bootparam *const *t,
+			     unsigned int n)
+{
+	const char *last = "";
+
+	for (unsigned int done = 0; done < n; done++) {
+		const char *next = NULL;
+
+		for (unsigned int k = 0; k < n; k++) {
+			const char *name = t[k]->bp_name;
+
+			if (strcmp(name, last) > 0 &&
+			    (!next || strcmp(name, next) < 0))
+				next = name;
+		}
+		if (!next)
+			return;
+		add(l, "%s%s", done ? ", " : "", next);
+		last = next;
+	}
+}
+
 /* A name nobody declared: say which names are, or the one it resembles. */
 static void unknown_line(struct line *l, int i,
 			 const struct bootparam *const *t, unsigned int n)
@@ -365,8 +388,7 @@ static void unknown_line(struct line *l, int i,
 			return;
 		}
 	}
-	for (unsigned int k = 0; k < n; k++)
-		add(l, "%s%s", k ? ", " : "", t[k]->bp_name);
+	add_names_sorted(l, t, n);
 	add(l, "; ignored");
 }
 

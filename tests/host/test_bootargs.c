@@ -334,8 +334,8 @@ static const struct {
 			  "none"},
 	{"t.str=abc", "bootargs: t.str=abc: odd length 3; accepted: an even "
 		      "number of characters; doing nothing"},
-	{"foo=bar", "bootargs: foo=bar: unknown parameter; accepted: t.flag, "
-		    "t.size, t.any, t.colour, t.str; ignored"},
+	{"foo=bar", "bootargs: foo=bar: unknown parameter; accepted: t.any, "
+		    "t.colour, t.flag, t.size, t.str; ignored"},
 	{"T.FLAG=1", "bootargs: T.FLAG=1: unknown parameter; accepted: t.flag "
 		     "(names are case-sensitive); ignored"},
 	{"=x", "bootargs: =x: no parameter name before '='; ignored"},
