@@ -201,6 +201,16 @@ test: deps
 	$(Q)MAKE="$(MAKE)" QEMU=$(QEMU) OPENSBI=$(OPENSBI) GDB=$(GDB) \
 		sh scripts/run-tests.sh
 
+# Everything `make test` runs, with the whole self-test suite at every MEM x
+# SMP pair and more machines (tests/configs), and ten fault-injection seeds.
+test-full: deps
+	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(HOSTLIB) host-tests
+	$(Q)MAKE="$(MAKE)" QEMU=$(QEMU) OPENSBI=$(OPENSBI) GDB=$(GDB) \
+		TEST_CONFIGS=full FAULT_SEEDS="$(FULL_FAULT_SEEDS)" \
+		sh scripts/run-tests.sh
+
+FULL_FAULT_SEEDS := 1 2 3 4 5 6 7 8 9 10
+
 # ---- benchmarks (docs/bench.md) ---------------------------------------------
 # `make bench`: the in-kernel benchmarks under QEMU -icount, default -march
 # and Zbb (its own build directory), into build/bench/kernel.{md,csv}.
@@ -257,7 +267,8 @@ clean:
 
 help:
 	@echo "make run        build and boot in QEMU (MEM=$(MEM) SMP=$(SMP) ARGS=...)"
-	@echo "make test       every test: host, in-kernel, boot matrix, gdb"
+	@echo "make test       every test: host, in-kernel, configurations, boot matrix, gdb"
+	@echo "make test-full  make test with every MEM x SMP configuration and 10 fault seeds"
 	@echo "make debug      QEMU halted, gdbstub on port $(GDBPORT)"
 	@echo "make gdb        gdb-multiarch attached, project commands loaded"
 	@echo "make host-lib   build/host/libmm.a for host programs"
@@ -266,7 +277,7 @@ help:
 	@echo "make bench-report  tables and plots of the last runs into docs/bench/"
 	@echo "make format / format-check / clean;  V=1 shows command lines"
 
-.PHONY: all run debug gdb test deps host-lib host-tests format format-check clean help \
+.PHONY: all run debug gdb test test-full deps host-lib host-tests format format-check clean help \
 	bench bench-host bench-report
 .DELETE_ON_ERROR:
 
