@@ -177,16 +177,24 @@ done
 # (fw_jump cannot: see the make run check below).
 boot ram24M "monitor=0 ktest=none" 24M -bios default
 expect ram24M 3 "" '^Kernel panic: 24 MiB of RAM is too little: rvmm needs at least 32 MiB (MEM=32M)'
-# monitor=off is refused: the monitor (the default) runs, and poweroff
-# typed at its prompt (once it is there) ends the boot with status 0.
-{
-	printf '\n'
+# await REGEX: until the monitor-bad console shows it (or the timeout).
+await() {
 	i=0
-	while [ $i -lt $((600 * ${TEST_TIMEOUT_SCALE:-1})) ]; do
-		grep -q '^mm> ' "$LOGS/monitor-bad.raw" 2>/dev/null && break
+	while [ $i -lt $((10 * TIMEOUT)) ]; do
+		grep -q "$1" "$LOGS/monitor-bad.raw" 2>/dev/null && return
 		sleep 0.1
 		i=$((i + 1))
 	done
+}
+
+# monitor=off is refused: the monitor (the default) runs.  At its prompt,
+# `tests ,,,` must select nothing and fail; then poweroff ends the boot
+# with status 0.
+{
+	printf '\n'
+	await '^mm> '
+	printf 'tests ,,,\n'
+	await 'selects no suite'
 	printf 'poweroff\n'
 } | timeout "$TIMEOUT" "$QEMU" -machine virt -nographic -bios "$OPENSBI" \
 	-m 256M -smp 2 -kernel "$KERNEL" -append "monitor=off ktest=none" \
@@ -194,10 +202,14 @@ expect ram24M 3 "" '^Kernel panic: 24 MiB of RAM is too little: rvmm needs at le
 echo $? >"$LOGS/monitor-bad.rc"
 unraw monitor-bad
 expect monitor-bad 0 "bootargs: monitor=off: not 0 or 1; $BOOL; keeping the default: 1" '^mm> '
+cp "$LOGS/monitor-bad.log" "$LOGS/monitor-commas.log"
+cp "$LOGS/monitor-bad.rc" "$LOGS/monitor-commas.rc"
+expect monitor-commas 0 "# ktest: ',,,' selects no suite" '^# ktest: FAILED: 0 suites'
 
 # make run: a MEM too small is refused before QEMU starts.
 out=$(${MAKE:-make} --no-print-directory run MEM=32M ARGS='monitor=0 ktest=none' </dev/null 2>&1)
 rc=$?
+printf '%s\n' "$out" >"$LOGS/make-run-mem32M.log"
 if [ "$rc" = 0 ] || printf '%s' "$out" | grep -q 'OpenSBI v'; then
 	fail make-run-mem32M "exit status $rc, QEMU started: $out"
 elif ! printf '%s\n' "$out" | grep -qxF "run-qemu.sh: MEM=32M is too small: at least MEM=35M (OpenSBI fw_jump puts the device tree 34 MiB into RAM and stops silently below 35M; rvmm itself needs 32 MiB)"; then
@@ -206,6 +218,7 @@ else
 	pass make-run-mem32M
 fi
 out=$(${MAKE:-make} --no-print-directory run MEM=lots </dev/null 2>&1)
+printf '%s\n' "$out" >"$LOGS/make-run-mem-junk.log"
 if printf '%s\n' "$out" | grep -qxF "run-qemu.sh: MEM=lots is not a size (write e.g. MEM=256M or MEM=1G)"; then
 	pass make-run-mem-junk
 else
@@ -221,4 +234,29 @@ if grep -qxF "dtb: 1 harts, bootargs \"$args\"" "$LOGS/make-run-args.log"; then
 	pass make-run-args
 else
 	fail make-run-args "the kernel got: $(grep -m1 '^dtb: .* bootargs' "$LOGS/make-run-args.log")"
+fi
+
+# docs/boot.md: a row for every parameter the kernel declares (the names
+# the unknown-name line lists), and every report line it quotes is one
+# that a boot above printed (or the start of one).
+missing=""
+for n in $(sed -n 's/^bootargs: foo=bar: unknown parameter; accepted: \(.*\); ignored$/\1/p' \
+	"$LOGS/unknown.log" | tr -d ,); do
+	grep -q "^| \`$n\` |" docs/boot.md || missing="$missing $n"
+done
+if [ -n "$missing" ]; then
+	fail docs-table "docs/boot.md has no row for:$missing"
+else
+	pass docs-table
+fi
+stale=$(grep -E '^(bootargs: |Kernel panic: |run-qemu\.sh: |mm: mm\.dma_limit)' docs/boot.md |
+	while IFS= read -r line; do
+		cat "$LOGS"/*.log |
+			awk -v l="$line" 'index($0, l) == 1 { f = 1 } END { exit !f }' ||
+			echo "$line"
+	done)
+if [ -n "$stale" ]; then
+	fail docs-lines "docs/boot.md quotes lines no boot printed: $stale"
+else
+	pass docs-lines
 fi
