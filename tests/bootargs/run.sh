@@ -206,7 +206,7 @@ cp "$LOGS/monitor-bad.log" "$LOGS/monitor-commas.log"
 cp "$LOGS/monitor-bad.rc" "$LOGS/monitor-commas.rc"
 expect monitor-commas 0 "# ktest: ',,,' selects no suite" '^# ktest: FAILED: 0 suites'
 
-# make run: a MEM too small is refused before QEMU starts.
+# make run and make debug: a MEM too small is refused before QEMU starts.
 out=$(${MAKE:-make} --no-print-directory run MEM=32M ARGS='monitor=0 ktest=none' </dev/null 2>&1)
 rc=$?
 printf '%s\n' "$out" >"$LOGS/make-run-mem32M.log"
@@ -216,6 +216,15 @@ elif ! printf '%s\n' "$out" | grep -qxF "run-qemu.sh: MEM=32M is too small: at l
 	fail make-run-mem32M "no refusal line: $out"
 else
 	pass make-run-mem32M
+fi
+out=$(${MAKE:-make} --no-print-directory debug MEM=16M </dev/null 2>&1)
+rc=$?
+printf '%s\n' "$out" >"$LOGS/make-debug-mem16M.log"
+if [ "$rc" != 0 ] && ! printf '%s' "$out" | grep -q 'OpenSBI v' &&
+	printf '%s\n' "$out" | grep -q '^run-qemu.sh: MEM=16M is too small: at least MEM=35M'; then
+	pass make-debug-mem16M
+else
+	fail make-debug-mem16M "exit status $rc: $out"
 fi
 out=$(${MAKE:-make} --no-print-directory run MEM=lots </dev/null 2>&1)
 printf '%s\n' "$out" >"$LOGS/make-run-mem-junk.log"
