@@ -327,7 +327,7 @@ def check_bad_addresses(s):
     refused(s, "refuse/pages-free-wrong-order", f"pages free {addr} 3",
             ["page_alloc: bad free_pages(",
              "pages free: refused: invalid or double free (the line above "
-             "says why); nothing freed"])
+             "says why); nothing freed"], extra=("wrong order",))
     refused(s, "refuse/pages-free-tail-page",
             f"pages free {int(addr, 16) + 4096:#x} 0",
             ["page_alloc: bad free_pages(", "pages free: refused: invalid or "
