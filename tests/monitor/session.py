@@ -420,6 +420,34 @@ def check_bad_switch(s):
             "kmalloc: mode two-tier, debug off" in out, f"{out!r}")
 
 
+def check_full_table(s):
+    """With every slot of the monitor's table taken, a further allocation
+    is refused before it is made; huge sizes are the allocator's to
+    refuse, with its reason."""
+    refused(s, "refuse/kmalloc-huge", "kmalloc 0xffffffffffffffff",
+            ["kmalloc: 18446744073709551615 bytes failed: "])
+    refused(s, "refuse/kmalloc-1G", "kmalloc 1G",
+            ["kmalloc: 1073741824 bytes failed: out of memory"])
+    addrs = []
+    for _ in range(32):
+        m = re.search(r"^kmalloc: 8 bytes at (0x[0-9a-f]+) ",
+                      s.run("kmalloc 8") or "", re.M)
+        if m:
+            addrs.append(m.group(1))
+    if not s.check("refuse/table-filled", len(addrs) == 32,
+                   f"{len(addrs)} of 32 blocks"):
+        return
+    refused(s, "refuse/table-full-kmalloc", "kmalloc 8",
+            ["kmalloc: the monitor already holds 32 blocks; free some "
+             "first"])
+    refused(s, "refuse/table-full-pages", "pages 0",
+            ["pages: the monitor already holds 32 blocks; free some first"])
+    out = s.run("leaks") or ""
+    s.check("refuse/table-full-leaks", leaks_count(out) == 32, f"{out!r}")
+    done = sum("kfree: done" in (s.run(f"kfree {a}") or "") for a in addrs)
+    s.check("refuse/table-emptied", done == 32, f"{done} of 32 freed")
+
+
 def check_refusals(s):
     """Every refused input says so and changes nothing: meminfo, the
     leaks table and the validator agree before and after."""
@@ -434,6 +462,7 @@ def check_refusals(s):
                 before["MemFree"] == after["MemFree"]
                 and before["MemUsed"] == after["MemUsed"],
                 f"before {before} after {after}")
+    check_full_table(s)  # (its 32 blocks may leave a slab page behind)
     out = s.run("leaks") or ""
     s.check("refuse/leaks-empty", leaks_count(out) == 0, f"{out!r}")
     out = s.run("validate") or ""
