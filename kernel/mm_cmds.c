@@ -188,6 +188,28 @@ static struct page *free_target(uint64_t addr)
 }
 
 /*
+ * free_pages(pg, order); b (the table's entry, or NULL) is dropped only
+ * when the allocator took the block.  -1 when it refused (it printed the
+ * details; mm_last_error() says why).
+ */
+static int free_block(struct page *pg, uint64_t order, struct mon_block *b)
+{
+	mm_set_error(MM_OK);
+	/* An order out of range is passed as MAX_ORDER: refused below. */
+	free_pages(pg, order >= MAX_ORDER ? MAX_ORDER : (unsigned int)order);
+	if (mm_last_error() != MM_OK) {
+		printk("pages free: refused: %s (the line above says why); "
+		       "nothing freed\n",
+		       mm_strerror(mm_last_error()));
+		return -1;
+	}
+	if (b)
+		b->addr = NULL;
+	printk("pages free: done; %lu pages free\n", nr_free_pages());
+	return 0;
+}
+
+/*
  * `pages free ADDR [ORDER]`.  Refused (-1, the table unchanged) when ADDR
  * came from `kmalloc`, is not a page of RAM, has no known order, or
  * free_pages() rejects the free (mm_last_error() says why).
@@ -224,21 +246,7 @@ static int pages_free(int argc, char **argv)
 		       (unsigned long long)addr);
 		return -1;
 	}
-	if (argc <= 3)
-		order = b->order;
-	mm_set_error(MM_OK);
-	/* An order out of range is passed as MAX_ORDER: refused below. */
-	free_pages(pg, order >= MAX_ORDER ? MAX_ORDER : (unsigned int)order);
-	if (mm_last_error() != MM_OK) {
-		printk("pages free: refused: %s (the line above says why); "
-		       "nothing freed\n",
-		       mm_strerror(mm_last_error()));
-		return -1;
-	}
-	if (b)
-		b->addr = NULL;
-	printk("pages free: done; %lu pages free\n", nr_free_pages());
-	return 0;
+	return free_block(pg, argc > 3 ? order : b->order, b);
 }
 
 static struct mon_block *mon_slot(void)

@@ -332,6 +332,19 @@ def check_bad_addresses(s):
             f"pages free {int(addr, 16) + 4096:#x} 0",
             ["page_alloc: bad free_pages(", "pages free: refused: invalid or "
              "double free"])
+    refused(s, "refuse/pages-free-unknown-no-order", "pages free 0x80200000",
+            ["pages free: refused: 0x80200000 was not allocated here; give "
+             "its order: pages free ADDR ORDER"])
+    m = re.search(r"^kmalloc: 64 bytes at (0x[0-9a-f]+) ",
+                  s.run("kmalloc 64") or "", re.M)
+    if m:
+        km = m.group(1)
+        refused(s, "refuse/pages-free-of-kmalloc-block", f"pages free {km}",
+                [f"pages free: refused: {km} came from 'kmalloc': kfree "
+                 f"{km}"])
+        s.run(f"kfree {km}")
+    else:
+        s.check("refuse/pages-free-of-kmalloc-block", False, "no block")
     refused(s, "refuse/kfree-of-pages-block", f"kfree {addr}",
             [f"kfree: refused: {addr} came from 'pages': pages free {addr}"])
     out = s.run("leaks") or ""
