@@ -61,32 +61,26 @@ def plain(err):
     return bad
 
 
-def stop_before_init():
-    """Continue to mm_init() (a hardware breakpoint: paging is not on
+def stop_at(function):
+    """Continue to function (a hardware breakpoint: paging is not on
     yet); None when stopped there, else why not."""
-    bp = gdb.Breakpoint("mm_init", type=gdb.BP_HARDWARE_BREAKPOINT,
+    bp = gdb.Breakpoint(function, type=gdb.BP_HARDWARE_BREAKPOINT,
                         internal=True)
     try:
         gdb.execute("continue", to_string=True)
         name = gdb.selected_frame().name()
     finally:
         bp.delete()
-    return None if name == "mm_init" else "stopped in %s" % name
+    return None if name == function else "stopped in %s" % name
 
 
-@check("before-mm-init")
-def check_before_init():
-    """Stopped at mm_init(): every command refuses in one line saying mm
-    is not initialised and what to do; mm-help says so too."""
-    why = stop_before_init()
-    if why:
-        return ["could not stop at mm_init: %s" % why]
+def refusals(lines, why):
+    """Problems unless each command fails with the not-initialised line."""
     bad = []
-    for line in EARLY:
+    for line in lines:
         name = line.split()[0]
-        want = ("%s: mm is not initialised yet (mm_init() has not run: "
-                "mem_map is NULL); stop once it is: break "
-                "mm_debug_checkpoint, then continue" % name)
+        want = ("%s: mm is not initialised yet (%s); stop once it is: "
+                "break mm_debug_checkpoint, then continue" % (name, why))
         err, out = one_line_error(line)
         if err is None:
             bad.append("%s printed %r instead of refusing" % (line, out[:80]))
@@ -94,11 +88,28 @@ def check_before_init():
             bad.append("%s: %r, expected %r" % (line, err, want))
         else:
             bad += ["%s: %s" % (line, p) for p in plain(err)]
+    return bad
+
+
+@check("before-mm-init")
+def check_before_init():
+    """Stopped at mm_init(): every command refuses in one line saying mm
+    is not initialised and what to do; mm-help says so too.  Stopped at
+    slab_init() (inside mm_init()), the commands still refuse."""
+    why = stop_at("mm_init")
+    if why:
+        return ["could not stop at mm_init: %s" % why]
+    bad = refusals(EARLY, "mm_init() has not run: mem_map is NULL")
     err, out = one_line_error("mm-help")
     if err is not None or "mm is not initialised (mm_init() has not run: " \
             "mem_map is NULL)" not in out:
         bad.append("mm-help before mm_init: %r %r" % (err, out[-200:]))
-    return bad
+    # half-way: the page array is there, the slab layer not yet
+    why = stop_at("slab_init")
+    if why:
+        return bad + ["could not stop at slab_init: %s" % why]
+    return bad + refusals(["mm-zones", "mm-slabinfo", "mm-health"],
+                          "mm_init() has not finished: no slab cache yet")
 
 
 @check("bad-arguments")
