@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The `gdb` test group: the mm GDB commands against a live kernel.
 #   1. scripts/gdb/gen_consts.py on a made-up header (host compiler);
+#      `make debug` and `make gdb`'s gdbinit agree on 127.0.0.1:PORT;
 #   2. QEMU halted with its gdbstub on a free TCP port (picked now, not the
 #      per-user port of `make debug`, so concurrent runs do not clash),
 #      gdb-multiarch in batch mode with the gdbinit of `make gdb` (same
@@ -33,6 +34,23 @@ if ! ${MAKE:-make} --no-print-directory -s build/kernel.elf \
 	echo "FAIL: gdb/setup: the kernel or build/gdb/rvmm_consts.py does not" \
 		"build ($(grep -m1 -iE 'error|No rule' "$LOGS/build.log"))"
 	exit 1
+fi
+
+# `make debug` must make QEMU listen on the very address `make gdb`'s
+# gdbinit connects to: 127.0.0.1, not a name (localhost may not resolve).
+mk="$LOGS/mk"
+listen=$(${MAKE:-make} -n -s --no-print-directory GDBPORT=12345 debug 2>&1 |
+	grep -o -- '-gdb [^ ]*')
+${MAKE:-make} -s --no-print-directory B="$mk" GDBPORT=12345 "$mk/gdbinit" \
+	> "$LOGS/mk.log" 2>&1
+connect=$(grep '^target remote' "$mk/gdbinit" 2>/dev/null)
+if [ "$listen" = "-gdb tcp:127.0.0.1:12345" ] &&
+	[ "$connect" = "target remote 127.0.0.1:12345" ]; then
+	echo "PASS: gdb/address"
+else
+	echo "FAIL: gdb/address: make debug runs QEMU with '$listen', the" \
+		"gdbinit says '$connect'; both must be 127.0.0.1:12345"
+	status=1
 fi
 
 # seconds * TEST_TIMEOUT_SCALE, a whole number
