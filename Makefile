@@ -178,8 +178,8 @@ run: deps
 # QEMU halted, waiting for GDB on this user's port.
 debug: deps
 	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(GDBCONSTS) $(B)/gdbinit
-	@echo "*** QEMU is waiting for GDB on port $(GDBPORT): run 'make gdb' in another terminal"
-	$(Q)$(QEMU) $(QEMU_ARGS) -S -gdb tcp::$(GDBPORT)
+	@echo "*** QEMU is waiting for GDB on 127.0.0.1:$(GDBPORT): run 'make gdb' in another terminal"
+	$(Q)$(QEMU) $(QEMU_ARGS) -S -gdb tcp:127.0.0.1:$(GDBPORT)
 
 # Remade every time: GDBPORT=... may differ from the last call.
 .PHONY: $(B)/gdbinit
