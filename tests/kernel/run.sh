@@ -24,7 +24,7 @@ if ! ${MAKE:-make} --no-print-directory -s build/kernel.elf \
 	exit 1
 fi
 
-timeout 300 "$QEMU" -machine virt -nographic -bios "$OPENSBI" -m 256M \
+timeout $((300 * ${TEST_TIMEOUT_SCALE:-1})) "$QEMU" -machine virt -nographic -bios "$OPENSBI" -m 256M \
 	-smp 4 -kernel build/kernel.elf -append "monitor=0" \
 	< /dev/null > "$LOG" 2>&1
 rc=$?
@@ -36,7 +36,7 @@ python3 scripts/ktap.py --prefix kernel --exit-status "$rc" $timeout_arg \
 # Benchmark smoke test: every benchmark with tiny counts under -icount;
 # only the output's form and the exit status are checked, never a figure.
 BLOG=$LOGS/bench-smoke.log
-timeout 300 "$QEMU" -machine virt -nographic -bios "$OPENSBI" -m 256M \
+timeout $((300 * ${TEST_TIMEOUT_SCALE:-1})) "$QEMU" -machine virt -nographic -bios "$OPENSBI" -m 256M \
 	-smp 4 -icount shift=0,align=off,sleep=off -kernel build/kernel.elf \
 	-append "monitor=0 ktest=none bench=all bench.quick" \
 	< /dev/null > "$BLOG" 2>&1
