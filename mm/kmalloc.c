@@ -563,6 +563,10 @@ void *krealloc(void *p, size_t size, gfp_t gfp)
 
 	if (!p)
 		return hooked_alloc(size, 0, gfp, caller);
+	if (gfp & ~__GFP_ALL) { /* refused as kmalloc() would, even in place */
+		mm_set_error(MM_EINVAL);
+		return NULL;
+	}
 	if (!km_resolve(p, &b)) {
 		km_refuse(p, &b, caller);
 		return NULL;
