@@ -42,7 +42,7 @@ KCFLAGS := -march=$(MARCH) -mabi=lp64 -mcmodel=medany -ffreestanding \
 	-DRVMM_ZBB=$(ZBB) -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -MMD -MP
 KASFLAGS := $(KCFLAGS) -D__ASSEMBLY__
-# The soft-float libgcc multilib (PITFALLS.md): needed e.g. for __clzdi2.
+# The soft-float libgcc multilib (docs/toolchain.md): needed e.g. for __clzdi2.
 LIBGCC := $(shell $(CC) -march=rv64imac -mabi=lp64 -print-libgcc-file-name 2>/dev/null)
 
 # Every source in these folders is part of the kernel.
