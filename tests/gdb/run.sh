@@ -53,11 +53,7 @@ else
 	status=1
 fi
 
-# seconds * TEST_TIMEOUT_SCALE, a whole number
-scaled() {
-	python3 -c 'import sys; print(int(float(sys.argv[1]) * float(sys.argv[2])))' \
-		"$1" "${TEST_TIMEOUT_SCALE:-1}"
-}
+. tests/lib.sh # scaled SECONDS: times TEST_TIMEOUT_SCALE
 GDB_TIMEOUT=$(scaled 600)
 QEMU_TIMEOUT=$(scaled 700)
 PORT_TIMEOUT=$(scaled 120)
