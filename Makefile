@@ -42,7 +42,7 @@ KCFLAGS := -march=$(MARCH) -mabi=lp64 -mcmodel=medany -ffreestanding \
 	-DRVMM_ZBB=$(ZBB) -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -MMD -MP
 KASFLAGS := $(KCFLAGS) -D__ASSEMBLY__
-# The soft-float libgcc multilib (PITFALLS.md): needed e.g. for __clzdi2.
+# The soft-float libgcc multilib (docs/toolchain.md): needed e.g. for __clzdi2.
 LIBGCC := $(shell $(CC) -march=rv64imac -mabi=lp64 -print-libgcc-file-name 2>/dev/null)
 
 # Every source in these folders is part of the kernel.
@@ -181,9 +181,9 @@ run: deps
 # QEMU halted, waiting for GDB on this user's port.
 debug: deps
 	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(GDBCONSTS) $(B)/gdbinit
-	@echo "*** QEMU is waiting for GDB on port $(GDBPORT): run 'make gdb' in another terminal"
+	@echo "*** QEMU is waiting for GDB on 127.0.0.1:$(GDBPORT): run 'make gdb' in another terminal"
 	$(Q)$(RUN_ENV) RVMM_DEBUG=1 sh scripts/run-qemu.sh $(KERNEL) \
-		-S -gdb tcp::$(GDBPORT)
+		-S -gdb tcp:127.0.0.1:$(GDBPORT)
 
 # Remade every time: GDBPORT=... may differ from the last call.
 .PHONY: $(B)/gdbinit

@@ -4,7 +4,7 @@
  *
  * Under `qemu-system-riscv64 -icount shift=0,align=off,sleep=off` the
  * instret counter is the exact number of guest instructions retired, the
- * same on every run (PITFALLS.md, "Counting").  A benchmark reads it just
+ * same on every run (docs/toolchain.md, "Counting instructions").  A benchmark reads it just
  * before and just after one allocator call, subtracts what the reading
  * itself costs, and collects one sample per call; bench_report() prints
  * the median and the maximum in the one fixed line form that

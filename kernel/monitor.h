@@ -8,6 +8,9 @@
 /* Read and run commands on the console forever (poweroff ends it). */
 __attribute__((noreturn)) void monitor_run(void);
 
+/* Print "usage: NAME USAGE" for a command of the table (nothing if none). */
+void monitor_usage(const char *name);
+
 /*
  * crash=guard|text|null|exec: fault on purpose (stack into its guard page,
  * store to kernel text, NULL load, jump into data).  NULL or "" does

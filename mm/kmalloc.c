@@ -20,7 +20,7 @@
  *    buddy blocks (Knowlton's buddy system, mm/page_alloc.c), marked
  *    PG_large on their head page, so that kfree() can recognise them.
  *
- *    Three backend modes (DESIGN.md): two-tier (the above, default), simple
+ *    Three backend modes (docs/kmalloc.md): two-tier (the above, default), simple
  *    (the first-fit heap of mm/simple_heap.c over a region taken at boot:
  *    Knuth's Algorithm A, the O(n) baseline) and hybrid (two-tier, then the
  *    heap when two-tier is short of memory).  The mode only chooses where a
@@ -465,7 +465,7 @@ static __attribute__((noinline)) void kfree_slow(const void *p,
 	free_block(p, caller, true);
 }
 
-/* The direct map is linear (DESIGN.md): the virtual address of the first
+/* The direct map is linear (docs/buddy.md): the virtual address of the first
  * frame the memmap describes, and how many frames it describes (0 until
  * kmalloc_init(): no shortcut before). */
 static uintptr_t km_map_virt;
@@ -564,6 +564,10 @@ void *krealloc(void *p, size_t size, gfp_t gfp)
 
 	if (!p)
 		return hooked_alloc(size, 0, gfp, caller);
+	if (gfp & ~__GFP_ALL) { /* refused as kmalloc() would, even in place */
+		mm_set_error(MM_EINVAL);
+		return NULL;
+	}
 	if (!km_resolve(p, &b)) {
 		km_refuse(p, &b, caller);
 		return NULL;

@@ -85,7 +85,10 @@ static size_t large_lead(const struct km_req *r)
 {
 	size_t lead = r->align > KM_RZ ? r->align : KM_RZ;
 
-	if (!r->debug || r->size > KMALLOC_MAX_SIZE - lead - KM_RZ)
+	/* Two tests, never KMALLOC_MAX_SIZE - lead - KM_RZ alone: at the
+	 * largest alignment that difference would wrap. */
+	if (!r->debug || lead > KMALLOC_MAX_SIZE - KM_RZ ||
+	    r->size > KMALLOC_MAX_SIZE - lead - KM_RZ)
 		return 0;
 	return lead;
 }
@@ -99,6 +102,10 @@ void *km_large_alloc(struct km_req *r)
 	char *base;
 
 	r->row = KMALLOC_ROW_LARGE;
+	if (r->size > KMALLOC_MAX_SIZE) { /* and lead + size may have wrapped */
+		mm_set_error(MM_ENOMEM);
+		return NULL;
+	}
 	if (r->debug && need <= KMALLOC_MAX_SIZE - KM_RZ)
 		need += KM_RZ;
 	if (need > KMALLOC_MAX_SIZE) {

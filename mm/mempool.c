@@ -236,6 +236,10 @@ void *mempool_alloc(mempool_t *pool, gfp_t gfp)
 	void *e;
 	int err;
 
+	if (gfp & ~__GFP_ALL) { /* never valid: the reserve is not for it */
+		mm_set_error(MM_EINVAL);
+		return NULL;
+	}
 	if (hk && hk->should_fail && hk->should_fail(&call)) {
 		mm_set_error(MM_EFAULT_INJECTED);
 		return NULL;
@@ -339,8 +343,8 @@ static int grow(mempool_t *pool, unsigned int new_min, unsigned long caller)
 
 	if (new_min > capacity(order)) {
 		slots = slots_alloc(new_min, &order, caller);
-		if (!slots)
-			return -MM_ENOMEM;
+		if (!slots) /* too many (MM_EINVAL) or no memory: as it said */
+			return -(int)mm_last_error();
 	}
 	if (!fill(pool, slots, old_min, new_min)) {
 		if (slots != pool->mp_elements)

@@ -102,7 +102,8 @@ void mempool_free(void *element, mempool_t *pool);
 /*
  * Change the reserve to new_min_nr elements: shrinking frees the excess
  * reserve, growing allocates the new ones with GFP_KERNEL.  Returns 0, or
- * -MM_EINVAL (new_min_nr < 1), -MM_ENOMEM (nothing changed).
+ * -MM_EINVAL (new_min_nr < 1, or more slots than the largest block holds),
+ * -MM_ENOMEM or -MM_EFAULT_INJECTED (nothing changed).
  */
 int mempool_resize(mempool_t *pool, int new_min_nr);
 /*

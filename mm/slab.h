@@ -13,7 +13,7 @@
  * handler (with GFP_ATOMIC).  The design is explained in mm/slab.c and
  * docs/slab.md.
  *
- * The function names and semantics below are a contract (DESIGN.md); the
+ * The function names and semantics below are a contract (docs/slab.md); the
  * structures are here, documented field by field, because GDB scripts and
  * students read them.  Field prefixes: kc_ for the cache, cc_ for its
  * per-CPU part, so that every field greps uniquely.

@@ -100,11 +100,19 @@ static uintptr_t make_secret(const struct kmem_cache *c)
 }
 
 /* Fill in c (zeroed); false when size/align/flags make no valid cache. */
+/* The arguments kmem_cache_create() refuses before it allocates anything. */
+static bool cache_args_ok(const char *name, size_t size, size_t align,
+			  unsigned int flags)
+{
+	return name && size && size <= SLAB_MAX_SIZE &&
+	       !(align & (align - 1)) && align <= PAGE_SIZE &&
+	       !(flags & ~SLAB_VALID_FLAGS);
+}
+
 static bool cache_setup(struct kmem_cache *c, const char *name, size_t size,
 			size_t align, unsigned int flags, void (*ctor)(void *))
 {
-	if (!name || !size || size > SLAB_MAX_SIZE || (align & (align - 1)) ||
-	    align > PAGE_SIZE || (flags & ~SLAB_VALID_FLAGS))
+	if (!cache_args_ok(name, size, align, flags))
 		return false;
 	if (align < 8)
 		align = 8;
@@ -147,15 +155,20 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size,
 
 	if (READ_ONCE(debug_default))
 		flags |= SLAB_DEBUG;
-	c = __kmem_cache_alloc(&cache_cache, GFP_KERNEL | __GFP_ZERO, caller);
-	if (!c)
-		return NULL;
-	if (!cache_setup(c, name, size, align, flags, ctor)) {
+	c = NULL;
+	if (cache_args_ok(name, size, align, flags)) {
+		c = __kmem_cache_alloc(&cache_cache, GFP_KERNEL | __GFP_ZERO,
+				       caller);
+		if (!c)
+			return NULL;
+	}
+	if (!c || !cache_setup(c, name, size, align, flags, ctor)) {
 		printk("slab: kmem_cache_create(%s, %zu, %zu, 0x%x) from %pS: "
 		       "invalid size, alignment or flags\n",
 		       name ? name : "(null)", size, align, flags,
 		       (void *)caller);
-		__kmem_cache_free(&cache_cache, c, caller);
+		if (c)
+			__kmem_cache_free(&cache_cache, c, caller);
 		mm_set_error(MM_EINVAL);
 		return NULL;
 	}

@@ -7,11 +7,20 @@
 
 Prints "PASS: P/<suite>/<case>" or "FAIL: P/<suite>/<case>: <reason>" per
 case (a skipped case prints "PASS: ... # SKIP reason"), a line for a suite
-that failed on its own (the runner's page/validator check), and
-"PASS: P/boot" or "FAIL: P/boot: <reason>" for the run as a whole: a crash
-(Oops:, Kernel panic:, AddressSanitizer, UBSan "runtime error:"), a missing
-or short plan, a timeout (--timeout), "Bail out!", or an exit status that the
-results do not explain.  Exits 1 when anything failed.
+that failed on its own (the runner's page/validator check) or whose results
+do not match its plan, and "PASS: P/boot" or "FAIL: P/boot: <reason>" for
+the run as a whole: a crash (Oops:, Kernel panic:, AddressSanitizer, UBSan
+"runtime error:"), a timeout (--timeout), "Bail out!", an exit status that
+the results do not explain, or top-level results that do not match the plan.
+Exits 1 when anything failed.
+
+Strict about structure, at the top level and in every suite: a level with
+results must have a plan line; the results must be numbered 1, 2, 3 ... in
+order (a duplicated or renumbered line fails), and there must be exactly as
+many as the plan says (fewer: the output stopped; more: lines were repeated
+or the plan is wrong).  `--self-test` runs the built-in cases below and
+then every broken log of tests/ktap/corpus/ (NAME.log, with NAME.expect
+giving the verdict and the lines it must produce): one PASS/FAIL line each.
 
 Nesting is read from indentation, as KTAP version 1 specifies
 (Documentation/dev-tools/ktap.rst in Linux): a "KTAP version"/"TAP version"
@@ -20,7 +29,9 @@ result line is the next "ok"/"not ok" at the parent's indentation.
 Python 3.11 standard library only.
 """
 import argparse
+import os
 import re
+import shlex
 import sys
 
 VERSION_RE = re.compile(r"^(K?TAP) version (\d+)")
@@ -50,6 +61,7 @@ class Test:
         self.diags = []      # diagnostics that came before our result line
         self.sub = None      # the nested level, when we had one
         self.header = []     # diagnostics before the plan line
+        self.number = None   # the number on our result line
 
 
 def strip_prefix(line):
@@ -162,6 +174,7 @@ class Parser:
         t = Test(indent, m.group(3).strip() or f"test{m.group(2)}")
         t.ok = m.group(1) == "ok"
         t.directive = (m.group(4) or "").strip()
+        t.number = int(m.group(2))
         prev = lvl.children[-1] if lvl.children else None
         if t.ok and prev and not prev.ok and not prev.diags:
             prev.diags = lvl.pending  # TAP 13: diagnostics follow the result
@@ -185,6 +198,38 @@ def directive_kind(d):
     return word if word in ("SKIP", "TODO", "XFAIL") else ""
 
 
+def numbering_problem(results):
+    """Why the result lines of one level are not numbered 1, 2, 3 ...
+    (a duplicated, skipped or renumbered line), or None."""
+    seen = {}
+    for i, t in enumerate(results, 1):
+        if t.number is None:  # made up for a level cut short
+            continue
+        if t.number in seen:
+            return (f"result {t.number} appears twice ({seen[t.number]}, "
+                    f"then {t.name} as result {i})")
+        seen[t.number] = t.name
+        if t.number != i:
+            return (f"results out of order: {t.name} is numbered "
+                    f"{t.number}, expected {i}")
+    return None
+
+
+def structure_problems(lvl, results):
+    """What is wrong with one level's plan and numbering (strings)."""
+    n = len(results)
+    out = []
+    made_up = any(t.number is None for t in results)
+    if lvl.plan is None and n and not made_up:
+        out.append(f"no plan line for its {n} results")
+    elif lvl.plan is not None and n > lvl.plan:
+        out.append(f"plan 1..{lvl.plan} but {n} results")
+    why = numbering_problem(results)
+    if why:
+        out.append(why)
+    return out
+
+
 def report_test(t, path, out):
     """PASS/FAIL lines for test t (and its cases); returns failures."""
     kind = directive_kind(t.directive)
@@ -195,6 +240,10 @@ def report_test(t, path, out):
     if t.sub and t.sub.plan is not None and len(cases) < t.sub.plan:
         out.append(f"FAIL: {path}: only {len(cases)} of {t.sub.plan} "
                    "results reported")
+        fails += 1
+    problems = structure_problems(t.sub, cases) if t.sub else []
+    if problems:
+        out.append(f"FAIL: {path}: " + "; ".join(problems))
         fails += 1
     if kind == "SKIP" and not cases:
         out.append(f"PASS: {path} # {t.directive}")
@@ -231,6 +280,8 @@ def analyse(lines, prefix, exit_status=None, timeout=False):
         elif n < p.root.plan:
             boot.append(f"plan 1..{p.root.plan} but only {n} results; "
                         f"output ended {unfinished or p.where()}")
+        boot += [x for x in structure_problems(p.root, p.root.children)
+                 if not x.startswith("no plan line")]
     if p.crash:
         where = f" ({p.crash_where})" if p.crash_where else ""
         boot.insert(0, f"crashed{where}: {p.crash}")
@@ -398,6 +449,75 @@ def self_test():
                 print(f"    {o}")
         else:
             print(f"PASS: ktap.py/self-test/{name}")
+    return 1 if bad or corpus_test() else 0
+
+
+CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                      "tests", "ktap", "corpus")
+
+
+def read_expect(path):
+    """(verdict failed?, analyse() keywords, expected PASS/FAIL lines) of a
+    corpus NAME.expect: "verdict: pass|fail", "args: --exit-status N
+    --timeout", and the lines (prefixes) the log must produce; # comments."""
+    failed, kw, want = None, {}, []
+    ap = argparse.ArgumentParser(add_help=False)
+    ap.add_argument("--exit-status", type=int)
+    ap.add_argument("--timeout", action="store_true")
+    with open(path, encoding="utf-8") as f:
+        for line in f.read().splitlines():
+            if line.startswith("verdict:"):
+                failed = line.split(":", 1)[1].strip() == "fail"
+            elif line.startswith("args:"):
+                a = ap.parse_args(shlex.split(line.split(":", 1)[1]))
+                kw = {"exit_status": a.exit_status, "timeout": a.timeout}
+            elif line.startswith(("PASS:", "FAIL:")):
+                want.append(line)
+    if failed is None:
+        raise ValueError(f"{path}: no 'verdict: pass|fail' line")
+    return failed, kw, want
+
+
+def corpus_case(log):
+    """Problems of one corpus log against its .expect (empty: as expected).
+    Every expected line must start an output line, and every FAIL line
+    of the output must be expected."""
+    want_failed, kw, want = read_expect(log[:-len(".log")] + ".expect")
+    with open(log, encoding="utf-8") as f:
+        out, failed = analyse(f.read().splitlines(), "k", **kw)
+    bad = [f"missing {w!r}" for w in want
+           if not any(o.startswith(w) for o in out)]
+    bad += [f"unexpected {o!r}" for o in out if o.startswith("FAIL:")
+            and not any(o.startswith(w) for w in want)]
+    if failed != want_failed:
+        bad.append(f"verdict {'fail' if failed else 'pass'}, expected "
+                   f"{'fail' if want_failed else 'pass'}")
+    return bad, out
+
+
+def corpus_test():
+    """One PASS/FAIL line per log of tests/ktap/corpus; 1 if any failed."""
+    try:
+        logs = sorted(f for f in os.listdir(CORPUS) if f.endswith(".log"))
+    except OSError as e:
+        print(f"FAIL: ktap.py/corpus: cannot read {CORPUS}: {e}")
+        return 1
+    if not logs:
+        print(f"FAIL: ktap.py/corpus: no .log file in {CORPUS}")
+        return 1
+    bad = 0
+    for name in logs:
+        try:
+            problems, out = corpus_case(os.path.join(CORPUS, name))
+        except (OSError, ValueError) as e:
+            problems, out = [str(e)], []
+        if problems:
+            bad += 1
+            print(f"FAIL: ktap.py/corpus/{name[:-4]}: " + "; ".join(problems))
+            for o in out:
+                print(f"    {o}")
+        else:
+            print(f"PASS: ktap.py/corpus/{name[:-4]}")
     return 1 if bad else 0
 
 

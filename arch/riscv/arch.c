@@ -55,7 +55,7 @@ void arch_console_write(const char *s, size_t len)
 
 /*
  * Never SBI SRST for a failure: through OpenSBI it exits QEMU with status
- * 0 whatever the reason (PITFALLS.md).  The test device carries the code.
+ * 0 whatever the reason (docs/toolchain.md).  The test device carries the code.
  */
 void arch_poweroff(int code)
 {

@@ -16,7 +16,8 @@ KERNEL=build/kernel.elf
 QEMU=${QEMU:-qemu-system-riscv64}
 OPENSBI=${OPENSBI:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf}
 LOGS=build/test-logs/boot
-TIMEOUT=$((${BOOT_TIMEOUT:-120} * ${TEST_TIMEOUT_SCALE:-1}))
+. tests/lib.sh
+TIMEOUT=$(scaled "${BOOT_TIMEOUT:-120}")
 mkdir -p "$LOGS"
 rm -f "$LOGS"/*.result
 

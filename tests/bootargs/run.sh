@@ -8,15 +8,17 @@
 # the whole suite at the minimum, and `make run`/`make debug`: a MEM too
 # small refused before QEMU starts, ARGS that reach the kernel byte for
 # byte.  Docs: docs/boot.md names every parameter and quotes real lines.
-# Two QEMUs at a time at most.  Timeouts scale with TEST_TIMEOUT_SCALE.
+# Two QEMUs at a time at most.  Timeouts scale with TEST_TIMEOUT_SCALE
+# (tests/lib.sh).
 # Logs: build/test-logs/bootargs.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/lib.sh
 KERNEL=build/kernel.elf
 QEMU=${QEMU:-qemu-system-riscv64}
 OPENSBI=${OPENSBI:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf}
 LOGS=build/test-logs/bootargs
-TIMEOUT=$((60 * ${TEST_TIMEOUT_SCALE:-1}))
+TIMEOUT=$(scaled 60)
 mkdir -p "$LOGS"
 rm -f "$LOGS"/*.log "$LOGS"/*.raw "$LOGS"/*.rc
 
@@ -177,7 +179,7 @@ done
 # Too little RAM for the kernel: fw_dynamic reaches the kernel with 24M
 # (fw_jump cannot: see the make run check below).  At the minimum, 32M,
 # every suite passes; 35M, make run's floor under fw_jump, boots.
-LIMIT=$((300 * ${TEST_TIMEOUT_SCALE:-1})) boot ram32M "monitor=0" 32M -bios default &
+LIMIT=$(scaled 300) boot ram32M "monitor=0" 32M -bios default &
 boot ram24M "monitor=0 ktest=none" 24M -bios default
 boot fwjump35M "monitor=0 ktest=none" 35M
 wait

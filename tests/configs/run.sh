@@ -9,7 +9,8 @@
 #   TEST_CONFIGS=full             every MEM {64M 128M 256M 1G 2G 4G} x
 #                                 SMP {1 2 3 4 5 8}, then tests/configs/full.conf
 #   TEST_JOBS=N                   QEMUs side by side (default 2: a 2-core machine)
-#   TEST_TIMEOUT_SCALE=N          multiplies every timeout (slow machines)
+#   TEST_TIMEOUT_SCALE=N          multiplies every timeout (slow machines;
+#                                 fractions allowed)
 #
 # Each configuration is one QEMU boot with monitor=0; scripts/ktap.py reads
 # its KTAP log and prints a PASS/FAIL line per case as configs/<name>/...;
@@ -17,15 +18,15 @@
 # Logs: build/test-logs/configs/<name>.log.  docs/testing.md.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/lib.sh
 KERNEL=build/kernel.elf
 QEMU=${QEMU:-qemu-system-riscv64}
 OPENSBI=${OPENSBI:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf}
 PROFILE=${TEST_CONFIGS:-quick}
 JOBS=${TEST_JOBS:-2}
-SCALE=${TEST_TIMEOUT_SCALE:-1}
 # A whole-suite boot takes 10-30 s on an idle 2-core machine; 4G with 8
 # harts sharing two cores with another QEMU is the slowest.
-TIMEOUT=$((600 * SCALE))
+TIMEOUT=$(scaled 600)
 LOGS=build/test-logs/configs
 mkdir -p "$LOGS"
 rm -f "$LOGS"/*

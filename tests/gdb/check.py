@@ -8,6 +8,8 @@ log's path is in RVMM_CONSOLE.  Prints one "PASS: gdb/<name>" or
 
   consts      every generated enumerator equals the debug info's value;
               the arrays have the generated sizes
+  before-mm-init  stop at mm_init() (hbreak): every command refuses in one
+              line saying mm is not initialised and what to do
   other-hart  stop in an allocation fast path (pages, slab) on a hart
               that is neither cpu 0 nor hart 0, in the middle of the
               self-tests: the commands work there
@@ -19,6 +21,8 @@ log's path is in RVMM_CONSOLE.  Prints one "PASS: gdb/<name>" or
               (buddyinfo line for line, zoneinfo field by field), the free
               lists check out, mm-page decodes frames whose state is known
               independently, and the pretty-printers show the same
+  bad-arguments  at the checkpoint: bad numbers, negative numbers,
+              unknown heap and cache names each get one line
   missing-structures  each command, with a structure it needs hidden,
               raises a gdb.GdbError naming it (what a kernel without that
               layer gets)
@@ -37,6 +41,7 @@ from gdbtest.checkpoint import (  # noqa: E402
     check_slabinfo, check_txn_report, check_zones, kernel_report)
 from gdbtest.common import report, structure_exists  # noqa: E402
 from gdbtest.missing import check_missing  # noqa: E402
+from gdbtest.refusals import check_bad_args, check_before_init  # noqa: E402
 from gdbtest.stops import (  # noqa: E402
     Hunt, check_health_verdict, check_heap_walk, check_leaks,
     check_open_txn, check_other_hart, check_other_hart_slab, health_ready,
@@ -45,6 +50,7 @@ from gdbtest.stops import (  # noqa: E402
 
 def main():
     check_consts()
+    check_before_init()
     stop_bp = gdb.Breakpoint("mm_debug_checkpoint")
     slab = structure_exists("struct kmem_cache", "type")
     hunts = [Hunt("pcp_alloc", pcp_ready, check_other_hart,
@@ -89,6 +95,7 @@ def main():
         check_kmalloc(sections)
     if structure_exists("struct mm_health", "type"):
         check_health_report(sections)
+    check_bad_args()
     check_missing()
 
 

@@ -7,6 +7,7 @@
 # exit without a FAIL line) adds a FAIL line that says why.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/lib.sh
 T=build/host-asan/tests
 LOGS=build/test-logs/host
 mkdir -p "$LOGS"
@@ -36,7 +37,7 @@ for prog in "$T"/test_*; do
 	found=1
 	name=${prog##*/test_}
 	out="$LOGS/$name.out" err="$LOGS/$name.err"
-	timeout 600 "$prog" > "$out" 2> "$err"
+	timeout "$(scaled 600)" "$prog" > "$out" 2> "$err"
 	rc=$?
 	[ "$rc" -eq 124 ] && echo "FAIL: host/$name: timed out after 600 s"
 	cat "$out"
@@ -50,7 +51,7 @@ fi
 
 KTEST=build/host-asan/ktest-host
 if [ -x "$KTEST" ] && [ -f scripts/ktap.py ]; then
-	timeout 600 "$KTEST" > "$LOGS/ktest.log" 2> "$LOGS/ktest.err"
+	timeout "$(scaled 600)" "$KTEST" > "$LOGS/ktest.log" 2> "$LOGS/ktest.err"
 	rc=$?
 	timeout_arg=
 	[ "$rc" -eq 124 ] && timeout_arg=--timeout

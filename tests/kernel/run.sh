@@ -7,6 +7,7 @@
 # The log is kept in build/test-logs/kernel-boot.log.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/lib.sh
 QEMU=${QEMU:-qemu-system-riscv64}
 OPENSBI=${OPENSBI:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf}
 LOGS=build/test-logs
@@ -24,7 +25,7 @@ if ! ${MAKE:-make} --no-print-directory -s build/kernel.elf \
 	exit 1
 fi
 
-timeout 300 "$QEMU" -machine virt -nographic -bios "$OPENSBI" -m 256M \
+timeout "$(scaled 300)" "$QEMU" -machine virt -nographic -bios "$OPENSBI" -m 256M \
 	-smp 4 -kernel build/kernel.elf -append "monitor=0" \
 	< /dev/null > "$LOG" 2>&1
 rc=$?
@@ -36,7 +37,7 @@ python3 scripts/ktap.py --prefix kernel --exit-status "$rc" $timeout_arg \
 # Benchmark smoke test: every benchmark with tiny counts under -icount;
 # only the output's form and the exit status are checked, never a figure.
 BLOG=$LOGS/bench-smoke.log
-timeout 300 "$QEMU" -machine virt -nographic -bios "$OPENSBI" -m 256M \
+timeout "$(scaled 300)" "$QEMU" -machine virt -nographic -bios "$OPENSBI" -m 256M \
 	-smp 4 -icount shift=0,align=off,sleep=off -kernel build/kernel.elf \
 	-append "monitor=0 ktest=none bench=all bench.quick" \
 	< /dev/null > "$BLOG" 2>&1

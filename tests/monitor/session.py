@@ -13,7 +13,13 @@ kmalloc/kfree (a block listed by leaks, a double kfree counted once),
 txn-demo (memory used in the transaction, every figure back after the
 abort), fault injection (a rule armed, one kmalloc failed on purpose, the
 counts, the verdict unmoved, a bad rule refused), the validator, an
-unknown command, and poweroff ending QEMU with status 0.  Prints "PASS: monitor/..."
+unknown command, every kind of refused input (an address that is not RAM
+or not page-aligned, a free the allocator rejects, a line too long or with
+too many words, a command without its argument, bad numbers, a bad mode
+switch: each message checked, the leaks table, meminfo and the validator
+unchanged afterwards), and poweroff ending QEMU with status 0.
+Timeouts are generous and multiplied by $TEST_TIMEOUT_SCALE (default 1);
+every wait ends on what QEMU prints (the prompt), never on a fixed sleep.  Prints "PASS: monitor/..."
 or "FAIL: monitor/...: why" per check; exits 1 if any failed.
 Python 3 standard library only.
 """
@@ -27,6 +33,7 @@ import sys
 import time
 
 PROMPT = "mm> "
+SCALE = float(os.environ.get("TEST_TIMEOUT_SCALE", "1") or "1")
 
 
 class Session:
@@ -41,8 +48,9 @@ class Session:
         self.failed = 0
 
     def read_until(self, marker, timeout):
-        """Everything up to and including marker; None on timeout/EOF."""
-        end = time.monotonic() + timeout
+        """Everything up to and including marker; None on timeout/EOF.
+        timeout (seconds) is multiplied by TEST_TIMEOUT_SCALE."""
+        end = time.monotonic() + timeout * SCALE
         fd = self.p.stdout.fileno()
         while marker not in self.buf:
             left = end - time.monotonic()
@@ -61,7 +69,7 @@ class Session:
         out, self.buf = self.buf[:i], self.buf[i:]
         return out
 
-    def run(self, cmd, timeout=30):
+    def run(self, cmd, timeout=120):
         """Type cmd; return its output (without the echo and the prompt)."""
         self.p.stdin.write((cmd + "\r").encode())
         self.p.stdin.flush()
@@ -127,7 +135,7 @@ def check_pages(s, before):
     s.check("leaks/lists-block", addr in out and "1 block" in out,
             f"leaks output {out!r}")
     out = s.run(f"pages free {addr}") or ""
-    s.check("pages/free", "done" in out, f"{out!r}")
+    s.check("pages/free", "pages free: done" in out, f"{out!r}")
     again = check_meminfo(s, "block-back")
     if before and again:
         s.check("pages/meminfo-back", again["MemFree"] == before["MemFree"],
@@ -137,7 +145,10 @@ def check_pages(s, before):
     # the same block again: a double free, refused and reported
     out = s.run(f"pages free {addr} 3") or ""
     s.check("pages/double-free-refused",
-            "bad free_pages" in out and "double free" in out, f"{out!r}")
+            "bad free_pages" in out and "double free" in out
+            and "pages free: refused: invalid or double free (the line "
+            "above says why); nothing freed" in out and "done" not in out,
+            f"{out!r}")
 
 
 def check_health(s):
@@ -275,6 +286,209 @@ def check_errors(s):
     s.check("slabinfo", "slabinfo - version: 2.1" in out, f"{out!r}")
 
 
+def leaks_count(out):
+    m = re.search(r"^leaks: (\d+) blocks? allocated at this prompt", out or "",
+                  re.M)
+    return int(m.group(1)) if m else None
+
+
+def refused(s, name, cmd, want, extra=()):
+    """Type cmd; its output must contain every line start in want (the
+    whole message, not a word of it) and nothing like success."""
+    out = s.run(cmd)
+    if out is None:
+        return s.check(name, False, f"no prompt after {cmd!r}")
+    lines = out.splitlines()
+    missing = [w for w in want if not any(ln.startswith(w) for ln in lines)]
+    bad = [ln for ln in lines if re.search(r": done|bytes at 0x|block at 0x",
+                                           ln)]
+    return s.check(name, not missing and not bad
+                   and all(e in out for e in extra),
+                   f"{cmd!r}: missing {missing}, success lines {bad}, "
+                   f"output {out!r}")
+
+
+def check_bad_addresses(s):
+    """Addresses no block can start at, and frees the allocator rejects:
+    refused, and the leaks table keeps the block exactly once."""
+    refused(s, "refuse/pages-free-not-ram", "pages free 0xdeadb000",
+            ["pages free: refused: 0xdeadb000 is not RAM the page "
+             "allocator manages (no struct page); nothing freed"])
+    refused(s, "refuse/pages-free-unaligned", "pages free 0xdeadbeef",
+            ["pages free: refused: 0xdeadbeef is not page-aligned (a "
+             "block starts on a page); nothing freed"])
+    refused(s, "refuse/pages-free-zero", "pages free 0",
+            ["pages free: refused: 0x0 is not RAM"])
+    out = s.run("pages 2") or ""
+    m = re.search(r"order-2 block at (0x[0-9a-f]+)", out)
+    if not s.check("refuse/setup-block", m, f"{out!r}"):
+        return
+    addr = m.group(1)
+    refused(s, "refuse/pages-free-wrong-order", f"pages free {addr} 3",
+            ["page_alloc: bad free_pages(",
+             "pages free: refused: invalid or double free (the line above "
+             "says why); nothing freed"], extra=("wrong order",))
+    refused(s, "refuse/pages-free-tail-page",
+            f"pages free {int(addr, 16) + 4096:#x} 0",
+            ["page_alloc: bad free_pages(", "pages free: refused: invalid or "
+             "double free"])
+    refused(s, "refuse/pages-free-unknown-no-order", "pages free 0x80200000",
+            ["pages free: refused: 0x80200000 was not allocated here; give "
+             "its order: pages free ADDR ORDER"])
+    m = re.search(r"^kmalloc: 64 bytes at (0x[0-9a-f]+) ",
+                  s.run("kmalloc 64") or "", re.M)
+    if m:
+        km = m.group(1)
+        refused(s, "refuse/pages-free-of-kmalloc-block", f"pages free {km}",
+                [f"pages free: refused: {km} came from 'kmalloc': kfree "
+                 f"{km}"])
+        s.run(f"kfree {km}")
+    else:
+        s.check("refuse/pages-free-of-kmalloc-block", False, "no block")
+    refused(s, "refuse/kfree-of-pages-block", f"kfree {addr}",
+            [f"kfree: refused: {addr} came from 'pages': pages free {addr}"])
+    out = s.run("leaks") or ""
+    s.check("refuse/leaks-keeps-block-once",
+            out.count(f"block at {addr} ") == 1 and leaks_count(out) == 1,
+            f"{out!r}")
+    out = s.run(f"pages free {addr}") or ""
+    s.check("refuse/free-after-refusals", "pages free: done" in out,
+            f"{out!r}")
+    out = s.run("pages 2") or ""
+    m = re.search(r"order-2 block at (0x[0-9a-f]+)", out)
+    again = m.group(1) if m else None
+    out = s.run("leaks") or ""
+    s.check("refuse/leaks-no-duplicate", again and leaks_count(out) == 1
+            and out.count(f"block at {again} ") == 1, f"{out!r}")
+    if again:
+        s.run(f"pages free {again}")
+    out = s.run("leaks") or ""
+    s.check("refuse/leaks-empty-again", leaks_count(out) == 0, f"{out!r}")
+
+
+def check_bad_lines(s):
+    """Lines run whole or not at all; commands without their arguments
+    print their usage."""
+    line = "kmalloc 1" + " " * 130 + "0"
+    refused(s, "refuse/line-too-long", line,
+            ["monitor: line too long (more than 127 characters); nothing "
+             "run"])
+    out = s.run("leaks" + " " * 122) or ""  # exactly 127 characters
+    s.check("refuse/line-of-127-runs", leaks_count(out) == 0, f"{out!r}")
+    refused(s, "refuse/line-of-128", "leaks" + " " * 123,
+            ["monitor: line too long"])
+    refused(s, "refuse/too-many-words", "fail a b c d e f g h",
+            ["monitor: more than 8 words on the line; nothing run"])
+    for cmd, usage in (("kfree", "kfree ADDR"),
+                       ("pages", "pages ORDER [dma] | free ADDR [ORDER]")):
+        refused(s, f"usage/{cmd}", cmd,
+                [f"{cmd}: missing argument; nothing run", f"usage: {usage}"])
+    refused(s, "usage/pages-free", "pages free",
+            ["pages free: missing ADDR; nothing done",
+             "usage: pages ORDER [dma] | free ADDR [ORDER]"])
+    refused(s, "usage/kfree-extra", "kfree 0x1000 0x2000",
+            ["kfree: too many arguments; nothing run", "usage: kfree ADDR"])
+    refused(s, "usage/meminfo-extra", "meminfo now",
+            ["meminfo: too many arguments; nothing run", "usage: meminfo"])
+    refused(s, "usage/health-word", "health nack",
+            ["health: unknown word 'nack'; nothing done",
+             "usage: health [ack]"])
+    refused(s, "usage/pages-word", "pages 2 dmx",
+            ["pages: unknown word 'dmx'; nothing done", "usage: pages "])
+    refused(s, "usage/kmalloc-word", "kmalloc 64 dmx",
+            ["kmalloc: unknown word 'dmx'; nothing done", "usage: kmalloc "])
+
+
+def check_bad_numbers(s):
+    num = "(a number such as 12 or 0x1f"
+    for name, cmd, what in (
+            ("kmalloc-junk", "kmalloc 12abc", "kmalloc: bad size '12abc'"),
+            ("kmalloc-negative", "kmalloc -5", "kmalloc: bad size '-5'"),
+            ("kmalloc-overflow", "kmalloc 99999999999999999999",
+             "kmalloc: bad size '99999999999999999999'"),
+            ("kmalloc-suffix-overflow", "kmalloc 0xffffffffffffG",
+             "kmalloc: bad size '0xffffffffffffG'"),
+            ("pages-suffix", "pages 1K", "pages: bad order '1K'"),
+            ("pages-hex-junk", "pages 0x", "pages: bad order '0x'"),
+            ("kfree-junk", "kfree 0xzz", "kfree: bad address '0xzz'"),
+            ("pages-free-junk", "pages free 0x8020000g",
+             "pages free: bad address '0x8020000g'"),
+            ("pages-free-order", "pages free 0x80200000 2x",
+             "pages free: bad order '2x'")):
+        refused(s, f"bad-number/{name}", cmd, [f"{what} {num}"])
+    out = s.run("kfree 0") or ""
+    s.check("kfree/null", "kfree: NULL: nothing to free (kfree(NULL) does "
+            "nothing)" in out, f"{out!r}")
+
+
+def check_bad_switch(s):
+    refused(s, "refuse/kmalloc-switch-half", "kmalloc simple nonsense",
+            ["kmalloc: cannot switch to 'nonsense' (one of the modes "
+             "two-tier simple hybrid, and debug or nodebug); nothing "
+             "switched"])
+    refused(s, "refuse/kmalloc-two-modes", "kmalloc simple hybrid",
+            ["kmalloc: cannot switch to 'hybrid'"])
+    out = s.run("kmalloc") or ""
+    s.check("refuse/kmalloc-mode-unchanged",
+            "kmalloc: mode two-tier, debug off" in out, f"{out!r}")
+
+
+def check_full_table(s):
+    """With every slot of the monitor's table taken, a further allocation
+    is refused before it is made; huge sizes are the allocator's to
+    refuse, with its reason."""
+    refused(s, "refuse/kmalloc-huge", "kmalloc 0xffffffffffffffff",
+            ["kmalloc: 18446744073709551615 bytes failed: "])
+    refused(s, "refuse/kmalloc-1G", "kmalloc 1G",
+            ["kmalloc: 1073741824 bytes failed: out of memory"])
+    addrs = []
+    for _ in range(32):
+        m = re.search(r"^kmalloc: 8 bytes at (0x[0-9a-f]+) ",
+                      s.run("kmalloc 8") or "", re.M)
+        if m:
+            addrs.append(m.group(1))
+    if not s.check("refuse/table-filled", len(addrs) == 32,
+                   f"{len(addrs)} of 32 blocks"):
+        return
+    refused(s, "refuse/table-full-kmalloc", "kmalloc 8",
+            ["kmalloc: the monitor already holds 32 blocks; free some "
+             "first"])
+    refused(s, "refuse/table-full-pages", "pages 0",
+            ["pages: the monitor already holds 32 blocks; free some first"])
+    out = s.run("leaks") or ""
+    s.check("refuse/table-full-leaks", leaks_count(out) == 32, f"{out!r}")
+    done = sum("kfree: done" in (s.run(f"kfree {a}") or "") for a in addrs)
+    s.check("refuse/table-emptied", done == 32, f"{done} of 32 freed")
+
+
+def check_refusals(s):
+    """Every refused input says so and changes nothing: meminfo, the
+    leaks table and the validator agree before and after."""
+    before = check_meminfo(s, "before-refusals")
+    check_bad_addresses(s)
+    check_bad_lines(s)
+    check_bad_numbers(s)
+    check_bad_switch(s)
+    after = check_meminfo(s, "after-refusals")
+    if before and after:
+        s.check("refuse/meminfo-unchanged",
+                before["MemFree"] == after["MemFree"]
+                and before["MemUsed"] == after["MemUsed"],
+                f"before {before} after {after}")
+    check_full_table(s)  # (its 32 blocks may leave a slab page behind)
+    out = s.run("leaks") or ""
+    s.check("refuse/leaks-empty", leaks_count(out) == 0, f"{out!r}")
+    out = s.run("validate") or ""
+    s.check("refuse/validate", "validate: every invariant holds" in out,
+            f"{out!r}")
+    out = s.run("health") or ""
+    s.check("refuse/bad-frees-counted",
+            re.search(r"^allocators\s+degraded\s+bad frees 2 ", out, re.M),
+            f"{out!r}")
+    s.run("health ack")
+
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--qemu", default="qemu-system-riscv64")
@@ -288,8 +502,8 @@ def main():
     with open(a.log, "w") as log:
         s = Session(argv, log)
         try:
-            if not s.check("boot", s.read_until(PROMPT, 60) is not None,
-                           "no mm> prompt within 60 s"):
+            if not s.check("boot", s.read_until(PROMPT, 300) is not None,
+                           "no mm> prompt within %d s" % (300 * SCALE)):
                 return 1
             check_help(s)
             before = check_meminfo(s, "boot")
@@ -300,11 +514,12 @@ def main():
             check_fail(s)
             check_tables(s)
             check_errors(s)
+            check_refusals(s)
             s.p.stdin.write(b"poweroff\r")
             s.p.stdin.flush()
-            s.read_until("poweroff\n", 10)
+            s.read_until("poweroff\n", 60)
             try:
-                rc = s.p.wait(20)
+                rc = s.p.wait(60 * SCALE)
             except subprocess.TimeoutExpired:
                 rc = "timeout"
             s.check("poweroff", rc == 0, f"QEMU exit status {rc}")

@@ -388,6 +388,7 @@ the failure-rate window is read as the kernel would read it now."""
         super().__init__(self.NAME, gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
+        kmem.require_mm(self.NAME)
         if arg.strip():
             raise gdb.GdbError("mm-health takes no argument")
         h = Health()

@@ -251,19 +251,34 @@ REPORT_HEADER = ("heap             size       used       free   largest  "
 
 
 def find_heaps(arg):
+    """The heaps named arg, or the one an expression (&system_heap, an
+    address) points at; one line of GdbError otherwise."""
     all_ = heaps()
     found = [h for h in all_ if name_of(h) == arg]
     if found:
         return found
-    v = kmem.eval_no_calls(arg)
-    addr = int(v.address) if v.type.strip_typedefs().code == \
-        gdb.TYPE_CODE_STRUCT else int(v)
+    known = " ".join("%s@0x%x" % (name_of(h), int(h)) for h in all_) or \
+        "none"
+    try:
+        v = kmem.eval_no_calls(arg, "mm-heap", "heap")
+    except gdb.GdbError:
+        raise gdb.GdbError("mm-heap: no heap named '%s', and it is not an "
+                           "expression for one (heaps: %s)" %
+                           (arg, known)) from None
+    code = v.type.strip_typedefs().code
+    if code == gdb.TYPE_CODE_STRUCT and v.address is not None:
+        addr = int(v.address)
+    elif code in kmem.INT_CODES:
+        addr = int(v)
+    else:
+        raise gdb.GdbError("mm-heap: '%s' is a %s, not a heap (give a name "
+                           "or a struct k_heap *; heaps: %s)" %
+                           (arg, v.type, known))
     for h in all_:
         if int(h) == addr:
             return [h]
     raise gdb.GdbError("mm-heap: %s is not a registered heap (heaps: %s)" %
-                       (arg, " ".join("%s@0x%x" % (name_of(h), int(h))
-                                      for h in all_) or "none"))
+                       (kmem.hexs(addr), known))
 
 
 class MmHeap(gdb.Command):
@@ -287,6 +302,7 @@ the byte counters."""
         super().__init__(self.NAME, gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
+        kmem.require_mm(self.NAME)
         arg = arg.strip()
         if not arg:
             gdb.write("heaps seen from %s\n%s\n" % (kmem.where_str(),

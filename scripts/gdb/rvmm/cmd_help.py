@@ -2,6 +2,8 @@
 """mm-help: the list of mm commands."""
 import gdb
 
+from . import kmem
+
 
 class MmHelp(gdb.Command):
     """List the mm commands with one line each (help mm-NAME for more).
@@ -21,3 +23,11 @@ Usage: mm-help"""
         gdb.write("Pretty-printers: struct page, struct zone, struct "
                   "kmem_cache (print/r for the raw structure).\n"
                   "A good place to stop: break mm_debug_checkpoint.\n")
+        why = None
+        try:
+            why = kmem.mm_not_ready()
+        except gdb.GdbError as e:
+            why = str(e)
+        if why:
+            gdb.write("Here the commands cannot work yet: mm is not "
+                      "initialised (%s).\n" % why)

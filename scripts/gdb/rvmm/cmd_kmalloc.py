@@ -180,6 +180,7 @@ kernel's kmalloc_report()."""
         super().__init__(self.NAME, gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
+        kmem.require_mm(self.NAME)
         if arg.strip():
             raise gdb.GdbError("mm-kmalloc takes no argument")
         st = Stats()

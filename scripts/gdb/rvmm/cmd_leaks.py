@@ -92,6 +92,7 @@ block (address, size, site) as well."""
         super().__init__(self.NAME, gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
+        kmem.require_mm(self.NAME)
         arg = arg.strip()
         if arg not in ("", "all"):
             raise gdb.GdbError("usage: mm-leaks [all]")

@@ -100,29 +100,33 @@ def parse_target(mm, arg):
     if not arg:
         raise gdb.GdbError("usage: mm-page ADDR | pfn=N | page=PTR")
     if arg.startswith("pfn="):
-        pfn = int(kmem.eval_no_calls(arg[4:]))
-        return pfn, None
+        return kmem.eval_int(arg[4:], "mm-page", "pfn"), None
     if arg.startswith("page="):
-        v = kmem.eval_no_calls(arg[5:])
-        pfn = mm.pfn_of(int(v))
+        v = kmem.eval_int(arg[5:], "mm-page", "page")
+        pfn = mm.pfn_of(v)
         if pfn is None:
-            raise gdb.GdbError("mm-page: 0x%x is not a struct page in "
-                               "mem_map" % int(v))
+            raise gdb.GdbError("mm-page: %s is not a struct page in "
+                               "mem_map" % kmem.hexs(v))
         return pfn, None
-    v = kmem.eval_no_calls(arg)
+    v = kmem.eval_no_calls(arg, "mm-page", "address")
     t = v.type.strip_typedefs()
     if t.code == gdb.TYPE_CODE_PTR and \
             t.target().strip_typedefs().tag == "page":
         pfn = mm.pfn_of(int(v))
         if pfn is None:
-            raise gdb.GdbError("mm-page: %s = 0x%x is not a struct page "
-                               "in mem_map" % (arg, int(v)))
+            raise gdb.GdbError("mm-page: %s = %s is not a struct page "
+                               "in mem_map" % (arg, kmem.hexs(v)))
         return pfn, None
     if t.code == gdb.TYPE_CODE_STRUCT and t.tag == "page" and v.address:
         return parse_target(mm, "page=%d" % int(v.address))
     if t.code in (gdb.TYPE_CODE_ARRAY, gdb.TYPE_CODE_FUNC,
                   gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_UNION) and v.address:
         v = v.address  # an object names its own address (_start, zones[0])
+    if t.code not in kmem.INT_CODES and not (
+            t.code in (gdb.TYPE_CODE_ARRAY, gdb.TYPE_CODE_FUNC) or
+            v.type.strip_typedefs().code == gdb.TYPE_CODE_PTR):
+        raise gdb.GdbError("mm-page: bad address '%s' (not an integer or "
+                           "a pointer: %s)" % (arg, v.type))
     try:
         pa = kmem.virt_to_phys(int(v))
     except gdb.error:
@@ -150,12 +154,14 @@ are refused: the command only reads memory."""
         super().__init__(self.NAME, gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
+        kmem.require_mm(self.NAME)
         mm = kmem.MemMap()
         pfn, off = parse_target(mm, arg)
         if not mm.valid(pfn):
-            raise gdb.GdbError("mm-page: pfn 0x%x is outside the struct page "
+            raise gdb.GdbError("mm-page: pfn %s is outside the struct page "
                                "array (pfn 0x%x-0x%x): not RAM the kernel "
-                               "manages" % (pfn, mm.start, mm.end - 1))
+                               "manages" % (kmem.hexs(pfn), mm.start,
+                                            mm.end - 1))
         pg = mm.page(pfn)
         flags, order, zi = kmem.page_state(pg)
         pa = pfn << K.PAGE_SHIFT

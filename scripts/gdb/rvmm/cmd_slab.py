@@ -28,6 +28,7 @@ line sums what the slab layer holds."""
         super().__init__(self.NAME, gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
+        kmem.require_mm(self.NAME)
         if arg.strip():
             raise gdb.GdbError("mm-slabinfo takes no argument")
         cs = slabview.caches()
@@ -114,6 +115,7 @@ code while it changes them)."""
         super().__init__(self.NAME, gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
+        kmem.require_mm(self.NAME)
         name = arg.strip()
         if not name:
             raise gdb.GdbError("usage: mm-cache NAME|PTR (mm-slabinfo lists "

@@ -73,8 +73,9 @@ def object_str(e, mm):
     kind, obj = int(e["te_kind"]), int(e["te_obj"])
     if kind == K.get("MM_KIND_PAGES"):
         pfn = mm.pfn_of(obj)
-        return "(struct page *)0x%x pfn 0x%x order %d" % (
-            obj, pfn if pfn is not None else -1, int(e["te_order"]))
+        return "(struct page *)0x%x %s order %d" % (
+            obj, "pfn 0x%x" % pfn if pfn is not None else "(not in mem_map)",
+            int(e["te_order"]))
     text = "0x%x" % obj
     owner = int(e["te_owner"])
     if kind == K.get("MM_KIND_SLAB") and owner:
@@ -206,6 +207,7 @@ mm_txn_report()."""
         super().__init__(self.NAME, gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
+        kmem.require_mm(self.NAME)
         if arg.strip():
             raise gdb.GdbError("mm-txn takes no argument")
         cpus = txn_cpus()

@@ -85,6 +85,7 @@ any breakpoint, on any hart."""
         super().__init__(self.NAME, gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
+        kmem.require_mm(self.NAME)
         if arg.strip():
             raise gdb.GdbError("mm-zones takes no argument")
         zs = kmem.zones()
@@ -147,6 +148,7 @@ list length equal to nr_free; the problems found are listed."""
         super().__init__(self.NAME, gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
+        kmem.require_mm(self.NAME)
         arg = arg.strip()
         if arg not in ("", "check"):
             raise gdb.GdbError("usage: mm-buddyinfo [check]")

@@ -8,6 +8,11 @@ Rules every command follows (docs/gdb.md):
   - structures are read through gdb.Value by field name, so a change of
     layout in C is picked up from the debug info;
   - a symbol or type that does not exist (yet) is a gdb.GdbError naming it;
+  - before mm_init() has set up the memory map and the slab layer, every
+    command refuses in one line (require_mm()) instead of printing empty
+    tables or a verdict of zeros;
+  - a bad argument is one line naming the command and what was wrong;
+    negative numbers print with a minus sign (hexs()), never as 0x-1;
   - lists are walked with a bound, and a list seen in the middle of an
     update is reported, never followed forever.
 """
@@ -24,6 +29,38 @@ class ListBroken(Exception):
 
 def error(msg):
     return gdb.GdbError(msg)
+
+
+def hexs(n):
+    """n in hex with its sign: 0x1f, -0x1 (Python's "%x" gives 0x-1)."""
+    n = int(n)
+    return "-0x%x" % -n if n < 0 else "0x%x" % n
+
+
+NOT_READY = ("%s: mm is not initialised yet (%s); stop once it is: "
+             "break mm_debug_checkpoint, then continue")
+
+
+def mm_not_ready():
+    """Why mm_init() has not (yet) set up what the commands read, or None
+    when it has: the struct page array (mem_map) and the slab layer's
+    list of caches (empty until slab_init() creates the first)."""
+    if int(sym("mem_map", "mm/memmap.c: the struct page array")) == 0:
+        return "mm_init() has not run: mem_map is NULL"
+    s = lookup_symbol("slab_caches", "mm/slab_cache.c")
+    if s is not None:
+        head = s.value()
+        nxt = int(head["next"])
+        if nxt in (0, int(head.address)):
+            return "mm_init() has not finished: no slab cache yet"
+    return None
+
+
+def require_mm(cmd):
+    """GdbError in one line, saying what to do, unless mm is initialised."""
+    why = mm_not_ready()
+    if why:
+        raise error(NOT_READY % (cmd, why))
 
 
 # ---- symbols and types ------------------------------------------------------
@@ -212,7 +249,8 @@ class MemMap:
     def __init__(self):
         self.base = sym("mem_map", "mm/memmap.c: the struct page array")
         if int(self.base) == 0:
-            raise error("rvmm: mem_map is NULL: mm_init() has not run yet")
+            raise error(NOT_READY % ("rvmm", "mm_init() has not run: "
+                                     "mem_map is NULL"))
         self.start = int(sym("memmap_start_pfn"))
         self.end = int(sym("memmap_end_pfn"))
         self.t = ctype("struct page", fields=("flags", "order", "zone",
@@ -287,9 +325,17 @@ _CALL = re.compile(r"(?<![\w$])([A-Za-z_]\w*)\s*\(")
 _NOT_CALLS = {"sizeof", "_Alignof", "__alignof__", "alignof"}
 
 
-def eval_no_calls(expr):
+def one_line(text):
+    return " ".join(str(text).split())
+
+
+def eval_no_calls(expr, cmd="rvmm", what=None):
     """Evaluate a user expression, refusing anything that looks like a
-    function call (GDB would run it in the kernel)."""
+    function call (GDB would run it in the kernel).  Errors are one
+    line: "CMD: bad WHAT 'EXPR' (why)" when what is given."""
+    if what is not None and not expr.strip():
+        raise error("%s: bad %s '' (give a number or an expression)" %
+                    (cmd, what))
     for m in _CALL.finditer(expr):
         if m.group(1) not in _NOT_CALLS:
             raise error("rvmm: '%s' looks like a function call; the mm "
@@ -297,5 +343,23 @@ def eval_no_calls(expr):
                         "variable)" % expr)
     try:
         return gdb.parse_and_eval(expr)
-    except gdb.error as e:
-        raise error("rvmm: cannot evaluate '%s': %s" % (expr, e)) from None
+    except (gdb.error, RuntimeError) as e:
+        if what is not None:
+            raise error("%s: bad %s '%s' (%s)" % (cmd, what, expr,
+                                                  one_line(e))) from None
+        raise error("rvmm: cannot evaluate '%s': %s" %
+                    (expr, one_line(e))) from None
+
+
+INT_CODES = (gdb.TYPE_CODE_INT, gdb.TYPE_CODE_PTR, gdb.TYPE_CODE_ENUM,
+             gdb.TYPE_CODE_CHAR, gdb.TYPE_CODE_BOOL)
+
+
+def eval_int(expr, cmd, what):
+    """The integer value of a user expression (a number, a variable, a
+    pointer); a float, a string or a structure is one line of GdbError."""
+    v = eval_no_calls(expr, cmd, what)
+    if v.type.strip_typedefs().code not in INT_CODES:
+        raise error("%s: bad %s '%s' (not an integer: %s)" %
+                    (cmd, what, expr, v.type))
+    return int(v)

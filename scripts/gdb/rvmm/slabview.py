@@ -68,8 +68,8 @@ def find_caches(arg):
         for c in all_:
             if int(c) == int(v):
                 return [c]
-        raise gdb.GdbError("mm-cache: 0x%x is not a cache on the list of "
-                           "caches" % int(v))
+        raise gdb.GdbError("mm-cache: %s is not a cache on the list of "
+                           "caches" % kmem.hexs(v))
     raise gdb.GdbError("mm-cache: no cache named '%s' (caches: %s)" %
                        (arg, " ".join(name_of(c) for c in all_)))
 
