@@ -278,9 +278,32 @@ void ktest_skip(struct ktest *t, const char *reason)
 
 /* ---- cleanup actions ------------------------------------------------------ */
 
+/*
+ * Does p point into a frame of the running case on this hart?  Those
+ * frames are gone when an ASSERT jumps back to the runner, and the
+ * runner's own calls then write over them.  The case's frames lie below
+ * t (which is in the runner's frame) and above this function's.
+ */
+static bool in_case_frame(const struct ktest *t, const void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	return arch_cpu_id() == t->cpu && a < (uintptr_t)t &&
+	       a >= (uintptr_t)__builtin_frame_address(0);
+}
+
 int ktest_add_action(struct ktest *t, ktest_action_fn fn, void *arg)
 {
 	bool full;
+
+	if (in_case_frame(t, arg)) {
+		runner_fail(t,
+			    "cleanup action %pS(%p) from %pS not registered: "
+			    "its argument is on the case's stack, which an "
+			    "ASSERT unwinds (use static or allocated memory)",
+			    (void *)fn, arg, __builtin_return_address(0));
+		return -1;
+	}
 
 	spin_lock(&t->act_lock);
 	full = t->nact == KTEST_MAX_ACTIONS;

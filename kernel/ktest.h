@@ -144,13 +144,17 @@ void ktest_log(struct ktest *t, const char *fmt, ...)
  * too.  They run after the runner has rolled back the transactions the
  * case left open, so an object allocated inside a transaction belongs to
  * the transaction, not to an action.  An action must not ASSERT or skip.
+ * Its argument must outlive the case's stack frame (an ASSERT unwinds the
+ * frame before the actions run): use static or allocated memory; an
+ * argument on the case's stack is refused (the case fails).
  *
  * The table is a fixed array in the case (KTEST_MAX_ACTIONS entries):
  * registering never allocates, so injected allocation failures cannot
  * break it.
  *
- * ktest_add_action: returns 0, or -1 when the table is full (the case is
- *	then marked failed and the action is NOT registered).
+ * ktest_add_action: returns 0, or -1 when the table is full or arg is on
+ *	the case's stack (the case is then marked failed and the action is
+ *	NOT registered).
  * ktest_add_action_or_reset: the same, but a full table runs fn(arg) at
  *	once and ends the case (failed); it returns only on success.
  * ktest_release_action: run the newest matching (fn, arg) now and forget
