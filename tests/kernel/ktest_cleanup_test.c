@@ -91,8 +91,8 @@ static void c_release(struct ktest *t)
 }
 
 static const struct ktest_case order_cases[] = {
-	KTEST_CASE(c_pass),   KTEST_CASE(c_expect),  KTEST_CASE(c_assert),
-	KTEST_CASE(c_skip),   KTEST_CASE(c_release), KTEST_END,
+	KTEST_CASE(c_pass), KTEST_CASE(c_expect),  KTEST_CASE(c_assert),
+	KTEST_CASE(c_skip), KTEST_CASE(c_release), KTEST_END,
 };
 static const struct ktest_suite order = {"order", order_cases, 0, 0, 0};
 
@@ -121,8 +121,7 @@ static void c_harts(struct ktest *t)
 	ktest_on_all_cpus(t, hart_part, NULL);
 }
 
-static const struct ktest_case harts_cases[] = {KTEST_CASE(c_harts),
-						KTEST_END};
+static const struct ktest_case harts_cases[] = {KTEST_CASE(c_harts), KTEST_END};
 static const struct ktest_suite harts = {"harts", harts_cases, 0, 0, 0};
 
 static void test_actions_from_every_hart(struct ktest *t)
@@ -208,7 +207,7 @@ static void c_after(struct ktest *t)
 }
 
 static const struct ktest_case state_cases[] = {
-	KTEST_CASE(c_leak), KTEST_CASE(c_mode), KTEST_CASE(c_debug),
+	KTEST_CASE(c_leak),  KTEST_CASE(c_mode), KTEST_CASE(c_debug),
 	KTEST_CASE(c_after), KTEST_END,
 };
 static const struct ktest_suite state = {"state", state_cases, 0, 0, 0};
