@@ -32,8 +32,20 @@ static unsigned long injected_now(void)
 	return st.injected_total;
 }
 
+/* Is a printk capture running?  (Probed: starting one fails if so.) */
+static bool capturing(void)
+{
+	static char probe[1];
+
+	if (!printk_capture_start(probe, sizeof(probe)))
+		return true;
+	printk_capture_stop();
+	return false;
+}
+
 void ktest_guard_begin(struct ktest_guard *g, bool mm)
 {
+	g->capturing = capturing();
 	g->mm = mm;
 	g->free_pages = mm ? settled_free_pages() : 0;
 	g->injected = injected_now();
@@ -63,6 +75,8 @@ void ktest_guard_fault(const struct ktest_guard *g)
 {
 	if (mm_fault_generation() != g->fault.gen)
 		mm_fault_restore(&g->fault);
+	if (!g->capturing && capturing())
+		printk_capture_stop(); /* a case cut short while capturing */
 }
 
 /* kmalloc's mode and debug setting: put back, reported. */

@@ -45,6 +45,8 @@ int ktest_run_table(const struct ktest_suite *const *suites, unsigned int n,
  *   mm.fail=    the armed fault rule: put back silently when the case armed
  *               or cleared one, so a boot rule stays in force and goes on
  *               where it was; not a difference
+ *   printk      a capture (printk_capture_start()) the case left running is
+ *               stopped silently (the console saw every line anyway)
  */
 struct ktest_guard {
 	bool mm;
@@ -53,6 +55,7 @@ struct ktest_guard {
 	struct mm_fault_saved fault;
 	enum kmalloc_mode kmode;
 	bool kdebug;
+	bool capturing; /* a printk capture was running */
 };
 
 typedef void (*ktest_report_fn)(void *ctx, const char *msg);

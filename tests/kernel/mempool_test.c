@@ -124,7 +124,7 @@ static void test_exhausted_memory(struct ktest *t)
 	struct page *pg[4];
 
 	KT_ASSERT_NOT_NULL(t, pool);
-	KT_ASSERT_TRUE(t, exhaust_begin(&ex));
+	KT_ASSERT_TRUE(t, exhaust_begin(t, &ex));
 	KT_EXPECT_NULL(t, alloc_pages(GFP_KERNEL | __GFP_NOWARN, 1));
 	for (int i = 0; i < 3; i++) {
 		pg[i] = mempool_alloc(pool, GFP_KERNEL);
@@ -136,7 +136,7 @@ static void test_exhausted_memory(struct ktest *t)
 	for (int i = 0; i < 3; i++)
 		mempool_free(pg[i], pool);
 	expect_reserve(t, pool, 3, 0);
-	exhaust_end(&ex);
+	exhaust_end(t, &ex);
 	KT_EXPECT_TRUE(t, mempool_validate(pool));
 	mempool_destroy(pool);
 }

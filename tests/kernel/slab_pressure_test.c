@@ -37,9 +37,10 @@ static void hold_everything(struct ktest *t, struct held_set *held)
 {
 	struct zone *z;
 
-	KT_ASSERT_TRUE(t, held_init(held, zones[ZONE_NORMAL].managed_pages /
-							  MAX_ORDER_NR_PAGES +
-						  16384));
+	KT_ASSERT_TRUE(t, held_init(t, held,
+				    zones[ZONE_NORMAL].managed_pages /
+						    MAX_ORDER_NR_PAGES +
+					    16384));
 	page_alloc_set_reclaim(NULL);
 	for_each_zone (z)
 		if (!zone_is_empty(z))
@@ -60,7 +61,7 @@ static void expect_drained(struct ktest *t, struct kmem_cache *c)
 static void test_reclaim_irqs_off(struct ktest *t)
 {
 	struct kmem_cache *c = cache_with_spares(t);
-	struct held_set held;
+	static struct held_set held;
 	struct page *pg;
 	unsigned long flags;
 
@@ -74,7 +75,7 @@ static void test_reclaim_irqs_off(struct ktest *t)
 	expect_drained(t, c);
 	if (pg)
 		free_pages(pg, 0);
-	held_done(&held);
+	held_done(t, &held);
 	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
 }
 
@@ -95,7 +96,7 @@ static void test_reclaim_from_irq(struct ktest *t)
 {
 	struct kmem_cache *c = cache_with_spares(t);
 	struct irq_alloc a = {0};
-	struct held_set held;
+	static struct held_set held;
 	bool ran;
 
 	hold_everything(t, &held);
@@ -106,7 +107,7 @@ static void test_reclaim_from_irq(struct ktest *t)
 	expect_drained(t, c);
 	if (a.pg)
 		free_pages(a.pg, 0);
-	held_done(&held);
+	held_done(t, &held);
 	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
 }
 
@@ -116,7 +117,7 @@ static void test_reclaim_while_growing(struct ktest *t)
 {
 	struct kmem_cache *a = cache_with_spares(t);
 	struct kmem_cache *b = plain_cache("grow-64", 64, 0, 0, NULL);
-	struct held_set held;
+	static struct held_set held;
 	void *obj;
 
 	KT_ASSERT_NOT_NULL(t, b);
@@ -128,7 +129,7 @@ static void test_reclaim_while_growing(struct ktest *t)
 	expect_drained(t, a);
 	kmem_cache_free(b, obj);
 	kmem_cache_shrink(b); /* give its page back before the pages are */
-	held_done(&held);
+	held_done(t, &held);
 	KT_EXPECT_TRUE(t, slab_validate());
 	KT_EXPECT_EQ(t, kmem_cache_destroy(a), 0);
 	KT_EXPECT_EQ(t, kmem_cache_destroy(b), 0);
@@ -139,7 +140,7 @@ static void test_no_memory(struct ktest *t)
 {
 	struct kmem_cache *c = kmem_cache_create("nomem-512", 512, 0, 0, NULL);
 	struct kmem_cache_stats before, after;
-	struct held_set held;
+	static struct held_set held;
 	enum mm_error err;
 	void *obj;
 
@@ -154,7 +155,7 @@ static void test_no_memory(struct ktest *t)
 	KT_EXPECT_EQ(t, after.nr_alloc, before.nr_alloc);
 	KT_EXPECT_EQ(t, after.nr_slabs, 0);
 	KT_EXPECT_TRUE(t, slab_validate());
-	held_done(&held);
+	held_done(t, &held);
 	/* And it works again once memory is back. */
 	obj = kmem_cache_alloc(c, GFP_KERNEL);
 	KT_EXPECT_NOT_NULL(t, obj);

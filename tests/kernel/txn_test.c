@@ -347,7 +347,7 @@ static void test_log_growth(struct ktest *t)
  */
 static void test_log_growth_failure(struct ktest *t)
 {
-	struct exhaust ex;
+	static struct exhaust ex;
 	struct page *spare[MM_TXN_INLINE + 2], *got[MM_TXN_INLINE], *pg, *last;
 	struct mm_txn_stats s0, s1;
 	struct mm_txn tx;
@@ -355,7 +355,7 @@ static void test_log_growth_failure(struct ktest *t)
 
 	for (unsigned int i = 0; i < n + 2; i++)
 		KT_ASSERT_NOT_NULL(t, spare[i] = alloc_pages(GFP_KERNEL, 0));
-	KT_ASSERT_TRUE(t, exhaust_begin(&ex));
+	KT_ASSERT_TRUE(t, exhaust_begin(t, &ex));
 	mm_txn_stats(&s0);
 	KT_ASSERT_EQ(t, mm_txn_begin(&tx), 0);
 	for (unsigned int i = 0; i < n; i++) { /* fill the inline log */
@@ -379,7 +379,7 @@ static void test_log_growth_failure(struct ktest *t)
 	KT_EXPECT_EQ(t, s1.log_full - s0.log_full, 1);
 	KT_EXPECT_EQ(t, s1.lost - s0.lost, 1);
 	KT_EXPECT_EQ(t, s1.rolled_back - s0.rolled_back, n);
-	exhaust_end(&ex);
+	exhaust_end(t, &ex);
 }
 
 /* ---- overhead, printed ---------------------------------------------------- */
