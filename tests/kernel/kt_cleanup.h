@@ -14,6 +14,7 @@
 
 #include "kernel/ktest.h"
 #include "lib/printk.h"
+#include "mm/fault.h"
 #include "mm/heap.h"
 #include "mm/kmalloc.h"
 #include "mm/page_alloc.h"
@@ -114,6 +115,24 @@ static inline void kt_release_cache(struct ktest *t, struct kmem_cache *c)
 	ktest_release_action(t, kt_cache_action, c);
 }
 
+static inline void kt_obj_action(void *obj)
+{
+	kmem_cache_free(kmem_cache_of(obj), obj);
+}
+
+/* kmem_cache_free() of a cache object when the case ends. */
+static inline void *kt_obj_at_end(struct ktest *t, void *obj)
+{
+	if (obj)
+		ktest_add_action_or_reset(t, kt_obj_action, obj);
+	return obj;
+}
+
+static inline void kt_release_obj(struct ktest *t, void *obj)
+{
+	ktest_release_action(t, kt_obj_action, obj);
+}
+
 static inline void kt_heap_action(void *h)
 {
 	k_heap_remove(h);
@@ -151,6 +170,25 @@ static inline size_t kt_capture_stop(struct ktest *t)
 
 	ktest_remove_action(t, kt_capture_action, NULL);
 	return n;
+}
+
+/*
+ * No injected failures (mm.fail=) from here to kt_faults_resume(), or to
+ * the end of the case (the runner puts the rule back): for a stretch that
+ * must not be cut short, such as damaging a structure on purpose and
+ * watching the allocator repair it.
+ */
+static struct mm_fault_saved kt_faults_saved __attribute__((unused));
+
+static inline void kt_faults_pause(void)
+{
+	mm_fault_save(&kt_faults_saved);
+	mm_fault_clear();
+}
+
+static inline void kt_faults_resume(void)
+{
+	mm_fault_restore(&kt_faults_saved);
 }
 
 #endif /* TESTS_KERNEL_KT_CLEANUP_H */
