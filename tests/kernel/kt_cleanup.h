@@ -96,18 +96,28 @@ static inline void kt_release_pages(struct ktest *t, struct page *pg,
 	ktest_release_action(t, kt_pages_action, kt_pages_arg(pg, order));
 }
 
-static inline void kt_cache_action(void *c)
-{
-	kmem_cache_destroy(c);
-}
+/* Free the objects c still has in use, then destroy it (kt_cleanup.c). */
+void kt_cache_action(void *c);
 
-/* kmem_cache_destroy(c) when the case ends. */
+/* kmem_cache_destroy(c) when the case ends, with whatever objects the
+ * case still holds freed first. */
 static inline struct kmem_cache *kt_cache_at_end(struct ktest *t,
 						 struct kmem_cache *c)
 {
 	if (c)
 		ktest_add_action_or_reset(t, kt_cache_action, c);
 	return c;
+}
+
+/* kmem_cache_destroy(c) now; when it succeeds the action is forgotten
+ * (when it refuses, the action empties and destroys c at the end). */
+static inline int kt_cache_destroy(struct ktest *t, struct kmem_cache *c)
+{
+	int err = kmem_cache_destroy(c);
+
+	if (!err)
+		ktest_remove_action(t, kt_cache_action, c);
+	return err;
 }
 
 static inline void kt_release_cache(struct ktest *t, struct kmem_cache *c)

@@ -199,14 +199,14 @@ static void corrupt_and_drain(struct ktest *t, uintptr_t bad_next,
 			      bool relative, bool encode)
 {
 	struct kmem_cache *c = plain_cache("hard-64", 64, 0, 0, NULL);
-	struct live_set ls;
+	static struct live_set ls;
 	struct page *pg;
 	void *first, *victim;
 
 	/* From the damage to its repair nothing may be cut short. */
 	kt_faults_pause();
 	KT_ASSERT_NOT_NULL(t, c);
-	KT_ASSERT_TRUE(t, live_init(&ls, 256));
+	KT_ASSERT_TRUE(t, live_init(t, &ls, 256));
 	pg = fresh_slab(t, c, &first);
 	KT_ASSERT_NOT_NULL(t, pg);
 	KT_ASSERT_LT(t, pg->slab.freelist, c->kc_objs);
@@ -236,7 +236,7 @@ static void corrupt_and_drain(struct ktest *t, uintptr_t bad_next,
 	kmem_cache_shrink(c); /* the magazine held some of its objects */
 	/* Emptied, the quarantined slab went back to the page allocator. */
 	KT_EXPECT_EQ(t, c->kc_nr_quarantine, 0);
-	live_done(&ls);
+	live_done(t, &ls);
 	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
 }
 

@@ -7,12 +7,14 @@
  * kmem_cache_alloc/free follow the mm/hooks.h protocol.
  */
 #include "tests/kernel/slab_test.h"
+#include "tests/kernel/kt_cleanup.h"
 #include "mm/hooks.h"
 
 /* A cache of 2 KiB objects whose magazine and reserve slab hold pages. */
 static struct kmem_cache *cache_with_spares(struct ktest *t)
 {
-	struct kmem_cache *c = plain_cache("spares-2k", 2048, 0, 0, NULL);
+	struct kmem_cache *c =
+		kt_cache_at_end(t, plain_cache("spares-2k", 2048, 0, 0, NULL));
 	struct kmem_cache_stats st;
 	void *objs[40];
 
@@ -76,7 +78,7 @@ static void test_reclaim_irqs_off(struct ktest *t)
 	if (pg)
 		free_pages(pg, 0);
 	held_done(t, &held);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 struct irq_alloc {
@@ -108,7 +110,7 @@ static void test_reclaim_from_irq(struct ktest *t)
 	if (a.pg)
 		free_pages(a.pg, 0);
 	held_done(t, &held);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 /* Cache b grows (holding its own magazine lock) and finds pages only in
@@ -116,7 +118,8 @@ static void test_reclaim_from_irq(struct ktest *t)
 static void test_reclaim_while_growing(struct ktest *t)
 {
 	struct kmem_cache *a = cache_with_spares(t);
-	struct kmem_cache *b = plain_cache("grow-64", 64, 0, 0, NULL);
+	struct kmem_cache *b =
+		kt_cache_at_end(t, plain_cache("grow-64", 64, 0, 0, NULL));
 	static struct held_set held;
 	void *obj;
 
@@ -131,14 +134,15 @@ static void test_reclaim_while_growing(struct ktest *t)
 	kmem_cache_shrink(b); /* give its page back before the pages are */
 	held_done(t, &held);
 	KT_EXPECT_TRUE(t, slab_validate());
-	KT_EXPECT_EQ(t, kmem_cache_destroy(a), 0);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(b), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, a), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, b), 0);
 }
 
 /* No page anywhere: NULL with the reason, a counted failure, no damage. */
 static void test_no_memory(struct ktest *t)
 {
-	struct kmem_cache *c = kmem_cache_create("nomem-512", 512, 0, 0, NULL);
+	struct kmem_cache *c = kt_cache_at_end(
+		t, kmem_cache_create("nomem-512", 512, 0, 0, NULL));
 	struct kmem_cache_stats before, after;
 	static struct held_set held;
 	enum mm_error err;
@@ -160,7 +164,7 @@ static void test_no_memory(struct ktest *t)
 	obj = kmem_cache_alloc(c, GFP_KERNEL);
 	KT_EXPECT_NOT_NULL(t, obj);
 	kmem_cache_free(c, obj);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 /* ---- hooks ---------------------------------------------------------------- */
@@ -203,9 +207,10 @@ static const struct mm_hooks test_hooks = {hk_should_fail, hk_on_alloc,
 static void test_hooks_protocol(struct ktest *t)
 {
 	const struct mm_hooks *saved = mm_hooks_get();
-	struct kmem_cache *c = plain_cache("hook-80", 80, 0, 0, NULL);
-	struct kmem_cache *q =
-		kmem_cache_create("nohook", 80, 0, SLAB_NO_HOOKS, NULL);
+	struct kmem_cache *c =
+		kt_cache_at_end(t, plain_cache("hook-80", 80, 0, 0, NULL));
+	struct kmem_cache *q = kt_cache_at_end(
+		t, kmem_cache_create("nohook", 80, 0, SLAB_NO_HOOKS, NULL));
 	struct kmem_cache_stats st;
 	void *obj, *raw;
 
@@ -245,8 +250,8 @@ static void test_hooks_protocol(struct ktest *t)
 	KT_EXPECT_TRUE(t, __kmem_cache_free(c, obj, 0));
 	KT_EXPECT_TRUE(t, __kmem_cache_free(c, raw, 0));
 	KT_EXPECT_FALSE(t, __kmem_cache_free(c, raw, 0));
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(q), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, q), 0);
 }
 
 static const struct ktest_case slab_pressure_cases[] = {
