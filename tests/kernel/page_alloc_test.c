@@ -5,6 +5,7 @@
  * per-CPU fast path taking no lock, hooks, and every bad-free kind.
  */
 #include "tests/kernel/page_test.h"
+#include "tests/kernel/kt_cleanup.h"
 #include "mm/hooks.h"
 #include "lib/string.h"
 
@@ -110,7 +111,10 @@ static void test_split_merge_exact(struct ktest *t)
 static void test_pcp_fast_path_takes_no_lock(struct ktest *t)
 {
 	unsigned int cpu = arch_cpu_id(), clean = 0;
-	struct page *pg = alloc_pages(GFP_KERNEL, 0), *again = NULL;
+	struct page *pg, *again = NULL;
+
+	kt_faults_pause(); /* an armed fault rule takes a lock of its own */
+	pg = alloc_pages(GFP_KERNEL, 0);
 
 	KT_ASSERT_NOT_NULL(t, pg);
 	free_pages(pg, 0); /* now on this hart's list, the hottest page */
