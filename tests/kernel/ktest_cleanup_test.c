@@ -159,9 +159,18 @@ static void c_unknown(struct ktest *t)
 	ktest_remove_action(t, mark, L('v'));
 }
 
+/* An argument on the case's own stack is refused: an ASSERT unwinds it. */
+static void c_stack(struct ktest *t)
+{
+	char local = 'S';
+
+	KT_EXPECT_EQ(t, ktest_add_action(t, mark, &local), -1);
+}
+
 static const struct ktest_case misuse_cases[] = {
 	KTEST_CASE(c_full),
 	KTEST_CASE(c_unknown),
+	KTEST_CASE(c_stack),
 	KTEST_END,
 };
 static const struct ktest_suite misuse = {"misuse", misuse_cases, 0, 0, 0};
@@ -173,8 +182,11 @@ static void test_action_misuse(struct ktest *t)
 	KT_EXPECT_EQ(t, run_private(&misuse), 1);
 	KT_EXPECT_EQ(t, strcmp(trail, "R"), 0);
 	KT_EXPECT_EQ(t, reset_runs, KTEST_MAX_ACTIONS); /* all still ran */
-	KT_EXPECT_EQ(t, tot.fail, 2);
+	KT_EXPECT_EQ(t, tot.fail, 3);
 	EXPECT_TEXT(t, "the table of 48 actions is full");
+	EXPECT_TEXT(t, "its argument is on the case's stack, which an ASSERT "
+		       "unwinds (use static or allocated memory)\n"
+		       "    not ok 3 c_stack");
 	EXPECT_TEXT(t, "    # c_full: cleanup action ");
 	EXPECT_TEXT(t, "    # c_unknown: release of cleanup action ");
 	EXPECT_TEXT(t, "    # c_unknown: removal of cleanup action ");
