@@ -50,12 +50,15 @@
  *    it is only reported), and no allocation transaction it opened is
  *    still open (mm_txn_unwind() reports and rolls each back; an ASSERT
  *    rolls them back before its longjmp, while their frames still exist).
- *    After every suite (unless KTEST_NO_MM_CHECK):
- *    nr_free_pages() equals its value from before the suite's init, and
- *    (both counted after slab_reclaim(): objects cached per CPU and empty
- *    slabs kept for reuse are not leaks),
- *    mm_validate() holds; otherwise the suite fails with a diagnostic
- *    saying how many pages went missing.
+ *    Then the case's cleanup actions run (section 6), and the guard
+ *    (kernel/ktest_guard.c) compares the global state with its snapshot
+ *    from before the case: nr_free_pages() and mm_validate() (both after
+ *    kmalloc_shrink() and slab_reclaim(): objects cached per CPU and empty
+ *    slabs kept for reuse are not leaks), kmalloc's mode and debug setting;
+ *    a difference fails the case, named.  The armed fault rule and a printk
+ *    capture are put back silently.  The same guard brackets every suite,
+ *    from before its init to after its exit (unless KTEST_NO_MM_CHECK,
+ *    which also turns off the page and validator part per case).
  *
  * 5. Harts.  EXPECT failures may come from any hart: the case status is
  *    updated atomically and each diagnostic is one printk() line (printk
@@ -63,6 +66,19 @@
  *    case's own hart has the case's jump buffer, and ktest_on_all_cpus()
  *    gives every hart its own for the duration of the call.  After 16
  *    diagnostics in one case the rest are counted, not printed.
+ *
+ * 6. Cleanup actions (ktest_add_action(), as KUnit's kunit_add_action()).
+ *    A fixed array in struct ktest, guarded by act_lock since any hart of
+ *    a ktest_on_all_cpus() call may add to it; registering never
+ *    allocates, so injected failures cannot break it.  After the case
+ *    (and the transaction rollback) run_actions() pops and calls them,
+ *    newest first, on the case's hart.  An argument inside the case's
+ *    stack frames is refused: those frames are gone after an ASSERT.
+ *
+ * 7. Injected failures.  When a fault rule is armed as the run begins
+ *    (mm.fail=), a case that failed while failures were injected is
+ *    reported as skipped with that reason (judge_injected()); a guard
+ *    difference (a leak) fails it all the same.
  */
 #include "kernel/ktest.h"
 #include "kernel/ktest_internal.h"
