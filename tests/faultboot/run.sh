@@ -115,8 +115,9 @@ check() {
 			"($(echo "$kfail" | wc -l) failures)"
 		bad=1
 	fi
-	# "injected: pages 3092 slab 7 ... total 3235" from the mm report.
-	inj=$(grep -m1 '^injected: ' "$log")
+	# "injected: pages 3092 slab 7 ... total 3235": the closing mm report
+	# is the last such line (suites print the report too).
+	inj=$(grep '^injected: ' "$log" | tail -1)
 	total=$(echo "$inj" | sed -n 's/.* total \([0-9]*\).*/\1/p')
 	skips=$(grep -c '# SKIP injected allocation failure' "$log")
 	if [ -n "$total" ] && [ "$total" -gt 0 ]; then
