@@ -150,7 +150,7 @@ $(B)/host-asan/tests/%: $(B)/host-asan/tests/host/%.o $(HOSTLIB_SAN)
 	$(Q)$(HOSTCC) $(SAN) -pthread -o $@ $< $(HOSTLIB_SAN)
 
 # The shared in-kernel suites, run on the host by the ktest runner.
-KTEST_HOST_SRC := kernel/ktest.c tests/host/ktest_main.c $(wildcard tests/kernel/*.c)
+KTEST_HOST_SRC := $(wildcard kernel/ktest*.c) tests/host/ktest_main.c $(wildcard tests/kernel/*.c)
 KTEST_HOST := $(B)/host-asan/ktest-host
 
 $(KTEST_HOST): $(patsubst %.c,$(B)/host-asan/%.o,$(KTEST_HOST_SRC)) $(HOSTLIB_SAN)

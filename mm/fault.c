@@ -50,6 +50,8 @@ static struct {
 	unsigned long first, step; /* [lock] candidate numbering */
 	unsigned long last_caller; /* [lock] */
 	struct prng rng; /* [lock] */
+	unsigned long gen; /* [lock] see mm_fault_generation() */
+	unsigned long gen_next; /* [lock] the last number handed out */
 } fault = {.lock = SPINLOCK_INIT("mm_fault")};
 
 static struct mm_fault_stats fstats; /* atomic counters */
@@ -223,6 +225,7 @@ int mm_fault_set(const struct mm_fault_attr *attr)
 	fault.step = attr->every ? attr->every : attr->nth ? 0 : 1;
 	fault.limit = attr->times ? attr->times : fault.step ? -1 : 1;
 	prng_seed(&fault.rng, attr->seed);
+	fault.gen = ++fault.gen_next;
 	__atomic_store_n(&fault.armed, fault.limit != 0, __ATOMIC_RELEASE);
 	spin_unlock_irqrestore(&fault.lock, flags);
 	count(&fstats.armed);
@@ -235,10 +238,52 @@ unsigned long mm_fault_clear(void)
 	unsigned long flags = spin_lock_irqsave(&fault.lock);
 	long n = fault.injected;
 
+	if (fault.armed)
+		fault.gen = ++fault.gen_next;
 	__atomic_store_n(&fault.armed, false, __ATOMIC_RELEASE);
 	spin_unlock_irqrestore(&fault.lock, flags);
 	mm_hooks_refresh();
 	return (unsigned long)n;
+}
+
+void mm_fault_save(struct mm_fault_saved *s)
+{
+	unsigned long flags = spin_lock_irqsave(&fault.lock);
+
+	s->armed = fault.armed;
+	s->attr = fault.attr;
+	s->calls = fault.calls;
+	s->first = fault.first;
+	s->step = fault.step;
+	s->last_caller = fault.last_caller;
+	s->injected = fault.injected;
+	s->limit = fault.limit;
+	s->rng = fault.rng.state;
+	s->gen = fault.gen;
+	spin_unlock_irqrestore(&fault.lock, flags);
+}
+
+void mm_fault_restore(const struct mm_fault_saved *s)
+{
+	unsigned long flags = spin_lock_irqsave(&fault.lock);
+
+	fault.attr = s->attr;
+	fault.calls = s->calls;
+	fault.first = s->first;
+	fault.step = s->step;
+	fault.last_caller = s->last_caller;
+	fault.injected = s->injected;
+	fault.limit = s->limit;
+	fault.rng.state = s->rng;
+	fault.gen = s->gen;
+	__atomic_store_n(&fault.armed, s->armed, __ATOMIC_RELEASE);
+	spin_unlock_irqrestore(&fault.lock, flags);
+	mm_hooks_refresh();
+}
+
+unsigned long mm_fault_generation(void)
+{
+	return __atomic_load_n(&fault.gen, __ATOMIC_RELAXED);
 }
 
 bool mm_fault_get(struct mm_fault_attr *attr)
