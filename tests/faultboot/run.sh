@@ -25,7 +25,8 @@ NM=${NM:-riscv64-unknown-elf-nm}
 SEEDS=${FAULT_SEEDS:-1 2}
 PROB=${FAULT_PROBABILITY:-5}
 EXCLUDE=${FAULTBOOT_EXCLUDE-dma}
-SCALE=${TEST_TIMEOUT_SCALE:-1}
+. tests/lib.sh
+TIMEOUT=$(scaled 300)
 LOGS=build/test-logs
 mkdir -p "$LOGS"
 status=0
@@ -63,7 +64,7 @@ fi
 boot() {
 	seed=$1
 	log=$LOGS/faultboot-seed$seed.log
-	timeout $((300 * SCALE)) "$QEMU" -machine virt -nographic \
+	timeout "$TIMEOUT" "$QEMU" -machine virt -nographic \
 		-bios "$OPENSBI" -m 256M -smp 4 -kernel build/kernel.elf \
 		-append "monitor=0 ktest=$FILTER mm.fail=probability:$PROB,seed:$seed,times:unlimited" \
 		< /dev/null > "$log" 2>&1
@@ -79,7 +80,7 @@ check() {
 	if [ "$rc" -eq 0 ]; then
 		echo "PASS: $name/exit"
 	elif [ "$rc" -eq 124 ]; then
-		echo "FAIL: $name/exit: timed out after $((300 * SCALE)) s (log: $log)"
+		echo "FAIL: $name/exit: timed out after $TIMEOUT s (log: $log)"
 		bad=1
 	else
 		echo "FAIL: $name/exit: exit status $rc (log: $log; failed:" \
