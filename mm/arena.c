@@ -38,7 +38,8 @@
  *       magic, ac_size == PAGE_SIZE << ac_order, and ARENA_HDR < ac_top
  *       <= ac_size (never empty).
  *    b. Every chunk is an allocated block of that order as the page
- *       allocator sees it (PG_head, same order).
+ *       allocator sees it (PG_head, same order) and carries PG_arena
+ *       (PG_owner2), so that free_pages() refuses it.
  *    c. ar_pages and ar_used are the sums over the chain of the chunks'
  *       pages and of (ac_top - ARENA_HDR); the peaks are not below them.
  *
@@ -61,6 +62,8 @@
 #include "lib/string.h"
 
 #define ARENA_MAGIC 0xa7e4a001u
+/* A chunk's head page carries this owner bit: free_pages() refuses it. */
+#define PG_arena PG_owner2
 #define ARENA_MAX_BYTES (PAGE_SIZE << (MAX_ORDER - 1))
 
 struct arena_chunk {
@@ -111,6 +114,7 @@ static struct arena_chunk *new_chunk(struct arena *a, size_t size, size_t align,
 	pg = __alloc_pages(a->ar_gfp | __GFP_NOWARN, order, caller);
 	if (!pg)
 		return NULL;
+	page_owner_flags(pg, PG_arena, 0);
 	c = page_address(pg);
 	c->ac_prev = a->ar_chunk;
 	c->ac_size = PAGE_SIZE << order;
@@ -135,6 +139,7 @@ static void free_newest(struct arena *a, unsigned long caller)
 	a->ar_pages -= 1ul << c->ac_order;
 	a->ar_used -= c->ac_top - ARENA_HDR;
 	c->ac_magic = 0;
+	page_owner_flags(virt_to_page(c), 0, PG_arena);
 	__free_pages(virt_to_page(c), c->ac_order, caller);
 }
 
@@ -425,9 +430,12 @@ static bool check_chunk(struct arena *a, struct arena_chunk *c)
 		VFAIL(a, "chunk %p: top %zu outside (%zu, %zu]\n", c, c->ac_top,
 		      (size_t)ARENA_HDR, c->ac_size);
 	seen = page_load_state(pg);
-	if (!(seen.flags & PG_head) || seen.order != c->ac_order)
-		VFAIL(a, "chunk %p is not an allocated order-%u block\n", c,
-		      c->ac_order);
+	if (!(seen.flags & PG_head) || seen.order != c->ac_order ||
+	    !(seen.flags & PG_arena))
+		VFAIL(a,
+		      "chunk %p is not an allocated order-%u block with "
+		      "PG_arena\n",
+		      c, c->ac_order);
 	return ok;
 }
 

@@ -20,6 +20,7 @@ static const char *const bad_free_names[NR_BAD_FREE] = {
 	[BAD_FREE_WRONG_ORDER] = "wrong order",
 	[BAD_FREE_TAIL] = "tail page of a larger block",
 	[BAD_FREE_NOT_ALLOCATED] = "not an allocated block",
+	[BAD_FREE_OWNED] = "block of another allocator",
 };
 
 const char *bad_free_name(enum bad_free_kind kind)
@@ -52,6 +53,21 @@ static const struct page *covering_head(const struct zone *z, unsigned long pfn)
 	return NULL;
 }
 
+/* Who owns a block whose head carries these owner bits. */
+static const char *owner_name(unsigned int flags)
+{
+	if (flags & PG_slab)
+		return "a slab (PG_slab): free its objects with "
+		       "kmem_cache_free()";
+	if (flags & PG_large)
+		return "a large kmalloc block (PG_large): kfree() it";
+	if (flags & PG_owner1)
+		return "a DMA buffer or DMA pool chunk (PG_owner1)";
+	if (flags & PG_owner2)
+		return "an arena chunk (PG_owner2)";
+	return "a block of an unknown owner";
+}
+
 static enum bad_free_kind classify_locked(const struct page *pg,
 					  unsigned int order, char *why,
 					  size_t len)
@@ -65,6 +81,10 @@ static enum bad_free_kind classify_locked(const struct page *pg,
 		ksnprintf(why, len, " (on a %s list)",
 			  (seen.flags & PG_buddy) ? "buddy" : "per-CPU");
 		return BAD_FREE_DOUBLE;
+	}
+	if ((seen.flags & PG_head) && (seen.flags & PG_OWNER_MASK)) {
+		ksnprintf(why, len, " (%s)", owner_name(seen.flags));
+		return BAD_FREE_OWNED;
 	}
 	if (seen.flags & PG_head) {
 		if (seen.order == order)
@@ -111,7 +131,7 @@ static enum bad_free_kind classify(struct page *pg, unsigned int order,
 void page_report_bad_free(struct page *pg, unsigned int order,
 			  unsigned long caller)
 {
-	char why[80] = "";
+	char why[96] = "";
 	enum bad_free_kind kind = classify(pg, order, why, sizeof(why));
 
 	__atomic_fetch_add(&page_alloc_bad_frees[kind], 1, __ATOMIC_RELAXED);
