@@ -122,6 +122,7 @@ static bool cache_setup(struct kmem_cache *c, const char *name, size_t size,
 		return false;
 	set_magazines(c);
 	c->kc_secret = make_secret(c);
+	c->kc_magic = SLAB_MAGIC_LIVE;
 	spin_lock_init(&c->kc_lock, c->kc_name);
 	list_init(&c->kc_partial);
 	list_init(&c->kc_full);
@@ -163,13 +164,34 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size,
 	return c;
 }
 
+bool slab_cache_usable(const struct kmem_cache *c, const char *what,
+		       unsigned long caller)
+{
+	unsigned long magic = c ? READ_ONCE(c->kc_magic) : 0;
+
+	if (magic == SLAB_MAGIC_LIVE)
+		return true;
+	if (magic == SLAB_MAGIC_DEAD)
+		printk("slab: %s(%p) from %pS: the cache was destroyed; "
+		       "refused\n",
+		       what, c, (void *)caller);
+	else
+		printk("slab: %s(%p) from %pS: not a cache (magic %#lx); "
+		       "refused\n",
+		       what, c, (void *)caller, magic);
+	mm_set_error(MM_EINVAL);
+	return false;
+}
+
 int kmem_cache_destroy(struct kmem_cache *c)
 {
 	unsigned long caller = (unsigned long)__builtin_return_address(0);
 	struct list_head doomed = LIST_HEAD_INIT(doomed);
 	unsigned long flags;
 
-	if (!c || c == &cache_cache) {
+	if (!slab_cache_usable(c, "kmem_cache_destroy", caller))
+		return -MM_EINVAL;
+	if (c == &cache_cache) {
 		mm_set_error(MM_EINVAL);
 		return -MM_EINVAL;
 	}
@@ -190,6 +212,7 @@ int kmem_cache_destroy(struct kmem_cache *c)
 	spin_unlock_irqrestore(&slab_caches_lock, flags);
 	slab_take_free_slabs(c, false, &doomed); /* freed since the shrink */
 	slab_release_slabs(c, &doomed);
+	WRITE_ONCE(c->kc_magic, SLAB_MAGIC_DEAD); /* kept while it is free */
 	__kmem_cache_free(&cache_cache, c, caller);
 	return 0;
 }
