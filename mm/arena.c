@@ -47,6 +47,11 @@
  *    is taken from or given back to the page allocator; arena_lock guards
  *    the list of arenas.  Order: arena_lock -> ar_lock -> the zone locks.
  *
+ *    Only the validator reads a chunk it has not checked: every other walk
+ *    of the chain (chunk_next()) stops at a header that is not sane and
+ *    after ar_nr_chunks steps, so the statistics of a damaged arena are
+ *    partial rather than a crash.
+ *
  * 5. Failure protocol.  Allocation never panics: NULL with MM_EINVAL for
  *    bad arguments, or the page allocator's reason when no chunk can be
  *    had; the arena is unchanged.  arena_reset_to() checks the mark before
@@ -88,14 +93,41 @@ static uintptr_t base_of(const struct arena_chunk *c)
 	return (uintptr_t)c;
 }
 
+/*
+ * May c be read as a chunk header?  A page-aligned address of RAM with the
+ * magic and a consistent order and size.  Every walk of the chain asks
+ * before it reads a chunk: a header may have been overwritten (a 1-byte
+ * overflow at the end of one chunk reaches the next one's ac_prev).
+ */
+static bool chunk_sane(const struct arena_chunk *c)
+{
+	return !((uintptr_t)c & (PAGE_SIZE - 1)) && virt_to_page(c) &&
+	       c->ac_magic == ARENA_MAGIC && c->ac_order < MAX_ORDER &&
+	       c->ac_size == PAGE_SIZE << c->ac_order &&
+	       c->ac_top <= c->ac_size;
+}
+
+/* ar_lock held: the chunk after c (a->ar_chunk first when c is NULL), or
+ * NULL at the end of the chain, at a chunk that is not sane, or past the
+ * ar_nr_chunks counted (*n counts the steps). */
+static struct arena_chunk *
+chunk_next(const struct arena *a, const struct arena_chunk *c, unsigned long *n)
+{
+	struct arena_chunk *next = c ? c->ac_prev : a->ar_chunk;
+
+	if (!next || ++*n > a->ar_nr_chunks || !chunk_sane(next))
+		return NULL;
+	return next;
+}
+
 /* The chunk of a whose positions include pos ([HDR, top]), or NULL. */
 static struct arena_chunk *chunk_of(struct arena *a, const void *pos)
 {
 	uintptr_t p = (uintptr_t)pos;
 	unsigned long n = 0;
 
-	for (struct arena_chunk *c = a->ar_chunk; c && n++ < a->ar_nr_chunks;
-	     c = c->ac_prev)
+	for (struct arena_chunk *c = chunk_next(a, NULL, &n); c;
+	     c = chunk_next(a, c, &n))
 		if (p >= base_of(c) + ARENA_HDR && p <= base_of(c) + c->ac_top)
 			return c;
 	return NULL;
@@ -381,12 +413,12 @@ void arena_destroy(struct arena *a)
 
 void arena_stats_get(struct arena *a, struct arena_stats *st)
 {
-	unsigned long flags = spin_lock_irqsave(&a->ar_lock);
-	struct arena_chunk *c = a->ar_chunk;
+	unsigned long flags = spin_lock_irqsave(&a->ar_lock), n = 0;
+	struct arena_chunk *c = chunk_next(a, NULL, &n);
 
 	memset(st, 0, sizeof(*st));
 	st->room = c ? c->ac_size - c->ac_top : 0;
-	for (c = c ? c->ac_prev : NULL; c; c = c->ac_prev)
+	for (c = c ? chunk_next(a, c, &n) : NULL; c; c = chunk_next(a, c, &n))
 		st->wasted += c->ac_size - c->ac_top;
 	st->chunks = a->ar_nr_chunks;
 	st->pages = a->ar_pages;
@@ -508,12 +540,9 @@ unsigned long arena_bad_resets_total(void)
 	unsigned long flags = spin_lock_irqsave(&arena_lock), n = 0;
 	struct list_head *pos;
 
-	list_for_each (pos, &arenas) {
-		struct arena_stats st;
-
-		arena_stats_get(list_entry(pos, struct arena, ar_node), &st);
-		n += st.nr_bad_reset;
-	}
+	list_for_each (pos, &arenas) /* a counter: no chunk is read */
+		n += READ_ONCE(list_entry(pos, struct arena, ar_node)
+				       ->ar_nr_bad_reset);
 	spin_unlock_irqrestore(&arena_lock, flags);
 	return n;
 }

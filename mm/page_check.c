@@ -246,7 +246,9 @@ static void scan_zone(struct vstate *v)
 	}
 }
 
-/* Walk one list: entries well linked, in the zone, in the expected state. */
+/* Walk one list: entries well linked, in the zone, in the expected state.
+ * The walk ends on any link that is not a page of the zone and after as
+ * many entries as the zone has frames (a cycle). */
 static unsigned long walk_list(struct vstate *v, const struct list_head *head,
 			       unsigned int flag, unsigned int order,
 			       const char *what)
@@ -254,17 +256,24 @@ static unsigned long walk_list(struct vstate *v, const struct list_head *head,
 	unsigned long n = 0, limit = v->z->end_pfn - v->z->start_pfn + 1;
 	const struct list_head *e;
 
-	for (e = head->next; e != head && n < limit; e = e->next, n++) {
+	for (e = head->next; e != head; e = e->next, n++) {
 		const struct page *pg = list_entry(e, struct page, lru);
 
-		if (e->next->prev != e) {
-			vfail(v, "%s list broken after %p", what, (void *)pg);
+		if (n == limit) {
+			vfail(v, "%s list longer than the zone (a cycle?)",
+			      what);
 			break;
 		}
-		if (!page_in_mem_map(pg) || page_to_pfn(pg) < v->z->start_pfn ||
+		/* every link is range-checked before it is followed */
+		if (!page_lru_link_ok(head, e) ||
+		    page_to_pfn(pg) < v->z->start_pfn ||
 		    page_to_pfn(pg) >= v->z->end_pfn) {
 			vfail(v, "%s list holds %p, not a page of the zone",
 			      what, (void *)pg);
+			break;
+		}
+		if (!page_lru_link_ok(head, e->next) || e->next->prev != e) {
+			vfail(v, "%s list broken after %p", what, (void *)pg);
 			break;
 		}
 		if (pg->flags != flag || pg->order != order)

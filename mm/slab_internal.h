@@ -225,6 +225,8 @@ static inline enum slab_free_result slab_mag_push(struct kmem_cache *c,
 }
 
 /* ---- mm/slab_cache.c ---- */
+/* Set (for good) when a walk found the list of caches corrupt. */
+extern bool slab_caches_corrupt;
 /* True when c is a cache in use (kc_magic); else reports the call what
  * from caller (a destroyed cache, or no cache at all) and sets MM_EINVAL. */
 bool slab_cache_usable(const struct kmem_cache *c, const char *what,
@@ -245,6 +247,16 @@ bool slab_take_free_slabs(struct kmem_cache *c, bool try,
 /* Give the slabs on doomed back to the page allocator (no lock held). */
 unsigned long slab_release_slabs(struct kmem_cache *c,
 				 struct list_head *doomed);
+
+/* The most entries a slab list of c can hold: every slab made and not
+ * given back (validators stop a walk beyond it: a cycle). */
+static inline unsigned long slab_list_limit(const struct kmem_cache *c)
+{
+	unsigned long made = c->kc_nr_grow - c->kc_nr_release;
+	unsigned long frames = memmap_end_pfn - memmap_start_pfn;
+
+	return (made < frames ? made : frames) + 1;
+}
 
 /* ---- mm/slab_check.c ---- */
 /*
