@@ -85,6 +85,14 @@ struct arena_chunk {
 
 static spinlock_t arena_lock = SPINLOCK_INIT("arenas");
 static struct list_head arenas = LIST_HEAD_INIT(arenas);
+static unsigned long nr_arenas; /* on arenas: bounds the walks of it */
+static bool arenas_cut; /* a walk of arenas was cut short: it loops */
+
+/* The arena after pos on the list (arena_lock held; see reg_next()). */
+static struct list_head *arena_next(struct list_head *pos, unsigned long *n)
+{
+	return reg_next(&arenas, pos, n, nr_arenas, &arenas_cut);
+}
 
 /* ---- chunks ---------------------------------------------------------------- */
 
@@ -371,13 +379,15 @@ bool arena_pos_live(struct arena *a, const void *pos)
 
 static void arena_unlist(struct arena *a)
 {
-	unsigned long flags = spin_lock_irqsave(&arena_lock);
+	unsigned long flags = spin_lock_irqsave(&arena_lock), n = 0;
 	struct list_head *pos;
 
 	/* Search rather than trust a: it may be uninitialised memory. */
-	list_for_each (pos, &arenas) {
+	for (pos = arena_next(&arenas, &n); pos != &arenas;
+	     pos = arena_next(pos, &n)) {
 		if (pos == &a->ar_node) {
 			list_del(pos);
+			nr_arenas--;
 			break;
 		}
 	}
@@ -401,6 +411,7 @@ int arena_init(struct arena *a, const char *name, unsigned int chunk_order,
 	a->ar_gfp = gfp;
 	flags = spin_lock_irqsave(&arena_lock);
 	list_add_tail(&a->ar_node, &arenas);
+	nr_arenas++;
 	spin_unlock_irqrestore(&arena_lock, flags);
 	return 0;
 }
@@ -505,24 +516,32 @@ bool arena_validate(struct arena *a)
 
 bool arena_validate_all(void)
 {
-	unsigned long flags = spin_lock_irqsave(&arena_lock);
+	unsigned long flags = spin_lock_irqsave(&arena_lock), n = 0;
 	struct list_head *pos;
 	bool ok = true;
 
-	list_for_each (pos, &arenas)
+	for (pos = arena_next(&arenas, &n); pos != &arenas;
+	     pos = arena_next(pos, &n))
 		ok &= arena_validate(list_entry(pos, struct arena, ar_node));
 	spin_unlock_irqrestore(&arena_lock, flags);
+	if (READ_ONCE(arenas_cut)) {
+		printk("arena_validate: the list of arenas is longer than the "
+		       "%lu set up (a cycle?)\n",
+		       nr_arenas);
+		ok = false;
+	}
 	return ok;
 }
 
 void arena_report(void)
 {
-	unsigned long flags = spin_lock_irqsave(&arena_lock);
+	unsigned long flags = spin_lock_irqsave(&arena_lock), n = 0;
 	struct list_head *pos;
 
 	printk("arena         chunks  pages       used     wasted  allocs  "
 	       "fails  resets  bad\n");
-	list_for_each (pos, &arenas) {
+	for (pos = arena_next(&arenas, &n); pos != &arenas;
+	     pos = arena_next(pos, &n)) {
 		struct arena *a = list_entry(pos, struct arena, ar_node);
 		struct arena_stats st;
 
@@ -537,10 +556,11 @@ void arena_report(void)
 /* Refused resets of every arena (for the health verdict). */
 unsigned long arena_bad_resets_total(void)
 {
-	unsigned long flags = spin_lock_irqsave(&arena_lock), n = 0;
+	unsigned long flags = spin_lock_irqsave(&arena_lock), n = 0, k = 0;
 	struct list_head *pos;
 
-	list_for_each (pos, &arenas) /* a counter: no chunk is read */
+	for (pos = arena_next(&arenas, &k); pos != &arenas;
+	     pos = arena_next(pos, &k)) /* a counter: no chunk is read */
 		n += READ_ONCE(list_entry(pos, struct arena, ar_node)
 				       ->ar_nr_bad_reset);
 	spin_unlock_irqrestore(&arena_lock, flags);

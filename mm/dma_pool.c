@@ -70,6 +70,7 @@ struct dma_pool *dma_pool_create(const char *name, size_t size, size_t align,
 	list_init(&p->dp_chunks);
 	flags = spin_lock_irqsave(&dma_lock);
 	list_add_tail(&p->dp_node, &dma_pools);
+	nr_dma_pools++;
 	spin_unlock_irqrestore(&dma_lock, flags);
 	return p;
 }
@@ -82,8 +83,10 @@ int dma_pool_destroy(struct dma_pool *p)
 		return 0;
 	flags = spin_lock_irqsave(&dma_lock);
 	in_use = p->dp_in_use;
-	if (!in_use)
+	if (!in_use) {
 		list_del(&p->dp_node);
+		nr_dma_pools--;
+	}
 	spin_unlock_irqrestore(&dma_lock, flags);
 	if (in_use) {
 		mm_set_error(MM_EBUSY);

@@ -192,22 +192,30 @@ bool k_heap_validate(struct k_heap *h)
 
 bool heap_validate(void)
 {
-	unsigned long flags = spin_lock_irqsave(&heap_lock);
+	unsigned long flags = spin_lock_irqsave(&heap_lock), n = 0;
 	struct list_head *pos;
 	bool ok = true;
 
-	list_for_each (pos, &heaps)
+	for (pos = heap_next(&heaps, &n); pos != &heaps;
+	     pos = heap_next(pos, &n))
 		ok &= k_heap_validate(list_entry(pos, struct k_heap, hp_node));
 	spin_unlock_irqrestore(&heap_lock, flags);
+	if (READ_ONCE(heaps_cut)) {
+		printk("k_heap_validate: the list of heaps is longer than the "
+		       "%lu set up (a cycle?)\n",
+		       nr_heaps);
+		ok = false;
+	}
 	return ok;
 }
 
 void heap_for_each(bool (*fn)(struct k_heap *h, void *arg), void *arg)
 {
-	unsigned long flags = spin_lock_irqsave(&heap_lock);
+	unsigned long flags = spin_lock_irqsave(&heap_lock), n = 0;
 	struct list_head *pos;
 
-	list_for_each (pos, &heaps)
+	for (pos = heap_next(&heaps, &n); pos != &heaps;
+	     pos = heap_next(pos, &n))
 		if (!fn(list_entry(pos, struct k_heap, hp_node), arg))
 			break;
 	spin_unlock_irqrestore(&heap_lock, flags);
@@ -215,12 +223,13 @@ void heap_for_each(bool (*fn)(struct k_heap *h, void *arg), void *arg)
 
 void heap_report(void)
 {
-	unsigned long flags = spin_lock_irqsave(&heap_lock);
+	unsigned long flags = spin_lock_irqsave(&heap_lock), n = 0;
 	struct list_head *pos;
 
 	printk("heap             size       used       free   largest  "
 	       "blocks(u/f)  allocs  fails  bad\n");
-	list_for_each (pos, &heaps) {
+	for (pos = heap_next(&heaps, &n); pos != &heaps;
+	     pos = heap_next(pos, &n)) {
 		struct k_heap *h = list_entry(pos, struct k_heap, hp_node);
 		struct k_heap_stats st;
 

@@ -59,6 +59,29 @@ static inline bool ram_list_step_ok(const struct list_head *head,
 	       e->next->prev == e;
 }
 
+/*
+ * The registries (the lists of arenas, heaps, pools, mempools and DMA
+ * pools, whose entries callers provide) keep the count of their entries,
+ * so that every walk ends even on a corrupted list that loops:
+ * reg_next() gives the entry after pos (the first when pos is the head),
+ * or the head at the end of the list and once more than nr entries were
+ * walked -- then *cut is set for good, for the validator to report.  The
+ * registry's lock is held; *n starts at 0.
+ */
+static inline struct list_head *reg_next(struct list_head *head,
+					 struct list_head *pos,
+					 unsigned long *n, unsigned long nr,
+					 bool *cut)
+{
+	if (pos->next == head)
+		return head;
+	if (++*n > nr) {
+		*cut = true;
+		return head;
+	}
+	return pos->next;
+}
+
 /* A snapshot of a page's state word (flags, order, zone), read atomically. */
 static inline struct page page_load_state(const struct page *pg)
 {

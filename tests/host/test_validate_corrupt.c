@@ -418,6 +418,62 @@ static void txn_segment_cycle(void)
 	tc->tail->ts_prev = tc->tail;
 }
 
+/* The registries: two entries, the second linked back to the first. */
+static void link_back(struct list_head *a, struct list_head *b)
+{
+	b->next = a;
+	a->prev = b;
+}
+
+static void arenas_cycle(void)
+{
+	static struct arena a, b;
+
+	arena_init(&a, "corrupt-a", 0, GFP_KERNEL);
+	arena_init(&b, "corrupt-b", 0, GFP_KERNEL);
+	link_back(&a.ar_node, &b.ar_node);
+}
+
+static void heaps_cycle(void)
+{
+	static struct k_heap a, b;
+
+	k_heap_init(&a, "corrupt-a", kmalloc(4096, GFP_KERNEL), 4096);
+	k_heap_init(&b, "corrupt-b", kmalloc(4096, GFP_KERNEL), 4096);
+	link_back(&a.hp_node, &b.hp_node);
+}
+
+static void pools_cycle(void)
+{
+	static struct k_mem_slab a, b;
+
+	k_mem_slab_init(&a, kmalloc(4096, GFP_KERNEL), 64, 8);
+	k_mem_slab_init(&b, kmalloc(4096, GFP_KERNEL), 64, 8);
+	link_back(&a.ms_node, &b.ms_node);
+}
+
+static void mempools_cycle(void)
+{
+	struct kmem_cache *c = kmem_cache_create("corrupt", 64, 0, 0, NULL);
+	mempool_t *a = mempool_create_slab_pool(2, c);
+	mempool_t *b = mempool_create_slab_pool(2, c);
+
+	link_back(&a->mp_node, &b->mp_node);
+}
+
+static void dma_pools_cycle(void)
+{
+	struct dma_pool *a = dma_pool_create("corrupt-a", 64, 0, 0);
+	struct dma_pool *b = dma_pool_create("corrupt-b", 64, 0, 0);
+
+	link_back(&a->dp_node, &b->dp_node);
+}
+
+static void dma_pools_garbage(void)
+{
+	dma_pool_create("corrupt-a", 64, 0, 0)->dp_node.next = GARBAGE;
+}
+
 /* ---- the cases --------------------------------------------------------------- */
 
 struct vcase {
@@ -459,6 +515,12 @@ static const struct vcase cases[] = {
 	{"sheap-freelist-garbage", sheap_freelist_garbage},
 	{"txn-segment-garbage", txn_segment_garbage},
 	{"txn-segment-cycle", txn_segment_cycle},
+	{"arenas-cycle", arenas_cycle},
+	{"heaps-cycle", heaps_cycle},
+	{"pools-cycle", pools_cycle},
+	{"mempools-cycle", mempools_cycle},
+	{"dma-pools-cycle", dma_pools_cycle},
+	{"dma-pools-garbage", dma_pools_garbage},
 };
 
 static int why_fd;
