@@ -9,7 +9,9 @@
  * returns), and the owner's own free then works without a report.
  *
  * Each case runs in a child process under alarm(), so a free that breaks a
- * structure enough to make a validator loop fails that case only.
+ * structure enough to make a validator loop fails that case only.  The
+ * free_pages() cases run once more inside a transaction, whose hooks must
+ * not take a foreign block to free it at commit.
  */
 #include "arch/host/host.h"
 #include "lib/printk.h"
@@ -23,6 +25,7 @@
 #include "mm/page_alloc.h"
 #include "mm/pool.h"
 #include "mm/slab.h"
+#include "mm/txn.h"
 #include "tests/host/hosttest.h"
 
 #include <fcntl.h>
@@ -303,6 +306,29 @@ static void foreign_free(enum freer f, const struct blk *b)
 static char report[4096];
 
 static int why_fd; /* the child's reason goes here */
+static bool in_txn; /* the foreign free happens inside a transaction */
+
+/*
+ * The foreign free inside a transaction: it must be refused there and
+ * then (into report), not taken by the transaction's hook and deferred
+ * to the commit, which must then have nothing to say.
+ */
+static bool txn_case(enum freer f, const struct blk *b)
+{
+	static char at_commit[1024];
+	struct mm_txn tx;
+
+	mm_txn_begin(&tx);
+	printk_capture_start(report, sizeof(report));
+	foreign_free(f, b);
+	printk_capture_stop();
+	printk_capture_start(at_commit, sizeof(at_commit));
+	mm_txn_commit(&tx);
+	printk_capture_stop();
+	if (at_commit[0])
+		dprintf(why_fd, "deferred to the commit: %s", at_commit);
+	return !at_commit[0];
+}
 
 /* One case, in the child: exit 0 when every property held, else write
  * the reason to why_fd and exit 1. */
@@ -318,9 +344,13 @@ static int run_case(enum owner o, enum freer f)
 	drain_all_pages();
 	before = nr_free_pages();
 	mm_set_error(MM_OK);
-	printk_capture_start(report, sizeof(report));
-	foreign_free(f, &b);
-	printk_capture_stop();
+	if (in_txn && !txn_case(f, &b))
+		return 1;
+	if (!in_txn) {
+		printk_capture_start(report, sizeof(report));
+		foreign_free(f, &b);
+		printk_capture_stop();
+	}
 	drain_all_pages();
 	if (!report[0]) {
 		dprintf(why_fd, "no report\n");
@@ -409,5 +439,20 @@ int main(void)
 		}
 		ht_end(&g);
 	}
+	/* the transaction hooks must not take (and defer) a foreign block */
+	in_txn = true;
+	ht_begin(&g, "free_pages-in-txn");
+	for (unsigned int o = 0; o < NR_OWNERS; o++) {
+		if (own(F_FREE_PAGES, o))
+			continue;
+		bool ok = fork_case(o, F_FREE_PAGES, why, sizeof(why));
+
+		if (!ht_check(&g, ok, "%s block: %s", owner_names[o], why))
+			fprintf(stderr,
+				"free_pages in a transaction of a %s "
+				"block: %s\n",
+				owner_names[o], why);
+	}
+	ht_end(&g);
 	return ht_exit();
 }
