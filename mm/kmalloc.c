@@ -317,6 +317,11 @@ void *__kmalloc(size_t size, size_t align, gfp_t gfp, unsigned long caller)
 		alloc_failed(&r, KMALLOC_NR_ROWS);
 		return NULL;
 	}
+	/* The zero-size objects are 8-byte aligned: a zero-size request
+	 * aligned more is served as a 1-byte one, so that the pointer keeps
+	 * the alignment asked for. */
+	if (size == 0 && align > KM_ZERO_ALIGN)
+		r.size = size = 1;
 	/* Power-of-two sizes are aligned to their size in every mode. */
 	if (is_pow2(size) && size > r.align)
 		r.align = size < KMALLOC_MAX_ALIGN ? size : KMALLOC_MAX_ALIGN;
@@ -639,7 +644,8 @@ static bool create_caches(void)
 	}
 	km_normal_is_debug =
 		(km_caches[KM_SET_NORMAL][0]->kc_flags & SLAB_DEBUG) != 0;
-	km_zero_cache = kmem_cache_create("kmalloc-0", 8, 8, 0, NULL);
+	km_zero_cache =
+		kmem_cache_create("kmalloc-0", 8, KM_ZERO_ALIGN, 0, NULL);
 	return km_zero_cache != NULL;
 }
 

@@ -23,7 +23,7 @@ static void test_every_order(struct ktest *t)
 		KT_EXPECT_EQ(t, pfn & ((1UL << o) - 1), 0);
 		KT_EXPECT_TRUE(t, pg->flags & PG_head);
 		KT_EXPECT_EQ(t, pg->order, o);
-		page_owner_flags(pg, PG_large, 0); /* freed with owner bits */
+		page_owner_flags(pg, PG_large, 0); /* an owner's block */
 		KT_EXPECT_EQ(t, pg->flags, PG_head | PG_large);
 		KT_EXPECT_EQ(t, pg->order, o);
 		KT_EXPECT_TRUE(t, page_in_zone(page_zone(pg), pg, o));
@@ -35,6 +35,8 @@ static void test_every_order(struct ktest *t)
 			KT_EXPECT_TRUE(t, page_block_head(pg + i) == pg);
 			memset(va + i * PAGE_SIZE, 0x5a, PAGE_SIZE);
 		}
+		/* owner bits are the owner's to clear: free_pages() refuses */
+		page_owner_flags(pg, 0, PG_large);
 		free_pages(pg, o);
 		if (o)
 			KT_EXPECT_NULL(t, page_block_head(pg + (1UL << o) - 1));
