@@ -381,38 +381,26 @@ static int run_case(enum owner o, enum freer f)
 	return 0;
 }
 
-/* Fork one case; the child's reason (stdout) goes into why. */
+struct pair {
+	enum owner o;
+	enum freer f;
+};
+
+/* In the forked child (ht_fork_case): the reason goes to fd. */
+static int child(const void *arg, int fd)
+{
+	const struct pair *p = arg;
+
+	why_fd = fd;
+	return run_case(p->o, p->f);
+}
+
+/* Fork one case; the child's reason goes into why. */
 static bool fork_case(enum owner o, enum freer f, char *why, size_t len)
 {
-	int fd[2], status;
-	size_t got = 0;
-	ssize_t n;
-	pid_t pid;
+	struct pair p = {o, f};
 
-	fflush(stdout);
-	if (pipe(fd))
-		return false;
-	pid = fork();
-	if (pid == 0) { /* the console goes nowhere: reports are captured */
-		close(fd[0]);
-		why_fd = fd[1];
-		dup2(open("/dev/null", O_WRONLY), 1);
-		alarm(CASE_SECONDS);
-		_exit(run_case(o, f));
-	}
-	close(fd[1]);
-	while (got < len - 1 && (n = read(fd[0], why + got, len - 1 - got)) > 0)
-		got += (size_t)n;
-	while (got && why[got - 1] == '\n')
-		got--;
-	why[got] = '\0';
-	close(fd[0]);
-	waitpid(pid, &status, 0);
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
-		snprintf(why, len, "hung (> %d s)", CASE_SECONDS);
-	else if (WIFSIGNALED(status))
-		snprintf(why, len, "killed by signal %d", WTERMSIG(status));
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	return ht_fork_case(child, &p, 0, CASE_SECONDS, false, why, len);
 }
 
 int main(void)

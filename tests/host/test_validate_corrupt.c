@@ -567,39 +567,16 @@ static int run_case(const struct vcase *vc)
 	return CASE_OK;
 }
 
+/* In the forked child (ht_fork_case): the reason goes to fd. */
+static int child(const void *arg, int fd)
+{
+	why_fd = fd;
+	return run_case(arg);
+}
+
 static bool fork_case(const struct vcase *vc, char *why, size_t len)
 {
-	int fd[2], status;
-	size_t got = 0;
-	ssize_t n;
-	pid_t pid;
-
-	fflush(stdout);
-	if (pipe(fd))
-		return false;
-	pid = fork();
-	if (pid == 0) { /* the console goes nowhere: reports are captured */
-		close(fd[0]);
-		why_fd = fd[1];
-		dup2(open("/dev/null", O_WRONLY), 1);
-		dup2(open("/dev/null", O_WRONLY), 2);
-		alarm(CASE_SECONDS);
-		_exit(run_case(vc));
-	}
-	close(fd[1]);
-	while (got < len - 1 && (n = read(fd[0], why + got, len - 1 - got)) > 0)
-		got += (size_t)n;
-	why[got] = '\0';
-	close(fd[0]);
-	waitpid(pid, &status, 0);
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
-		snprintf(why, len, "hung (> %d s)", CASE_SECONDS);
-	else if (WIFSIGNALED(status))
-		snprintf(why, len, "killed by signal %d", WTERMSIG(status));
-	else if (!got && WEXITSTATUS(status) != CASE_OK)
-		snprintf(why, len, "crashed (exit status %d: a sanitizer?)",
-			 WEXITSTATUS(status));
-	return WIFEXITED(status) && WEXITSTATUS(status) == CASE_OK;
+	return ht_fork_case(child, vc, CASE_OK, CASE_SECONDS, true, why, len);
 }
 
 int main(void)
