@@ -451,133 +451,6 @@ bool ktest_current(const char **suite, const char **tcase)
 	return true;
 }
 
-/* ---- filter ---------------------------------------------------------------- */
-
-/* Does the pattern [p, pe), where '*' is any run of characters, match s? */
-static bool glob(const char *p, const char *pe, const char *s)
-{
-	if (p == pe)
-		return !*s;
-	if (*p == '*') {
-		for (;; s++) {
-			if (glob(p + 1, pe, s))
-				return true;
-			if (!*s)
-				return false;
-		}
-	}
-	return *s && *p == *s && glob(p + 1, pe, s + 1);
-}
-
-/* One filter entry: "suite" or "suite.case", each part a pattern. */
-struct entry {
-	const char *s, *se; /* suite pattern */
-	const char *c, *ce; /* case pattern; c == NULL: every case */
-};
-
-/* Read the entry at *f and advance past it; false at the end. */
-static bool next_entry(const char **f, struct entry *e)
-{
-	const char *p = *f, *dot = NULL;
-
-	while (*p == ',')
-		p++;
-	if (!*p)
-		return false;
-	e->s = p;
-	for (; *p && *p != ','; p++)
-		if (*p == '.' && !dot)
-			dot = p;
-	e->se = dot ? dot : p;
-	e->c = dot ? dot + 1 : NULL;
-	e->ce = p;
-	*f = p;
-	return true;
-}
-
-static bool filter_all(const char *f)
-{
-	return !f || !*f || !strcmp(f, "all");
-}
-
-static bool suite_selected(const struct ktest_suite *s, const char *f)
-{
-	struct entry e;
-
-	if (filter_all(f))
-		return true;
-	while (next_entry(&f, &e))
-		if (glob(e.s, e.se, s->name))
-			return true;
-	return false;
-}
-
-static bool case_selected(const struct ktest_suite *s,
-			  const struct ktest_case *c, const char *f)
-{
-	struct entry e;
-
-	if (filter_all(f))
-		return true;
-	while (next_entry(&f, &e))
-		if (glob(e.s, e.se, s->name) &&
-		    (!e.c || glob(e.c, e.ce, c->name)))
-			return true;
-	return false;
-}
-
-/* Does entry e select at least one case of one suite of the table? */
-static bool entry_matches(const struct entry *e,
-			  const struct ktest_suite *const *suites,
-			  unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++) {
-		if (!glob(e->s, e->se, suites[i]->name))
-			continue;
-		if (!e->c)
-			return true;
-		for (const struct ktest_case *c = suites[i]->cases; c->run; c++)
-			if (glob(e->c, e->ce, c->name))
-				return true;
-	}
-	return false;
-}
-
-/* Report the filter entries that select nothing; returns their number. */
-static unsigned int check_filter(struct run *r,
-				 const struct ktest_suite *const *suites,
-				 unsigned int n)
-{
-	const char *f = r->filter;
-	unsigned int bad = 0;
-	struct entry e;
-
-	if (filter_all(f) || !strcmp(f, "none"))
-		return 0;
-	if (!next_entry(&f, &e)) { /* only commas: selects nothing */
-		out(r, "# ktest: '%s' selects no suite", r->filter);
-		return 1;
-	}
-	do {
-		if (entry_matches(&e, suites, n))
-			continue;
-		out(r, "# ktest: '%.*s' matches no suite or case",
-		    (int)(e.ce - e.s), e.s);
-		bad++;
-	} while (next_entry(&f, &e));
-	return bad;
-}
-
-/* Suites of this build: the host runner leaves out kernel-only ones. */
-static bool runs_here(const struct ktest_suite *s, const char *f)
-{
-#ifdef HOST
-	if (s->flags & KTEST_KERNEL_ONLY)
-		return false;
-#endif
-	return f && !strcmp(f, "none") ? false : suite_selected(s, f);
-}
-
 /* ---- running --------------------------------------------------------------- */
 
 static void call_case(struct ktest *t)
@@ -670,6 +543,11 @@ struct suite_ctx {
 	const struct ktest_suite *s;
 };
 
+static void filter_report(void *ctx, const char *msg)
+{
+	out(ctx, "# ktest: %s", msg);
+}
+
 static void suite_report(void *ctx, const char *msg)
 {
 	struct suite_ctx *sc = ctx;
@@ -682,7 +560,7 @@ static unsigned int count_cases(const struct ktest_suite *s, const char *f)
 	unsigned int n = 0;
 
 	for (const struct ktest_case *c = s->cases; c->run; c++)
-		n += case_selected(s, c, f);
+		n += ktest_filter_case(s, c, f);
 	return n;
 }
 
@@ -749,7 +627,7 @@ static int run_suite(struct run *r, const struct ktest_suite *s,
 	out(r, IND "# Subtest: %s", s->name);
 	out(r, IND "1..%u", count_cases(s, r->filter));
 	for (const struct ktest_case *c = s->cases; c->run; c++)
-		if (case_selected(s, c, r->filter))
+		if (ktest_filter_case(s, c, r->filter))
 			cnt[run_case(r, s, c, ++k)]++;
 	if (s->exit)
 		s->exit();
@@ -799,12 +677,13 @@ int ktest_run_table(const struct ktest_suite *const *suites, unsigned int n,
 		    sizeof(fcopy) - 1);
 	r.filter = filter ? fcopy : NULL;
 	out(&r, "KTAP version 1");
-	r.tot.bad_filter = check_filter(&r, suites, n);
+	r.tot.bad_filter =
+		ktest_filter_check(r.filter, suites, n, filter_report, &r);
 	for (unsigned int i = 0; i < n; i++)
-		r.tot.suites += runs_here(suites[i], r.filter);
+		r.tot.suites += ktest_filter_suite(suites[i], r.filter);
 	out(&r, "1..%u", r.tot.suites);
 	for (unsigned int i = 0; i < n; i++) {
-		if (!runs_here(suites[i], r.filter))
+		if (!ktest_filter_suite(suites[i], r.filter))
 			continue;
 		switch (run_suite(&r, suites[i], ++k)) {
 		case KTEST_FAIL:

@@ -34,6 +34,23 @@ int ktest_run_table(const struct ktest_suite *const *suites, unsigned int n,
 		    struct ktest_totals *tot);
 
 /*
+ * The filter (kernel/ktest_filter.c).  NULL, "" and "all" select every
+ * suite, "none" none.  ktest_filter_suite(): does f select suite s in this
+ * build (the host runner leaves out KTEST_KERNEL_ONLY suites)?
+ * ktest_filter_case(): case c of suite s?  ktest_filter_check(): pass one
+ * message per entry of f that selects no suite or case of suites[0..n)
+ * (or one when f is only commas) to report(ctx, msg); returns how many.
+ */
+bool ktest_filter_suite(const struct ktest_suite *s, const char *f);
+bool ktest_filter_case(const struct ktest_suite *s, const struct ktest_case *c,
+		       const char *f);
+unsigned int ktest_filter_check(const char *f,
+				const struct ktest_suite *const *suites,
+				unsigned int n,
+				void (*report)(void *ctx, const char *msg),
+				void *ctx);
+
+/*
  * The global state a case or a suite must leave as it found it
  * (kernel/ktest_guard.c).  ktest_guard_begin() takes the snapshot;
  * ktest_guard_end() compares, puts back what it can, and reports each
