@@ -38,6 +38,37 @@ static bool placed_ok(const void *v, dma_addr_t dma, size_t size)
 	       arch_virt_to_phys(v) == dma;
 }
 
+/*
+ * dma_alloc(), but a failure injected by a fault rule (mm.fail=) is tried
+ * again, up to 1000 times in a row (as alloc_pages_really()): exhausting
+ * the zone means "until memory runs out", not "until the first injected
+ * failure".
+ */
+static void *dma_alloc_really(size_t size, dma_addr_t *d, gfp_t gfp)
+{
+	void *v = NULL;
+
+	for (int i = 0; i < 1000 && !v; i++) {
+		v = dma_alloc(size, d, gfp);
+		if (!v && mm_last_error() != MM_EFAULT_INJECTED)
+			break;
+	}
+	return v;
+}
+
+/* The same for a pool block. */
+static void *dma_pool_alloc_really(struct dma_pool *p, gfp_t gfp, dma_addr_t *d)
+{
+	void *v = NULL;
+
+	for (int i = 0; i < 1000 && !v; i++) {
+		v = dma_pool_alloc(p, gfp, d);
+		if (!v && mm_last_error() != MM_EFAULT_INJECTED)
+			break;
+	}
+	return v;
+}
+
 /* Skip a case that needs DMA memory when mm.dma_limit=0 left none. */
 static void need_dma_zone(struct ktest *t)
 {
@@ -106,8 +137,9 @@ static void test_zone_exhaustion(struct ktest *t)
 		ktest_skip(t, "DMA zone of 512 MiB or more: too large to "
 			      "exhaust here");
 	kt_dma_array_at_end(t, &bufs);
-	while (n < MAX && (v[n] = dma_alloc(16 * PAGE_SIZE, &d[n],
-					    GFP_KERNEL | __GFP_NOWARN))) {
+	while (n < MAX &&
+	       (v[n] = dma_alloc_really(16 * PAGE_SIZE, &d[n],
+					GFP_KERNEL | __GFP_NOWARN))) {
 		outside += !placed_ok(v[n], d[n], 16 * PAGE_SIZE);
 		n++;
 	}
@@ -352,8 +384,10 @@ static void test_txn_abort(struct ktest *t)
 	for (unsigned int i = 0; i < 20; i++) {
 		dma_addr_t x;
 
-		KT_EXPECT_NOT_NULL(t, dma_alloc(1 + i * 900, &x, GFP_KERNEL));
-		KT_EXPECT_NOT_NULL(t, dma_pool_alloc(p, GFP_ATOMIC, &x));
+		/* Refused calls in between leave nothing for the abort. */
+		KT_EXPECT_NOT_NULL(
+			t, dma_alloc_really(1 + i * 900, &x, GFP_KERNEL));
+		KT_EXPECT_NOT_NULL(t, dma_pool_alloc_really(p, GFP_ATOMIC, &x));
 	}
 	dma_free(keep, 3000, kd); /* deferred: restored by the abort */
 	dma_pool_free(p, kb, d);
