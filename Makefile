@@ -240,7 +240,8 @@ FULL_FAULT_SEEDS := 1 2 3 4 5 6 7 8 9 10
 # ---- benchmarks (docs/bench.md) ---------------------------------------------
 # `make bench`: the in-kernel benchmarks under QEMU -icount, default -march
 # and Zbb (its own build directory), into build/bench/kernel.{md,csv}.
-# `make bench-host`: the host benchmark against glibc, jemalloc, mimalloc.
+# `make bench-host`: the host benchmark against glibc, jemalloc, mimalloc,
+# then real programs on each of them and on libmm_malloc.so (LD_PRELOAD).
 # `make bench-report`: tables and SVG plots of the last runs into docs/bench/.
 BENCH_OUT := $(B)/bench
 
@@ -271,9 +272,10 @@ $(BH_DIR)/bench-host-%: $(BH_SRC) $(HOSTLIB)
 
 bench-host: deps
 	$(Q)sh scripts/deps.sh bench
-	$(Q)$(MAKE) --no-print-directory $(addprefix $(BH_DIR)/bench-host-,$(BH_PEERS))
+	$(Q)$(MAKE) --no-print-directory $(addprefix $(BH_DIR)/bench-host-,$(BH_PEERS)) $(PRELOAD)
 	$(Q)python3 scripts/bench.py host --dir $(BH_DIR) --out $(BENCH_OUT) \
 		--peers "$(BH_PEERS)"
+	$(Q)python3 scripts/bench.py programs --so $(PRELOAD) --out $(BENCH_OUT)
 
 bench-report:
 	$(Q)sh scripts/deps.sh bench
