@@ -12,7 +12,7 @@
       the smoke test: every "# bench:" line well formed, the run started
       and ended with failed=0, no "# bench-error:"; prints PASS/FAIL lines.
   bench.py programs [--so build/host/libmm_malloc.so] [--out build/bench]
-      real programs (gcc, python3, sort, xz -T2, git, sqlite3, bash) on
+      real programs (gcc, python3, sort, xz -T2, git, sqlite3, bash, perl) on
       glibc, on kmalloc through libmm_malloc.so, and on jemalloc and
       mimalloc, all by LD_PRELOAD; run times as ratios to glibc in the
       same repetition, appended to OUT/host.md as a section, and
@@ -261,6 +261,7 @@ PROGRAMS = [
     ("git log --stat", "git log --stat -n 300 > /dev/null"),
     ("sqlite3 200k rows", "sqlite3 :memory: < tests/preload/workload.sql > /dev/null"),
     ("bash subshells", "bash tests/preload/pipeline.sh > /dev/null"),
+    ("perl 4 ithreads", "perl tests/preload/threads.pl > /dev/null"),
 ]
 PROGRAM_FIELDS = ["program", "peer", "ratio_min", "ratio_median", "ratio_max",
                   "seconds_median", "reps"]

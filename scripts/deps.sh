@@ -23,6 +23,7 @@ have clang-format || need="$need clang-format"
 have xz || need="$need xz-utils"
 have sqlite3 || need="$need sqlite3"
 have git || need="$need git"
+perl -Mthreads -e 1 2>/dev/null || need="$need perl" # ithreads: libperl5.36
 # AddressSanitizer/UBSan runtimes come with gcc's libasan/libubsan.
 [ -n "$(gcc -print-file-name=libasan.so 2>/dev/null | grep /)" ] || need="$need libasan8"
 

@@ -28,14 +28,18 @@ fail() {
 	status=1
 }
 
-# shim_ok NAME STATS PROG: the exit reports name PROG with allocations,
-# and no report shows a failed validation or a refused free.
+# shim_ok NAME STATS PROG [MORE]: the exit reports name PROG with
+# allocations (and MORE, a regular expression, on that line), and no report
+# shows a failed validation or a refused free.
 shim_ok() {
-	name=$1 stats=$2 prog=$3
+	name=$1 stats=$2 prog=$3 more=${4:-}
 	if [ ! -s "$stats" ]; then
 		fail "$name" "no exit report: the shim was not in use"
 	elif ! grep -q "^rvmm_malloc: $prog pid [0-9]*: malloc [1-9]" "$stats"; then
 		fail "$name" "no report of $prog allocating through the shim"
+	elif [ -n "$more" ] &&
+		! grep -q "^rvmm_malloc: $prog pid [0-9]*: malloc [1-9].*$more" "$stats"; then
+		fail "$name" "no report of $prog with '$more'"
 	elif grep -q 'validate FAILED' "$stats"; then
 		fail "$name" "mm_validate failed: $(grep -m1 FAILED "$stats")"
 	elif grep -q 'bad_frees [1-9]' "$stats"; then
@@ -46,10 +50,11 @@ shim_ok() {
 	return 1
 }
 
-# compare NAME PROG SECONDS COMMAND: run COMMAND (sh -c) on glibc, then on
-# the shim; both must exit 0 with the same standard output.
+# compare NAME PROG SECONDS COMMAND [MORE]: run COMMAND (sh -c) on glibc,
+# then on the shim; both must exit 0 with the same standard output, and the
+# reports must pass shim_ok NAME STATS PROG [MORE].
 compare() {
-	name=$1 prog=$2 secs=$3 cmd=$4
+	name=$1 prog=$2 secs=$3 cmd=$4 want=${5:-}
 	ref="$LOGS/$name.glibc" out="$LOGS/$name.kmalloc"
 	stats="$LOGS/$name.stats"
 	rm -f "$stats"
@@ -67,7 +72,7 @@ compare() {
 		fail "$name" "output differs from glibc's ($ref vs $out)"
 	elif [ ! -s "$ref" ]; then
 		fail "$name" "no output to compare"
-	elif shim_ok "$name" "$stats" "$prog"; then
+	elif shim_ok "$name" "$stats" "$prog" "$want"; then
 		echo "PASS: preload/$name ($(grep -c '^rvmm_malloc:' "$stats") processes on kmalloc)"
 	fi
 }
@@ -93,9 +98,10 @@ compare gcc-S cc1 120 \
 compare gcc-c cc1 120 \
 	"gcc -c -O2 -g -std=gnu11 -I. -DHOST -o $T/slab.o mm/slab.c && sha256sum < $T/slab.o"
 
-# python3: dicts, lists, strings, threads, a subprocess (fork + exec).
+# python3: dicts, lists, strings, threads, a subprocess (fork + exec); every
+# object through malloc (PYTHONMALLOC=malloc), not only pymalloc's arenas.
 PY=$(command -v python3)
-compare python3 python3 120 "$PY tests/preload/workload.py"
+compare python3 python3 120 "PYTHONMALLOC=malloc $PY tests/preload/workload.py"
 
 # A large input (about 24 MB), shared by sort and xz.
 IN=$T/input.txt
@@ -112,6 +118,9 @@ compare xz-T2 xz 180 "head -c 8000000 $IN | xz -T2 -3 -c | sha256sum"
 # Forks: a shell pipeline, make -n, git over this repository.
 compare shell-pipeline bash 120 "bash tests/preload/pipeline.sh"
 compare make-n make 120 "make -n -B host-lib"
+# Threads that allocate at once: perl's ithreads (no global lock), each on
+# a hart of its own.
+compare perl-threads perl 120 "perl tests/preload/threads.pl" "busy_harts [4-8]"
 compare git-log git 120 "git log --stat -n 300 | sha256sum"
 if command -v sqlite3 > /dev/null 2>&1; then
 	compare sqlite3 sqlite3 120 "sqlite3 :memory: < tests/preload/workload.sql"

@@ -264,9 +264,14 @@ static void emit(const char *line, size_t len)
 		close(fd);
 }
 
+/* The harts' counters summed. */
+struct totals {
+	unsigned long st[ST_NR], steals, waits;
+	unsigned int busy; /* harts that served at least one call */
+};
+
 /* mm/'s part of the report, with every hart held (nobody allocates). */
-static int mm_part(char *buf, size_t len, unsigned long *st,
-		   unsigned long *steals, unsigned long *waits)
+static int mm_part(char *buf, size_t len, struct totals *t)
 {
 	struct kmalloc_stats ks;
 	const char *verdict = "-";
@@ -274,10 +279,15 @@ static int mm_part(char *buf, size_t len, unsigned long *st,
 	unsigned long used, bad = 0;
 
 	for (unsigned int i = 0; i < nr_harts; i++) {
-		for (int k = 0; k < ST_NR; k++)
-			st[k] += harts[i].stat[k];
-		*steals += harts[i].steals;
-		*waits += harts[i].waits;
+		unsigned long calls = 0;
+
+		for (int k = 0; k < ST_NR; k++) {
+			t->st[k] += harts[i].stat[k];
+			calls += harts[i].stat[k];
+		}
+		t->busy += calls != 0;
+		t->steals += harts[i].steals;
+		t->waits += harts[i].waits;
 	}
 	host_set_cpu(0);
 	if (cfg.check)
@@ -295,7 +305,7 @@ static int mm_part(char *buf, size_t len, unsigned long *st,
 
 __attribute__((destructor)) static void shim_report(void)
 {
-	unsigned long st[ST_NR] = {0}, steals = 0, waits = 0;
+	struct totals t = {0};
 	struct big_stats bs;
 	char mm[160] = "init failed", line[512];
 	int n;
@@ -304,7 +314,7 @@ __attribute__((destructor)) static void shim_report(void)
 		return;
 	if (atomic_load(&state) == SHIM_READY) {
 		lock_all();
-		mm_part(mm, sizeof(mm), st, &steals, &waits);
+		mm_part(mm, sizeof(mm), &t);
 		unlock_all();
 	}
 	big_stats_get(&bs);
@@ -312,11 +322,11 @@ __attribute__((destructor)) static void shim_report(void)
 		line, sizeof(line),
 		"rvmm_malloc: %s pid %d: malloc %lu free %lu realloc %lu "
 		"aligned %lu failed %lu; big %lu (live %lu, %luK) boot %lu "
-		"(%luB); steals %lu waits %lu; %s\n",
-		program_invocation_short_name, (int)getpid(), st[ST_MALLOC],
-		st[ST_FREE], st[ST_REALLOC], st[ST_ALIGNED], st[ST_FAIL],
-		bs.allocs, bs.live, bs.bytes_live >> 10, bs.boot_allocs,
-		bs.boot_bytes, steals, waits, mm);
+		"(%luB); busy_harts %u steals %lu waits %lu; %s\n",
+		program_invocation_short_name, (int)getpid(), t.st[ST_MALLOC],
+		t.st[ST_FREE], t.st[ST_REALLOC], t.st[ST_ALIGNED],
+		t.st[ST_FAIL], bs.allocs, bs.live, bs.bytes_live >> 10,
+		bs.boot_allocs, bs.boot_bytes, t.busy, t.steals, t.waits, mm);
 	if (n > 0)
 		emit(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line));
 }
