@@ -379,8 +379,34 @@ static void forks(void)
 	result("fork");
 }
 
-int main(void)
+/*
+ * Run alone (argument "bad-frees"): four frees the shim must refuse and
+ * survive, where glibc aborts.  run.sh checks the exit report counts 4.
+ */
+static void bad_frees(void)
 {
+	unsigned char *p = malloc(100), *big = malloc(10 * MIB);
+	static long stray[8];
+
+	free(p);
+	free(p); /* a kmalloc block twice */
+	free(big);
+	free(big); /* an mmap()ed block twice: its pages are gone */
+	free(&stray[2]); /* no block at all */
+	errno = 0;
+	CHECK(!realloc(p, 200) && errno == EINVAL, "realloc of a freed block");
+	p = malloc(100);
+	CHECK(p, "malloc after the bad frees");
+	free(p);
+	result("bad_frees");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "bad-frees")) {
+		bad_frees();
+		return 0;
+	}
 	in_use();
 	sizes();
 	zero_and_null();

@@ -90,6 +90,23 @@ if [ "$rc" -ne 0 ] && ! grep -q '^FAIL: ' "$LOGS/api.out"; then
 fi
 shim_ok api "$stats" preload-api && echo "PASS: preload/api/exit_reports"
 
+# Bad frees are refused, counted and survived (quietly: VERBOSE=0).
+stats="$LOGS/api-bad.stats"
+rm -f "$stats"
+timeout "$(scaled 60)" env LD_PRELOAD="$SO" RVMM_MALLOC_STATS="$PWD/$stats" \
+	RVMM_MALLOC_CHECK=1 RVMM_MALLOC_VERBOSE=0 "$API" bad-frees \
+	> "$LOGS/api-bad.out" 2> "$LOGS/api-bad.err"
+rc=$?
+if [ "$rc" -ne 0 ] || ! grep -q '^PASS: ' "$LOGS/api-bad.out"; then
+	fail api/bad_frees "exit status $rc: $(head -c 200 "$LOGS/api-bad.out")"
+elif ! grep -q 'bad_frees 4; validate ok' "$stats"; then
+	fail api/bad_frees "report does not count 4 refused frees: $(cut -c1-300 "$stats")"
+elif [ -s "$LOGS/api-bad.err" ]; then
+	fail api/bad_frees "RVMM_MALLOC_VERBOSE=0 still printed: $(head -c 200 "$LOGS/api-bad.err")"
+else
+	cat "$LOGS/api-bad.out"
+fi
+
 # The C compiler on a file of this project: assembly, then object.
 T=build/test-logs/preload/tmp
 mkdir -p "$T"

@@ -41,7 +41,7 @@ static _Alignas(BIG_PAGE) unsigned char boot_buf[BOOT_BYTES];
 static atomic_size_t boot_used;
 
 static atomic_ulong n_allocs, n_frees, n_live, n_bytes_live;
-static atomic_ulong n_boot_allocs;
+static atomic_ulong n_boot_allocs, n_refused;
 
 static uintptr_t round_up(uintptr_t v, uintptr_t a)
 {
@@ -121,14 +121,24 @@ void *big_alloc(size_t size, size_t align)
 	return finish(base, end - base, p);
 }
 
-/* True when p carries an intact big-block header. */
+/*
+ * True when p carries an intact big-block header.  mincore() first: after
+ * a big block is freed its pages are gone, and a second free must be
+ * refused, not fault.
+ */
 static bool big_owns(const void *p)
 {
 	const struct big_hdr *h;
+	unsigned char vec[2];
+	uintptr_t page;
 
-	if (!p || (uintptr_t)p % SHIM_MIN_ALIGN)
+	if (!p || (uintptr_t)p % SHIM_MIN_ALIGN ||
+	    (uintptr_t)p < sizeof(struct big_hdr))
 		return false;
 	h = hdr_of(p);
+	page = (uintptr_t)h & ~(BIG_PAGE - 1);
+	if (mincore((void *)page, (uintptr_t)p - page, vec))
+		return false; /* not mapped */
 	return h->check == check_of((uintptr_t)p, h) &&
 	       h->base <= (uintptr_t)h && (uintptr_t)p < h->base + h->len;
 }
@@ -140,7 +150,8 @@ static void refuse(const char *what, const void *p)
 			 "rvmm_malloc: %s(%p): not a live block; ignored\n",
 			 what, p);
 
-	if (n > 0)
+	atomic_fetch_add_explicit(&n_refused, 1, memory_order_relaxed);
+	if (n > 0 && shim_reports())
 		(void)!write(STDERR_FILENO, msg, (size_t)n);
 }
 
@@ -154,7 +165,6 @@ void big_free(void *p)
 		return;
 	}
 	len = h->len;
-	h->check = 0; /* a second free is refused, not a second munmap */
 	atomic_fetch_add_explicit(&n_frees, 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&n_live, 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&n_bytes_live, len, memory_order_relaxed);
@@ -240,4 +250,5 @@ void big_stats_get(struct big_stats *st)
 	st->bytes_live = atomic_load(&n_bytes_live);
 	st->boot_allocs = atomic_load(&n_boot_allocs);
 	st->boot_bytes = atomic_load(&boot_used);
+	st->refused = atomic_load(&n_refused);
 }

@@ -76,6 +76,7 @@ static struct {
 	const char *stats; /* NULL, "1" (stderr) or a file to append to */
 	bool check; /* mm_validate() at exit, in the report */
 	bool debug; /* kmalloc debug mode (red zones, poison) */
+	int verbose; /* mm/'s console on stderr: 0 never, 1 after boot, 2 */
 } cfg;
 
 static _Thread_local unsigned int my_hart = NO_HART;
@@ -109,7 +110,7 @@ static bool parse_bytes(const char *s, size_t *out)
 	return !*end && v;
 }
 
-static void read_config(unsigned int *ncpus, int *console)
+static void read_config(unsigned int *ncpus)
 {
 	const char *s;
 	size_t v;
@@ -128,9 +129,8 @@ static void read_config(unsigned int *ncpus, int *console)
 	cfg.debug = (s = getenv("RVMM_MALLOC_DEBUG")) && *s == '1';
 	if (cfg.check && !cfg.stats)
 		cfg.stats = "1";
-	*console = (s = getenv("RVMM_MALLOC_VERBOSE")) && *s == '1'
-			   ? STDERR_FILENO
-			   : -1;
+	s = getenv("RVMM_MALLOC_VERBOSE");
+	cfg.verbose = s && *s ? *s - '0' : 1; /* 0 quiet, 1 reports, 2 all */
 	host_set_ram_hugepages(!((s = getenv("RVMM_MALLOC_THP")) && *s == '0'));
 }
 
@@ -163,20 +163,20 @@ static void reinit_all(void)
 static void init_locked(void)
 {
 	unsigned int ncpus;
-	int console;
 	void *ram;
 	size_t bytes;
 
-	read_config(&ncpus, &console);
+	read_config(&ncpus);
 	for (unsigned int i = 0; i < NR_CPUS; i++)
 		pthread_mutex_init(&harts[i].lock, NULL);
-	host_set_console(console);
+	host_set_console(cfg.verbose >= 2 ? STDERR_FILENO : -1);
 	host_set_cpu(0);
 	if (host_mm_init(cfg.ram, ncpus)) {
 		atomic_store(&state, SHIM_FAILED);
 		return;
 	}
-	host_set_console(STDERR_FILENO); /* bad frees are reported */
+	/* bad frees, and zone health when the RAM runs low, are reported */
+	host_set_console(cfg.verbose >= 1 ? STDERR_FILENO : -1);
 	if (cfg.debug)
 		kmalloc_set_debug(true);
 	ram = host_ram(&bytes);
@@ -241,6 +241,11 @@ void shim_hart_exit(void)
 	pthread_mutex_unlock(&harts[h].lock);
 }
 
+bool shim_reports(void)
+{
+	return cfg.verbose >= 1;
+}
+
 /* Only inside shim_hart_enter() .. shim_hart_exit(). */
 void shim_count(enum shim_stat what)
 {
@@ -270,13 +275,14 @@ struct totals {
 	unsigned int busy; /* harts that served at least one call */
 };
 
-/* mm/'s part of the report, with every hart held (nobody allocates). */
-static int mm_part(char *buf, size_t len, struct totals *t)
+/* mm/'s part of the report, with every hart held (nobody allocates); bad
+ * counts the refused frees outside mm/ so far. */
+static int mm_part(char *buf, size_t len, struct totals *t, unsigned long bad)
 {
 	struct kmalloc_stats ks;
 	const char *verdict = "-";
 	size_t bytes;
-	unsigned long used, bad = 0;
+	unsigned long used;
 
 	for (unsigned int i = 0; i < nr_harts; i++) {
 		unsigned long calls = 0;
@@ -312,12 +318,12 @@ __attribute__((destructor)) static void shim_report(void)
 
 	if (!cfg.stats || atomic_load(&state) == SHIM_NONE)
 		return;
+	big_stats_get(&bs);
 	if (atomic_load(&state) == SHIM_READY) {
 		lock_all();
-		mm_part(mm, sizeof(mm), &t);
+		mm_part(mm, sizeof(mm), &t, bs.refused);
 		unlock_all();
 	}
-	big_stats_get(&bs);
 	n = snprintf(
 		line, sizeof(line),
 		"rvmm_malloc: %s pid %d: malloc %lu free %lu realloc %lu "

@@ -68,6 +68,10 @@ enum shim_stat {
 };
 void shim_count(enum shim_stat what);
 
+/* True when refused frees are to be reported on stderr (RVMM_MALLOC_VERBOSE
+ * is not 0). */
+bool shim_reports(void);
+
 /* ---- big.c: mmap()ed blocks and the boot buffer ---- */
 
 /* size bytes aligned to align (a power of two), or NULL with ENOMEM. */
@@ -86,6 +90,7 @@ size_t boot_usable(const void *p);
 struct big_stats {
 	unsigned long allocs, frees, live, bytes_live;
 	unsigned long boot_allocs, boot_bytes;
+	unsigned long refused; /* frees of pointers that are no block */
 };
 void big_stats_get(struct big_stats *st);
 
