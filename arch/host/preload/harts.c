@@ -52,6 +52,8 @@
 #include <unistd.h>
 
 #define DEFAULT_RAM (2ULL << 30)
+/* mm_init() writes a 32-byte struct page per 4 KiB: 512 MiB at this size */
+#define MAX_RAM (64ULL << 30)
 #define NO_HART (~0u)
 
 /* One per hart; the lock guards the counters and the right to be the hart. */
@@ -116,7 +118,8 @@ static void read_config(unsigned int *ncpus)
 	size_t v;
 
 	cfg.ram = DEFAULT_RAM;
-	if ((s = getenv("RVMM_MALLOC_RAM")) && parse_bytes(s, &v))
+	if ((s = getenv("RVMM_MALLOC_RAM")) && parse_bytes(s, &v) &&
+	    v <= MAX_RAM)
 		cfg.ram = v;
 	*ncpus = NR_CPUS;
 	if ((s = getenv("RVMM_MALLOC_CPUS")) && parse_bytes(s, &v) &&
