@@ -143,6 +143,7 @@ static void *move(void *p, size_t old, size_t size)
 /*
  * Resize a kmalloc block: in place while it fits, unless it would keep
  * more than twice the bytes it needs in a page block; else a new block.
+ * NULL (ENOMEM, p untouched) only when growing fails.
  */
 static void *realloc_ram(void *p, size_t size)
 {
@@ -167,7 +168,9 @@ static void *realloc_ram(void *p, size_t size)
 		shim_count(q ? ST_REALLOC : ST_FAIL);
 	}
 	shim_hart_exit();
-	return q ? q : move(p, old, size);
+	if (!q)
+		q = move(p, old, size);
+	return q || size > old ? q : p; /* a shrink that cannot move stays */
 }
 
 /* Resize a big block: mremap, or back to kmalloc when it gets small. */
