@@ -401,10 +401,59 @@ static void bad_frees(void)
 	result("bad_frees");
 }
 
+/*
+ * Run alone (argument "exhaust") with a small simulated RAM: once kmalloc
+ * refuses, blocks must come from mmap (usable size a page's, not the
+ * class's 128), keep their contents, and after the frees kmalloc serves
+ * again.
+ */
+static void exhaust(void)
+{
+	enum {
+		BIG = 1024,
+		SMALL = 1 << 20
+	};
+	static unsigned char *big[BIG], *small[SMALL];
+	int nsmall = 0;
+	bool fell = false;
+
+	for (int i = 0; i < BIG; i++) { /* 64 MiB in 64 KiB blocks */
+		big[i] = malloc(64 << 10);
+		CHECK(big[i], "malloc(64 KiB) #%d failed", i);
+		if (big[i])
+			fill(big[i], 64 << 10, (unsigned int)i);
+	}
+	while (nsmall < SMALL && !fell) {
+		small[nsmall] = malloc(100);
+		if (!small[nsmall])
+			break;
+		fell = malloc_usable_size(small[nsmall++]) != 128;
+	}
+	CHECK(fell, "%d blocks of 100 bytes and 64 MiB did not exhaust kmalloc",
+	      nsmall);
+	for (int i = 0; i < BIG; i++) {
+		CHECK(!big[i] || intact(big[i], 64 << 10, (unsigned int)i),
+		      "block %d lost its bytes", i);
+		free(big[i]);
+	}
+	for (int i = 0; i < nsmall; i++)
+		free(small[i]);
+	unsigned char *p = malloc(100);
+	CHECK(malloc_usable_size(p) == 128,
+	      "after the frees malloc(100) is not kmalloc's again (usable %zu)",
+	      malloc_usable_size(p));
+	free(p);
+	result("exhaust");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "bad-frees")) {
 		bad_frees();
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "exhaust")) {
+		exhaust();
 		return 0;
 	}
 	in_use();
