@@ -154,7 +154,8 @@ compare sort-numeric sort 180 "sort --parallel=2 -k2,2nr -S 64M $IN | tail -3"
 compare xz-T2 xz 180 "head -c 8000000 $IN | xz -T2 -3 -c | sha256sum"
 # Forks: a shell pipeline, make -n, git over this repository.
 compare shell-pipeline bash 120 "bash tests/preload/pipeline.sh"
-compare make-n make 120 "make -n -B host-lib"
+# (without the calling make's flags and jobserver: the plan must not vary)
+compare make-n make 120 "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -n -B host-lib"
 # Threads that allocate at once: perl's ithreads (no global lock), each on
 # a hart of its own.
 compare perl-threads perl 120 "perl tests/preload/threads.pl" "busy_harts [4-8]"
