@@ -180,7 +180,7 @@ $(B)/host-asan/tests/%: $(B)/host-asan/tests/host/%.o $(HOSTLIB_SAN)
 	$(Q)$(HOSTCC) $(SAN) -pthread -o $@ $< $(HOSTLIB_SAN)
 
 # The shared in-kernel suites, run on the host by the ktest runner.
-KTEST_HOST_SRC := kernel/ktest.c tests/host/ktest_main.c $(wildcard tests/kernel/*.c)
+KTEST_HOST_SRC := $(wildcard kernel/ktest*.c) tests/host/ktest_main.c $(wildcard tests/kernel/*.c)
 KTEST_HOST := $(B)/host-asan/ktest-host
 
 $(KTEST_HOST): $(patsubst %.c,$(B)/host-asan/%.o,$(KTEST_HOST_SRC)) $(HOSTLIB_SAN)
@@ -197,19 +197,23 @@ deps:
 	$(Q)sh scripts/deps.sh
 
 # ---- running ------------------------------------------------------------------
-QEMU_ARGS = -machine virt -nographic -bios $(OPENSBI) -m $(MEM) -smp $(SMP) \
-	-kernel $(KERNEL) -append "$(ARGS)"
+# ARGS reaches the kernel byte for byte: scripts/run-qemu.sh takes it from
+# the environment (RVMM_ARGS), never from a shell command line, and
+# $(value ...) keeps make itself from expanding a '$' in it.  The script
+# also refuses a MEM too small to boot, before QEMU starts.
+export RVMM_ARGS := $(value ARGS)
+RUN_ENV = MEM='$(MEM)' SMP='$(SMP)' QEMU='$(QEMU)' OPENSBI='$(OPENSBI)'
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory $(KERNEL)
-	$(Q)MEM=$(MEM) SMP=$(SMP) QEMU=$(QEMU) OPENSBI=$(OPENSBI) \
-		sh scripts/run-qemu.sh $(KERNEL) "$(ARGS)"
+	$(Q)$(RUN_ENV) sh scripts/run-qemu.sh $(KERNEL)
 
 # QEMU halted, waiting for GDB on this user's port.
 debug: deps
 	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(GDBCONSTS) $(B)/gdbinit
 	@echo "*** QEMU is waiting for GDB on 127.0.0.1:$(GDBPORT): run 'make gdb' in another terminal"
-	$(Q)$(QEMU) $(QEMU_ARGS) -S -gdb tcp:127.0.0.1:$(GDBPORT)
+	$(Q)$(RUN_ENV) RVMM_DEBUG=1 sh scripts/run-qemu.sh $(KERNEL) \
+		-S -gdb tcp:127.0.0.1:$(GDBPORT)
 
 # Remade every time: GDBPORT=... may differ from the last call.
 .PHONY: $(B)/gdbinit

@@ -21,7 +21,7 @@
 #include <stdarg.h>
 
 #include "arch/arch.h"
-#include "lib/bootargs.h"
+#include "lib/bootparam.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "mm/health.h"
@@ -253,30 +253,53 @@ static bool selected(const char *filter, const char *name)
 	return false;
 }
 
-/* Every name in the filter must be a benchmark. */
-static int check_filter(const char *filter)
+/* Is [p, p + n) the name of a benchmark? */
+static bool is_bench(const char *p, size_t n)
 {
-	int bad = 0;
+	for (size_t i = 0; i < NR_BENCHES; i++)
+		if (strlen(benches[i].name) == n &&
+		    !strncmp(p, benches[i].name, n))
+			return true;
+	return false;
+}
+
+/*
+ * The names of filter that are not benchmarks: each is passed to bad()
+ * (when not NULL); returns their number.  "all" and "" name every one.
+ */
+static int unknown_names(const char *filter,
+			 void (*bad)(const char *p, size_t n, void *ctx),
+			 void *ctx)
+{
+	int nr = 0;
 
 	if (!filter || !*filter || !strcmp(filter, "all"))
 		return 0;
-	for (const char *p = filter; *p;) {
+	for (const char *p = filter;;) {
 		const char *end = strchr(p, ',');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
-		bool found = false;
 
-		for (size_t i = 0; i < NR_BENCHES; i++)
-			found |= strlen(benches[i].name) == n &&
-				 !strncmp(p, benches[i].name, n);
-		if (!found) {
-			printk("# bench-error: no benchmark '%.*s' (try "
-			       "`bench` for the list)\n",
-			       (int)n, p);
-			bad++;
+		if (!is_bench(p, n)) {
+			if (bad)
+				bad(p, n, ctx);
+			nr++;
 		}
-		p += n + (end ? 1 : 0);
+		if (!end)
+			return nr;
+		p = end + 1;
 	}
-	return bad;
+}
+
+static void print_unknown(const char *p, size_t n, void *ctx)
+{
+	printk("# bench-error: no benchmark '%.*s' (try `bench` for the list)\n",
+	       (int)n, p);
+}
+
+/* Every name in the filter must be a benchmark. */
+static int check_filter(const char *filter)
+{
+	return unknown_names(filter, print_unknown, NULL);
 }
 
 static int run_one(const struct bench_entry *b)
@@ -329,12 +352,40 @@ void bench_list(void)
 		printk("  %-8s %s\n", benches[i].name, benches[i].help);
 }
 
+struct why_buf {
+	char *why;
+	size_t len;
+};
+
+static void note_unknown(const char *p, size_t n, void *ctx)
+{
+	struct why_buf *w = ctx;
+
+	if (!w->why[0])
+		ksnprintf(w->why, w->len, "no benchmark '%.*s'", (int)n, p);
+}
+
+/* bench='s check: "all" or benchmark names separated by commas. */
+static bool names_ok(const char *val, char *why, size_t len)
+{
+	struct why_buf w = {why, len};
+
+	why[0] = '\0';
+	return !unknown_names(val, note_unknown, &w);
+}
+
+BOOTPARAM_STRING(bench, "bench", "none",
+		 "all, or benchmark names separated by commas (docs/bench.md)",
+		 names_ok, "benchmarks to run after the self-tests");
+BOOTPARAM_BOOL(bench_quick, "bench.quick", false,
+	       "benchmarks with tiny counts (only checks that they run)");
+
 int bench_boot(void)
 {
-	const char *filter = bootarg_get("bench");
+	const char *filter = bootparam_string("bench");
 
 	if (!filter)
 		return 0;
-	bench_quick = bootarg_get("bench.quick") != NULL;
-	return bench_run(*filter ? filter : "all");
+	bench_quick = bootparam_bool("bench.quick");
+	return bench_run(filter);
 }

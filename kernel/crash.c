@@ -6,6 +6,7 @@
  */
 #include "arch/arch.h"
 #include "kernel/monitor.h"
+#include "lib/bootparam.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 
@@ -25,6 +26,12 @@ static __attribute__((noinline)) unsigned long recurse(unsigned long depth)
 		return 0;
 	return recurse(depth + 1) + pad[0];
 }
+
+static const char *const crash_kinds[] = {"guard", "text", "null", "exec",
+					  NULL};
+
+BOOTPARAM_ENUM(crash, "crash", crash_kinds, -1, "none",
+	       "fault on purpose after the self-tests (the boot matrix)");
 
 void crash_if_asked(const char *kind)
 {

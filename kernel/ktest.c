@@ -50,12 +50,15 @@
  *    it is only reported), and no allocation transaction it opened is
  *    still open (mm_txn_unwind() reports and rolls each back; an ASSERT
  *    rolls them back before its longjmp, while their frames still exist).
- *    After every suite (unless KTEST_NO_MM_CHECK):
- *    nr_free_pages() equals its value from before the suite's init, and
- *    (both counted after slab_reclaim(): objects cached per CPU and empty
- *    slabs kept for reuse are not leaks),
- *    mm_validate() holds; otherwise the suite fails with a diagnostic
- *    saying how many pages went missing.
+ *    Then the case's cleanup actions run (section 6), and the guard
+ *    (kernel/ktest_guard.c) compares the global state with its snapshot
+ *    from before the case: nr_free_pages() and mm_validate() (both after
+ *    kmalloc_shrink() and slab_reclaim(): objects cached per CPU and empty
+ *    slabs kept for reuse are not leaks), kmalloc's mode and debug setting;
+ *    a difference fails the case, named.  The armed fault rule and a printk
+ *    capture are put back silently.  The same guard brackets every suite,
+ *    from before its init to after its exit (unless KTEST_NO_MM_CHECK,
+ *    which also turns off the page and validator part per case).
  *
  * 5. Harts.  EXPECT failures may come from any hart: the case status is
  *    updated atomically and each diagnostic is one printk() line (printk
@@ -63,6 +66,19 @@
  *    case's own hart has the case's jump buffer, and ktest_on_all_cpus()
  *    gives every hart its own for the duration of the call.  After 16
  *    diagnostics in one case the rest are counted, not printed.
+ *
+ * 6. Cleanup actions (ktest_add_action(), as KUnit's kunit_add_action()).
+ *    A fixed array in struct ktest, guarded by act_lock since any hart of
+ *    a ktest_on_all_cpus() call may add to it; registering never
+ *    allocates, so injected failures cannot break it.  After the case
+ *    (and the transaction rollback) run_actions() pops and calls them,
+ *    newest first, on the case's hart.  An argument inside the case's
+ *    stack frames is refused: those frames are gone after an ASSERT.
+ *
+ * 7. Injected failures.  When a fault rule is armed as the run begins
+ *    (mm.fail=), a case that failed while failures were injected is
+ *    reported as skipped with that reason (judge_injected()); a guard
+ *    difference (a leak) fails it all the same.
  */
 #include "kernel/ktest.h"
 #include "kernel/ktest_internal.h"
@@ -73,8 +89,7 @@
 #include "lib/printk.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
-#include "mm/health.h"
-#include "mm/slab.h"
+#include "mm/fault.h"
 #include "mm/txn.h"
 
 #ifdef HOST
@@ -112,6 +127,12 @@ struct run {
 	struct ktest_totals tot;
 	char failed[128]; /* names of failed suites, for the summary */
 	bool failed_cut; /* failed[] is full */
+	bool fault_boot; /* a fault rule was armed when the run began */
+};
+
+struct action {
+	ktest_action_fn fn;
+	void *arg;
 };
 
 struct ktest {
@@ -125,6 +146,9 @@ struct ktest {
 	kt_jmp_buf *hart_jmp[NR_CPUS]; /* ktest_on_all_cpus() targets */
 	unsigned int txn_depth[NR_CPUS]; /* open transactions at the start */
 	char skip_reason[96];
+	spinlock_t act_lock; /* guards nact, act (any hart may add) */
+	unsigned int nact;
+	struct action act[KTEST_MAX_ACTIONS]; /* run last to first */
 };
 
 /* The case running now (ktest_current); nested runs save and restore it. */
@@ -268,6 +292,116 @@ void ktest_skip(struct ktest *t, const char *reason)
 	ktest_abort(t);
 }
 
+/* ---- cleanup actions ------------------------------------------------------ */
+
+/*
+ * Does p point into a frame of the running case on this hart?  Those
+ * frames are gone when an ASSERT jumps back to the runner, and the
+ * runner's own calls then write over them.  The case's frames lie below
+ * t (which is in the runner's frame) and above this function's.
+ */
+static bool in_case_frame(const struct ktest *t, const void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	return arch_cpu_id() == t->cpu && a < (uintptr_t)t &&
+	       a >= (uintptr_t)__builtin_frame_address(0);
+}
+
+int ktest_add_action(struct ktest *t, ktest_action_fn fn, void *arg)
+{
+	bool full;
+
+	if (in_case_frame(t, arg)) {
+		runner_fail(t,
+			    "cleanup action %pS(%p) from %pS not registered: "
+			    "its argument is on the case's stack, which an "
+			    "ASSERT unwinds (use static or allocated memory)",
+			    (void *)fn, arg, __builtin_return_address(0));
+		return -1;
+	}
+
+	spin_lock(&t->act_lock);
+	full = t->nact == KTEST_MAX_ACTIONS;
+	if (!full)
+		t->act[t->nact++] = (struct action){fn, arg};
+	spin_unlock(&t->act_lock);
+	if (full)
+		runner_fail(t,
+			    "cleanup action %pS(%p) from %pS not registered: "
+			    "the table of %d actions is full",
+			    (void *)fn, arg, __builtin_return_address(0),
+			    KTEST_MAX_ACTIONS);
+	return full ? -1 : 0;
+}
+
+void ktest_add_action_or_reset(struct ktest *t, ktest_action_fn fn, void *arg)
+{
+	if (ktest_add_action(t, fn, arg) == 0)
+		return;
+	fn(arg);
+	ktest_abort(t);
+}
+
+/* Take the newest (fn, arg) out of the table; false if absent. */
+static bool take_action(struct ktest *t, ktest_action_fn fn, void *arg)
+{
+	bool found = false;
+
+	spin_lock(&t->act_lock);
+	for (unsigned int i = t->nact; i-- > 0;) {
+		if (t->act[i].fn != fn || t->act[i].arg != arg)
+			continue;
+		memmove(&t->act[i], &t->act[i + 1],
+			(t->nact - i - 1) * sizeof(t->act[0]));
+		t->nact--;
+		found = true;
+		break;
+	}
+	spin_unlock(&t->act_lock);
+	return found;
+}
+
+static void no_such_action(struct ktest *t, ktest_action_fn fn, void *arg,
+			   const char *op, void *caller)
+{
+	runner_fail(t, "%s of cleanup action %pS(%p) from %pS: not registered",
+		    op, (void *)fn, arg, caller);
+}
+
+void ktest_release_action(struct ktest *t, ktest_action_fn fn, void *arg)
+{
+	if (take_action(t, fn, arg))
+		fn(arg);
+	else
+		no_such_action(t, fn, arg, "release",
+			       __builtin_return_address(0));
+}
+
+void ktest_remove_action(struct ktest *t, ktest_action_fn fn, void *arg)
+{
+	if (!take_action(t, fn, arg))
+		no_such_action(t, fn, arg, "removal",
+			       __builtin_return_address(0));
+}
+
+/* At the end of the case: every action left, newest first. */
+static void run_actions(struct ktest *t)
+{
+	for (;;) {
+		struct action a;
+
+		spin_lock(&t->act_lock);
+		if (!t->nact) {
+			spin_unlock(&t->act_lock);
+			return;
+		}
+		a = t->act[--t->nact];
+		spin_unlock(&t->act_lock);
+		a.fn(a.arg);
+	}
+}
+
 struct on_all {
 	struct ktest *t;
 	void (*fn)(struct ktest *t, void *arg);
@@ -317,129 +451,6 @@ bool ktest_current(const char **suite, const char **tcase)
 	return true;
 }
 
-/* ---- filter ---------------------------------------------------------------- */
-
-/* Does the pattern [p, pe), where '*' is any run of characters, match s? */
-static bool glob(const char *p, const char *pe, const char *s)
-{
-	if (p == pe)
-		return !*s;
-	if (*p == '*') {
-		for (;; s++) {
-			if (glob(p + 1, pe, s))
-				return true;
-			if (!*s)
-				return false;
-		}
-	}
-	return *s && *p == *s && glob(p + 1, pe, s + 1);
-}
-
-/* One filter entry: "suite" or "suite.case", each part a pattern. */
-struct entry {
-	const char *s, *se; /* suite pattern */
-	const char *c, *ce; /* case pattern; c == NULL: every case */
-};
-
-/* Read the entry at *f and advance past it; false at the end. */
-static bool next_entry(const char **f, struct entry *e)
-{
-	const char *p = *f, *dot = NULL;
-
-	while (*p == ',')
-		p++;
-	if (!*p)
-		return false;
-	e->s = p;
-	for (; *p && *p != ','; p++)
-		if (*p == '.' && !dot)
-			dot = p;
-	e->se = dot ? dot : p;
-	e->c = dot ? dot + 1 : NULL;
-	e->ce = p;
-	*f = p;
-	return true;
-}
-
-static bool filter_all(const char *f)
-{
-	return !f || !*f || !strcmp(f, "all");
-}
-
-static bool suite_selected(const struct ktest_suite *s, const char *f)
-{
-	struct entry e;
-
-	if (filter_all(f))
-		return true;
-	while (next_entry(&f, &e))
-		if (glob(e.s, e.se, s->name))
-			return true;
-	return false;
-}
-
-static bool case_selected(const struct ktest_suite *s,
-			  const struct ktest_case *c, const char *f)
-{
-	struct entry e;
-
-	if (filter_all(f))
-		return true;
-	while (next_entry(&f, &e))
-		if (glob(e.s, e.se, s->name) &&
-		    (!e.c || glob(e.c, e.ce, c->name)))
-			return true;
-	return false;
-}
-
-/* Does entry e select at least one case of one suite of the table? */
-static bool entry_matches(const struct entry *e,
-			  const struct ktest_suite *const *suites,
-			  unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++) {
-		if (!glob(e->s, e->se, suites[i]->name))
-			continue;
-		if (!e->c)
-			return true;
-		for (const struct ktest_case *c = suites[i]->cases; c->run; c++)
-			if (glob(e->c, e->ce, c->name))
-				return true;
-	}
-	return false;
-}
-
-/* Report the filter entries that select nothing; returns their number. */
-static unsigned int check_filter(struct run *r,
-				 const struct ktest_suite *const *suites,
-				 unsigned int n)
-{
-	const char *f = r->filter;
-	unsigned int bad = 0;
-	struct entry e;
-
-	if (filter_all(f) || !strcmp(f, "none"))
-		return 0;
-	while (next_entry(&f, &e)) {
-		if (entry_matches(&e, suites, n))
-			continue;
-		out(r, "# ktest: '%.*s' matches no suite or case",
-		    (int)(e.ce - e.s), e.s);
-		bad++;
-	}
-	return bad;
-}
-
-/* Suites of this build: the host runner leaves out kernel-only ones. */
-static bool runs_here(const struct ktest_suite *s, const char *f)
-{
-#ifdef HOST
-	if (s->flags & KTEST_KERNEL_ONLY)
-		return false;
-#endif
-	return f && !strcmp(f, "none") ? false : suite_selected(s, f);
-}
-
 /* ---- running --------------------------------------------------------------- */
 
 static void call_case(struct ktest *t)
@@ -467,6 +478,25 @@ static void check_hart(struct ktest *t, bool irqs_on, unsigned long irq_flags,
 			    (long)(held - locks));
 }
 
+/* A guard difference found after the case: "# case: message". */
+static void case_report(void *ctx, const char *msg)
+{
+	runner_fail(ctx, "%s", msg);
+}
+
+/*
+ * Under a boot fault rule, a case that failed while failures were being
+ * injected is skipped with that reason: the failure is the rule's doing.
+ */
+static void judge_injected(struct ktest *t, unsigned long injected)
+{
+	if (!t->run->fault_boot || !injected || t->status != KTEST_FAIL)
+		return;
+	ksnprintf(t->skip_reason, sizeof(t->skip_reason),
+		  "injected allocation failure (%lu injected)", injected);
+	t->status = KTEST_SKIP;
+}
+
 /* Run case number nr of suite s and print its result line. */
 static int run_case(struct run *r, const struct ktest_suite *s,
 		    const struct ktest_case *c, unsigned int nr)
@@ -477,17 +507,24 @@ static int run_case(struct run *r, const struct ktest_suite *s,
 	bool irqs_on;
 	unsigned long locks = spin_locks_held();
 	unsigned int txn_left;
+	struct ktest_guard g;
 
 	arch_irq_restore(irq_flags);
 	irqs_on = arch_irqs_enabled();
+	spin_lock_init(&t.act_lock, "ktest_actions");
+	ktest_guard_begin(&g, !(s->flags & KTEST_NO_MM_CHECK));
 	t.cpu = arch_cpu_id();
 	t.txn_depth[t.cpu] = mm_txn_depth();
 	__atomic_store_n(&cur_test, &t, __ATOMIC_RELAXED);
 	call_case(&t);
 	txn_left = mm_txn_unwind(t.txn_depth[t.cpu], "ktest: end of test case");
-	__atomic_store_n(&cur_test, prev, __ATOMIC_RELAXED);
 	if (txn_left)
 		runner_fail(&t, "left %u transaction(s) open", txn_left);
+	ktest_guard_fault(&g);
+	run_actions(&t);
+	__atomic_store_n(&cur_test, prev, __ATOMIC_RELAXED);
+	judge_injected(&t, ktest_guard_injected(&g));
+	ktest_guard_end(&g, "case", case_report, &t);
 	check_hart(&t, irqs_on, irq_flags, locks);
 	if (t.ndiag > MAX_DIAG)
 		out(r, IND "# %s: %u more diagnostics not shown", c->name,
@@ -500,41 +537,22 @@ static int run_case(struct run *r, const struct ktest_suite *s,
 	return t.status;
 }
 
-/* Free pages once the slab layer has given back what it only caches. */
-static unsigned long settled_free_pages(void)
+/* A guard difference found after the suite: "# suite: message". */
+struct suite_ctx {
+	struct run *r;
+	const struct ktest_suite *s;
+};
+
+static void filter_report(void *ctx, const char *msg)
 {
-	slab_reclaim();
-	return nr_free_pages();
+	out(ctx, "# ktest: %s", msg);
 }
 
-/* The suite's free pages and validators, after its exit(). */
-static bool mm_check(struct run *r, const struct ktest_suite *s,
-		     unsigned long before)
+static void suite_report(void *ctx, const char *msg)
 {
-	unsigned long after;
-	bool ok = true;
+	struct suite_ctx *sc = ctx;
 
-	if (s->flags & KTEST_NO_MM_CHECK)
-		return true;
-	after = settled_free_pages();
-	if (after < before)
-		out(r,
-		    IND "# %s: %lu pages missing after the suite (%lu free "
-			"before, %lu after)",
-		    s->name, before - after, before, after);
-	else if (after > before)
-		out(r,
-		    IND "# %s: %lu pages more free after the suite than "
-			"before (%lu before, %lu after)",
-		    s->name, after - before, before, after);
-	if (after != before)
-		ok = false;
-	if (!mm_validate()) {
-		out(r, IND "# %s: mm_validate() failed after the suite",
-		    s->name);
-		ok = false;
-	}
-	return ok;
+	out(sc->r, IND "# %s: %s", sc->s->name, msg);
 }
 
 static unsigned int count_cases(const struct ktest_suite *s, const char *f)
@@ -542,7 +560,7 @@ static unsigned int count_cases(const struct ktest_suite *s, const char *f)
 	unsigned int n = 0;
 
 	for (const struct ktest_case *c = s->cases; c->run; c++)
-		n += case_selected(s, c, f);
+		n += ktest_filter_case(s, c, f);
 	return n;
 }
 
@@ -587,20 +605,29 @@ static int suite_result(struct run *r, const struct ktest_suite *s,
 static int run_suite(struct run *r, const struct ktest_suite *s,
 		     unsigned int nr)
 {
-	unsigned long free_before = settled_free_pages();
-	unsigned int cnt[3] = {0, 0, 0}, k = 0, txn_depth = mm_txn_depth();
-	int err = s->init ? s->init() : 0;
+	struct suite_ctx sc = {r, s};
+	struct ktest_guard g;
+	unsigned int cnt[3] = {0, 0, 0}, k, txn_depth = mm_txn_depth();
+	int err;
 	bool mm_ok;
 
+	ktest_guard_begin(&g, !(s->flags & KTEST_NO_MM_CHECK));
+	err = s->init ? s->init() : 0;
 	if (err) {
+		if (ktest_guard_end(&g, "suite", suite_report, &sc)) {
+			out(r, "not ok %u %s", nr, s->name);
+			note_failed(r, s->name);
+			return KTEST_FAIL;
+		}
 		out(r, "ok %u %s # SKIP init failed (%d)", nr, s->name, err);
 		return KTEST_SKIP;
 	}
+	k = 0;
 	out(r, IND "KTAP version 1");
 	out(r, IND "# Subtest: %s", s->name);
 	out(r, IND "1..%u", count_cases(s, r->filter));
 	for (const struct ktest_case *c = s->cases; c->run; c++)
-		if (case_selected(s, c, r->filter))
+		if (ktest_filter_case(s, c, r->filter))
 			cnt[run_case(r, s, c, ++k)]++;
 	if (s->exit)
 		s->exit();
@@ -608,7 +635,7 @@ static int run_suite(struct run *r, const struct ktest_suite *s,
 	if (k)
 		out(r, IND "# %s: %u transaction(s) left open by init/exit",
 		    s->name, k);
-	mm_ok = mm_check(r, s, free_before) && !k;
+	mm_ok = !ktest_guard_end(&g, "suite", suite_report, &sc) && !k;
 	r->tot.pass += cnt[KTEST_PASS];
 	r->tot.fail += cnt[KTEST_FAIL];
 	r->tot.skip += cnt[KTEST_SKIP];
@@ -641,6 +668,7 @@ int ktest_run_table(const struct ktest_suite *const *suites, unsigned int n,
 	unsigned int k = 0;
 
 	spin_lock_init(&r.lock, "ktest_output");
+	r.fault_boot = mm_fault_armed();
 	if (r.buf)
 		r.buf[0] = '\0';
 	/* A copy: the filter may live in a buffer a test rewrites. */
@@ -649,12 +677,13 @@ int ktest_run_table(const struct ktest_suite *const *suites, unsigned int n,
 		    sizeof(fcopy) - 1);
 	r.filter = filter ? fcopy : NULL;
 	out(&r, "KTAP version 1");
-	r.tot.bad_filter = check_filter(&r, suites, n);
+	r.tot.bad_filter =
+		ktest_filter_check(r.filter, suites, n, filter_report, &r);
 	for (unsigned int i = 0; i < n; i++)
-		r.tot.suites += runs_here(suites[i], r.filter);
+		r.tot.suites += ktest_filter_suite(suites[i], r.filter);
 	out(&r, "1..%u", r.tot.suites);
 	for (unsigned int i = 0; i < n; i++) {
-		if (!runs_here(suites[i], r.filter))
+		if (!ktest_filter_suite(suites[i], r.filter))
 			continue;
 		switch (run_suite(&r, suites[i], ++k)) {
 		case KTEST_FAIL:

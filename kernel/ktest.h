@@ -18,9 +18,11 @@
  *
  * The runner prints KTAP version 1: one indented subtest block per suite.
  * An EXPECT failure marks the case failed and continues; an ASSERT failure
- * also ends the case (the rest of the run goes on).  After every suite the
- * runner checks that nr_free_pages() is back where it started and that
- * mm_validate() holds; either failing marks the suite failed.
+ * also ends the case (the rest of the run goes on).  Whatever a case
+ * creates it hands to ktest_add_action() at once, so that it is undone
+ * however the case ends.  After every case and every suite the runner
+ * checks that nr_free_pages() is back where it started and that
+ * mm_validate() holds; either failing marks the case (suite) failed.
  *
  * The same file builds on the host (tests/host runs the shared suites under
  * AddressSanitizer), so suites must only use the arch/ interface.
@@ -132,6 +134,41 @@ void ktest_log(struct ktest *t, const char *fmt, ...)
 	KT__CHECK(t, (p) == 0, 1, "expected %s to be NULL", #p)
 #define KT_ASSERT_NOT_NULL(t, p) \
 	KT__CHECK(t, (p) != 0, 1, "expected %s to be non-NULL", #p)
+
+/*
+ * Deferred cleanup, as KUnit's kunit_add_action().  Register an action
+ * (fn, arg) right after creating an object: when the case ends -- passed,
+ * failed, skipped, or cut short by an ASSERT -- the runner calls every
+ * action still registered, last registered first, on the case's hart.
+ * Actions registered from other harts (inside ktest_on_all_cpus) run then
+ * too.  They run after the runner has rolled back the transactions the
+ * case left open, so an object allocated inside a transaction belongs to
+ * the transaction, not to an action.  An action must not ASSERT or skip.
+ * Its argument must outlive the case's stack frame (an ASSERT unwinds the
+ * frame before the actions run): use static or allocated memory; an
+ * argument on the case's stack is refused (the case fails).
+ *
+ * The table is a fixed array in the case (KTEST_MAX_ACTIONS entries):
+ * registering never allocates, so injected allocation failures cannot
+ * break it.
+ *
+ * ktest_add_action: returns 0, or -1 when the table is full or arg is on
+ *	the case's stack (the case is then marked failed and the action is
+ *	NOT registered).
+ * ktest_add_action_or_reset: the same, but a full table runs fn(arg) at
+ *	once and ends the case (failed); it returns only on success.
+ * ktest_release_action: run the newest matching (fn, arg) now and forget
+ *	it (the test frees the object itself, in the middle of the case).
+ * ktest_remove_action: forget it without running it (the object was
+ *	handed over, or freed by other means).
+ * Releasing or removing an action that is not registered fails the case.
+ */
+#define KTEST_MAX_ACTIONS 48
+typedef void (*ktest_action_fn)(void *arg);
+int ktest_add_action(struct ktest *t, ktest_action_fn fn, void *arg);
+void ktest_add_action_or_reset(struct ktest *t, ktest_action_fn fn, void *arg);
+void ktest_release_action(struct ktest *t, ktest_action_fn fn, void *arg);
+void ktest_remove_action(struct ktest *t, ktest_action_fn fn, void *arg);
 
 /*
  * Run fn(t, arg) on every online hart at once (arch_run_on_all_cpus) and

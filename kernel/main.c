@@ -12,6 +12,7 @@
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
 #include "lib/bootargs.h"
+#include "lib/bootparam.h"
 #include "lib/fdt.h"
 #include "lib/printk.h"
 #include "lib/string.h"
@@ -23,8 +24,65 @@
 
 /* Upper bound for reading the DTB before its header is trusted. */
 #define DTB_MAX (2UL << 20)
+/*
+ * The least RAM the kernel boots with: its self-tests need the default
+ * 16 MiB DMA zone and a Normal zone above it that holds the largest
+ * buddy blocks (measured: every suite passes at 32 MiB, page_zones fails
+ * at 24 MiB).
+ */
+#define RAM_MIN (32ULL << 20)
+/* The longest ktest= value: ktest.c copies at most 255 characters. */
+#define KTEST_ARG_MAX 255
 
 static struct fdt_info fdt;
+/* Boot arguments refused by bootparams_report(): each fails the run. */
+static unsigned int args_refused;
+
+static bool filter_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '*' || c == '.';
+}
+
+/* ktest='s check: all, none or SUITE[.CASE] patterns separated by commas. */
+static bool ktest_arg_ok(const char *val, char *why, size_t len)
+{
+	size_t entry = 0;
+
+	if (strlen(val) > KTEST_ARG_MAX) {
+		ksnprintf(why, len, "longer than %d characters", KTEST_ARG_MAX);
+		return false;
+	}
+	for (const char *p = val;; p++) {
+		if (*p == ',' || !*p) {
+			if (!entry) {
+				str_copy(why, "an empty entry selects nothing",
+					 len);
+				return false;
+			}
+			if (!*p)
+				return true;
+			entry = 0;
+		} else if (!filter_char(*p)) {
+			ksnprintf(why, len, "character '%c' in a suite name",
+				  *p);
+			return false;
+		} else {
+			entry++;
+		}
+	}
+}
+
+BOOTPARAM_DEFINE(ktest, .bp_name = "ktest", .bp_kind = BOOTPARAM_STRING,
+		 .bp_default = "all",
+		 .bp_help = "self-test suites to run at boot",
+		 .bp_accepts = "all, none, or SUITE[.CASE] patterns ('*' any "
+			       "run of characters) separated by commas",
+		 .bp_check = ktest_arg_ok,
+		 .bp_on_reject = "running no suite, the run fails");
+BOOTPARAM_BOOL(monitor, "monitor", true,
+	       "0: power off after the self-tests, the verdict as exit "
+	       "status");
 
 static void print_dtb(const void *dtb)
 {
@@ -53,9 +111,43 @@ static void parse_dtb(const void *dtb)
 		panic("device tree at %p unusable: %s (error %d)", dtb,
 		      fdt_strerror(err), err);
 	print_dtb(dtb);
-	if (bootargs_parse(fdt.bootargs) < 0)
-		printk("bootargs: command line cut at %d arguments/%d bytes\n",
-		       BOOTARGS_MAX, BOOTARGS_LEN);
+	bootargs_parse(fdt.bootargs);
+	args_refused = bootparams_report();
+}
+
+/* Less RAM than RAM_MIN ends here, saying how much is needed. */
+static void check_ram(void)
+{
+	uint64_t total = 0;
+
+	for (unsigned int i = 0; i < fdt.nr_mem; i++)
+		total += fdt.mem[i].size;
+	if (total < RAM_MIN)
+		panic("%llu MiB of RAM is too little: rvmm needs at least "
+		      "%llu MiB (MEM=%lluM)",
+		      (unsigned long long)total >> 20,
+		      (unsigned long long)RAM_MIN >> 20,
+		      (unsigned long long)RAM_MIN >> 20);
+}
+
+/* The suites ktest= selects; a refused ktest= runs none (and fails). */
+static const char *ktest_filter(void)
+{
+	if (bootparam_state("ktest") == BOOTPARAM_REJECTED)
+		return "none";
+	return bootparam_string("ktest");
+}
+
+/* The verdict: the suites, and the boot arguments that fail the run. */
+static void verdict(int failed)
+{
+	printk("boot: %u harts, self-tests %s (%d suite%s failed)\n",
+	       arch_nr_cpus(), failed ? "FAILED" : "passed", failed,
+	       failed == 1 ? "" : "s");
+	if (args_refused)
+		printk("boot: %u boot argument%s refused (see the bootargs: "
+		       "lines): the run fails\n",
+		       args_refused, args_refused == 1 ? "" : "s");
 }
 
 static void paging_on(void)
@@ -133,20 +225,20 @@ void riscv_boot_main(unsigned long hartid, const void *dtb)
 	       "SBI spec %lx\n",
 	       hartid, sbi_spec_version());
 	parse_dtb(dtb);
+	check_ram();
 	timer_init(fdt.timebase_hz);
 	paging_on();
 	memory_init(dtb);
 	start_harts();
-	failed = ktest_run(bootarg_get("ktest"));
-	printk("boot: %u harts, self-tests %s (%d suite%s failed)\n",
-	       arch_nr_cpus(), failed ? "FAILED" : "passed", failed,
-	       failed == 1 ? "" : "s");
+	failed = ktest_run(ktest_filter());
+	verdict(failed);
 	if (!failed) /* their failures and bad frees were on purpose */
 		mm_health_acknowledge("the self-tests");
+	failed += (int)args_refused;
 	report_mm();
 	failed += bench_boot();
-	crash_if_asked(bootarg_get("crash"));
-	if (bootarg_get("monitor") && !strcmp(bootarg_get("monitor"), "0"))
+	crash_if_asked(bootparam_string("crash"));
+	if (!bootparam_bool("monitor"))
 		arch_poweroff(failed ? 1 : 0);
 	monitor_run();
 }

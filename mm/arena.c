@@ -38,13 +38,19 @@
  *       magic, ac_size == PAGE_SIZE << ac_order, and ARENA_HDR < ac_top
  *       <= ac_size (never empty).
  *    b. Every chunk is an allocated block of that order as the page
- *       allocator sees it (PG_head, same order).
+ *       allocator sees it (PG_head, same order) and carries PG_arena
+ *       (PG_owner2), so that free_pages() refuses it.
  *    c. ar_pages and ar_used are the sums over the chain of the chunks'
  *       pages and of (ac_top - ARENA_HDR); the peaks are not below them.
  *
  * 4. Locks: ar_lock (irqsave) guards one arena and is held while a chunk
  *    is taken from or given back to the page allocator; arena_lock guards
  *    the list of arenas.  Order: arena_lock -> ar_lock -> the zone locks.
+ *
+ *    Only the validator reads a chunk it has not checked: every other walk
+ *    of the chain (chunk_next()) stops at a header that is not sane and
+ *    after ar_nr_chunks steps, so the statistics of a damaged arena are
+ *    partial rather than a crash.
  *
  * 5. Failure protocol.  Allocation never panics: NULL with MM_EINVAL for
  *    bad arguments, or the page allocator's reason when no chunk can be
@@ -61,6 +67,8 @@
 #include "lib/string.h"
 
 #define ARENA_MAGIC 0xa7e4a001u
+/* A chunk's head page carries this owner bit: free_pages() refuses it. */
+#define PG_arena PG_owner2
 #define ARENA_MAX_BYTES (PAGE_SIZE << (MAX_ORDER - 1))
 
 struct arena_chunk {
@@ -77,6 +85,14 @@ struct arena_chunk {
 
 static spinlock_t arena_lock = SPINLOCK_INIT("arenas");
 static struct list_head arenas = LIST_HEAD_INIT(arenas);
+static unsigned long nr_arenas; /* on arenas: bounds the walks of it */
+static bool arenas_cut; /* a walk of arenas was cut short: it loops */
+
+/* The arena after pos on the list (arena_lock held; see reg_next()). */
+static struct list_head *arena_next(struct list_head *pos, unsigned long *n)
+{
+	return reg_next(&arenas, pos, n, nr_arenas, &arenas_cut);
+}
 
 /* ---- chunks ---------------------------------------------------------------- */
 
@@ -85,14 +101,41 @@ static uintptr_t base_of(const struct arena_chunk *c)
 	return (uintptr_t)c;
 }
 
+/*
+ * May c be read as a chunk header?  A page-aligned address of RAM with the
+ * magic and a consistent order and size.  Every walk of the chain asks
+ * before it reads a chunk: a header may have been overwritten (a 1-byte
+ * overflow at the end of one chunk reaches the next one's ac_prev).
+ */
+static bool chunk_sane(const struct arena_chunk *c)
+{
+	return !((uintptr_t)c & (PAGE_SIZE - 1)) && virt_to_page(c) &&
+	       c->ac_magic == ARENA_MAGIC && c->ac_order < MAX_ORDER &&
+	       c->ac_size == PAGE_SIZE << c->ac_order &&
+	       c->ac_top <= c->ac_size;
+}
+
+/* ar_lock held: the chunk after c (a->ar_chunk first when c is NULL), or
+ * NULL at the end of the chain, at a chunk that is not sane, or past the
+ * ar_nr_chunks counted (*n counts the steps). */
+static struct arena_chunk *
+chunk_next(const struct arena *a, const struct arena_chunk *c, unsigned long *n)
+{
+	struct arena_chunk *next = c ? c->ac_prev : a->ar_chunk;
+
+	if (!next || ++*n > a->ar_nr_chunks || !chunk_sane(next))
+		return NULL;
+	return next;
+}
+
 /* The chunk of a whose positions include pos ([HDR, top]), or NULL. */
 static struct arena_chunk *chunk_of(struct arena *a, const void *pos)
 {
 	uintptr_t p = (uintptr_t)pos;
 	unsigned long n = 0;
 
-	for (struct arena_chunk *c = a->ar_chunk; c && n++ < a->ar_nr_chunks;
-	     c = c->ac_prev)
+	for (struct arena_chunk *c = chunk_next(a, NULL, &n); c;
+	     c = chunk_next(a, c, &n))
 		if (p >= base_of(c) + ARENA_HDR && p <= base_of(c) + c->ac_top)
 			return c;
 	return NULL;
@@ -111,6 +154,7 @@ static struct arena_chunk *new_chunk(struct arena *a, size_t size, size_t align,
 	pg = __alloc_pages(a->ar_gfp | __GFP_NOWARN, order, caller);
 	if (!pg)
 		return NULL;
+	page_owner_flags(pg, PG_arena, 0);
 	c = page_address(pg);
 	c->ac_prev = a->ar_chunk;
 	c->ac_size = PAGE_SIZE << order;
@@ -135,6 +179,7 @@ static void free_newest(struct arena *a, unsigned long caller)
 	a->ar_pages -= 1ul << c->ac_order;
 	a->ar_used -= c->ac_top - ARENA_HDR;
 	c->ac_magic = 0;
+	page_owner_flags(virt_to_page(c), 0, PG_arena);
 	__free_pages(virt_to_page(c), c->ac_order, caller);
 }
 
@@ -334,13 +379,15 @@ bool arena_pos_live(struct arena *a, const void *pos)
 
 static void arena_unlist(struct arena *a)
 {
-	unsigned long flags = spin_lock_irqsave(&arena_lock);
+	unsigned long flags = spin_lock_irqsave(&arena_lock), n = 0;
 	struct list_head *pos;
 
 	/* Search rather than trust a: it may be uninitialised memory. */
-	list_for_each (pos, &arenas) {
+	for (pos = arena_next(&arenas, &n); pos != &arenas;
+	     pos = arena_next(pos, &n)) {
 		if (pos == &a->ar_node) {
 			list_del(pos);
+			nr_arenas--;
 			break;
 		}
 	}
@@ -364,6 +411,7 @@ int arena_init(struct arena *a, const char *name, unsigned int chunk_order,
 	a->ar_gfp = gfp;
 	flags = spin_lock_irqsave(&arena_lock);
 	list_add_tail(&a->ar_node, &arenas);
+	nr_arenas++;
 	spin_unlock_irqrestore(&arena_lock, flags);
 	return 0;
 }
@@ -376,12 +424,12 @@ void arena_destroy(struct arena *a)
 
 void arena_stats_get(struct arena *a, struct arena_stats *st)
 {
-	unsigned long flags = spin_lock_irqsave(&a->ar_lock);
-	struct arena_chunk *c = a->ar_chunk;
+	unsigned long flags = spin_lock_irqsave(&a->ar_lock), n = 0;
+	struct arena_chunk *c = chunk_next(a, NULL, &n);
 
 	memset(st, 0, sizeof(*st));
 	st->room = c ? c->ac_size - c->ac_top : 0;
-	for (c = c ? c->ac_prev : NULL; c; c = c->ac_prev)
+	for (c = c ? chunk_next(a, c, &n) : NULL; c; c = chunk_next(a, c, &n))
 		st->wasted += c->ac_size - c->ac_top;
 	st->chunks = a->ar_nr_chunks;
 	st->pages = a->ar_pages;
@@ -425,9 +473,12 @@ static bool check_chunk(struct arena *a, struct arena_chunk *c)
 		VFAIL(a, "chunk %p: top %zu outside (%zu, %zu]\n", c, c->ac_top,
 		      (size_t)ARENA_HDR, c->ac_size);
 	seen = page_load_state(pg);
-	if (!(seen.flags & PG_head) || seen.order != c->ac_order)
-		VFAIL(a, "chunk %p is not an allocated order-%u block\n", c,
-		      c->ac_order);
+	if (!(seen.flags & PG_head) || seen.order != c->ac_order ||
+	    !(seen.flags & PG_arena))
+		VFAIL(a,
+		      "chunk %p is not an allocated order-%u block with "
+		      "PG_arena\n",
+		      c, c->ac_order);
 	return ok;
 }
 
@@ -465,24 +516,32 @@ bool arena_validate(struct arena *a)
 
 bool arena_validate_all(void)
 {
-	unsigned long flags = spin_lock_irqsave(&arena_lock);
+	unsigned long flags = spin_lock_irqsave(&arena_lock), n = 0;
 	struct list_head *pos;
 	bool ok = true;
 
-	list_for_each (pos, &arenas)
+	for (pos = arena_next(&arenas, &n); pos != &arenas;
+	     pos = arena_next(pos, &n))
 		ok &= arena_validate(list_entry(pos, struct arena, ar_node));
 	spin_unlock_irqrestore(&arena_lock, flags);
+	if (READ_ONCE(arenas_cut)) {
+		printk("arena_validate: the list of arenas is longer than the "
+		       "%lu set up (a cycle?)\n",
+		       nr_arenas);
+		ok = false;
+	}
 	return ok;
 }
 
 void arena_report(void)
 {
-	unsigned long flags = spin_lock_irqsave(&arena_lock);
+	unsigned long flags = spin_lock_irqsave(&arena_lock), n = 0;
 	struct list_head *pos;
 
 	printk("arena         chunks  pages       used     wasted  allocs  "
 	       "fails  resets  bad\n");
-	list_for_each (pos, &arenas) {
+	for (pos = arena_next(&arenas, &n); pos != &arenas;
+	     pos = arena_next(pos, &n)) {
 		struct arena *a = list_entry(pos, struct arena, ar_node);
 		struct arena_stats st;
 
@@ -497,15 +556,13 @@ void arena_report(void)
 /* Refused resets of every arena (for the health verdict). */
 unsigned long arena_bad_resets_total(void)
 {
-	unsigned long flags = spin_lock_irqsave(&arena_lock), n = 0;
+	unsigned long flags = spin_lock_irqsave(&arena_lock), n = 0, k = 0;
 	struct list_head *pos;
 
-	list_for_each (pos, &arenas) {
-		struct arena_stats st;
-
-		arena_stats_get(list_entry(pos, struct arena, ar_node), &st);
-		n += st.nr_bad_reset;
-	}
+	for (pos = arena_next(&arenas, &k); pos != &arenas;
+	     pos = arena_next(pos, &k)) /* a counter: no chunk is read */
+		n += READ_ONCE(list_entry(pos, struct arena, ar_node)
+				       ->ar_nr_bad_reset);
 	spin_unlock_irqrestore(&arena_lock, flags);
 	return n;
 }

@@ -71,6 +71,21 @@
 
 spinlock_t dma_lock = SPINLOCK_INIT("dma");
 struct list_head dma_pools = LIST_HEAD_INIT(dma_pools);
+unsigned long nr_dma_pools;
+static bool dma_pools_broken; /* a walk found dma_pools corrupt */
+
+struct dma_pool *dma_pool_next(struct dma_pool *p, unsigned long *n)
+{
+	struct list_head *e = p ? &p->dp_node : &dma_pools;
+
+	if (e->next == &dma_pools)
+		return NULL;
+	if (++*n > nr_dma_pools || !ram_list_step_ok(&dma_pools, e->next)) {
+		dma_pools_broken = true;
+		return NULL;
+	}
+	return list_entry(e->next, struct dma_pool, dp_node);
+}
 struct kmem_cache *dma_pool_cache, *dma_chunk_cache;
 unsigned long dma_nr_buffers, dma_buffer_pages;
 unsigned long dma_nr_alloc, dma_nr_free, dma_nr_fail, dma_nr_bad_free;
@@ -281,12 +296,12 @@ void dma_stats_get(struct dma_stats *st)
 {
 	unsigned long flags = spin_lock_irqsave(&dma_lock);
 	struct dma_pool *p;
+	unsigned long k = 0;
 
 	memset(st, 0, sizeof(*st));
 	st->buffers = dma_nr_buffers;
 	st->buffer_pages = dma_buffer_pages;
-	list_for_each_entry(p, &dma_pools, dp_node)
-	{
+	for (p = dma_pool_next(NULL, &k); p; p = dma_pool_next(p, &k)) {
 		st->pools++;
 		st->chunks += p->dp_nr_chunks;
 		st->chunk_pages += p->dp_nr_chunks << p->dp_order;
@@ -344,14 +359,19 @@ bool dma_validate(void)
 	unsigned long bufs = 0, buf_pages = 0, chunk_pages = 0;
 	unsigned long chunks = 0, pool_pages = 0;
 	struct dma_pool *p;
+	unsigned long k = 0;
 	bool ok = walk_zone(&bufs, &buf_pages, &chunk_pages);
 
 	if (bufs != dma_nr_buffers || buf_pages != dma_buffer_pages)
 		VFAIL("%lu buffers of %lu pages in ZONE_DMA, counted %lu of "
 		      "%lu\n",
 		      bufs, buf_pages, dma_nr_buffers, dma_buffer_pages);
-	list_for_each_entry(p, &dma_pools, dp_node) ok &=
-		dma_pool_check(p, &chunks, &pool_pages);
+	for (p = dma_pool_next(NULL, &k); p; p = dma_pool_next(p, &k))
+		ok &= dma_pool_check(p, &chunks, &pool_pages);
+	if (dma_pools_broken)
+		VFAIL("the list of DMA pools is corrupt (a bad link, or more "
+		      "than the %lu created)\n",
+		      nr_dma_pools);
 	if (chunk_pages != pool_pages)
 		VFAIL("%lu pool chunk pages in ZONE_DMA, the pools hold %lu\n",
 		      chunk_pages, pool_pages);
@@ -366,6 +386,7 @@ void dma_report(void)
 {
 	struct dma_stats st;
 	struct dma_pool *p;
+	unsigned long k = 0;
 	unsigned long flags;
 
 	dma_stats_get(&st);
@@ -376,10 +397,11 @@ void dma_report(void)
 	printk("dma_pool        size stride boundary chunks  in use  allocs "
 	       "fails  bad\n");
 	flags = spin_lock_irqsave(&dma_lock);
-	list_for_each_entry(p, &dma_pools, dp_node) printk(
-		"%-12s %7zu %6zu %8zu %6lu %7lu %7lu %5lu %4lu\n", p->dp_name,
-		p->dp_size, p->dp_stride, p->dp_boundary, p->dp_nr_chunks,
-		p->dp_in_use, p->dp_nr_alloc, p->dp_nr_fail, p->dp_nr_bad_free);
+	for (p = dma_pool_next(NULL, &k); p; p = dma_pool_next(p, &k))
+		printk("%-12s %7zu %6zu %8zu %6lu %7lu %7lu %5lu %4lu\n",
+		       p->dp_name, p->dp_size, p->dp_stride, p->dp_boundary,
+		       p->dp_nr_chunks, p->dp_in_use, p->dp_nr_alloc,
+		       p->dp_nr_fail, p->dp_nr_bad_free);
 	spin_unlock_irqrestore(&dma_lock, flags);
 }
 
@@ -389,8 +411,10 @@ unsigned long dma_bad_frees_total(void)
 	unsigned long flags = spin_lock_irqsave(&dma_lock);
 	unsigned long n = dma_nr_bad_free;
 	struct dma_pool *p;
+	unsigned long k = 0;
 
-	list_for_each_entry(p, &dma_pools, dp_node) n += p->dp_nr_bad_free;
+	for (p = dma_pool_next(NULL, &k); p; p = dma_pool_next(p, &k))
+		n += p->dp_nr_bad_free;
 	spin_unlock_irqrestore(&dma_lock, flags);
 	return n;
 }

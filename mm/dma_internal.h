@@ -48,6 +48,11 @@ struct dma_chunk {
 
 extern spinlock_t dma_lock;
 extern struct list_head dma_pools;
+extern unsigned long nr_dma_pools; /* on dma_pools: bounds its walks */
+/* dma_lock held: the pool after p on dma_pools (the first when p is NULL),
+ * or NULL at the end -- and at a link that is not a pool in RAM or after
+ * nr_dma_pools pools (a corrupted list; reported, dma_validate() fails). */
+struct dma_pool *dma_pool_next(struct dma_pool *p, unsigned long *n);
 extern struct kmem_cache *dma_pool_cache, *dma_chunk_cache;
 /* Guarded by dma_lock: dma_alloc() buffers and their calls. */
 extern unsigned long dma_nr_buffers, dma_buffer_pages;

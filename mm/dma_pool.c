@@ -70,6 +70,7 @@ struct dma_pool *dma_pool_create(const char *name, size_t size, size_t align,
 	list_init(&p->dp_chunks);
 	flags = spin_lock_irqsave(&dma_lock);
 	list_add_tail(&p->dp_node, &dma_pools);
+	nr_dma_pools++;
 	spin_unlock_irqrestore(&dma_lock, flags);
 	return p;
 }
@@ -82,8 +83,10 @@ int dma_pool_destroy(struct dma_pool *p)
 		return 0;
 	flags = spin_lock_irqsave(&dma_lock);
 	in_use = p->dp_in_use;
-	if (!in_use)
+	if (!in_use) {
 		list_del(&p->dp_node);
+		nr_dma_pools--;
+	}
 	spin_unlock_irqrestore(&dma_lock, flags);
 	if (in_use) {
 		mm_set_error(MM_EBUSY);
@@ -405,12 +408,22 @@ bool dma_pool_check(struct dma_pool *p, unsigned long *chunks,
 		    unsigned long *pages)
 {
 	unsigned long n = 0, used = 0;
-	struct dma_chunk *c;
+	unsigned long frames = memmap_end_pfn - memmap_start_pfn;
+	struct list_head *e;
 	bool ok = true;
 
-	list_for_each_entry(c, &p->dp_chunks, dc_node)
-	{
-		long u = check_chunk(p, c);
+	/* every link checked before it is followed; a chunk is a page at
+	 * least, so a longer list is a cycle */
+	for (e = p->dp_chunks.next; e != &p->dp_chunks; e = e->next) {
+		struct dma_chunk *c = list_entry(e, struct dma_chunk, dc_node);
+		long u;
+
+		if (n > frames || !ram_list_step_ok(&p->dp_chunks, e)) {
+			VFAIL(p, "the chunk list is corrupt at %p\n",
+			      (void *)e);
+			break;
+		}
+		u = check_chunk(p, c);
 
 		if (u < 0)
 			ok = false;

@@ -33,7 +33,7 @@
 #include <stdarg.h>
 
 #include "mm/mm.h"
-#include "lib/bootargs.h"
+#include "lib/bootparam.h"
 #include "lib/printk.h"
 #include "lib/prng.h"
 #include "lib/spinlock.h"
@@ -50,6 +50,8 @@ static struct {
 	unsigned long first, step; /* [lock] candidate numbering */
 	unsigned long last_caller; /* [lock] */
 	struct prng rng; /* [lock] */
+	unsigned long gen; /* [lock] see mm_fault_generation() */
+	unsigned long gen_next; /* [lock] the last number handed out */
 } fault = {.lock = SPINLOCK_INIT("mm_fault")};
 
 static struct mm_fault_stats fstats; /* atomic counters */
@@ -223,6 +225,7 @@ int mm_fault_set(const struct mm_fault_attr *attr)
 	fault.step = attr->every ? attr->every : attr->nth ? 0 : 1;
 	fault.limit = attr->times ? attr->times : fault.step ? -1 : 1;
 	prng_seed(&fault.rng, attr->seed);
+	fault.gen = ++fault.gen_next;
 	__atomic_store_n(&fault.armed, fault.limit != 0, __ATOMIC_RELEASE);
 	spin_unlock_irqrestore(&fault.lock, flags);
 	count(&fstats.armed);
@@ -235,10 +238,52 @@ unsigned long mm_fault_clear(void)
 	unsigned long flags = spin_lock_irqsave(&fault.lock);
 	long n = fault.injected;
 
+	if (fault.armed)
+		fault.gen = ++fault.gen_next;
 	__atomic_store_n(&fault.armed, false, __ATOMIC_RELEASE);
 	spin_unlock_irqrestore(&fault.lock, flags);
 	mm_hooks_refresh();
 	return (unsigned long)n;
+}
+
+void mm_fault_save(struct mm_fault_saved *s)
+{
+	unsigned long flags = spin_lock_irqsave(&fault.lock);
+
+	s->armed = fault.armed;
+	s->attr = fault.attr;
+	s->calls = fault.calls;
+	s->first = fault.first;
+	s->step = fault.step;
+	s->last_caller = fault.last_caller;
+	s->injected = fault.injected;
+	s->limit = fault.limit;
+	s->rng = fault.rng.state;
+	s->gen = fault.gen;
+	spin_unlock_irqrestore(&fault.lock, flags);
+}
+
+void mm_fault_restore(const struct mm_fault_saved *s)
+{
+	unsigned long flags = spin_lock_irqsave(&fault.lock);
+
+	fault.attr = s->attr;
+	fault.calls = s->calls;
+	fault.first = s->first;
+	fault.step = s->step;
+	fault.last_caller = s->last_caller;
+	fault.injected = s->injected;
+	fault.limit = s->limit;
+	fault.rng.state = s->rng;
+	fault.gen = s->gen;
+	__atomic_store_n(&fault.armed, s->armed, __ATOMIC_RELEASE);
+	spin_unlock_irqrestore(&fault.lock, flags);
+	mm_hooks_refresh();
+}
+
+unsigned long mm_fault_generation(void)
+{
+	return __atomic_load_n(&fault.gen, __ATOMIC_RELAXED);
 }
 
 bool mm_fault_get(struct mm_fault_attr *attr)
@@ -579,19 +624,28 @@ int mm_fault_format(const struct mm_fault_attr *a, char *buf, unsigned long len)
 	return (int)o.pos;
 }
 
+/* mm.fail's check: mm_fault_parse() accepts it ("off" is accepted too). */
+static bool fail_spec_ok(const char *spec, char *why, size_t len)
+{
+	struct mm_fault_attr a;
+
+	return !strcmp(spec, "off") || !mm_fault_parse(spec, &a, why, len);
+}
+
+BOOTPARAM_STRING(mm_fail, "mm.fail", "off",
+		 "off, or a rule such as kind:pages,times:2 (docs/fault.md)",
+		 fail_spec_ok, "fault injection rule armed at boot");
+
 void mm_fault_boot(void)
 {
-	const char *spec = bootarg_get("mm.fail");
+	const char *spec = bootparam_string("mm.fail");
 	struct mm_fault_attr a;
 	char msg[96], text[160];
 
 	if (!spec || !strcmp(spec, "off"))
 		return;
-	if (mm_fault_parse(spec, &a, msg, sizeof(msg))) {
-		printk("mm.fail: ignoring \"%s\": %s (see docs/fault.md)\n",
-		       spec, msg);
+	if (mm_fault_parse(spec, &a, msg, sizeof(msg))) /* checked already */
 		return;
-	}
 	if (mm_fault_set(&a))
 		return;
 	mm_fault_format(&a, text, sizeof(text));

@@ -82,6 +82,33 @@ int mm_fault_set(const struct mm_fault_attr *attr);
 /* Disarm; returns the number of failures the rule injected. */
 unsigned long mm_fault_clear(void);
 
+/*
+ * The armed rule with its running state (call numbering, failures so far,
+ * generator), for putting it back later: a test that arms a rule of its
+ * own while a boot rule (mm.fail=) is armed saves the boot rule first and
+ * restores it afterwards, so the boot rule stays in force and goes on
+ * where it was.  Opaque to callers.
+ */
+struct mm_fault_saved {
+	bool armed;
+	struct mm_fault_attr attr;
+	unsigned long calls, first, step, last_caller;
+	long injected, limit;
+	uint64_t rng;
+	unsigned long gen;
+};
+
+/* Snapshot the rule (or the absence of one) into *s. */
+void mm_fault_save(struct mm_fault_saved *s);
+/* Put back what mm_fault_save() took, replacing any rule armed since. */
+void mm_fault_restore(const struct mm_fault_saved *s);
+/*
+ * A number that changes whenever a rule is armed or cleared, and returns
+ * to its earlier value when mm_fault_restore() puts that earlier state
+ * back: equal numbers mean the same rule is in force.
+ */
+unsigned long mm_fault_generation(void);
+
 /* Copy the armed rule into *attr: false (nothing copied) when none. */
 bool mm_fault_get(struct mm_fault_attr *attr);
 

@@ -88,6 +88,8 @@
 
 spinlock_t heap_lock = SPINLOCK_INIT("heaps");
 struct list_head heaps = LIST_HEAD_INIT(heaps);
+unsigned long nr_heaps;
+bool heaps_cut;
 
 /* ---- blocks ---------------------------------------------------------------- */
 
@@ -625,6 +627,7 @@ int k_heap_init(struct k_heap *h, const char *name, void *mem, size_t bytes)
 	h->hp_free_bytes = bsize(b);
 	flags = spin_lock_irqsave(&heap_lock);
 	list_add_tail(&h->hp_node, &heaps);
+	nr_heaps++;
 	spin_unlock_irqrestore(&heap_lock, flags);
 	return 0;
 }
@@ -653,13 +656,15 @@ int heap_init_system(void)
 
 void k_heap_remove(struct k_heap *h)
 {
-	unsigned long flags = spin_lock_irqsave(&heap_lock);
+	unsigned long flags = spin_lock_irqsave(&heap_lock), n = 0;
 	struct list_head *pos;
 
 	/* Search rather than trust h: it may be uninitialised memory. */
-	list_for_each (pos, &heaps) {
+	for (pos = heap_next(&heaps, &n); pos != &heaps;
+	     pos = heap_next(pos, &n)) {
 		if (pos == &h->hp_node) {
 			list_del(pos);
+			nr_heaps--;
 			break;
 		}
 	}

@@ -72,8 +72,10 @@ struct k_heap {
 	uint32_t hp_fl_bitmap; /* bit f: some list of first level f used */
 	uint16_t hp_sl_bitmap[TLSF_FL_COUNT]; /* bit s: list [f][s] used */
 	struct tlsf_block *hp_free[TLSF_FL_COUNT][TLSF_SL_COUNT];
-	size_t hp_free_bytes; /* payload bytes in free blocks */
-	size_t hp_alloc_bytes; /* payload bytes in used blocks */
+	/* Block bytes, each block's 16-byte header included (as Zephyr's
+	 * sys_heap counts): free + alloc = hp_end - hp_start. */
+	size_t hp_free_bytes; /* bytes of free blocks */
+	size_t hp_alloc_bytes; /* bytes of used blocks */
 	size_t hp_max_alloc_bytes; /* peak of hp_alloc_bytes */
 	unsigned long hp_nr_alloc; /* successful allocations */
 	unsigned long hp_nr_free; /* successful frees */
@@ -83,7 +85,9 @@ struct k_heap {
 	unsigned long hp_free_gen; /* bumped by every free (waiters) */
 };
 
-/* Runtime statistics (Zephyr's sys_memory_stats, plus counters). */
+/* Runtime statistics (Zephyr's sys_memory_stats, plus counters).  Bytes
+ * are block bytes, headers included: free + allocated = the heap's span;
+ * a block's payload is TLSF_HDR less (k_heap_usable_size()). */
 struct k_heap_stats {
 	size_t free_bytes;
 	size_t allocated_bytes;

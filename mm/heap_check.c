@@ -8,18 +8,37 @@
 #include "lib/printk.h"
 #include "lib/string.h"
 
+/*
+ * The readers below run on any memory (the validator reports what is
+ * wrong): a block is followed only inside [hp_start, hp_end), and a walk
+ * stops at a size that cannot be and after as many blocks as fit.
+ */
+static bool in_heap(const struct k_heap *h, const struct tlsf_block *b)
+{
+	return (const char *)b >= h->hp_start && (const char *)b < h->hp_end &&
+	       !((uintptr_t)b & (TLSF_ALIGN - 1));
+}
+
+static size_t max_blocks(const struct k_heap *h)
+{
+	return (size_t)(h->hp_end - h->hp_start) / TLSF_MIN_BLOCK + 1;
+}
+
 /* The largest free block (highest non-empty list, longest on it). */
 static size_t largest_free(struct k_heap *h)
 {
 	unsigned int fl, sl;
 	struct tlsf_block *b;
-	size_t best = 0;
+	size_t best = TLSF_HDR, n = 0;
 
 	if (!h->hp_fl_bitmap)
 		return 0;
 	fl = floor_log2(h->hp_fl_bitmap);
+	if (fl >= TLSF_FL_COUNT || !h->hp_sl_bitmap[fl])
+		return 0;
 	sl = floor_log2(h->hp_sl_bitmap[fl]);
-	for (b = h->hp_free[fl][sl]; b; b = b->tb_next_free)
+	for (b = h->hp_free[fl][sl]; b && in_heap(h, b) && n++ < max_blocks(h);
+	     b = b->tb_next_free)
 		if (bsize(b) > best)
 			best = bsize(b);
 	return best - TLSF_HDR;
@@ -33,6 +52,9 @@ void k_heap_stats_get(struct k_heap *h, struct k_heap_stats *st)
 	memset(st, 0, sizeof(*st));
 	for (b = (struct tlsf_block *)h->hp_start; (char *)b < h->hp_end;
 	     b = bnext(b)) {
+		if (bsize(b) < TLSF_MIN_BLOCK ||
+		    bsize(b) > (size_t)(h->hp_end - (char *)b))
+			break; /* k_heap_validate() reports it */
 		if (b->tb_size & TB_FREE)
 			st->free_blocks++;
 		else
@@ -123,8 +145,7 @@ static bool walk_lists(struct k_heap *h, size_t free_blocks)
 				unsigned int f, s;
 
 				seen++;
-				if ((char *)b < h->hp_start ||
-				    (char *)b >= h->hp_end) {
+				if (!in_heap(h, b)) {
 					VFAIL(h,
 					      "list [%u][%u] leaves the heap (%p)\n",
 					      fl, sl, b);
@@ -171,22 +192,30 @@ bool k_heap_validate(struct k_heap *h)
 
 bool heap_validate(void)
 {
-	unsigned long flags = spin_lock_irqsave(&heap_lock);
+	unsigned long flags = spin_lock_irqsave(&heap_lock), n = 0;
 	struct list_head *pos;
 	bool ok = true;
 
-	list_for_each (pos, &heaps)
+	for (pos = heap_next(&heaps, &n); pos != &heaps;
+	     pos = heap_next(pos, &n))
 		ok &= k_heap_validate(list_entry(pos, struct k_heap, hp_node));
 	spin_unlock_irqrestore(&heap_lock, flags);
+	if (READ_ONCE(heaps_cut)) {
+		printk("k_heap_validate: the list of heaps is longer than the "
+		       "%lu set up (a cycle?)\n",
+		       nr_heaps);
+		ok = false;
+	}
 	return ok;
 }
 
 void heap_for_each(bool (*fn)(struct k_heap *h, void *arg), void *arg)
 {
-	unsigned long flags = spin_lock_irqsave(&heap_lock);
+	unsigned long flags = spin_lock_irqsave(&heap_lock), n = 0;
 	struct list_head *pos;
 
-	list_for_each (pos, &heaps)
+	for (pos = heap_next(&heaps, &n); pos != &heaps;
+	     pos = heap_next(pos, &n))
 		if (!fn(list_entry(pos, struct k_heap, hp_node), arg))
 			break;
 	spin_unlock_irqrestore(&heap_lock, flags);
@@ -194,12 +223,13 @@ void heap_for_each(bool (*fn)(struct k_heap *h, void *arg), void *arg)
 
 void heap_report(void)
 {
-	unsigned long flags = spin_lock_irqsave(&heap_lock);
+	unsigned long flags = spin_lock_irqsave(&heap_lock), n = 0;
 	struct list_head *pos;
 
 	printk("heap             size       used       free   largest  "
 	       "blocks(u/f)  allocs  fails  bad\n");
-	list_for_each (pos, &heaps) {
+	for (pos = heap_next(&heaps, &n); pos != &heaps;
+	     pos = heap_next(pos, &n)) {
 		struct k_heap *h = list_entry(pos, struct k_heap, hp_node);
 		struct k_heap_stats st;
 

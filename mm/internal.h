@@ -24,6 +24,64 @@ static inline bool page_in_mem_map(const struct page *pg)
 	       off % sizeof(*pg) == 0;
 }
 
+/*
+ * For validators walking a list of struct pages linked through lru: is the
+ * link e either the list's head or the lru of a descriptor in mem_map, so
+ * that it may be followed?  (A corrupted link may point anywhere.)
+ */
+static inline bool page_lru_link_ok(const struct list_head *head,
+				    const struct list_head *e)
+{
+	return e == head ||
+	       page_in_mem_map(
+		       (const struct page *)((const char *)e -
+					     __builtin_offsetof(struct page,
+								lru)));
+}
+
+/*
+ * For validators walking a list whose entries live in RAM (objects of a
+ * slab cache): may the link e be followed?  It is the head, or a
+ * pointer-aligned address of the direct map, whose next entry is itself
+ * such a link that points back at e.  Bound the walk as well (a cycle).
+ */
+static inline bool ram_link_ok(const struct list_head *head,
+			       const struct list_head *e)
+{
+	return e == head ||
+	       (!((uintptr_t)e & (sizeof(void *) - 1)) && virt_to_page(e));
+}
+
+static inline bool ram_list_step_ok(const struct list_head *head,
+				    const struct list_head *e)
+{
+	return ram_link_ok(head, e) && ram_link_ok(head, e->next) &&
+	       e->next->prev == e;
+}
+
+/*
+ * The registries (the lists of arenas, heaps, pools, mempools and DMA
+ * pools, whose entries callers provide) keep the count of their entries,
+ * so that every walk ends even on a corrupted list that loops:
+ * reg_next() gives the entry after pos (the first when pos is the head),
+ * or the head at the end of the list and once more than nr entries were
+ * walked -- then *cut is set for good, for the validator to report.  The
+ * registry's lock is held; *n starts at 0.
+ */
+static inline struct list_head *reg_next(struct list_head *head,
+					 struct list_head *pos,
+					 unsigned long *n, unsigned long nr,
+					 bool *cut)
+{
+	if (pos->next == head)
+		return head;
+	if (++*n > nr) {
+		*cut = true;
+		return head;
+	}
+	return pos->next;
+}
+
 /* A snapshot of a page's state word (flags, order, zone), read atomically. */
 static inline struct page page_load_state(const struct page *pg)
 {

@@ -97,7 +97,7 @@
 #include "mm/hooks.h"
 #include "mm/internal.h"
 #include "mm/mm.h"
-#include "lib/bootargs.h"
+#include "lib/bootparam.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 
@@ -122,7 +122,8 @@ static unsigned int km_state;
  * boot makes every cache one): the inline fast path must not be used. */
 static bool km_normal_is_debug;
 
-static const char *const mode_names[KMALLOC_NR_MODES] = {
+/* NULL-terminated: also the choices of the boot argument kmalloc.mode. */
+static const char *const mode_names[KMALLOC_NR_MODES + 1] = {
 	[KMALLOC_TWO_TIER] = "two-tier",
 	[KMALLOC_SIMPLE] = "simple",
 	[KMALLOC_HYBRID] = "hybrid",
@@ -316,6 +317,11 @@ void *__kmalloc(size_t size, size_t align, gfp_t gfp, unsigned long caller)
 		alloc_failed(&r, KMALLOC_NR_ROWS);
 		return NULL;
 	}
+	/* The zero-size objects are 8-byte aligned: a zero-size request
+	 * aligned more is served as a 1-byte one, so that the pointer keeps
+	 * the alignment asked for. */
+	if (size == 0 && align > KM_ZERO_ALIGN)
+		r.size = size = 1;
 	/* Power-of-two sizes are aligned to their size in every mode. */
 	if (is_pow2(size) && size > r.align)
 		r.align = size < KMALLOC_MAX_ALIGN ? size : KMALLOC_MAX_ALIGN;
@@ -638,27 +644,19 @@ static bool create_caches(void)
 	}
 	km_normal_is_debug =
 		(km_caches[KM_SET_NORMAL][0]->kc_flags & SLAB_DEBUG) != 0;
-	km_zero_cache = kmem_cache_create("kmalloc-0", 8, 8, 0, NULL);
+	km_zero_cache =
+		kmem_cache_create("kmalloc-0", 8, KM_ZERO_ALIGN, 0, NULL);
 	return km_zero_cache != NULL;
 }
 
-static int boot_mode(void)
-{
-	const char *arg = bootarg_get("kmalloc.mode");
-
-	if (!arg)
-		return KMALLOC_TWO_TIER;
-	for (int m = 0; m < KMALLOC_NR_MODES; m++)
-		if (!strcmp(arg, mode_names[m]))
-			return m;
-	printk("kmalloc: unknown kmalloc.mode=%s, using two-tier\n", arg);
-	return KMALLOC_TWO_TIER;
-}
+BOOTPARAM_ENUM(kmalloc_mode, "kmalloc.mode", mode_names, KMALLOC_TWO_TIER,
+	       "two-tier",
+	       "kmalloc's backend mode from boot (docs/kmalloc.md)");
 
 void kmalloc_init(void)
 {
-	uint64_t dbg = 0;
-	int mode = boot_mode();
+	bool dbg = bootparam_bool("mm.debug");
+	int mode = bootparam_choice("kmalloc.mode");
 
 	if (READ_ONCE(km_state) & KM_ST_READY)
 		return;
@@ -677,9 +675,7 @@ void kmalloc_init(void)
 		       mode_names[mode]);
 		mode = KMALLOC_TWO_TIER;
 	}
-	if (bootarg_get("mm.debug") && !bootarg_get_u64("mm.debug", &dbg))
-		dbg = 1; /* a bare "mm.debug" */
-	__atomic_store_n(&km_state, state_with(KM_ST_READY, mode, dbg != 0),
+	__atomic_store_n(&km_state, state_with(KM_ST_READY, mode, dbg),
 			 __ATOMIC_RELEASE);
 	printk("kmalloc: %u size classes 8..%u, pages above; mode %s, "
 	       "debug %s\n",

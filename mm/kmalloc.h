@@ -23,6 +23,9 @@
  * live zero-size blocks never compare equal.  It is an 8-byte object of
  * the "kmalloc-0" cache holding an address-bound canary; kfree() reports a
  * write into it.  NULL from kmalloc(0) means failure, as for any size.
+ * Those objects are 8-byte aligned: kmalloc_aligned(0, a) with a above 8
+ * is served as kmalloc_aligned(1, a) (a real block, aligned to a, whose
+ * ksize() is not 0).
  *
  * Modes (kmalloc_set_mode(), boot argument kmalloc.mode=):
  *   two-tier  (default) the size classes, whole pages above 4 KiB;

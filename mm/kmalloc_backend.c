@@ -7,7 +7,7 @@
 #include "mm/kmalloc_internal.h"
 #include "mm/internal.h"
 #include "mm/mm.h"
-#include "lib/bootargs.h"
+#include "lib/bootparam.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 
@@ -184,6 +184,11 @@ void *km_heap_alloc(struct km_req *r)
 	return base + lead;
 }
 
+BOOTPARAM_SIZE(kmalloc_heap, "kmalloc.heap", "1/8 of RAM", 0,
+	       (uint64_t)KM_MAX_HEAPS *KMALLOC_MAX_SIZE, PAGE_SIZE,
+	       "size of the simple heap of the simple and hybrid modes "
+	       "(0: none)");
+
 /*
  * Heap size: kmalloc.heap=SIZE as given; else 1/8 of managed RAM rounded
  * to the nearest whole 4 MiB block (when that is at least one), so the
@@ -192,13 +197,10 @@ void *km_heap_alloc(struct km_req *r)
 static uint64_t heap_bytes(void)
 {
 	uint64_t bytes = 0, cap = (uint64_t)KM_MAX_HEAPS * KMALLOC_MAX_SIZE;
-	const char *arg = bootarg_get("kmalloc.heap");
 	struct zone *z;
 
-	if (arg && bootarg_get_u64("kmalloc.heap", &bytes))
-		return bytes < cap ? bytes : cap;
-	if (arg)
-		printk("kmalloc: bad kmalloc.heap=%s, using 1/8 of RAM\n", arg);
+	if (bootparam_size("kmalloc.heap", &bytes))
+		return bytes;
 	for_each_zone (z)
 		bytes += (uint64_t)z->managed_pages * PAGE_SIZE;
 	bytes /= 8;

@@ -209,26 +209,52 @@ bool km_debug_attach(const struct km_req *r, void *p, void *base, size_t room,
 
 #define WALK_BATCH 16
 
+/* May t be read as a record?  Records are kmalloc-track objects: RAM. */
+static bool record_ok(const struct km_track *t)
+{
+	return !((uintptr_t)t & (sizeof(void *) - 1)) && virt_to_page(t);
+}
+
+/* Lock held: the next record of a chain, or NULL at its end and at a link
+ * that is no record (then *broken is set). */
+static struct km_track *next_record(struct km_track *t, bool *broken)
+{
+	struct km_track *next = t->t_next;
+
+	if (next && !record_ok(next)) {
+		*broken = true;
+		return NULL;
+	}
+	return next;
+}
+
 /*
  * Call fn on a copy of every record, a few at a time so that fn runs
  * without the lock (it may print).  Records added or removed meanwhile may
  * be missed or seen once more: the walk is exact only when no other hart
- * allocates, which is when the validator and the leak report run.
+ * allocates, which is when the validator and the leak report run.  A
+ * chain is followed only through records and no further than the count
+ * of records (a cycle); returns false when a chain was cut short so.
  */
-static void track_walk(void (*fn)(const struct km_track *t, void *arg),
+static bool track_walk(void (*fn)(const struct km_track *t, void *arg),
 		       void *arg)
 {
 	struct km_track batch[WALK_BATCH];
+	bool broken = false;
 
 	for (unsigned int h = 0; h < TRACK_HASH_SIZE; h++) {
-		for (unsigned int skip = 0;; skip += WALK_BATCH) {
+		for (unsigned long skip = 0;; skip += WALK_BATCH) {
 			unsigned long flags = spin_lock_irqsave(&km_track_lock);
 			struct km_track *t = track_hash[h];
 			unsigned int n = 0;
 
-			for (unsigned int i = 0; t && i < skip; i++)
-				t = t->t_next;
-			for (; t && n < WALK_BATCH; t = t->t_next)
+			if (t && !record_ok(t))
+				t = NULL, broken = true;
+			if (skip > km_nr_tracked)
+				t = NULL, broken = true; /* a cycle */
+			for (unsigned long i = 0; t && i < skip; i++)
+				t = next_record(t, &broken);
+			for (; t && n < WALK_BATCH; t = next_record(t, &broken))
 				batch[n++] = *t;
 			spin_unlock_irqrestore(&km_track_lock, flags);
 			for (unsigned int i = 0; i < n; i++)
@@ -237,6 +263,7 @@ static void track_walk(void (*fn)(const struct km_track *t, void *arg),
 				break;
 		}
 	}
+	return !broken;
 }
 
 struct check_state {
@@ -292,7 +319,11 @@ bool km_track_validate(void)
 	struct check_state st = {0, true};
 	unsigned long n = km_track_count();
 
-	track_walk(check_one, &st);
+	if (!track_walk(check_one, &st)) {
+		printk("kmalloc: validate: the table of tracked blocks is "
+		       "corrupt (a chain leaves the records or loops)\n");
+		st.ok = false;
+	}
 	if (st.seen != n) {
 		printk("kmalloc: validate: %lu tracked blocks counted, %lu "
 		       "found in the table\n",

@@ -49,6 +49,7 @@ extern struct list_head km_large_list; /* live large blocks (head->lru) */
 #define KM_RZ 16 /* debug: red zone bytes added to heap/large blocks */
 #define KM_RZ_CHECK 256 /* debug: at most this much slack is filled */
 #define KM_ZERO_CANARY 0x7a65726f73697a65UL /* "zerosize", ^ address */
+#define KM_ZERO_ALIGN 8 /* alignment of the zero-size objects */
 
 /* ---- debug tracking (mm/kmalloc_debug.c) ---------------------------------- */
 enum km_kind {

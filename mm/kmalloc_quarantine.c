@@ -17,8 +17,9 @@
  *   quar[] ring:  [oldest] [ ] [ ] ... [newest]      held: QUAR_MAX blocks
  *                  ^q_first                          q_bytes <= QUAR_BYTES
  *
- * Lock: quar_lock (irqsave), a leaf; blocks are checked and released with
- * it dropped.  The record of each held block is a copy of its km_track.
+ * Lock: quar_lock (irqsave), a leaf, guards the ring; a block is put in
+ * (evicting the oldest when the ring is full) in one critical section,
+ * and blocks are checked and released with it dropped.  The record of each held block is a copy of its km_track.
  */
 #include "mm/kmalloc_internal.h"
 #include "mm/internal.h"
@@ -79,33 +80,58 @@ static bool check_entry(const struct quar_entry *e, bool from_validate)
 /* Give a held block to its backend.  Returns the pages released. */
 static unsigned long release(const struct quar_entry *e)
 {
+	unsigned int order;
+
 	check_entry(e, false);
 	if (e->q_heap) {
 		sheap_free_from(e->q_heap, e->q_track.t_base,
 				(void *)e->q_freer);
 		return 0;
 	}
-	__free_pages(e->q_head, e->q_head->order, e->q_freer);
-	return 1UL << e->q_head->order;
+	order = e->q_head->order; /* read before the page is given back */
+	__free_pages(e->q_head, order, e->q_freer);
+	return 1UL << order;
 }
 
-/* Take the oldest block if the ring is over its limits (or force). */
+/*
+ * Lock held: should the oldest block leave?  Forced: whenever one is held.
+ * Otherwise when the bytes are over their limit, the newest block always
+ * kept (the count limit is kept by km_quarantine_put()).
+ */
+static bool over_limits(bool force)
+{
+	return force ? q_count > 0 : q_count > 1 && q_bytes > QUAR_BYTES;
+}
+
+/* Lock held: take the oldest block out of the ring into *out. */
+static void take_oldest(struct quar_entry *out)
+{
+	*out = quar[q_first];
+	q_first = (q_first + 1) % QUAR_MAX;
+	q_count--;
+	q_bytes -= held_bytes(out);
+}
+
+/* Take the oldest block if over_limits(force). */
 static bool pop_oldest(struct quar_entry *out, bool force)
 {
 	unsigned long flags = spin_lock_irqsave(&quar_lock);
-	bool over = q_count &&
-		    (force || q_count > QUAR_MAX - 1 || q_bytes > QUAR_BYTES);
+	bool over = over_limits(force);
 
-	if (over) {
-		*out = quar[q_first];
-		q_first = (q_first + 1) % QUAR_MAX;
-		q_count--;
-		q_bytes -= held_bytes(out);
-	}
+	if (over)
+		take_oldest(out);
 	spin_unlock_irqrestore(&quar_lock, flags);
 	return over;
 }
 
+/*
+ * The ring is checked for room and filled in one critical section: when
+ * it is full, the oldest block comes out in the same section (released
+ * after the unlock).  Checking first and inserting under a second lock
+ * let two harts both find the last free slot, so that the second
+ * overwrote the oldest entry (its pages were lost) and the ring counted
+ * one entry twice (released twice: a double free).
+ */
 void km_quarantine_put(const struct km_block *b, unsigned long freer)
 {
 	struct quar_entry e =
@@ -120,18 +146,21 @@ void km_quarantine_put(const struct km_block *b, unsigned long freer)
 				  },
 			  old;
 	unsigned long flags;
+	bool evicted;
 
 	memset((void *)e.q_track.t_addr, KM_POISON, e.q_track.t_size);
-	while (pop_oldest(&old, false)) /* make room first */
-		release(&old);
 	flags = spin_lock_irqsave(&quar_lock);
+	evicted = q_count == QUAR_MAX;
+	if (evicted)
+		take_oldest(&old);
 	quar[(q_first + q_count) % QUAR_MAX] = e;
 	q_count++;
 	q_bytes += held_bytes(&e);
 	spin_unlock_irqrestore(&quar_lock, flags);
+	if (evicted)
+		release(&old);
 	/* A huge block may overfill the byte limit: release down to it. */
-	while (q_count > 1 && READ_ONCE(q_bytes) > QUAR_BYTES &&
-	       pop_oldest(&old, false))
+	while (pop_oldest(&old, false))
 		release(&old);
 }
 

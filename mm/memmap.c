@@ -24,6 +24,7 @@
 #include "mm/internal.h"
 #include "mm/health.h"
 #include "lib/bootargs.h"
+#include "lib/bootparam.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 
@@ -286,21 +287,26 @@ static void init_limits(void)
 
 /* ---- mm_init ---------------------------------------------------------------- */
 
-/* mm.dma_limit: a size above the start of RAM, or an absolute address. */
-static unsigned long dma_end_pfn(phys_addr_t ram_start)
-{
-	const char *arg = bootarg_get("mm.dma_limit");
-	uint64_t v = DMA_LIMIT_DEFAULT;
-	phys_addr_t end;
+BOOTPARAM_SIZE(dma_limit, "mm.dma_limit", "16M", 0, 0, PAGE_SIZE,
+	       "size of ZONE_DMA, from the start of RAM (0: no DMA zone)");
 
-	if (arg && !bootarg_get_u64("mm.dma_limit", &v)) {
-		printk("mm: bad mm.dma_limit=%s, using 16M\n", arg);
-		v = DMA_LIMIT_DEFAULT;
-	}
-	end = v >= ram_start ? v : ram_start + v;
-	if (end < ram_start)
-		end = ~(phys_addr_t)0;
-	return (unsigned long)(end >> PAGE_SHIFT);
+/*
+ * mm.dma_limit: the size of ZONE_DMA from the start of RAM (the lowest RAM
+ * address).  A size at or beyond the end of RAM makes all of RAM the DMA
+ * zone, and says so.
+ */
+static unsigned long dma_end_pfn(phys_addr_t ram_start, phys_addr_t ram_end)
+{
+	uint64_t v = DMA_LIMIT_DEFAULT, span = ram_end - ram_start;
+
+	if (bootparam_size("mm.dma_limit", &v) && v >= span)
+		printk("mm: mm.dma_limit=%s is at or beyond RAM (%llu MiB): "
+		       "the DMA zone is all of RAM\n",
+		       bootarg_get("mm.dma_limit"),
+		       (unsigned long long)span >> 20);
+	if (v > span)
+		v = span;
+	return (unsigned long)((ram_start + v) >> PAGE_SHIFT);
 }
 
 /* Top-down: the highest usable piece that holds bytes; false if none. */
@@ -409,7 +415,7 @@ int mm_init(void)
 	print_map();
 	mem_map = arch_phys_to_virt(base);
 	print_overhead(base, bytes);
-	setup_zones(dma_end_pfn(segs[0].base));
+	setup_zones(dma_end_pfn(segs[0].base, segs[nr_segs - 1].end));
 	for_each_zone (z)
 		print_zone(z);
 	printk("mm: %lu pages free (%llu KiB), DMA limit %llu MiB\n",

@@ -84,8 +84,11 @@
  *    NULL with MM_EWATERMARK (a mark refused) or MM_ENOMEM, count the failure
  *    and, without __GFP_NOWARN, print one line naming the caller.
  *    Free: the head page is claimed with one compare-and-swap of its state
- *    word (PG_head and the right order -> free); a failed claim changes
- *    nothing and is classified and reported by page_report_bad_free().
+ *    word (PG_head, the right order and no owner bit -> free); a failed
+ *    claim changes nothing and is classified and reported by
+ *    page_report_bad_free().  A block whose head still carries an owner
+ *    bit (a live slab, a large kmalloc block, a DMA buffer) is refused:
+ *    only its owner may give it back, after clearing the bit.
  *
  * 6. The validator (mm/page_check.c) walks each zone frame by frame under
  *    all its locks and checks 3a-3e; it costs one pass over the zone's
@@ -281,7 +284,10 @@ static void set_allocated(struct page *pg, unsigned int order)
 /*
  * Claim an allocated block's head for freeing: PG_head and the same order
  * become a bare page in one compare-and-swap, so two harts freeing the same
- * page cannot both succeed.  Returns false (and changes nothing) otherwise.
+ * page cannot both succeed.  A head that still carries an owner bit
+ * (PG_slab, PG_large, PG_owner*) belongs to another allocator, which clears
+ * the bit before it gives the block back: it is not claimed.  Returns
+ * false (and changes nothing) otherwise.
  */
 bool claim(struct page *pg, unsigned int order)
 {
@@ -290,7 +296,8 @@ bool claim(struct page *pg, unsigned int order)
 	seen = page_load_state(pg);
 	for (;;) {
 		if (!(seen.flags & PG_head) || seen.order != order ||
-		    (seen.flags & (PG_buddy | PG_pcp | PG_reserved)))
+		    (seen.flags & (PG_buddy | PG_pcp | PG_reserved)) ||
+		    (seen.flags & PG_OWNER_MASK))
 			return false;
 		next.state = seen.state;
 		next.flags = 0;
@@ -608,7 +615,7 @@ static __attribute__((noinline)) void free_hooked(const struct mm_hooks *h,
 		struct mm_call call = page_call(0, order, caller);
 
 		if ((seen.flags & PG_head) && seen.order == order &&
-		    h->on_free(&call, pg))
+		    !(seen.flags & PG_OWNER_MASK) && h->on_free(&call, pg))
 			return;
 	}
 	__free_pages(pg, order, caller);

@@ -59,12 +59,15 @@ enum zone_type {
 #define PG_buddy 0x0002u /* head of a free block on a buddy list */
 #define PG_pcp 0x0004u /* free order-0 page on a per-CPU list */
 #define PG_head 0x0008u /* first page of an allocated block */
-/* Owners of allocated blocks use these; free_pages() clears them. */
+/* Owners of allocated blocks set these on the head page and clear them
+ * before giving the block back: free_pages() refuses a head that still
+ * carries one (the block belongs to that owner). */
 #define PG_slab 0x0100u /* mm/slab.c: the block is a slab */
 #define PG_large 0x0200u /* mm/kmalloc.c: a large kmalloc block */
-#define PG_owner1 0x0400u /* free for later layers (txn, debug, dma) */
-#define PG_owner2 0x0800u
+#define PG_owner1 0x0400u /* mm/dma.c: PG_dma, buffers and pool chunks */
+#define PG_owner2 0x0800u /* mm/arena.c: PG_arena, arena chunks */
 #define PG_ALLOC_MASK 0x00ffu /* bits only the page allocator changes */
+#define PG_OWNER_MASK 0xff00u /* owner bits */
 
 /*
  * The descriptor of one 4 KiB page frame, kept at 32 bytes (0.78% of RAM).
@@ -82,7 +85,8 @@ enum zone_type {
  * allocator finds a block's head by looking at the aligned pages below, at
  * most MAX_ORDER steps.  The owner of an allocated block (mm/slab.c,
  * mm/kmalloc.c ...) may use lru, u32/slab and private of the head page and
- * any field but flags/order/zone of tail pages; free_pages() resets them.
+ * any field but flags/order/zone of tail pages; free_pages() resets them
+ * (the owner's flag bits it does not: see PG_slab).
  * Owner flag bits go only on the head page, set with page_owner_flags().
  */
 struct kmem_cache;
@@ -259,9 +263,10 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order);
 
 /*
  * Give back a block from alloc_pages() with the same order.  Anything else
- * (not a managed page, misaligned, already free, wrong order, a tail page)
- * is reported on the console with the caller, counted, sets MM_EBADFREE,
- * and changes nothing.  free_pages(NULL, order) does nothing.
+ * (not a managed page, misaligned, already free, wrong order, a tail page,
+ * a block of another allocator: a slab, a large kmalloc block, a DMA
+ * buffer) is reported on the console with the caller, counted, sets
+ * MM_EBADFREE, and changes nothing.  free_pages(NULL, order) does nothing.
  */
 void free_pages(struct page *page, unsigned int order);
 
@@ -326,6 +331,7 @@ enum bad_free_kind {
 	BAD_FREE_WRONG_ORDER, /* allocated with another order */
 	BAD_FREE_TAIL, /* inside a larger allocated block */
 	BAD_FREE_NOT_ALLOCATED, /* not the head of any allocated block */
+	BAD_FREE_OWNED, /* the head carries an owner bit: another allocator's */
 	NR_BAD_FREE
 };
 extern unsigned long page_alloc_bad_frees[NR_BAD_FREE];

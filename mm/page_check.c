@@ -20,6 +20,7 @@ static const char *const bad_free_names[NR_BAD_FREE] = {
 	[BAD_FREE_WRONG_ORDER] = "wrong order",
 	[BAD_FREE_TAIL] = "tail page of a larger block",
 	[BAD_FREE_NOT_ALLOCATED] = "not an allocated block",
+	[BAD_FREE_OWNED] = "block of another allocator",
 };
 
 const char *bad_free_name(enum bad_free_kind kind)
@@ -52,6 +53,21 @@ static const struct page *covering_head(const struct zone *z, unsigned long pfn)
 	return NULL;
 }
 
+/* Who owns a block whose head carries these owner bits. */
+static const char *owner_name(unsigned int flags)
+{
+	if (flags & PG_slab)
+		return "a slab (PG_slab): free its objects with "
+		       "kmem_cache_free()";
+	if (flags & PG_large)
+		return "a large kmalloc block (PG_large): kfree() it";
+	if (flags & PG_owner1)
+		return "a DMA buffer or DMA pool chunk (PG_owner1)";
+	if (flags & PG_owner2)
+		return "an arena chunk (PG_owner2)";
+	return "a block of an unknown owner";
+}
+
 static enum bad_free_kind classify_locked(const struct page *pg,
 					  unsigned int order, char *why,
 					  size_t len)
@@ -65,6 +81,10 @@ static enum bad_free_kind classify_locked(const struct page *pg,
 		ksnprintf(why, len, " (on a %s list)",
 			  (seen.flags & PG_buddy) ? "buddy" : "per-CPU");
 		return BAD_FREE_DOUBLE;
+	}
+	if ((seen.flags & PG_head) && (seen.flags & PG_OWNER_MASK)) {
+		ksnprintf(why, len, " (%s)", owner_name(seen.flags));
+		return BAD_FREE_OWNED;
 	}
 	if (seen.flags & PG_head) {
 		if (seen.order == order)
@@ -111,7 +131,7 @@ static enum bad_free_kind classify(struct page *pg, unsigned int order,
 void page_report_bad_free(struct page *pg, unsigned int order,
 			  unsigned long caller)
 {
-	char why[80] = "";
+	char why[96] = "";
 	enum bad_free_kind kind = classify(pg, order, why, sizeof(why));
 
 	__atomic_fetch_add(&page_alloc_bad_frees[kind], 1, __ATOMIC_RELAXED);
@@ -226,7 +246,9 @@ static void scan_zone(struct vstate *v)
 	}
 }
 
-/* Walk one list: entries well linked, in the zone, in the expected state. */
+/* Walk one list: entries well linked, in the zone, in the expected state.
+ * The walk ends on any link that is not a page of the zone and after as
+ * many entries as the zone has frames (a cycle). */
 static unsigned long walk_list(struct vstate *v, const struct list_head *head,
 			       unsigned int flag, unsigned int order,
 			       const char *what)
@@ -234,17 +256,24 @@ static unsigned long walk_list(struct vstate *v, const struct list_head *head,
 	unsigned long n = 0, limit = v->z->end_pfn - v->z->start_pfn + 1;
 	const struct list_head *e;
 
-	for (e = head->next; e != head && n < limit; e = e->next, n++) {
+	for (e = head->next; e != head; e = e->next, n++) {
 		const struct page *pg = list_entry(e, struct page, lru);
 
-		if (e->next->prev != e) {
-			vfail(v, "%s list broken after %p", what, (void *)pg);
+		if (n == limit) {
+			vfail(v, "%s list longer than the zone (a cycle?)",
+			      what);
 			break;
 		}
-		if (!page_in_mem_map(pg) || page_to_pfn(pg) < v->z->start_pfn ||
+		/* every link is range-checked before it is followed */
+		if (!page_lru_link_ok(head, e) ||
+		    page_to_pfn(pg) < v->z->start_pfn ||
 		    page_to_pfn(pg) >= v->z->end_pfn) {
 			vfail(v, "%s list holds %p, not a page of the zone",
 			      what, (void *)pg);
+			break;
+		}
+		if (!page_lru_link_ok(head, e->next) || e->next->prev != e) {
+			vfail(v, "%s list broken after %p", what, (void *)pg);
 			break;
 		}
 		if (pg->flags != flag || pg->order != order)

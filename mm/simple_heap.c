@@ -500,7 +500,14 @@ void sheap_stats(struct sheap *h, struct sheap_stats *st)
 	size_t largest = 0, nr_free = 0;
 
 	flags = spin_lock_irqsave(&h->sh_lock);
-	for (b = h->sh_free; b; b = b->b_next, nr_free++)
+	/* only through blocks of the region, no more than fit (a damaged
+	 * list: sheap_validate() reports it) */
+	for (b = h->sh_free;
+	     b && (const char *)b >= h->sh_start &&
+	     (const char *)b < h->sh_end &&
+	     !((uintptr_t)b & (SHEAP_ALIGN - 1)) &&
+	     nr_free <= (size_t)(h->sh_end - h->sh_start) / SHEAP_MIN_BLOCK;
+	     b = b->b_next, nr_free++)
 		if (b->b_size > largest)
 			largest = b->b_size;
 	st->ss_size = (size_t)(h->sh_end - h->sh_start);

@@ -108,7 +108,14 @@
  *    and per cache, sets MM_EBADFREE and changes nothing.  A free word that
  *    does not decode is reported and not followed: the slab is quarantined
  *    (no more allocations from it; given back once its objects are all
- *    freed) and the allocation goes on from another slab.
+ *    freed) and the allocation goes on from another slab.  The public
+ *    calls on a destroyed cache are refused: kmem_cache_destroy() leaves
+ *    SLAB_MAGIC_DEAD in kc_magic, which the freed struct keeps, and
+ *    kmem_cache_alloc/free/shrink/destroy check for SLAB_MAGIC_LIVE.
+ *    A debug slab's objects are all checked (poison, red zones) before
+ *    the slab goes back to the page allocator (shrink, reclaim, destroy),
+ *    as Linux does when it discards a debug slab, so that the evidence of
+ *    a write after free is reported rather than lost.
  *
  * 6. The validator (mm/slab_check.c) takes each cache's locks and checks
  *    3a-3e: list membership against inuse, freelist walks, magazines,
@@ -314,6 +321,8 @@ unsigned long slab_release_slabs(struct kmem_cache *c, struct list_head *doomed)
 		struct page *pg = list_first_entry(doomed, struct page, lru);
 
 		list_del(&pg->lru);
+		if (c->kc_flags & (SLAB_POISON | SLAB_RED_ZONE))
+			slab_debug_check_release(c, slab_base(pg));
 		page_owner_flags(pg, 0, PG_slab);
 		pg->slab_cache = NULL;
 		__atomic_fetch_add(&c->kc_nr_release, 1, __ATOMIC_RELAXED);
@@ -590,6 +599,10 @@ void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
 	unsigned long caller = (unsigned long)__builtin_return_address(0);
 	const struct mm_hooks *h = mm_hooks_get();
 
+	if (unlikely(!c || c->kc_magic != SLAB_MAGIC_LIVE)) {
+		slab_cache_usable(c, "kmem_cache_alloc", caller);
+		return NULL;
+	}
 	if (likely(!h) || (c->kc_flags & SLAB_NO_HOOKS))
 		return __kmem_cache_alloc(c, gfp, caller);
 	return alloc_hooked(c, gfp, caller, h);
@@ -616,6 +629,10 @@ void kmem_cache_free(struct kmem_cache *c, void *obj)
 	unsigned long caller = (unsigned long)__builtin_return_address(0);
 	const struct mm_hooks *h = mm_hooks_get();
 
+	if (unlikely(!c || c->kc_magic != SLAB_MAGIC_LIVE)) {
+		slab_cache_usable(c, "kmem_cache_free", caller);
+		return;
+	}
 	if (likely(!h) || (c->kc_flags & SLAB_NO_HOOKS))
 		__kmem_cache_free(c, obj, caller);
 	else
@@ -688,5 +705,9 @@ unsigned long slab_shrink(struct kmem_cache *c, bool try)
 
 unsigned long kmem_cache_shrink(struct kmem_cache *c)
 {
-	return c ? slab_shrink(c, false) : 0;
+	if (!c)
+		return 0;
+	if (!slab_cache_usable(c, "kmem_cache_shrink", _RET_IP_))
+		return 0;
+	return slab_shrink(c, false);
 }

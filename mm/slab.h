@@ -40,6 +40,10 @@
 
 /* ---- the structures ---------------------------------------------------------- */
 
+/* kc_magic of a cache in use, and of one kmem_cache_destroy() freed. */
+#define SLAB_MAGIC_LIVE 0x6b6d656d63616368UL /* "kmemcach" */
+#define SLAB_MAGIC_DEAD 0x6465616463616368UL /* "deadcach" */
+
 #define SLAB_NAME_LEN 24
 /* Per-CPU magazine capacity (objects); kmem_cache_cpu is 4 cache lines. */
 #define SLAB_MAG_MAX 26
@@ -93,6 +97,8 @@ struct kmem_cache {
 	unsigned int kc_objs_end; /* kc_obj_off + kc_objs * kc_stride */
 	unsigned long kc_slab_bytes; /* PAGE_SIZE << kc_order */
 	uintptr_t kc_secret; /* random: free words are XORed with it */
+	unsigned long kc_magic; /* SLAB_MAGIC_LIVE; SLAB_MAGIC_DEAD once
+				   destroyed (the public calls check it) */
 
 	/* Per hart, each on its own cache lines (see kmem_cache_cpu). */
 	struct kmem_cache_cpu kc_cpu[NR_CPUS];
@@ -148,11 +154,13 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size,
 				     void (*ctor)(void *obj));
 
 /* Allocate one object; NULL on failure (see mm_last_error()).  gfp as for
- * alloc_pages(); __GFP_ZERO zeroes the object. */
+ * alloc_pages(); __GFP_ZERO zeroes the object.  A destroyed cache (or a
+ * pointer that is no cache) is reported and gives NULL with MM_EINVAL. */
 void *kmem_cache_alloc(struct kmem_cache *cache, gfp_t gfp);
 
 /* Free an object of this cache.  NULL does nothing; anything else that is
- * not a live object of cache is reported, counted and ignored. */
+ * not a live object of cache (or a destroyed cache) is reported, counted
+ * and ignored. */
 void kmem_cache_free(struct kmem_cache *cache, void *obj);
 
 /* Drain every hart's per-CPU cache and give every empty slab back to the
@@ -162,7 +170,8 @@ unsigned long kmem_cache_shrink(struct kmem_cache *cache);
 /*
  * Destroy an empty cache: 0.  With live objects it refuses with -MM_EBUSY,
  * prints each live object (with its allocation site when the cache tracks
- * them) and leaves the cache usable.
+ * them) and leaves the cache usable.  A cache destroyed already (or a
+ * pointer that is no cache) is reported and gives -MM_EINVAL.
  */
 int kmem_cache_destroy(struct kmem_cache *cache);
 

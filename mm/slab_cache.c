@@ -7,7 +7,7 @@
  */
 #include "mm/slab_internal.h"
 #include "mm/mm.h"
-#include "lib/bootargs.h"
+#include "lib/bootparam.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 
@@ -16,6 +16,8 @@
 
 static struct kmem_cache cache_cache; /* the cache of struct kmem_cache */
 static struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
+static unsigned long nr_caches; /* on slab_caches: bounds its walks */
+bool slab_caches_corrupt; /* a walk found the list of caches corrupt */
 static spinlock_t slab_caches_lock = SPINLOCK_INIT("slab_caches");
 static unsigned int debug_default; /* mm.debug=1: 1 */
 
@@ -130,6 +132,7 @@ static bool cache_setup(struct kmem_cache *c, const char *name, size_t size,
 		return false;
 	set_magazines(c);
 	c->kc_secret = make_secret(c);
+	c->kc_magic = SLAB_MAGIC_LIVE;
 	spin_lock_init(&c->kc_lock, c->kc_name);
 	list_init(&c->kc_partial);
 	list_init(&c->kc_full);
@@ -143,6 +146,7 @@ static void cache_link(struct kmem_cache *c)
 	unsigned long flags = spin_lock_irqsave(&slab_caches_lock);
 
 	list_add_tail(&c->kc_link, &slab_caches);
+	nr_caches++;
 	spin_unlock_irqrestore(&slab_caches_lock, flags);
 }
 
@@ -176,13 +180,34 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size,
 	return c;
 }
 
+bool slab_cache_usable(const struct kmem_cache *c, const char *what,
+		       unsigned long caller)
+{
+	unsigned long magic = c ? READ_ONCE(c->kc_magic) : 0;
+
+	if (magic == SLAB_MAGIC_LIVE)
+		return true;
+	if (magic == SLAB_MAGIC_DEAD)
+		printk("slab: %s(%p) from %pS: the cache was destroyed; "
+		       "refused\n",
+		       what, c, (void *)caller);
+	else
+		printk("slab: %s(%p) from %pS: not a cache (magic %#lx); "
+		       "refused\n",
+		       what, c, (void *)caller, magic);
+	mm_set_error(MM_EINVAL);
+	return false;
+}
+
 int kmem_cache_destroy(struct kmem_cache *c)
 {
 	unsigned long caller = (unsigned long)__builtin_return_address(0);
 	struct list_head doomed = LIST_HEAD_INIT(doomed);
 	unsigned long flags;
 
-	if (!c || c == &cache_cache) {
+	if (!slab_cache_usable(c, "kmem_cache_destroy", caller))
+		return -MM_EINVAL;
+	if (c == &cache_cache) {
 		mm_set_error(MM_EINVAL);
 		return -MM_EINVAL;
 	}
@@ -200,9 +225,11 @@ int kmem_cache_destroy(struct kmem_cache *c)
 	slab_unlock_all(c, flags);
 	flags = spin_lock_irqsave(&slab_caches_lock);
 	list_del(&c->kc_link);
+	nr_caches--;
 	spin_unlock_irqrestore(&slab_caches_lock, flags);
 	slab_take_free_slabs(c, false, &doomed); /* freed since the shrink */
 	slab_release_slabs(c, &doomed);
+	WRITE_ONCE(c->kc_magic, SLAB_MAGIC_DEAD); /* kept while it is free */
 	__kmem_cache_free(&cache_cache, c, caller);
 	return 0;
 }
@@ -235,14 +262,38 @@ bool kmem_cache_obj_live(struct kmem_cache *c, const void *obj)
 	return obj && slab_check_free(c, (void *)obj, 0, false);
 }
 
+/*
+ * slab_caches_lock held: the cache after pos on the list of caches, or
+ * NULL at its end -- and at a link that is neither a cache from the cache
+ * of caches (in RAM) nor cache_cache, or after nr_caches entries (*n
+ * counts them): a corrupted list may point anywhere or loop.  Reported.
+ */
+static struct kmem_cache *next_cache(struct list_head *pos, unsigned long *n)
+{
+	struct list_head *e = pos->next;
+
+	if (e == &slab_caches)
+		return NULL;
+	if (++*n > nr_caches ||
+	    (e != &cache_cache.kc_link && !virt_to_page(e))) {
+		WRITE_ONCE(slab_caches_corrupt, true);
+		printk("slab: the list of caches is corrupt at %p (after %lu "
+		       "of %lu caches); walk stopped\n",
+		       (void *)e, *n - 1, nr_caches);
+		return NULL;
+	}
+	return list_entry(e, struct kmem_cache, kc_link);
+}
+
 void kmem_cache_for_each(bool (*fn)(struct kmem_cache *cache, void *arg),
 			 void *arg)
 {
-	unsigned long flags = spin_lock_irqsave(&slab_caches_lock);
-	struct list_head *pos;
+	unsigned long flags = spin_lock_irqsave(&slab_caches_lock), n = 0;
+	struct kmem_cache *c;
 
-	list_for_each (pos, &slab_caches)
-		if (!fn(list_entry(pos, struct kmem_cache, kc_link), arg))
+	for (c = next_cache(&slab_caches, &n); c;
+	     c = next_cache(&c->kc_link, &n))
+		if (!fn(c, arg))
 			break;
 	spin_unlock_irqrestore(&slab_caches_lock, flags);
 }
@@ -259,11 +310,13 @@ bool slab_set_debug_default(bool on)
 				   __ATOMIC_RELAXED) != 0;
 }
 
+BOOTPARAM_BOOL(mm_debug, "mm.debug", false,
+	       "debug mode: new caches and kmalloc check red zones, poison "
+	       "and record sites");
+
 void slab_init(void)
 {
-	const char *dbg = bootarg_get("mm.debug");
-
-	debug_default = dbg && dbg[0] == '1' ? 1 : 0;
+	debug_default = bootparam_bool("mm.debug") ? 1 : 0;
 	if (!cache_setup(&cache_cache, "kmem_cache", sizeof(struct kmem_cache),
 			 CACHE_LINE, SLAB_NO_HOOKS, NULL)) {
 		printk("slab: cannot set up the cache of caches\n");
@@ -288,16 +341,16 @@ void slab_init(void)
 unsigned long slab_reclaim(void)
 {
 	unsigned long flags = arch_irq_save();
-	unsigned long pages = 0;
-	struct list_head *pos;
+	unsigned long pages = 0, n = 0;
+	struct kmem_cache *c;
 
 	if (!spin_trylock(&slab_caches_lock)) {
 		arch_irq_restore(flags);
 		return 0;
 	}
-	list_for_each (pos, &slab_caches)
-		pages += slab_shrink(
-			list_entry(pos, struct kmem_cache, kc_link), true);
+	for (c = next_cache(&slab_caches, &n); c;
+	     c = next_cache(&c->kc_link, &n))
+		pages += slab_shrink(c, true);
 	spin_unlock(&slab_caches_lock);
 	arch_irq_restore(flags);
 	return pages;

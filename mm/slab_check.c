@@ -281,9 +281,17 @@ unsigned long kmem_cache_walk_live(struct kmem_cache *c,
 	for (unsigned int l = 0; l < 3 && go; l++) {
 		struct list_head *head = slab_list_head(c, lists[l]), *pos;
 
-		list_for_each (pos, head) {
+		unsigned long seen = 0;
+
+		for (pos = head->next; pos != head; pos = pos->next) {
 			struct page *pg = list_entry(pos, struct page, lru);
 			uintptr_t base = slab_base(pg);
+
+			/* the validator reports a bad list: stop on one */
+			if (seen++ > slab_list_limit(c) ||
+			    !page_lru_link_ok(head, pos) ||
+			    !page_lru_link_ok(head, pos->next))
+				break;
 
 			if (!mark_free(c, pg, bm))
 				continue; /* the validator reports it */
@@ -354,7 +362,8 @@ static void check_magazines(struct vstate *v, struct page *pg)
 	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
 		const struct kmem_cache_cpu *cc = &c->kc_cpu[cpu];
 
-		for (unsigned int i = 0; i < cc->cc_avail; i++) {
+		for (unsigned int i = 0; i < cc->cc_avail && i < SLAB_MAG_MAX;
+		     i++) {
 			void *obj = cc->cc_objs[i];
 			int idx = slab_index(c, base, (uintptr_t)obj);
 
@@ -452,6 +461,33 @@ static void check_counters(struct vstate *v)
 		      v->inuse, c->kc_nr_inuse, live, avail);
 }
 
+/*
+ * Before entry n of a slab list is used and followed: it and the next link
+ * must be descriptors in mem_map (or the head), linked both ways, and the
+ * list no longer than the cache has slabs.  False after a report.
+ */
+static bool slab_link_ok(struct vstate *v, const struct list_head *head,
+			 const struct list_head *e, unsigned long n)
+{
+	if (n > slab_list_limit(v->c)) {
+		VFAIL(v, (struct page *)NULL,
+		      "a slab list is longer than the %lu slabs made (a "
+		      "cycle?)\n",
+		      slab_list_limit(v->c));
+		return false;
+	}
+	if (!page_lru_link_ok(head, e) || !page_lru_link_ok(head, e->next) ||
+	    e->next->prev != e) {
+		VFAIL(v, (struct page *)NULL,
+		      "a slab list holds %p (or links on to %p): not a page "
+		      "linked both ways\n",
+		      (const void *)e,
+		      page_lru_link_ok(head, e) ? (const void *)e->next : NULL);
+		return false;
+	}
+	return true;
+}
+
 static bool validate_cache(struct kmem_cache *c, void *arg)
 {
 	static const enum slab_list lists[] = {SL_PARTIAL, SL_FULL, SL_FREE,
@@ -464,13 +500,14 @@ static bool validate_cache(struct kmem_cache *c, void *arg)
 	unsigned long flags = slab_lock_all(c);
 
 	for (unsigned int l = 0; l < 4; l++) {
-		struct list_head *pos;
+		struct list_head *head = slab_list_head(c, lists[l]), *pos;
 		unsigned long n = 0;
 
-		list_for_each (pos, slab_list_head(c, lists[l])) {
+		for (pos = head->next; pos != head; pos = pos->next, n++) {
+			if (!slab_link_ok(&v, head, pos, n))
+				break;
 			check_slab(&v, list_entry(pos, struct page, lru),
 				   lists[l]);
-			n++;
 		}
 		if (n != *counts[l])
 			VFAIL(&v, (struct page *)NULL,
@@ -489,6 +526,10 @@ bool slab_validate(void)
 	bool ok = true;
 
 	kmem_cache_for_each(validate_cache, &ok);
+	if (READ_ONCE(slab_caches_corrupt)) {
+		printk("slab_validate: the list of caches is corrupt\n");
+		ok = false;
+	}
 	return ok;
 }
 

@@ -19,7 +19,9 @@
  * side, offset and byte) on free, on the next allocation of a free object
  * and by the validator, and then repainted so that it is reported once.
  * A damaged poison is a write after free: reported on the next allocation,
- * with the sites of the last allocation and free.
+ * by the validator, or when the slab goes back to the page allocator
+ * (every object of it is checked first), with the sites of the last
+ * allocation and free.
  */
 #include "mm/slab_internal.h"
 #include "lib/printk.h"
@@ -171,28 +173,58 @@ void slab_debug_on_free(struct kmem_cache *c, void *obj, unsigned long caller)
 		poison(c, obj);
 }
 
-bool slab_debug_check_obj(struct kmem_cache *c, void *obj, bool free)
+/* Check a free object's red zones and poison; who names the checker in
+ * the report.  False after reporting a damaged one. */
+static bool check_free_obj(struct kmem_cache *c, void *obj, const char *who,
+			   unsigned long caller)
 {
-	uint8_t want = free ? SLAB_RED_INACTIVE : SLAB_RED_ACTIVE;
 	const uint8_t *bad;
 	const char *side;
 
 	if (c->kc_flags & SLAB_RED_ZONE) {
-		bad = bad_red(c, obj, want, &side);
+		bad = bad_red(c, obj, SLAB_RED_INACTIVE, &side);
 		if (bad) {
-			report_red(c, obj, "slab_validate", side, bad, want,
-				   (unsigned long)__builtin_return_address(0));
+			report_red(c, obj, who, side, bad, SLAB_RED_INACTIVE,
+				   caller);
 			return false;
 		}
 	}
-	if (free && (c->kc_flags & SLAB_POISON) && (bad = bad_poison(c, obj))) {
-		printk("slab: slab_validate: free object %p of cache %s "
-		       "written after free: byte at +0x%lx is 0x%02x; "
-		       "freed by %pS\n",
-		       obj, c->kc_name, (unsigned long)(bad - (uint8_t *)obj),
-		       *bad, (void *)free_site(c, obj));
+	if ((c->kc_flags & SLAB_POISON) && (bad = bad_poison(c, obj))) {
+		printk("slab: %s: free object %p of cache %s written after "
+		       "free: byte at +0x%lx is 0x%02x; freed by %pS\n",
+		       who, obj, c->kc_name,
+		       (unsigned long)(bad - (uint8_t *)obj), *bad,
+		       (void *)free_site(c, obj));
 		count_corrupt(c);
 		return false;
 	}
 	return true;
+}
+
+bool slab_debug_check_obj(struct kmem_cache *c, void *obj, bool free)
+{
+	const uint8_t *bad;
+	const char *side;
+
+	if (free)
+		return check_free_obj(
+			c, obj, "slab_validate",
+			(unsigned long)__builtin_return_address(0));
+	if (c->kc_flags & SLAB_RED_ZONE) {
+		bad = bad_red(c, obj, SLAB_RED_ACTIVE, &side);
+		if (bad) {
+			report_red(c, obj, "slab_validate", side, bad,
+				   SLAB_RED_ACTIVE,
+				   (unsigned long)__builtin_return_address(0));
+			return false;
+		}
+	}
+	return true;
+}
+
+void slab_debug_check_release(struct kmem_cache *c, uintptr_t base)
+{
+	for (unsigned int i = 0; i < c->kc_objs; i++)
+		check_free_obj(c, slab_obj(c, base, i), "releasing a slab",
+			       (unsigned long)__builtin_return_address(0));
 }

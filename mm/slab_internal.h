@@ -224,6 +224,14 @@ static inline enum slab_free_result slab_mag_push(struct kmem_cache *c,
 	return r;
 }
 
+/* ---- mm/slab_cache.c ---- */
+/* Set (for good) when a walk found the list of caches corrupt. */
+extern bool slab_caches_corrupt;
+/* True when c is a cache in use (kc_magic); else reports the call what
+ * from caller (a destroyed cache, or no cache at all) and sets MM_EINVAL. */
+bool slab_cache_usable(const struct kmem_cache *c, const char *what,
+		       unsigned long caller);
+
 /* ---- mm/slab.c ---- */
 /* Every cc_lock of c in cpu order, then kc_lock; interrupts off. */
 unsigned long slab_lock_all(struct kmem_cache *c);
@@ -239,6 +247,16 @@ bool slab_take_free_slabs(struct kmem_cache *c, bool try,
 /* Give the slabs on doomed back to the page allocator (no lock held). */
 unsigned long slab_release_slabs(struct kmem_cache *c,
 				 struct list_head *doomed);
+
+/* The most entries a slab list of c can hold: every slab made and not
+ * given back (validators stop a walk beyond it: a cycle). */
+static inline unsigned long slab_list_limit(const struct kmem_cache *c)
+{
+	unsigned long made = c->kc_nr_grow - c->kc_nr_release;
+	unsigned long frames = memmap_end_pfn - memmap_start_pfn;
+
+	return (made < frames ? made : frames) + 1;
+}
 
 /* ---- mm/slab_check.c ---- */
 /*
@@ -316,6 +334,9 @@ void slab_debug_on_free(struct kmem_cache *c, void *obj, unsigned long caller);
 /* Validator: check one object's red zones (and poison when free); false
  * after reporting a damaged one. */
 bool slab_debug_check_obj(struct kmem_cache *c, void *obj, bool free);
+/* A debug slab at base is given back (every object free): check each
+ * object's red zones and poison, reporting a damaged one. */
+void slab_debug_check_release(struct kmem_cache *c, uintptr_t base);
 /* The allocation site of obj (0 when not tracked). */
 unsigned long slab_debug_site(const struct kmem_cache *c, const void *obj);
 

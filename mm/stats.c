@@ -284,14 +284,18 @@ static void __printf(2, 3) xfail(struct xcheck *x, const char *fmt, ...)
 	printk("mm_stats_validate: zone %s: %s\n", x->zone, buf);
 }
 
-/* Entries on a list, stopping after limit (a corrupted list may loop). */
+/*
+ * Entries on a list of struct pages, stopping after limit (a corrupted
+ * list may loop) and at a link that is not a page of mem_map (it may
+ * point anywhere: the validator reports it).
+ */
 static unsigned long list_count(const struct list_head *head,
 				unsigned long limit)
 {
 	unsigned long n = 0;
 
-	for (const struct list_head *e = head->next; e != head && n <= limit;
-	     e = e->next)
+	for (const struct list_head *e = head->next;
+	     e != head && n <= limit && page_lru_link_ok(head, e); e = e->next)
 		n++;
 	return n;
 }
@@ -349,7 +353,9 @@ static void walk_cache(struct kmem_cache *c, struct cache_walk *w)
 		struct list_head *head = slab_list_head(c, (enum slab_list)l);
 
 		for (struct list_head *e = head->next;
-		     e != head && w->slabs <= limit; e = e->next) {
+		     e != head && w->slabs <= limit &&
+		     page_lru_link_ok(head, e);
+		     e = e->next) {
 			w->slabs++;
 			w->inuse += list_entry(e, struct page, lru)->slab.inuse;
 		}

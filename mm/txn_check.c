@@ -106,15 +106,33 @@ static bool check_levels(struct txn_cpu *tc, unsigned int cpu)
 	return true;
 }
 
+/* May s be read as a segment: the first (in the transaction) or a chunk
+ * of the log cache (RAM)? */
+static bool seg_ok(const struct mm_txn_seg *s, const struct mm_txn_seg *first)
+{
+	return s == first ||
+	       (s && !((uintptr_t)s & (sizeof(void *) - 1)) && virt_to_page(s));
+}
+
 /* 3c and 3d. */
 static bool check_segments(struct txn_cpu *tc, unsigned int cpu)
 {
 	const struct mm_txn_seg *first = &tc->open[0]->tx_seg;
 	unsigned long chunks = 0;
 
+	if (!seg_ok(tc->tail, first))
+		return bad(cpu, "newest segment %p is not a log chunk",
+			   tc->tail);
 	for (const struct mm_txn_seg *s = tc->tail; s; s = s->ts_prev) {
 		const struct mm_txn_seg *p = s->ts_prev;
 
+		/* every link checked before it is followed, the walk no
+		 * longer than the chunks counted (a cycle) */
+		if (p && (!seg_ok(p, first) || chunks >= tc->chunks))
+			return bad(cpu,
+				   "segment %p links to %p: not a log "
+				   "chunk, or more than the %lu counted",
+				   s, p, tc->chunks);
 		if (s->ts_nr > s->ts_cap)
 			return bad(cpu, "segment %p: %u entries, room for %u",
 				   s, s->ts_nr, s->ts_cap);

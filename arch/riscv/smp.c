@@ -10,7 +10,7 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/sbi.h"
-#include "lib/bootargs.h"
+#include "lib/bootparam.h"
 #include "lib/printk.h"
 #include "mm/txn.h"
 
@@ -111,11 +111,13 @@ static bool wait_online(struct percpu *pc)
  * argument smp.late_start=1 sends the first one to _start, as OpenSBI 1.1
  * sometimes does (see entry.S), to test that the kernel survives it.
  */
+BOOTPARAM_BOOL(smp_late_start, "smp.late_start", false,
+	       "send the first started hart to _start (tests the firmware "
+	       "race in docs/boot.md)");
+
 static unsigned long start_address(unsigned int cpu)
 {
-	const char *late = bootarg_get("smp.late_start");
-
-	if (cpu == 1 && late && late[0] == '1') {
+	if (cpu == 1 && bootparam_bool("smp.late_start")) {
 		printk("smp: smp.late_start=1: hart of cpu 1 enters at _start\n");
 		return (unsigned long)_start;
 	}

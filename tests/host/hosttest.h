@@ -8,9 +8,14 @@
 #ifndef TESTS_HOST_HOSTTEST_H
 #define TESTS_HOST_HOSTTEST_H
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 struct ht_group {
 	const char *name;
@@ -62,6 +67,60 @@ static inline int ht_exit(void)
 		return 1;
 	}
 	return ht_failed_groups ? 1 : 0;
+}
+
+/*
+ * Run one case in a forked child, for cases that may crash or hang (a
+ * validator fed damaged memory): fn(arg, fd) runs with its stdout (and,
+ * with quiet, its stderr) sent to /dev/null, writes its reason for failing
+ * to fd, and returns its exit status; it is killed after seconds (times
+ * $TEST_TIMEOUT_SCALE).  True when it exited with ok_status; otherwise why
+ * holds the child's reason, or what became of it (hung, a signal, a crash
+ * that said nothing, such as a sanitizer's exit).
+ */
+static inline bool ht_fork_case(int (*fn)(const void *arg, int fd),
+				const void *arg, int ok_status,
+				unsigned int seconds, bool quiet, char *why,
+				size_t len)
+{
+	const char *scale = getenv("TEST_TIMEOUT_SCALE");
+	unsigned int limit = seconds * (scale ? (unsigned)atof(scale) + 1 : 1);
+	int fd[2], status;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	if (pipe(fd)) {
+		snprintf(why, len, "pipe() failed");
+		return false;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(fd[0]);
+		dup2(open("/dev/null", O_WRONLY), 1);
+		if (quiet)
+			dup2(open("/dev/null", O_WRONLY), 2);
+		alarm(limit);
+		_exit(fn(arg, fd[1]));
+	}
+	close(fd[1]);
+	while (got < len - 1 && (n = read(fd[0], why + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	while (got && why[got - 1] == '\n')
+		got--;
+	why[got] = '\0';
+	close(fd[0]);
+	waitpid(pid, &status, 0);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+		snprintf(why, len, "hung (> %u s)", limit);
+	else if (WIFSIGNALED(status))
+		snprintf(why, len, "killed by signal %d", WTERMSIG(status));
+	else if (!got && WEXITSTATUS(status) != ok_status)
+		snprintf(why, len, "crashed (exit status %d: a sanitizer?)",
+			 WEXITSTATUS(status));
+	return WIFEXITED(status) && WEXITSTATUS(status) == ok_status;
 }
 
 #endif /* TESTS_HOST_HOSTTEST_H */

@@ -10,6 +10,7 @@
 #include "arch/host/host.h"
 #include "kernel/ktest.h"
 #include "lib/bootargs.h"
+#include "lib/bootparam.h"
 
 #define FILTER_LEN 256
 
@@ -80,6 +81,11 @@ int main(int argc, char **argv)
 	const char *filter;
 
 	parse_options(argc, argv, &o);
+	/* As the kernel does: every word checked, one line per refusal. */
+	if (bootparams_report()) {
+		printf("Bail out! --args: boot arguments refused (above)\n");
+		return 2;
+	}
 	if (o.list) {
 		ktest_list();
 		return 0;

@@ -25,6 +25,20 @@ struct obj {
 
 static struct arena arena;
 
+/* Cleanup action: an arena the case set up. */
+static void destroy_arena(void *a)
+{
+	arena_destroy(a);
+}
+
+/* arena_init(), with its arena_destroy() registered as cleanup. */
+static void start_arena(struct ktest *t, struct arena *a, const char *name,
+			unsigned int order, gfp_t gfp)
+{
+	KT_ASSERT_EQ(t, arena_init(a, name, order, gfp), 0);
+	ktest_add_action_or_reset(t, destroy_arena, a);
+}
+
 static void expect_empty(struct ktest *t, struct arena *a)
 {
 	struct arena_stats st;
@@ -66,7 +80,7 @@ static void test_random_marks(struct ktest *t)
 	struct arena_stats st;
 	struct prng r;
 
-	KT_ASSERT_EQ(t, arena_init(&arena, "ktest", 0, GFP_KERNEL), 0);
+	start_arena(t, &arena, "ktest", 0, GFP_KERNEL);
 	prng_seed(&r, 0xa7e4a);
 	for (unsigned int op = 0; op < 20000; op++) {
 		if (nr && (nr == MAX_LIVE || prng_below(&r, 40) == 0)) {
@@ -109,7 +123,7 @@ static void test_random_marks(struct ktest *t)
 	KT_EXPECT_EQ(t, damaged, 0);
 	KT_EXPECT_EQ(t, bad, 0);
 	KT_EXPECT_TRUE(t, arena_validate(&arena));
-	arena_destroy(&arena);
+	ktest_release_action(t, destroy_arena, &arena);
 	expect_empty(t, &arena);
 	KT_EXPECT_EQ(t, free_now(), free0);
 }
@@ -120,7 +134,7 @@ static void test_chunks(struct ktest *t)
 	struct arena_stats st;
 	void *m0, *big, *small;
 
-	KT_ASSERT_EQ(t, arena_init(&arena, "ktest", 1, GFP_KERNEL), 0);
+	start_arena(t, &arena, "ktest", 1, GFP_KERNEL);
 	KT_EXPECT_NULL(t, arena_mark(&arena)); /* empty: nothing taken */
 	KT_EXPECT_EQ(t, free_now(), free0);
 	small = arena_alloc(&arena, 10, 0);
@@ -152,21 +166,21 @@ static void test_chunks(struct ktest *t)
 	KT_EXPECT_NOT_NULL(t, arena_calloc(&arena, 100, 3));
 	KT_EXPECT_NULL(t, arena_calloc(&arena, SIZE_MAX / 2, 3));
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EINVAL);
-	arena_destroy(&arena);
+	ktest_release_action(t, destroy_arena, &arena);
 	KT_EXPECT_EQ(t, free_now(), free0);
 }
 
 static void test_bad_requests(struct ktest *t)
 {
+	static struct arena other;
 	struct arena_stats st;
-	struct arena other;
 	void *p, *q, *m;
 
 	KT_EXPECT_EQ(t, arena_init(&other, "bad", MAX_ORDER, GFP_KERNEL),
 		     -MM_EINVAL);
 	KT_EXPECT_EQ(t, arena_init(&other, "bad", 0, 0x8000u), -MM_EINVAL);
-	KT_ASSERT_EQ(t, arena_init(&arena, "ktest", 0, GFP_KERNEL), 0);
-	KT_ASSERT_EQ(t, arena_init(&other, "other", 0, GFP_KERNEL), 0);
+	start_arena(t, &arena, "ktest", 0, GFP_KERNEL);
+	start_arena(t, &other, "other", 0, GFP_KERNEL);
 	KT_EXPECT_NULL(t, arena_alloc(&arena, 0, 0));
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EINVAL);
 	KT_EXPECT_NULL(t, arena_alloc(&arena, 8, 24)); /* not a power of 2 */
@@ -188,8 +202,8 @@ static void test_bad_requests(struct ktest *t)
 	KT_EXPECT_EQ(t, st.nr_bad_reset, 3);
 	KT_EXPECT_EQ(t, st.nr_fail, 4);
 	KT_EXPECT_TRUE(t, arena_validate(&arena));
-	arena_destroy(&arena);
-	arena_destroy(&other);
+	ktest_release_action(t, destroy_arena, &arena);
+	ktest_release_action(t, destroy_arena, &other);
 	expect_empty(t, &other);
 }
 
@@ -200,7 +214,7 @@ static void test_fault_injection(struct ktest *t)
 	struct mm_fault_attr attr;
 	struct arena_stats st;
 
-	KT_ASSERT_EQ(t, arena_init(&arena, "ktest", 0, GFP_KERNEL), 0);
+	start_arena(t, &arena, "ktest", 0, GFP_KERNEL);
 	mm_fault_attr_init(&attr);
 	attr.kinds = 1u << MM_KIND_ARENA;
 	attr.every = 2;
@@ -215,7 +229,7 @@ static void test_fault_injection(struct ktest *t)
 	KT_EXPECT_EQ(t, st.nr_alloc, 5);
 	KT_EXPECT_EQ(t, st.nr_fail, 0); /* injected failures are not its own */
 	KT_EXPECT_EQ(t, st.used, 5 * 32);
-	arena_destroy(&arena);
+	ktest_release_action(t, destroy_arena, &arena);
 	expect_empty(t, &arena);
 }
 
@@ -235,7 +249,7 @@ static void test_txn_abort(struct ktest *t)
 	struct mm_txn tx, in;
 	unsigned char *keep, *p;
 
-	KT_ASSERT_EQ(t, arena_init(&arena, "ktest", 0, GFP_KERNEL), 0);
+	start_arena(t, &arena, "ktest", 0, GFP_KERNEL);
 	keep = arena_alloc(&arena, 1000, 0);
 	KT_ASSERT_NOT_NULL(t, keep);
 	memset(keep, 0x77, 1000);
@@ -262,7 +276,7 @@ static void test_txn_abort(struct ktest *t)
 	p = arena_alloc(&arena, 5000, 0);
 	KT_EXPECT_EQ(t, mm_txn_commit(&tx), 0);
 	KT_EXPECT_TRUE(t, p && arena_pos_live(&arena, p));
-	arena_destroy(&arena);
+	ktest_release_action(t, destroy_arena, &arena);
 	expect_empty(t, &arena);
 	KT_EXPECT_EQ(t, free_now(), free0 + before.pages);
 }
@@ -302,7 +316,7 @@ static void test_all_harts(struct ktest *t)
 	unsigned long free0 = free_now();
 
 	memset(&s, 0, sizeof(s));
-	KT_ASSERT_EQ(t, arena_init(&arena, "ktest", 0, GFP_KERNEL), 0);
+	start_arena(t, &arena, "ktest", 0, GFP_KERNEL);
 	for (unsigned int round = 0; round < 20; round++) {
 		arch_run_on_all_cpus(smp_fill, &s);
 		KT_EXPECT_TRUE(t, arena_validate(&arena));
@@ -312,7 +326,7 @@ static void test_all_harts(struct ktest *t)
 		  s.fails);
 	KT_EXPECT_EQ(t, s.damaged, 0);
 	KT_EXPECT_EQ(t, s.fails, 0);
-	arena_destroy(&arena);
+	ktest_release_action(t, destroy_arena, &arena);
 	KT_EXPECT_EQ(t, free_now(), free0);
 }
 

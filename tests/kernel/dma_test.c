@@ -4,7 +4,10 @@
  * inside ZONE_DMA below the limit, zeroed, pool blocks aligned and never
  * across the boundary, no overlap, contents intact through random
  * operations; mismatched and double frees; fault injection; transaction
- * rollback; all harts sharing a pool.
+ * rollback; all harts sharing a pool.  Both edges of mm.dma_limit: with
+ * no DMA zone (mm.dma_limit=0) the cases that need one skip and
+ * test_no_dma_zone checks that every allocation fails cleanly; with a DMA
+ * zone that is all of RAM (a limit at or beyond RAM) they all run.
  */
 #include "kernel/ktest.h"
 #include "mm/dma.h"
@@ -28,6 +31,14 @@ static bool placed_ok(const void *v, dma_addr_t dma, size_t size)
 	       arch_virt_to_phys(v) == dma;
 }
 
+/* Skip a case that needs DMA memory when mm.dma_limit=0 left none. */
+static void need_dma_zone(struct ktest *t)
+{
+	if (!zones[ZONE_DMA].managed_pages)
+		ktest_skip(t, "no DMA zone (mm.dma_limit=0); test_no_dma_zone "
+			      "checks that case");
+}
+
 static void test_buffers(struct ktest *t)
 {
 	enum {
@@ -40,6 +51,7 @@ static void test_buffers(struct ktest *t)
 	struct dma_stats st;
 	struct prng r;
 
+	need_dma_zone(t);
 	prng_seed(&r, 0xd3a);
 	KT_EXPECT_LE(t, dma_limit() - dma_base(), mm_dma_limit);
 	for (unsigned int i = 0; i < N; i++) {
@@ -64,19 +76,30 @@ static void test_buffers(struct ktest *t)
 	KT_EXPECT_EQ(t, st.buffer_pages, 0);
 }
 
-/* The DMA zone runs out; the Normal zone is never used instead. */
+/*
+ * The DMA zone runs out; the Normal zone is never used instead.  When the
+ * DMA zone is all of RAM there is no Normal zone to prove that with, and
+ * a zone above 512 MiB is too large to exhaust here.
+ */
 static void test_zone_exhaustion(struct ktest *t)
 {
-	static void *v[8192];
-	static dma_addr_t d[8192];
+	enum {
+		MAX = 8192
+	};
+	static void *v[MAX];
+	static dma_addr_t d[MAX];
 	unsigned int n = 0, outside = 0;
 
-	while (n < 8192 && (v[n] = dma_alloc(16 * PAGE_SIZE, &d[n],
-					     GFP_KERNEL | __GFP_NOWARN))) {
+	need_dma_zone(t);
+	if (zones[ZONE_DMA].managed_pages >= MAX * 16UL)
+		ktest_skip(t, "DMA zone of 512 MiB or more: too large to "
+			      "exhaust here");
+	while (n < MAX && (v[n] = dma_alloc(16 * PAGE_SIZE, &d[n],
+					    GFP_KERNEL | __GFP_NOWARN))) {
 		outside += !placed_ok(v[n], d[n], 16 * PAGE_SIZE);
 		n++;
 	}
-	KT_EXPECT_LT(t, n, 8192);
+	KT_EXPECT_LT(t, n, MAX);
 	KT_EXPECT_TRUE(t, mm_last_error() == MM_ENOMEM ||
 				  mm_last_error() == MM_EWATERMARK);
 	ktest_log(t,
@@ -84,10 +107,38 @@ static void test_zone_exhaustion(struct ktest *t)
 		  "out",
 		  n, (unsigned long long)(dma_limit() - dma_base()) >> 20);
 	KT_EXPECT_EQ(t, outside, 0);
-	KT_EXPECT_GT(t, zone_free_pages(&zones[ZONE_NORMAL]), 0);
+	if (zones[ZONE_NORMAL].managed_pages) /* free pages left elsewhere */
+		KT_EXPECT_GT(t, zone_free_pages(&zones[ZONE_NORMAL]), 0);
+	else
+		ktest_log(t, "no Normal zone: the DMA zone is all of RAM");
 	KT_EXPECT_TRUE(t, dma_validate());
 	while (n--)
 		dma_free(v[n], 16 * PAGE_SIZE, d[n]);
+}
+
+/* mm.dma_limit=0: no DMA zone, so every buffer and pool block is refused. */
+static void test_no_dma_zone(struct ktest *t)
+{
+	struct dma_stats before, after;
+	struct dma_pool *p;
+	dma_addr_t d;
+
+	if (zones[ZONE_DMA].managed_pages)
+		ktest_skip(t, "there is a DMA zone (boot with mm.dma_limit=0)");
+	dma_stats_get(&before);
+	KT_EXPECT_NULL(t, dma_alloc(100, &d, GFP_KERNEL | __GFP_NOWARN));
+	KT_EXPECT_EQ(t, mm_last_error(), MM_ENOMEM);
+	p = dma_pool_create("ktest-nodma", 64, 64, 0);
+	if (p) { /* a pool needs no memory until its first block */
+		KT_EXPECT_NULL(
+			t, dma_pool_alloc(p, GFP_KERNEL | __GFP_NOWARN, &d));
+		KT_EXPECT_EQ(t, mm_last_error(), MM_ENOMEM);
+		KT_EXPECT_EQ(t, dma_pool_destroy(p), 0);
+	}
+	dma_stats_get(&after);
+	KT_EXPECT_EQ(t, after.buffers, before.buffers);
+	KT_EXPECT_GT(t, after.nr_fail, before.nr_fail);
+	KT_EXPECT_TRUE(t, dma_validate());
 }
 
 static void test_bad_frees(struct ktest *t)
@@ -97,6 +148,8 @@ static void test_bad_frees(struct ktest *t)
 	struct page *pg;
 	dma_addr_t d, e;
 	void *v, *w;
+
+	need_dma_zone(t);
 
 	v = dma_alloc(2 * PAGE_SIZE, &d, GFP_KERNEL);
 	w = dma_alloc(100, &e, GFP_KERNEL);
@@ -202,6 +255,8 @@ static void test_pool_geometries(struct ktest *t)
 		{5000, 8, 0},	{200, 32, 1024}, {8, 8, 8},
 	};
 
+	need_dma_zone(t);
+
 	ktest_log(t, "each geometry: one refused destroy (busy) expected");
 	for (unsigned int i = 0; i < sizeof(geos) / sizeof(geos[0]); i++)
 		pool_random(t, &geos[i], 0x900d + i);
@@ -212,6 +267,8 @@ static void test_pool_rejects(struct ktest *t)
 	struct dma_pool *p;
 	dma_addr_t d, e;
 	char *a, *b;
+
+	need_dma_zone(t);
 
 	KT_EXPECT_NULL(t, dma_pool_create("x", 0, 8, 0));
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EINVAL);
@@ -257,13 +314,15 @@ static void test_fault_injection(struct ktest *t)
 
 static void test_txn_abort(struct ktest *t)
 {
-	struct dma_pool *p = dma_pool_create("ktest", 256, 64, 4096);
 	struct dma_stats before, after;
 	unsigned long free0;
 	dma_addr_t d, kd;
 	struct mm_txn tx;
+	struct dma_pool *p;
 	void *keep, *kb;
 
+	need_dma_zone(t);
+	p = dma_pool_create("ktest", 256, 64, 4096);
 	KT_ASSERT_NOT_NULL(t, p);
 	keep = dma_alloc(3000, &kd, GFP_KERNEL);
 	kb = dma_pool_alloc(p, GFP_KERNEL, &d);
@@ -332,6 +391,8 @@ static void test_all_harts(struct ktest *t)
 {
 	static struct smp_state s;
 
+	need_dma_zone(t);
+
 	s.bad = 0;
 	s.pool = dma_pool_create("ktest-smp", 96, 32, 512);
 	KT_ASSERT_NOT_NULL(t, s.pool);
@@ -342,14 +403,10 @@ static void test_all_harts(struct ktest *t)
 }
 
 static const struct ktest_case dma_cases[] = {
-	KTEST_CASE(test_buffers),
-	KTEST_CASE(test_zone_exhaustion),
-	KTEST_CASE(test_bad_frees),
-	KTEST_CASE(test_pool_geometries),
-	KTEST_CASE(test_pool_rejects),
-	KTEST_CASE(test_fault_injection),
-	KTEST_CASE(test_txn_abort),
-	KTEST_CASE(test_all_harts),
-	KTEST_END,
+	KTEST_CASE(test_buffers),	  KTEST_CASE(test_zone_exhaustion),
+	KTEST_CASE(test_no_dma_zone),	  KTEST_CASE(test_bad_frees),
+	KTEST_CASE(test_pool_geometries), KTEST_CASE(test_pool_rejects),
+	KTEST_CASE(test_fault_injection), KTEST_CASE(test_txn_abort),
+	KTEST_CASE(test_all_harts),	  KTEST_END,
 };
 KTEST_SUITE(dma, dma_cases);

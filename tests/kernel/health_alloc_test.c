@@ -17,7 +17,9 @@
 #include "mm/pool.h"
 #include "mm/stats.h"
 #include "mm/kmalloc.h"
+#include "mm/page_alloc.h"
 #include "mm/slab_internal.h"
+#include "tests/kernel/kt_cleanup.h"
 
 static char cap[8192];
 static enum kmalloc_mode saved_mode;
@@ -30,7 +32,7 @@ static bool has(const char *s)
 
 static void cap_start(struct ktest *t)
 {
-	KT_ASSERT_TRUE(t, printk_capture_start(cap, sizeof(cap)));
+	KT_ASSERT_TRUE(t, kt_capture(t, cap, sizeof(cap)));
 }
 
 /* Bad frees counted by mm_stats and by the verdict since the baseline. */
@@ -50,7 +52,7 @@ static void expect_once(struct ktest *t, const char *what,
 
 	cap_start(t);
 	bad(arg);
-	printk_capture_stop();
+	kt_capture_stop(t);
 	after = stats_bad_frees();
 	if (after != before + 1)
 		ktest_fail(t, __FILE__, __LINE__,
@@ -83,8 +85,10 @@ static void bad_heap_free(void *p)
 
 static void test_bad_frees_counted_once(struct ktest *t)
 {
-	struct page *pg = alloc_pages(GFP_KERNEL, 0), *hp;
-	void *k = kmalloc(64, GFP_KERNEL), *big = kmalloc(9000, GFP_KERNEL);
+	struct page *pg = kt_pages_at_end(t, alloc_pages(GFP_KERNEL, 0), 0);
+	void *k = kt_kfree_at_end(t, kmalloc(64, GFP_KERNEL));
+	void *big = kt_kfree_at_end(t, kmalloc(9000, GFP_KERNEL));
+	struct page *hp;
 	void *obj, *hb;
 	long local = 0;
 	struct mm_health h;
@@ -93,47 +97,50 @@ static void test_bad_frees_counted_once(struct ktest *t)
 	KT_ASSERT_NOT_NULL(t, k);
 	KT_ASSERT_NOT_NULL(t, big);
 	bad_cache = kmem_cache_create("health-bad", 48, 0, 0, NULL);
-	KT_ASSERT_NOT_NULL(t, bad_cache);
+	KT_ASSERT_NOT_NULL(t, kt_cache_at_end(t, bad_cache));
 	obj = kmem_cache_alloc(bad_cache, GFP_KERNEL);
-	hp = alloc_pages(GFP_KERNEL, 2);
 	KT_ASSERT_NOT_NULL(t, obj);
+	ktest_add_action_or_reset(t, bad_cache_free, obj);
+	hp = kt_pages_at_end(t, alloc_pages(GFP_KERNEL, 2), 2);
 	KT_ASSERT_NOT_NULL(t, hp);
 	KT_ASSERT_EQ(t,
 		     k_heap_init(&bad_heap, "health-bad", page_address(hp),
 				 4 * PAGE_SIZE),
 		     0);
+	kt_heap_at_end(t, &bad_heap);
 	hb = k_heap_alloc(&bad_heap, 100, K_NO_WAIT);
 	KT_ASSERT_NOT_NULL(t, hb);
+	ktest_add_action_or_reset(t, bad_heap_free, hb);
 	mm_health_acknowledge("mm_health_allocs test start");
 
-	free_pages(pg, 0);
+	kt_release_pages(t, pg, 0);
 	expect_once(t, "free_pages twice", bad_pages, pg);
-	kfree(k); /* the slab refuses the second one too: counted once */
+	kt_release_kfree(t, k); /* the slab refuses the second one: once */
 	expect_once(t, "kfree of a class object twice", bad_kfree, k);
-	kfree(big);
+	kt_release_kfree(t, big);
 	expect_once(t, "kfree of a large block twice", bad_kfree, big);
 	expect_once(t, "kfree of a stack address", bad_kfree, &local);
-	kmem_cache_free(bad_cache, obj);
+	ktest_release_action(t, bad_cache_free, obj);
 	expect_once(t, "kmem_cache_free twice", bad_cache_free, obj);
-	k_heap_free(&bad_heap, hb);
+	ktest_release_action(t, bad_heap_free, hb);
 	expect_once(t, "k_heap_free twice", bad_heap_free, hb);
 
 	cap_start(t);
 	mm_health_get(&h);
-	printk_capture_stop();
+	kt_capture_stop(t);
 	KT_EXPECT_EQ(t, h.bad_frees, 6);
 	KT_EXPECT_EQ(t, h.subject[MM_SUBJ_ALLOCATORS], MM_DEGRADED);
 	KT_EXPECT_TRUE(t, has("mm: allocators healthy → degraded: 6 bad "
 			      "frees refused ("));
 	/* a removed heap takes its count along: never below the baseline */
-	k_heap_remove(&bad_heap);
-	free_pages(hp, 2);
-	kmem_cache_destroy(bad_cache);
+	kt_release_heap(t, &bad_heap);
+	kt_release_pages(t, hp, 2);
+	kt_release_cache(t, bad_cache);
 	mm_health_get(&h);
 	KT_EXPECT_EQ(t, h.bad_frees, 5);
 	cap_start(t);
 	mm_health_acknowledge("the bad frees above");
-	printk_capture_stop();
+	kt_capture_stop(t);
 	KT_EXPECT_TRUE(t, has("mm: allocators degraded → healthy: no reason "
 			      "left\n"));
 }
@@ -145,15 +152,15 @@ static void test_kmalloc_corruption_is_critical(struct ktest *t)
 	unsigned char *p = kmalloc(13, GFP_KERNEL);
 	struct mm_health h;
 
-	KT_ASSERT_NOT_NULL(t, p);
+	kmalloc_set_debug(was);
+	KT_ASSERT_NOT_NULL(t, kt_kfree_at_end(t, p));
 	mm_health_acknowledge("mm_health_allocs test start");
 	p[13] = 0x41; /* the bug: one byte past the 13 asked for */
 	cap_start(t);
-	kfree(p);
+	kt_release_kfree(t, p);
 	kmalloc_shrink();
 	mm_health_get(&h);
-	printk_capture_stop();
-	kmalloc_set_debug(was);
+	kt_capture_stop(t);
 	KT_EXPECT_EQ(t, h.corrupt, 1);
 	KT_EXPECT_EQ(t, h.subject[MM_SUBJ_ALLOCATORS], MM_CRITICAL);
 	KT_EXPECT_TRUE(t, has("red zone"));
@@ -161,7 +168,7 @@ static void test_kmalloc_corruption_is_critical(struct ktest *t)
 			      "1 report from the allocators' checks"));
 	cap_start(t);
 	mm_health_acknowledge("the overflow above");
-	printk_capture_stop();
+	kt_capture_stop(t);
 	KT_EXPECT_TRUE(t, has("mm: allocators critical → healthy: no reason "
 			      "left\n"));
 }
@@ -205,11 +212,13 @@ static size_t random_size(struct prng *r)
 static void test_kmalloc_totals_agree(struct ktest *t)
 {
 	static void *live[LIVE_MAX];
+	static struct kt_kfree_array all = {live, LIVE_MAX};
 	static struct mm_stats a;
 	struct km_expect e = {0};
 	unsigned int n = 0;
 	struct prng r;
 
+	kt_kfree_array_at_end(t, &all);
 	mm_stats_get(&a);
 	prng_seed(&r, 0x4ea1b);
 	for (unsigned int i = 0; i < 4000; i++) {
@@ -218,6 +227,7 @@ static void test_kmalloc_totals_agree(struct ktest *t)
 
 			kfree(live[j]);
 			live[j] = live[--n];
+			live[n] = NULL;
 			e.live--;
 			e.frees++;
 		} else {
@@ -236,6 +246,7 @@ static void test_kmalloc_totals_agree(struct ktest *t)
 	}
 	while (n) {
 		kfree(live[--n]);
+		live[n] = NULL;
 		e.live--;
 		e.frees++;
 	}
@@ -249,10 +260,10 @@ static void test_kmalloc_totals_agree(struct ktest *t)
 static void test_heap_totals_agree(struct ktest *t)
 {
 	static struct mm_stats a, b;
-	struct page *pg = alloc_pages(GFP_KERNEL, 4);
+	struct page *pg = kt_pages_at_end(t, alloc_pages(GFP_KERNEL, 4), 4);
 	static void *live[LIVE_MAX];
 	struct k_heap_stats hs;
-	struct k_heap heap;
+	static struct k_heap heap;
 	unsigned int n = 0;
 	struct prng r;
 
@@ -262,6 +273,7 @@ static void test_heap_totals_agree(struct ktest *t)
 		     k_heap_init(&heap, "health-totals", page_address(pg),
 				 PAGE_SIZE << 4),
 		     0);
+	kt_heap_at_end(t, &heap);
 	prng_seed(&r, 0x4ea1c);
 	for (unsigned int i = 0; i < 3000; i++) {
 		if (n && (n == LIVE_MAX || prng_below(&r, 2))) {
@@ -290,22 +302,34 @@ static void test_heap_totals_agree(struct ktest *t)
 		     (unsigned long)(heap.hp_end - heap.hp_start));
 	while (n)
 		k_heap_free(&heap, live[--n]);
-	k_heap_remove(&heap);
-	free_pages(pg, 4);
+	kt_release_heap(t, &heap);
+	kt_release_pages(t, pg, 4);
 	mm_stats_get(&b);
 	KT_EXPECT_EQ(t, b.nr_heaps, a.nr_heaps);
 }
 
 /* ---- the slab cross-check -------------------------------------------------------- */
 
+static void *lie_objs[20];
+
+/* Cleanup action: the objects test_slab_counter_lie_caught holds. */
+static void free_lie_objs(void *cache)
+{
+	for (unsigned int i = 0; i < 20; i++)
+		if (lie_objs[i])
+			kmem_cache_free(cache, lie_objs[i]);
+}
+
 static void test_slab_counter_lie_caught(struct ktest *t)
 {
 	struct kmem_cache *c = kmem_cache_create("health-lie", 100, 0, 0, NULL);
-	void *objs[20];
+	void **objs = lie_objs;
 	unsigned long flags;
 	bool ok;
 
-	KT_ASSERT_NOT_NULL(t, c);
+	KT_ASSERT_NOT_NULL(t, kt_cache_at_end(t, c));
+	memset(lie_objs, 0, sizeof(lie_objs));
+	ktest_add_action_or_reset(t, free_lie_objs, c);
 	for (unsigned int i = 0; i < 20; i++) {
 		objs[i] = kmem_cache_alloc(c, GFP_KERNEL);
 		KT_ASSERT_NOT_NULL(t, objs[i]);
@@ -316,42 +340,73 @@ static void test_slab_counter_lie_caught(struct ktest *t)
 	slab_unlock_all(c, flags);
 	cap_start(t);
 	ok = mm_stats_validate();
-	printk_capture_stop();
+	kt_capture_stop(t);
 	flags = slab_lock_all(c);
 	c->kc_nr_grow--;
 	slab_unlock_all(c, flags);
 	KT_EXPECT_FALSE(t, ok);
 	KT_EXPECT_TRUE(t, has("mm_stats_validate: cache health-lie: "));
 	KT_EXPECT_TRUE(t, mm_stats_validate());
-	for (unsigned int i = 0; i < 20; i++)
-		kmem_cache_free(c, objs[i]);
-	kmem_cache_destroy(c);
+	ktest_release_action(t, free_lie_objs, c);
+	kt_release_cache(t, c);
 }
 
-/* Pools and DMA buffers: their refused frees reach the same total. */
+static void remove_pool(void *pool)
+{
+	k_mem_slab_remove(pool);
+}
+
+static struct {
+	void *v;
+	dma_addr_t bus;
+} held_dma;
+
+static void free_held_dma(void *arg)
+{
+	dma_free(held_dma.v, PAGE_SIZE, held_dma.bus);
+}
+
+/*
+ * Pools and DMA buffers: their refused frees reach the same total.  With
+ * no DMA zone (mm.dma_limit=0) there is no buffer to free wrongly: the
+ * pool's refused free is counted alone.
+ */
 static void test_other_allocators_counted(struct ktest *t)
 {
 	static uint64_t buf[8 * 4];
 	static struct k_mem_slab pool;
+	bool have_dma = zones[ZONE_DMA].managed_pages != 0;
 	struct mm_stats a, b;
-	dma_addr_t bus;
-	void *blk, *dbuf;
+	unsigned long refused;
+	dma_addr_t bus = 0;
+	void *blk, *dbuf = NULL;
 
 	KT_ASSERT_EQ(t, k_mem_slab_init_named(&pool, "health-pool", buf, 32, 8),
 		     0);
+	ktest_add_action_or_reset(t, remove_pool, &pool);
 	KT_ASSERT_EQ(t, k_mem_slab_alloc(&pool, &blk, K_NO_WAIT), 0);
-	dbuf = dma_alloc(PAGE_SIZE, &bus, GFP_KERNEL);
-	KT_ASSERT_NOT_NULL(t, dbuf);
+	if (have_dma) {
+		dbuf = dma_alloc(PAGE_SIZE, &bus, GFP_KERNEL);
+		KT_ASSERT_NOT_NULL(t, dbuf);
+		held_dma.v = dbuf;
+		held_dma.bus = bus;
+		ktest_add_action_or_reset(t, free_held_dma, &held_dma);
+	} else {
+		ktest_log(t, "no DMA zone (mm.dma_limit=0): the pool alone");
+	}
+	refused = dbuf ? 2 : 1;
 	mm_stats_get(&a);
-	ktest_log(t, "two refused frees are expected below");
+	ktest_log(t, "%lu refused free(s) expected below", refused);
 	k_mem_slab_free(&pool, (char *)blk + 8); /* interior */
-	dma_free(dbuf, PAGE_SIZE, bus + PAGE_SIZE); /* wrong bus address */
+	if (dbuf) /* wrong bus address */
+		dma_free(dbuf, PAGE_SIZE, bus + PAGE_SIZE);
 	mm_stats_get(&b);
-	KT_EXPECT_EQ(t, b.other_bad_frees - a.other_bad_frees, 2);
-	KT_EXPECT_EQ(t, b.bad_frees - a.bad_frees, 2);
+	KT_EXPECT_EQ(t, b.other_bad_frees - a.other_bad_frees, refused);
+	KT_EXPECT_EQ(t, b.bad_frees - a.bad_frees, refused);
 	k_mem_slab_free(&pool, blk);
-	dma_free(dbuf, PAGE_SIZE, bus);
-	k_mem_slab_remove(&pool);
+	if (dbuf)
+		ktest_release_action(t, free_held_dma, &held_dma);
+	ktest_release_action(t, remove_pool, &pool);
 	mm_health_acknowledge("the refused pool and DMA frees above");
 }
 

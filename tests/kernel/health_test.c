@@ -129,15 +129,15 @@ static void test_unusable_index_real_layout(struct ktest *t)
 	unsigned long i, total;
 	unsigned int k = 0;
 	struct mm_health h;
-	struct held_set s;
+	static struct held_set s;
 	struct page *pg;
 
-	KT_ASSERT_TRUE(t, held_init_zone(&s, z));
+	KT_ASSERT_TRUE(t, held_init_zone(t, &s, z));
 	KT_EXPECT_TRUE(t, hold_zone_empty(&s, z));
 	for (i = 0; i < s.n && held_order(&s, i) < 4; i++)
 		;
 	if (i == s.n) {
-		held_done(&s);
+		held_done(t, &s);
 		ktest_skip(t, "no block of order >= 4 in the zone");
 	}
 	k = held_order(&s, i);
@@ -163,7 +163,7 @@ static void test_unusable_index_real_layout(struct ktest *t)
 	ktest_log(t, "zone %s, block of order %u split: index(3) %u.%03u",
 		  z->name, k, h.zone[z - zones].unusable[3] / 1000,
 		  h.zone[z - zones].unusable[3] % 1000);
-	held_done(&s);
+	held_done(t, &s);
 }
 
 /* ---- verdict transitions ------------------------------------------------------- */
@@ -183,7 +183,7 @@ static void check_transitions(struct ktest *t, struct zone *z)
 	unsigned long pm, got;
 	char want[200];
 	struct mm_health h;
-	struct held_set s;
+	static struct held_set s;
 	struct page *pg;
 	const char *crit;
 
@@ -192,7 +192,7 @@ static void check_transitions(struct ktest *t, struct zone *z)
 	mm_health_acknowledge("mm_health test start");
 	mm_health_get(&h);
 	KT_ASSERT_EQ(t, h.subject[subj], MM_HEALTHY);
-	KT_ASSERT_TRUE(t, held_init_zone(&s, z));
+	KT_ASSERT_TRUE(t, held_init_zone(t, &s, z));
 	cap_start();
 	KT_EXPECT_TRUE(t, hold_zone_down(&s, z, z->wmark[WMARK_HIGH] + 64));
 	drain_all_pages();
@@ -219,7 +219,7 @@ static void check_transitions(struct ktest *t, struct zone *z)
 		  "watermark (%lu < %lu pages)\n",
 		  z->name, pm / 10, pm % 10, got, min);
 	expect_line(t, want);
-	held_done(&s);
+	held_done(t, &s);
 	mm_health_get(&h);
 	cap_stop();
 	KT_EXPECT_EQ(t, h.subject[subj], MM_HEALTHY);
@@ -296,13 +296,13 @@ static void test_fragmentation_verdict(struct ktest *t)
 {
 	struct zone *z = small_zone();
 	enum mm_subject subj = (enum mm_subject)(z - zones);
-	struct held_set s, pieces;
+	static struct held_set s, pieces;
 	struct mm_health h;
 	char want[200];
 
 	mm_health_acknowledge("mm_health test start");
-	KT_ASSERT_TRUE(t, held_init_zone(&s, z));
-	KT_ASSERT_TRUE(t, held_init(&pieces, 8192));
+	KT_ASSERT_TRUE(t, held_init_zone(t, &s, z));
+	KT_ASSERT_TRUE(t, held_init(t, &pieces, 8192));
 	KT_EXPECT_TRUE(t, hold_zone_empty(&s, z));
 	mm_health_check(); /* logs the zone critical */
 	cap_start();
@@ -321,9 +321,9 @@ static void test_fragmentation_verdict(struct ktest *t)
 		  z->name);
 	expect_line(t, want);
 	release_holes(&pieces);
-	held_done(&pieces);
+	held_done(t, &pieces);
 	release_holes(&s);
-	held_done(&s);
+	held_done(t, &s);
 	mm_health_get(&h);
 	KT_EXPECT_EQ(t, h.subject[subj], MM_HEALTHY);
 }
@@ -353,7 +353,7 @@ static void test_failure_rate(struct ktest *t)
 	enum mm_subject subj;
 	unsigned long fails = 0;
 	struct mm_health h;
-	struct held_set s;
+	static struct held_set s;
 	char want[120];
 	gfp_t gfp;
 
@@ -361,13 +361,17 @@ static void test_failure_rate(struct ktest *t)
 		ktest_skip(t, "no zone fits (see rate_zone())");
 	subj = (enum mm_subject)(z - zones);
 	gfp = zone_gfp(z) | __GFP_NOWARN;
-	KT_ASSERT_TRUE(t, held_init_zone(&s, z));
+	KT_ASSERT_TRUE(t, held_init_zone(t, &s, z));
 	KT_EXPECT_TRUE(t, hold_zone_down(&s, z, z->wmark[WMARK_HIGH] + 256));
 	mm_health_acknowledge("mm_health test start");
 	cap_start();
 	for (unsigned int i = 0; i < 2000; i++) {
 		if (i % 10 == 9) { /* no order-10 block is left: fails */
-			fails += !alloc_pages(gfp, MAX_ORDER - 1);
+			struct page *pg = alloc_pages(gfp, MAX_ORDER - 1);
+
+			fails += !pg;
+			if (pg && !held_add(&s, pg, MAX_ORDER - 1))
+				free_pages(pg, MAX_ORDER - 1);
 			continue;
 		}
 		free_pages(alloc_pages(gfp, 0), 0);
@@ -389,7 +393,7 @@ static void test_failure_rate(struct ktest *t)
 	KT_EXPECT_EQ(t, h.subject[subj], MM_HEALTHY);
 	ktest_log(t, "zone %s: window now %lu attempts, %lu failed", z->name,
 		  h.zone[subj].fail.attempts, h.zone[subj].fail.failures);
-	held_done(&s);
+	held_done(t, &s);
 }
 
 /* ---- corruption ------------------------------------------------------------------ */
@@ -471,12 +475,12 @@ static void test_counters_agree(struct ktest *t)
 {
 	static long live[MAX_NR_ZONES][MAX_ORDER];
 	struct mm_stats before;
-	struct held_set s;
+	static struct held_set s;
 	struct prng r;
 	unsigned long ops = 0;
 
 	memset(live, 0, sizeof(live));
-	KT_ASSERT_TRUE(t, held_init(&s, 600));
+	KT_ASSERT_TRUE(t, held_init(t, &s, 600));
 	mm_stats_get(&before);
 	prng_seed(&r, 0x57a75);
 	for (unsigned int i = 0; i < 6000; i++, ops++) {
@@ -503,7 +507,7 @@ static void test_counters_agree(struct ktest *t)
 	memset(live, 0, sizeof(live));
 	check_counts(t, &before, live);
 	ktest_log(t, "%lu operations, counters checked 7 times", ops);
-	held_done(&s);
+	held_done(t, &s);
 }
 
 /* ---- the report ------------------------------------------------------------------- */

@@ -12,6 +12,7 @@
 #include "mm/page_alloc.h"
 #include "lib/prng.h"
 #include "lib/string.h"
+#include "tests/kernel/kt_cleanup.h"
 
 #define HEAP_ORDER 6 /* 256 KiB of pages */
 #define MAX_LIVE 256
@@ -19,20 +20,23 @@
 static struct k_heap heap;
 static struct page *heap_pages;
 
+/* The heap on its pages, both given back when the case ends. */
 static void heap_setup(struct ktest *t)
 {
 	heap_pages = alloc_pages(GFP_KERNEL, HEAP_ORDER);
-	KT_ASSERT_NOT_NULL(t, heap_pages);
+	KT_ASSERT_NOT_NULL(t, kt_pages_at_end(t, heap_pages, HEAP_ORDER));
 	KT_ASSERT_EQ(t,
 		     k_heap_init(&heap, "ktest", page_address(heap_pages),
 				 PAGE_SIZE << HEAP_ORDER),
 		     0);
+	kt_heap_at_end(t, &heap);
 }
 
-static void heap_teardown(void)
+/* Now rather than at the end. */
+static void heap_teardown(struct ktest *t)
 {
-	k_heap_remove(&heap);
-	free_pages(heap_pages, HEAP_ORDER);
+	kt_release_heap(t, &heap);
+	kt_release_pages(t, heap_pages, HEAP_ORDER);
 }
 
 /* All free again: one free block spanning the heap, validator green. */
@@ -114,7 +118,7 @@ static void test_random_ops(struct ktest *t)
 	KT_EXPECT_EQ(t, damaged, 0);
 	KT_EXPECT_EQ(t, overlap, 0);
 	expect_pristine(t);
-	heap_teardown();
+	heap_teardown(t);
 }
 
 static void test_alignment(struct ktest *t)
@@ -137,7 +141,7 @@ static void test_alignment(struct ktest *t)
 	for (unsigned int s = 0; s <= 16; s++)
 		k_heap_free(&heap, p[s]);
 	expect_pristine(t);
-	heap_teardown();
+	heap_teardown(t);
 }
 
 static void test_exhaust_and_merge(struct ktest *t)
@@ -161,7 +165,7 @@ static void test_exhaust_and_merge(struct ktest *t)
 	for (unsigned int i = 1; i < n; i += 2)
 		k_heap_free(&heap, blk[i]);
 	expect_pristine(t);
-	heap_teardown();
+	heap_teardown(t);
 }
 
 static void test_realloc(struct ktest *t)
@@ -200,7 +204,7 @@ static void test_realloc(struct ktest *t)
 	KT_EXPECT_NULL(t, k_heap_alloc(&heap, 0, K_NO_WAIT));
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EINVAL);
 	expect_pristine(t);
-	heap_teardown();
+	heap_teardown(t);
 }
 
 static void test_bad_frees(struct ktest *t)
@@ -233,7 +237,7 @@ static void test_bad_frees(struct ktest *t)
 	KT_EXPECT_TRUE(t, k_heap_validate(&heap));
 	k_heap_free(&heap, a);
 	expect_pristine(t);
-	heap_teardown();
+	heap_teardown(t);
 }
 
 /* ---- waiting -------------------------------------------------------------- */
@@ -289,7 +293,7 @@ static void test_timeout(struct ktest *t)
 	KT_EXPECT_EQ(t, irq_result, 2);
 	if (arch_nr_cpus() < 2) {
 		k_heap_free(&heap, big);
-		heap_teardown();
+		heap_teardown(t);
 		ktest_skip(t, "needs two harts");
 	}
 	memset(&w, 0, sizeof(w));
@@ -297,7 +301,7 @@ static void test_timeout(struct ktest *t)
 	KT_EXPECT_NOT_NULL(t, w.got); /* woken by hart 1's free */
 	k_heap_free(&heap, w.got);
 	expect_pristine(t);
-	heap_teardown();
+	heap_teardown(t);
 }
 
 /* ---- all harts ------------------------------------------------------------- */
@@ -363,7 +367,7 @@ static void test_all_harts(struct ktest *t)
 		  s.fails);
 	KT_EXPECT_EQ(t, s.damaged, 0);
 	expect_pristine(t);
-	heap_teardown();
+	heap_teardown(t);
 }
 
 static void test_init_rejects(struct ktest *t)

@@ -252,12 +252,27 @@ static unsigned int modes_available(void)
 	return heap ? KMALLOC_NR_MODES : 1;
 }
 
+static void *switch_held[KMALLOC_NR_MODES][2][NR_MIX + 1];
+
+/* Cleanup action: free whatever test_free_after_switch still holds. */
+static void free_switch_held(void *arg)
+{
+	void **p = arg;
+
+	for (size_t i = 0; i < sizeof(switch_held) / sizeof(void *); i++) {
+		kfree(p[i]);
+		p[i] = NULL;
+	}
+}
+
 static void test_free_after_switch(struct ktest *t)
 {
-	static void *held[KMALLOC_NR_MODES][2][NR_MIX + 1];
+	void *(*held)[2][NR_MIX + 1] = switch_held;
 	unsigned int nmodes = modes_available();
 	struct kmalloc_stats a, b;
 
+	kmt_keep_setting(t);
+	ktest_add_action_or_reset(t, free_switch_held, switch_held);
 	kmalloc_stats_get(&a);
 	for (unsigned int m = 0; m < nmodes; m++) {
 		for (unsigned int d = 0; d < 2; d++) {
@@ -276,8 +291,10 @@ static void test_free_after_switch(struct ktest *t)
 		kmalloc_set_mode((m + 1) % nmodes);
 		for (unsigned int d = 0; d < 2; d++) {
 			kmalloc_set_debug(!d);
-			for (unsigned int i = 0; i <= NR_MIX; i++)
+			for (unsigned int i = 0; i <= NR_MIX; i++) {
 				kfree(held[m][d][i]);
+				held[m][d][i] = NULL;
+			}
 		}
 	}
 	kmalloc_stats_get(&b);
@@ -290,6 +307,7 @@ static void test_free_after_switch(struct ktest *t)
 
 static void test_mode_names(struct ktest *t)
 {
+	kmt_keep_setting(t);
 	KT_EXPECT_EQ(t, kmalloc_set_mode(KMALLOC_NR_MODES), -MM_EINVAL);
 	KT_EXPECT_EQ(t, kmalloc_set_mode((enum kmalloc_mode) - 1), -MM_EINVAL);
 	KT_EXPECT_EQ(t, strcmp(kmalloc_mode_name(KMALLOC_TWO_TIER), "two-tier"),

@@ -72,6 +72,25 @@ static inline void kmt_leave(const struct kmt_saved *sv)
 	KTEST_SUITE_FULL(base##_hybrid, cases, base##_init_KMALLOC_HYBRID,     \
 			 base##_exit_KMALLOC_HYBRID, 0)
 
+/* Cleanup action: kmalloc's mode and debug setting, packed into arg. */
+static inline void kmt_restore_setting(void *arg)
+{
+	uintptr_t v = (uintptr_t)arg;
+
+	kmalloc_set_mode((enum kmalloc_mode)(v >> 1));
+	kmalloc_set_debug(v & 1);
+}
+
+/* When the case ends, however it ends, put back the mode and debug
+ * setting kmalloc has now. */
+static inline void kmt_keep_setting(struct ktest *t)
+{
+	uintptr_t v =
+		((uintptr_t)kmalloc_get_mode() << 1) | kmalloc_get_debug();
+
+	ktest_add_action_or_reset(t, kmt_restore_setting, (void *)v);
+}
+
 /* Does the NUL-terminated text contain needle? */
 static inline bool kmt_contains(const char *text, const char *needle)
 {

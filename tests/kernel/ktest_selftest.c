@@ -253,8 +253,10 @@ static void test_page_leak_found(struct ktest *t)
 	KT_EXPECT_EQ(t, run_private(leak_table, 1, NULL), 1);
 	KT_ASSERT_NOT_NULL(t, leaked);
 	free_pages(leaked, 1);
-	KT_EXPECT_EQ(t, tot.pass, 1); /* the case passed, the suite did not */
+	KT_EXPECT_EQ(t, tot.fail, 1); /* the case, and the suite */
 	KT_EXPECT_EQ(t, tot.suites_failed, 1);
+	EXPECT_TEXT(t, "    # p_leak: 2 pages missing after the case (");
+	EXPECT_LINE(t, "    not ok 1 p_leak");
 	EXPECT_TEXT(t, "    # leak: 2 pages missing after the suite (");
 	EXPECT_LINE(t, "not ok 1 leak");
 

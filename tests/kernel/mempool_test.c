@@ -15,6 +15,7 @@
 #include "lib/prng.h"
 #include "lib/string.h"
 #include "tests/kernel/txn_test.h"
+#include "tests/kernel/kt_cleanup.h"
 
 #define ELEM 64
 
@@ -44,6 +45,12 @@ static bool test_check(void *e, void *cache)
 	return kmem_cache_obj_live(cache, e);
 }
 
+static void destroy_pool(void *pool)
+{
+	mempool_destroy(pool);
+}
+
+/* A pool over a cache of its own; both go when the case ends. */
 static mempool_t *setup(struct ktest *t, int min_nr)
 {
 	mempool_t *pool;
@@ -51,10 +58,11 @@ static mempool_t *setup(struct ktest *t, int min_nr)
 	backing_mode = 0;
 	backing_calls = 0;
 	elem_cache = kmem_cache_create("mempool_elem", ELEM, 0, 0, NULL);
-	KT_ASSERT_NOT_NULL(t, elem_cache);
+	KT_ASSERT_NOT_NULL(t, kt_cache_at_end(t, elem_cache));
 	pool = mempool_create_named("ktest", min_nr, test_alloc, test_free,
 				    test_check, elem_cache);
 	KT_ASSERT_NOT_NULL(t, pool);
+	ktest_add_action_or_reset(t, destroy_pool, pool);
 	KT_EXPECT_EQ(t, backing_calls, min_nr);
 	return pool;
 }
@@ -63,8 +71,8 @@ static mempool_t *setup(struct ktest *t, int min_nr)
 static void teardown(struct ktest *t, mempool_t *pool)
 {
 	KT_EXPECT_TRUE(t, mempool_validate(pool));
-	mempool_destroy(pool);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(elem_cache), 0);
+	ktest_release_action(t, destroy_pool, pool);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, elem_cache), 0);
 	backing_mode = 0;
 }
 
@@ -124,7 +132,8 @@ static void test_exhausted_memory(struct ktest *t)
 	struct page *pg[4];
 
 	KT_ASSERT_NOT_NULL(t, pool);
-	KT_ASSERT_TRUE(t, exhaust_begin(&ex));
+	ktest_add_action_or_reset(t, destroy_pool, pool);
+	KT_ASSERT_TRUE(t, exhaust_begin(t, &ex));
 	KT_EXPECT_NULL(t, alloc_pages(GFP_KERNEL | __GFP_NOWARN, 1));
 	for (int i = 0; i < 3; i++) {
 		pg[i] = mempool_alloc(pool, GFP_KERNEL);
@@ -132,13 +141,15 @@ static void test_exhausted_memory(struct ktest *t)
 	}
 	pg[3] = mempool_alloc(pool, GFP_ATOMIC);
 	KT_EXPECT_NULL(t, pg[3]);
+	if (pg[3]) /* memory was not all held after all */
+		mempool_free(pg[3], pool);
 	KT_EXPECT_EQ(t, mm_last_error(), MM_ENOMEM);
 	for (int i = 0; i < 3; i++)
 		mempool_free(pg[i], pool);
 	expect_reserve(t, pool, 3, 0);
-	exhaust_end(&ex);
+	exhaust_end(t, &ex);
 	KT_EXPECT_TRUE(t, mempool_validate(pool));
-	mempool_destroy(pool);
+	ktest_release_action(t, destroy_pool, pool);
 }
 
 /*
@@ -227,11 +238,12 @@ static void test_bad_frees(struct ktest *t)
 	backing_mode = 0;
 	bare = mempool_create(1, test_alloc, test_free, elem_cache);
 	KT_ASSERT_NOT_NULL(t, bare);
+	ktest_add_action_or_reset(t, destroy_pool, bare);
 	mempool_free(c, bare); /* nothing was allocated from bare */
 	mempool_stats_get(bare, &st);
 	KT_EXPECT_EQ(t, st.nr_bad_free, 1);
 	KT_EXPECT_TRUE(t, mempool_validate(bare));
-	mempool_destroy(bare);
+	ktest_release_action(t, destroy_pool, bare);
 	mempool_free(c, pool);
 	mempool_free(x, pool);
 	expect_reserve(t, pool, 2, 0);

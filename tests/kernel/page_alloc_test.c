@@ -5,6 +5,7 @@
  * per-CPU fast path taking no lock, hooks, and every bad-free kind.
  */
 #include "tests/kernel/page_test.h"
+#include "tests/kernel/kt_cleanup.h"
 #include "mm/hooks.h"
 #include "lib/string.h"
 
@@ -22,7 +23,7 @@ static void test_every_order(struct ktest *t)
 		KT_EXPECT_EQ(t, pfn & ((1UL << o) - 1), 0);
 		KT_EXPECT_TRUE(t, pg->flags & PG_head);
 		KT_EXPECT_EQ(t, pg->order, o);
-		page_owner_flags(pg, PG_large, 0); /* freed with owner bits */
+		page_owner_flags(pg, PG_large, 0); /* an owner's block */
 		KT_EXPECT_EQ(t, pg->flags, PG_head | PG_large);
 		KT_EXPECT_EQ(t, pg->order, o);
 		KT_EXPECT_TRUE(t, page_in_zone(page_zone(pg), pg, o));
@@ -34,6 +35,8 @@ static void test_every_order(struct ktest *t)
 			KT_EXPECT_TRUE(t, page_block_head(pg + i) == pg);
 			memset(va + i * PAGE_SIZE, 0x5a, PAGE_SIZE);
 		}
+		/* owner bits are the owner's to clear: free_pages() refuses */
+		page_owner_flags(pg, 0, PG_large);
 		free_pages(pg, o);
 		if (o)
 			KT_EXPECT_NULL(t, page_block_head(pg + (1UL << o) - 1));
@@ -110,7 +113,10 @@ static void test_split_merge_exact(struct ktest *t)
 static void test_pcp_fast_path_takes_no_lock(struct ktest *t)
 {
 	unsigned int cpu = arch_cpu_id(), clean = 0;
-	struct page *pg = alloc_pages(GFP_KERNEL, 0), *again = NULL;
+	struct page *pg, *again = NULL;
+
+	kt_faults_pause(); /* an armed fault rule takes a lock of its own */
+	pg = alloc_pages(GFP_KERNEL, 0);
 
 	KT_ASSERT_NOT_NULL(t, pg);
 	free_pages(pg, 0); /* now on this hart's list, the hottest page */
@@ -293,59 +299,59 @@ static void test_outside(struct ktest *t)
 
 static void test_bad_order(struct ktest *t)
 {
-	struct page *pg = alloc_pages(GFP_KERNEL, 0);
+	struct page *pg = kt_pages_at_end(t, alloc_pages(GFP_KERNEL, 0), 0);
 
 	KT_ASSERT_NOT_NULL(t, pg);
 	expect_refused(t, pg, MAX_ORDER, BAD_FREE_ORDER);
 	expect_refused(t, pg, 200, BAD_FREE_ORDER);
-	free_pages(pg, 0);
+	kt_release_pages(t, pg, 0);
 }
 
 static void test_misaligned(struct ktest *t)
 {
-	struct page *pg = alloc_pages(GFP_KERNEL, 2);
+	struct page *pg = kt_pages_at_end(t, alloc_pages(GFP_KERNEL, 2), 2);
 
 	KT_ASSERT_NOT_NULL(t, pg);
 	expect_refused(t, pg + 1, 1, BAD_FREE_MISALIGNED);
 	expect_refused(t, pg + 2, 2, BAD_FREE_MISALIGNED);
-	free_pages(pg, 2);
+	kt_release_pages(t, pg, 2);
 }
 
 static void test_double_free(struct ktest *t)
 {
-	struct page *pg0 = alloc_pages(GFP_KERNEL, 0);
-	struct page *pg3 = alloc_pages(GFP_KERNEL, 3);
+	struct page *pg0 = kt_pages_at_end(t, alloc_pages(GFP_KERNEL, 0), 0);
+	struct page *pg3 = kt_pages_at_end(t, alloc_pages(GFP_KERNEL, 3), 3);
 
 	KT_ASSERT_NOT_NULL(t, pg0);
 	KT_ASSERT_NOT_NULL(t, pg3);
-	free_pages(pg0, 0);
+	kt_release_pages(t, pg0, 0);
 	expect_refused(t, pg0, 0, BAD_FREE_DOUBLE); /* on a per-CPU list */
 	drain_all_pages();
 	expect_refused(t, pg0, 0, BAD_FREE_DOUBLE); /* in a buddy block */
-	free_pages(pg3, 3);
+	kt_release_pages(t, pg3, 3);
 	expect_refused(t, pg3, 3, BAD_FREE_DOUBLE);
 	expect_refused(t, pg3 + 4, 2, BAD_FREE_DOUBLE);
 }
 
 static void test_wrong_order(struct ktest *t)
 {
-	struct page *pg = alloc_pages(GFP_KERNEL, 2);
+	struct page *pg = kt_pages_at_end(t, alloc_pages(GFP_KERNEL, 2), 2);
 
 	KT_ASSERT_NOT_NULL(t, pg);
 	expect_refused(t, pg, 1, BAD_FREE_WRONG_ORDER);
 	expect_refused(t, pg, 0, BAD_FREE_WRONG_ORDER);
-	free_pages(pg, 2);
+	kt_release_pages(t, pg, 2);
 }
 
 static void test_tail_page(struct ktest *t)
 {
-	struct page *pg = alloc_pages(GFP_KERNEL, 3);
+	struct page *pg = kt_pages_at_end(t, alloc_pages(GFP_KERNEL, 3), 3);
 
 	KT_ASSERT_NOT_NULL(t, pg);
 	expect_refused(t, pg + 1, 0, BAD_FREE_TAIL);
 	expect_refused(t, pg + 4, 2, BAD_FREE_TAIL);
 	expect_refused(t, pg + 7, 0, BAD_FREE_TAIL);
-	free_pages(pg, 3);
+	kt_release_pages(t, pg, 3);
 }
 
 struct race {

@@ -23,18 +23,44 @@ struct held_set {
 	unsigned int order;
 };
 
-/* Room for cap blocks; false if even that cannot be allocated. */
-static inline bool held_init(struct held_set *s, unsigned long cap)
+/*
+ * alloc_pages(), but a failure injected by a fault rule (mm.fail=) is tried
+ * again, up to 1000 times in a row: helpers that take memory away mean
+ * "until memory runs out", not "until the first injected failure".
+ */
+static inline struct page *alloc_pages_really(gfp_t gfp, unsigned int order)
+{
+	struct page *pg = NULL;
+
+	for (int i = 0; i < 1000 && !pg; i++) {
+		pg = alloc_pages(gfp, order);
+		if (!pg && mm_last_error() != MM_EFAULT_INJECTED)
+			break;
+	}
+	return pg;
+}
+
+static inline void held_done_action(void *arg);
+
+/*
+ * Room for cap blocks; false if even that cannot be allocated.  The set
+ * (static: it must outlive the case's frame) is given back with every
+ * block it holds when the case ends, or by held_done() before.
+ */
+static inline bool held_init(struct ktest *t, struct held_set *s,
+			     unsigned long cap)
 {
 	unsigned int o = 0;
 
 	while ((PAGE_SIZE << o) < cap * sizeof(uint64_t) && o < 8)
 		o++;
-	s->pg = alloc_pages(GFP_KERNEL | __GFP_NOWARN, o);
+	s->pg = alloc_pages_really(GFP_KERNEL | __GFP_NOWARN, o);
 	s->order = o;
 	s->n = 0;
 	s->cap = (PAGE_SIZE << o) / sizeof(uint64_t);
 	s->e = s->pg ? page_address(s->pg) : NULL;
+	if (s->pg)
+		ktest_add_action_or_reset(t, held_done_action, s);
 	return s->pg != NULL;
 }
 
@@ -68,10 +94,18 @@ static inline void held_release(struct held_set *s)
 		free_pages(held_page(s, i - 1), held_order(s, i - 1));
 }
 
-static inline void held_done(struct held_set *s)
+static inline void held_done_action(void *arg)
 {
+	struct held_set *s = arg;
+
 	held_release(s);
 	free_pages(s->pg, s->order);
+}
+
+/* Every held block and the set's own block back, now. */
+static inline void held_done(struct ktest *t, struct held_set *s)
+{
+	ktest_release_action(t, held_done_action, s);
 }
 
 /* Allocate with gfp at order until NULL or the set is full; returns count. */
@@ -81,7 +115,7 @@ static inline unsigned long held_fill(struct held_set *s, gfp_t gfp,
 	unsigned long n = 0;
 	struct page *pg;
 
-	while ((pg = alloc_pages(gfp | __GFP_NOWARN, order))) {
+	while ((pg = alloc_pages_really(gfp | __GFP_NOWARN, order))) {
 		if (!held_add(s, pg, order)) {
 			free_pages(pg, order);
 			break;
@@ -107,9 +141,10 @@ static inline bool page_in_zone(const struct zone *z, const struct page *pg,
 }
 
 /* A set big enough to hold zone z down to a few thousand pages. */
-static inline bool held_init_zone(struct held_set *s, const struct zone *z)
+static inline bool held_init_zone(struct ktest *t, struct held_set *s,
+				  const struct zone *z)
 {
-	return held_init(s, z->managed_pages / MAX_ORDER_NR_PAGES + 8192);
+	return held_init(t, s, z->managed_pages / MAX_ORDER_NR_PAGES + 8192);
 }
 
 /*
@@ -124,7 +159,8 @@ static inline bool hold_zone_down(struct held_set *s, struct zone *z,
 
 	for (int o = MAX_ORDER - 1; o >= 0; o--) {
 		while (zone_free_pages(z) >= leave + (1UL << o)) {
-			struct page *pg = alloc_pages(gfp, (unsigned int)o);
+			struct page *pg =
+				alloc_pages_really(gfp, (unsigned int)o);
 
 			if (!pg)
 				break;

@@ -66,11 +66,11 @@ static void check_watermarks(struct ktest *t, struct zone *z)
 	unsigned long min = z->wmark[WMARK_MIN], before = nr_free_pages();
 	unsigned long events = z->wm_low_events;
 	gfp_t gfp = zone_gfp(z);
-	struct held_set s;
+	static struct held_set s;
 
 	if (z->managed_pages < z->wmark[WMARK_HIGH] + 512)
 		ktest_skip(t, "zone too small");
-	KT_ASSERT_TRUE(t, held_init_zone(&s, z));
+	KT_ASSERT_TRUE(t, held_init_zone(t, &s, z));
 	KT_EXPECT_TRUE(t, hold_zone_down(&s, z, z->wmark[WMARK_HIGH] + 256));
 	KT_EXPECT_GT(t, held_fill(&s, gfp, 0), 0);
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EWATERMARK);
@@ -91,7 +91,7 @@ static void check_watermarks(struct ktest *t, struct zone *z)
 	held_fill(&s, gfp | __GFP_MEMALLOC, 0);
 	KT_EXPECT_EQ(t, mm_last_error(), MM_ENOMEM);
 	KT_EXPECT_EQ(t, zone_free_pages(z), 0);
-	held_done(&s);
+	held_done(t, &s);
 	KT_EXPECT_EQ(t, nr_free_pages(), before);
 }
 
@@ -114,14 +114,14 @@ static void test_fallback_keeps_reserve(struct ktest *t)
 	struct zone *dma = &zones[ZONE_DMA], *normal = &zones[ZONE_NORMAL];
 	unsigned long floor = dma->wmark[WMARK_MIN] + dma->lowmem_reserve;
 	unsigned long before = nr_free_pages(), n, first;
-	struct held_set s;
+	static struct held_set s;
 	struct page *pg;
 
 	if (zone_is_empty(dma) || zone_is_empty(normal))
 		ktest_skip(t, "needs both zones");
 	if (dma->managed_pages < floor + 64)
 		ktest_skip(t, "DMA zone too small");
-	KT_ASSERT_TRUE(t, held_init_zone(&s, normal));
+	KT_ASSERT_TRUE(t, held_init_zone(t, &s, normal));
 	KT_EXPECT_TRUE(t, hold_zone_down(&s, normal, 0));
 	KT_EXPECT_EQ(t, zone_free_pages(normal), 0);
 	KT_EXPECT_TRUE(t, hold_zone_down(&s, dma, floor + 64));
@@ -135,7 +135,7 @@ static void test_fallback_keeps_reserve(struct ktest *t)
 	pg = alloc_pages(GFP_DMA, 0);
 	KT_EXPECT_NOT_NULL(t, pg);
 	free_pages(pg, 0);
-	held_done(&s);
+	held_done(t, &s);
 	KT_EXPECT_EQ(t, nr_free_pages(), before);
 }
 
@@ -167,11 +167,11 @@ static void test_drains_other_harts(struct ktest *t)
 	struct zone *z = &zones[ZONE_NORMAL];
 	struct stash st = {arch_cpu_id(), 0};
 	unsigned long before = nr_free_pages(), free;
-	struct held_set s;
+	static struct held_set s;
 
 	if (arch_nr_cpus() < 2 || zone_is_empty(z))
 		ktest_skip(t, "needs 2 harts and a Normal zone");
-	KT_ASSERT_TRUE(t, held_init_zone(&s, z));
+	KT_ASSERT_TRUE(t, held_init_zone(t, &s, z));
 	KT_EXPECT_TRUE(t, hold_zone_down(&s, z, 1024));
 	arch_run_on_all_cpus(stash_pages, &st);
 	KT_EXPECT_EQ(t, st.stashed, 8 * (arch_nr_cpus() - 1));
@@ -180,7 +180,7 @@ static void test_drains_other_harts(struct ktest *t)
 		t, free - __atomic_load_n(&z->free_pages, __ATOMIC_RELAXED), 0);
 	KT_EXPECT_EQ(t, held_fill(&s, zone_gfp(z) | __GFP_MEMALLOC, 0), free);
 	KT_EXPECT_EQ(t, zone_free_pages(z), 0);
-	held_done(&s);
+	held_done(t, &s);
 	KT_EXPECT_EQ(t, nr_free_pages(), before);
 }
 
@@ -271,12 +271,12 @@ static void exhaust_zone(struct ktest *t, struct zone *z)
 {
 	struct area_snap boot, now;
 	struct frame_map m;
-	struct held_set s;
+	static struct held_set s;
 
 	if (zone_is_empty(z))
 		ktest_skip(t, "zone is empty");
 	KT_ASSERT_TRUE(t, fmap_init(&m, z));
-	if (!held_init_zone(&s, z)) {
+	if (!held_init_zone(t, &s, z)) {
 		free_pages(m.pg, m.order);
 		KT_ASSERT_TRUE(t, false);
 	}
@@ -288,7 +288,7 @@ static void exhaust_zone(struct ktest *t, struct zone *z)
 		area_snap_take(z, &now);
 		KT_EXPECT_TRUE(t, area_snap_equal(&boot, &now));
 	}
-	held_done(&s);
+	held_done(t, &s);
 	free_pages(m.pg, m.order);
 }
 

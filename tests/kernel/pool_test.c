@@ -15,6 +15,7 @@
 #include "lib/prng.h"
 #include "lib/string.h"
 #include "tests/kernel/txn_test.h"
+#include "tests/kernel/kt_cleanup.h"
 
 #define POOL_ORDER 3 /* 32 KiB of pages */
 #define BLOCK 48
@@ -23,20 +24,28 @@
 static struct k_mem_slab pool;
 static struct page *pool_pages;
 
+static void remove_pool(void *p)
+{
+	k_mem_slab_remove(p);
+}
+
+/* The pool on its pages, both given back when the case ends. */
 static void pool_setup(struct ktest *t, size_t block, uint32_t n)
 {
 	pool_pages = alloc_pages(GFP_KERNEL, POOL_ORDER);
-	KT_ASSERT_NOT_NULL(t, pool_pages);
+	KT_ASSERT_NOT_NULL(t, kt_pages_at_end(t, pool_pages, POOL_ORDER));
 	KT_ASSERT_EQ(t,
 		     k_mem_slab_init_named(&pool, "ktest",
 					   page_address(pool_pages), block, n),
 		     0);
+	ktest_add_action_or_reset(t, remove_pool, &pool);
 }
 
-static void pool_teardown(void)
+/* Now rather than at the end. */
+static void pool_teardown(struct ktest *t)
 {
-	k_mem_slab_remove(&pool);
-	free_pages(pool_pages, POOL_ORDER);
+	ktest_release_action(t, remove_pool, &pool);
+	kt_release_pages(t, pool_pages, POOL_ORDER);
 }
 
 static void expect_empty(struct ktest *t)
@@ -106,7 +115,7 @@ static void test_random_ops(struct ktest *t)
 	KT_EXPECT_EQ(t, damaged, 0);
 	KT_EXPECT_EQ(t, wrong, 0);
 	expect_empty(t);
-	pool_teardown();
+	pool_teardown(t);
 }
 
 static void test_exhaust(struct ktest *t)
@@ -134,7 +143,7 @@ static void test_exhaust(struct ktest *t)
 		k_mem_slab_free(&pool, blk[i]);
 	expect_empty(t);
 	KT_EXPECT_EQ(t, k_mem_slab_alloc(&pool, NULL, K_NO_WAIT), -MM_EINVAL);
-	pool_teardown();
+	pool_teardown(t);
 }
 
 static void test_bad_frees(struct ktest *t)
@@ -167,7 +176,7 @@ static void test_bad_frees(struct ktest *t)
 	KT_EXPECT_TRUE(t, k_mem_slab_validate(&pool));
 	k_mem_slab_free(&pool, a);
 	expect_empty(t);
-	pool_teardown();
+	pool_teardown(t);
 }
 
 /* A write after free breaks a link: found when followed, never obeyed. */
@@ -195,7 +204,7 @@ static void test_scribbled_list(struct ktest *t)
 	k_mem_slab_free(&pool, a); /* abandoned, but still free */
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EBADFREE);
 	KT_EXPECT_TRUE(t, k_mem_slab_validate(&pool));
-	pool_teardown();
+	pool_teardown(t);
 }
 
 static void test_init_rejects(struct ktest *t)
@@ -268,7 +277,7 @@ static void test_timeout(struct ktest *t)
 	KT_EXPECT_EQ(t, irq_result, 2);
 	if (arch_nr_cpus() < 2) {
 		k_mem_slab_free(&pool, w.held);
-		pool_teardown();
+		pool_teardown(t);
 		ktest_skip(t, "needs two harts");
 	}
 	arch_run_on_all_cpus(wait_worker, &w);
@@ -276,7 +285,7 @@ static void test_timeout(struct ktest *t)
 	KT_EXPECT_TRUE(t, w.got == w.held);
 	k_mem_slab_free(&pool, w.got);
 	expect_empty(t);
-	pool_teardown();
+	pool_teardown(t);
 }
 
 /* ---- hooks: fault injection and transactions ---------------------------------- */
@@ -302,7 +311,7 @@ static void test_fault_injection(struct ktest *t)
 	KT_EXPECT_EQ(t, k_mem_slab_num_used_get(&pool), 1);
 	k_mem_slab_free(&pool, b);
 	expect_empty(t);
-	pool_teardown();
+	pool_teardown(t);
 }
 
 static void test_txn_abort(struct ktest *t)
@@ -341,7 +350,7 @@ static void test_txn_abort(struct ktest *t)
 	k_mem_slab_free(&pool, b);
 	k_mem_slab_free(&pool, keep);
 	expect_empty(t);
-	pool_teardown();
+	pool_teardown(t);
 }
 
 /* ---- all harts ------------------------------------------------------------------ */
@@ -407,7 +416,7 @@ static void test_all_harts(struct ktest *t)
 		  s.fails);
 	KT_EXPECT_EQ(t, s.damaged, 0);
 	expect_empty(t);
-	pool_teardown();
+	pool_teardown(t);
 }
 
 static const struct ktest_case pool_cases[] = {

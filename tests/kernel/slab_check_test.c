@@ -7,6 +7,7 @@
  */
 #include "tests/kernel/slab_test.h"
 #include "mm/slab_internal.h"
+#include "tests/kernel/kt_cleanup.h"
 
 /* ---- refused frees ---------------------------------------------------------- */
 
@@ -33,8 +34,9 @@ static void expect_refused(struct ktest *t, struct kmem_cache *c, void *obj,
 
 static void test_not_slab(struct ktest *t)
 {
-	struct kmem_cache *c = kmem_cache_create("bf-64", 64, 0, 0, NULL);
-	struct page *pg = alloc_pages(GFP_KERNEL, 0);
+	struct kmem_cache *c =
+		kt_cache_at_end(t, kmem_cache_create("bf-64", 64, 0, 0, NULL));
+	struct page *pg = kt_pages_at_end(t, alloc_pages(GFP_KERNEL, 0), 0);
 	int local;
 
 	KT_ASSERT_NOT_NULL(t, c);
@@ -42,36 +44,42 @@ static void test_not_slab(struct ktest *t)
 	expect_refused(t, c, page_address(pg), SLAB_BAD_NOT_SLAB);
 	expect_refused(t, c, &local, SLAB_BAD_NOT_SLAB);
 	expect_refused(t, c, (void *)0x1000, SLAB_BAD_NOT_SLAB);
-	free_pages(pg, 0);
+	kt_release_pages(t, pg, 0);
+	ktest_remove_action(t, kt_cache_action, c);
 	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
 }
 
 static void test_wrong_cache(struct ktest *t)
 {
-	struct kmem_cache *a = kmem_cache_create("bf-a", 64, 0, 0, NULL);
-	struct kmem_cache *b = kmem_cache_create("bf-b", 64, 0, 0, NULL);
+	struct kmem_cache *a =
+		kt_cache_at_end(t, kmem_cache_create("bf-a", 64, 0, 0, NULL));
+	struct kmem_cache *b =
+		kt_cache_at_end(t, kmem_cache_create("bf-b", 64, 0, 0, NULL));
 	void *obj;
 
 	KT_ASSERT_NOT_NULL(t, a);
 	KT_ASSERT_NOT_NULL(t, b);
-	obj = kmem_cache_alloc(a, GFP_KERNEL);
+	obj = kt_obj_at_end(t, kmem_cache_alloc(a, GFP_KERNEL));
 	KT_ASSERT_NOT_NULL(t, obj);
 	pattern_fill(obj, 64);
 	expect_refused(t, b, obj, SLAB_BAD_WRONG_CACHE);
 	KT_EXPECT_TRUE(t, pattern_ok(obj, 64));
 	KT_EXPECT_TRUE(t, kmem_cache_obj_live(a, obj));
-	kmem_cache_free(a, obj);
+	kt_release_obj(t, obj);
+	ktest_remove_action(t, kt_cache_action, b);
+	ktest_remove_action(t, kt_cache_action, a);
 	KT_EXPECT_EQ(t, kmem_cache_destroy(a), 0);
 	KT_EXPECT_EQ(t, kmem_cache_destroy(b), 0);
 }
 
 static void test_interior(struct ktest *t)
 {
-	struct kmem_cache *c = kmem_cache_create("bf-96", 96, 0, 0, NULL);
+	struct kmem_cache *c =
+		kt_cache_at_end(t, kmem_cache_create("bf-96", 96, 0, 0, NULL));
 	char *obj;
 
 	KT_ASSERT_NOT_NULL(t, c);
-	obj = kmem_cache_alloc(c, GFP_KERNEL);
+	obj = kt_obj_at_end(t, kmem_cache_alloc(c, GFP_KERNEL));
 	KT_ASSERT_NOT_NULL(t, obj);
 	pattern_fill(obj, 96);
 	expect_refused(t, c, obj + 1, SLAB_BAD_INTERIOR);
@@ -83,7 +91,8 @@ static void test_interior(struct ktest *t)
 			       c->kc_slab_bytes - 8,
 		       SLAB_BAD_INTERIOR);
 	KT_EXPECT_TRUE(t, pattern_ok(obj, 96));
-	kmem_cache_free(c, obj);
+	kt_release_obj(t, obj);
+	ktest_remove_action(t, kt_cache_action, c);
 	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
 }
 
@@ -92,6 +101,7 @@ static void test_double_free(struct ktest *t)
 	struct kmem_cache *c = plain_cache("bf-48", 48, 0, 0, NULL);
 	void *objs[200], *keep;
 
+	kt_faults_pause(); /* frees and double frees of exactly these */
 	KT_ASSERT_NOT_NULL(t, c);
 	/* In this hart's magazine. */
 	objs[0] = kmem_cache_alloc(c, GFP_KERNEL);
@@ -140,11 +150,12 @@ static void cross_worker(struct ktest *t, void *arg)
 
 static void test_double_free_other_hart(struct ktest *t)
 {
-	struct cross x = {plain_cache("bf-x", 32, 0, 0, NULL)};
+	static struct cross x;
 
 	if (arch_nr_cpus() < 2)
 		ktest_skip(t, "needs two harts");
-	KT_ASSERT_NOT_NULL(t, x.c);
+	x = (struct cross){plain_cache("bf-x", 32, 0, 0, NULL)};
+	KT_ASSERT_NOT_NULL(t, kt_cache_at_end(t, x.c));
 	x.obj = kmem_cache_alloc(x.c, GFP_KERNEL);
 	KT_ASSERT_NOT_NULL(t, x.obj);
 	kmem_cache_free(x.c, x.obj);
@@ -153,6 +164,7 @@ static void test_double_free_other_hart(struct ktest *t)
 	KT_EXPECT_EQ(t, x.refused, 1);
 	KT_EXPECT_EQ(t, x.c->kc_nr_bad_free[SLAB_BAD_DOUBLE], 1);
 	KT_EXPECT_TRUE(t, slab_validate());
+	ktest_remove_action(t, kt_cache_action, x.c);
 	KT_EXPECT_EQ(t, kmem_cache_destroy(x.c), 0);
 }
 
@@ -187,12 +199,14 @@ static void corrupt_and_drain(struct ktest *t, uintptr_t bad_next,
 			      bool relative, bool encode)
 {
 	struct kmem_cache *c = plain_cache("hard-64", 64, 0, 0, NULL);
-	struct live_set ls;
+	static struct live_set ls;
 	struct page *pg;
 	void *first, *victim;
 
+	/* From the damage to its repair nothing may be cut short. */
+	kt_faults_pause();
 	KT_ASSERT_NOT_NULL(t, c);
-	KT_ASSERT_TRUE(t, live_init(&ls, 256));
+	KT_ASSERT_TRUE(t, live_init(t, &ls, 256));
 	pg = fresh_slab(t, c, &first);
 	KT_ASSERT_NOT_NULL(t, pg);
 	KT_ASSERT_LT(t, pg->slab.freelist, c->kc_objs);
@@ -222,7 +236,7 @@ static void corrupt_and_drain(struct ktest *t, uintptr_t bad_next,
 	kmem_cache_shrink(c); /* the magazine held some of its objects */
 	/* Emptied, the quarantined slab went back to the page allocator. */
 	KT_EXPECT_EQ(t, c->kc_nr_quarantine, 0);
-	live_done(&ls);
+	live_done(t, &ls);
 	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
 }
 
@@ -261,6 +275,7 @@ static void test_validator_sees_damage(struct ktest *t)
 	void *live, *cached;
 	uintptr_t word;
 
+	kt_faults_pause(); /* each damage is repaired before anything else */
 	KT_ASSERT_NOT_NULL(t, c);
 	cc = &c->kc_cpu[arch_cpu_id()];
 	live = kmem_cache_alloc(c, GFP_KERNEL);

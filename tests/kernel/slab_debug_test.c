@@ -6,12 +6,13 @@
  * kmem_cache_destroy() and kmem_cache_walk_live(), mm.debug's default.
  */
 #include "tests/kernel/slab_test.h"
+#include "tests/kernel/kt_cleanup.h"
 #include "mm/slab_internal.h"
 
 static struct kmem_cache *debug_cache(struct ktest *t, size_t size)
 {
-	struct kmem_cache *c =
-		kmem_cache_create("dbg", size, 0, SLAB_DEBUG, NULL);
+	struct kmem_cache *c = kt_cache_at_end(
+		t, kmem_cache_create("dbg", size, 0, SLAB_DEBUG, NULL));
 
 	KT_ASSERT_NOT_NULL(t, c);
 	KT_EXPECT_EQ(t, c->kc_flags & SLAB_DEBUG, SLAB_DEBUG);
@@ -22,8 +23,11 @@ static struct kmem_cache *debug_cache(struct ktest *t, size_t size)
 static void overflow(struct ktest *t, long where)
 {
 	struct kmem_cache *c = debug_cache(t, 24);
-	unsigned char *obj = kmem_cache_alloc(c, GFP_KERNEL);
+	unsigned char *obj;
 	unsigned long corrupt = c->kc_nr_corrupt;
+
+	kt_faults_pause(); /* from the damage to its repair */
+	obj = kmem_cache_alloc(c, GFP_KERNEL);
 
 	KT_ASSERT_NOT_NULL(t, obj);
 	KT_EXPECT_TRUE(t, slab_validate());
@@ -33,7 +37,7 @@ static void overflow(struct ktest *t, long where)
 	KT_EXPECT_GE(t, c->kc_nr_corrupt, corrupt + 2);
 	KT_EXPECT_FALSE(t, kmem_cache_obj_live(c, obj));
 	KT_EXPECT_TRUE(t, slab_validate());
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 static void test_overflow_after(struct ktest *t)
@@ -49,8 +53,10 @@ static void test_overflow_before(struct ktest *t)
 static void test_write_after_free(struct ktest *t)
 {
 	struct kmem_cache *c = debug_cache(t, 40);
-	unsigned char *obj = kmem_cache_alloc(c, GFP_KERNEL), *again;
+	unsigned char *obj, *again;
 
+	kt_faults_pause(); /* the next allocation repairs the damage */
+	obj = kmem_cache_alloc(c, GFP_KERNEL);
 	KT_ASSERT_NOT_NULL(t, obj);
 	kmem_cache_free(c, obj);
 	KT_EXPECT_TRUE(t, mem_is_filled(obj, SLAB_POISON_FREE, 39));
@@ -58,13 +64,13 @@ static void test_write_after_free(struct ktest *t)
 	obj[7] = 1; /* the write after free */
 	KT_EXPECT_FALSE(t, slab_validate());
 	again = kmem_cache_alloc(c, GFP_KERNEL); /* same object (LIFO) */
-	KT_EXPECT_TRUE(t, again == obj);
+	KT_ASSERT_TRUE(t, again == obj);
 	KT_EXPECT_EQ(t, c->kc_nr_corrupt, 2); /* validator + allocation */
 	/* Handed out with the fresh pattern all the same. */
 	KT_EXPECT_TRUE(t, mem_is_filled(again, SLAB_POISON_INUSE, 40));
 	kmem_cache_free(c, again);
 	KT_EXPECT_TRUE(t, slab_validate());
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 static void test_double_free_debug(struct ktest *t)
@@ -78,7 +84,7 @@ static void test_double_free_debug(struct ktest *t)
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EBADFREE);
 	KT_EXPECT_EQ(t, c->kc_nr_bad_free[SLAB_BAD_DOUBLE], 1);
 	KT_EXPECT_TRUE(t, slab_validate());
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 /* Allocate from a known call site. */
@@ -131,7 +137,7 @@ static void test_destroy_lists_sites(struct ktest *t)
 	KT_EXPECT_TRUE(t,
 		       s.a > (uintptr_t)site_a && s.a < (uintptr_t)site_a + 64);
 	kmem_cache_free(c, objs[1]);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), -MM_EBUSY);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), -MM_EBUSY);
 	KT_EXPECT_EQ(t, kmem_cache_walk_live(c, count_site, &s), 4);
 	KT_EXPECT_EQ(t, s.n, 4);
 	KT_EXPECT_EQ(t, s.in_a, 2);
@@ -139,28 +145,29 @@ static void test_destroy_lists_sites(struct ktest *t)
 	for (unsigned int i = 0; i < 5; i++)
 		if (i != 1)
 			kmem_cache_free(c, objs[i]);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 static void test_debug_default(struct ktest *t)
 {
 	bool was = slab_set_debug_default(true);
-	struct kmem_cache *c = kmem_cache_create("dflt", 32, 0, 0, NULL);
+	struct kmem_cache *c =
+		kt_cache_at_end(t, kmem_cache_create("dflt", 32, 0, 0, NULL));
 
 	slab_set_debug_default(was);
 	KT_ASSERT_NOT_NULL(t, c);
 	KT_EXPECT_EQ(t, c->kc_flags & SLAB_DEBUG, SLAB_DEBUG);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 static void test_random_debug(struct ktest *t)
 {
 	struct kmem_cache *caches[3];
 	static const size_t sizes[3] = {1, 77, 600};
-	struct live_set ls;
+	static struct live_set ls;
 	struct prng r;
 
-	KT_ASSERT_TRUE(t, live_init(&ls, 512));
+	KT_ASSERT_TRUE(t, live_init(t, &ls, 512));
 	for (unsigned int i = 0; i < 3; i++)
 		caches[i] = debug_cache(t, sizes[i]);
 	prng_seed(&r, 99);
@@ -171,9 +178,9 @@ static void test_random_debug(struct ktest *t)
 	live_release(t, &ls);
 	for (unsigned int i = 0; i < 3; i++) {
 		KT_EXPECT_EQ(t, caches[i]->kc_nr_corrupt, 0);
-		KT_EXPECT_EQ(t, kmem_cache_destroy(caches[i]), 0);
+		KT_EXPECT_EQ(t, kt_cache_destroy(t, caches[i]), 0);
 	}
-	live_done(&ls);
+	live_done(t, &ls);
 }
 
 static const struct ktest_case slab_debug_cases[] = {

@@ -7,12 +7,14 @@
  * kmem_cache_alloc/free follow the mm/hooks.h protocol.
  */
 #include "tests/kernel/slab_test.h"
+#include "tests/kernel/kt_cleanup.h"
 #include "mm/hooks.h"
 
 /* A cache of 2 KiB objects whose magazine and reserve slab hold pages. */
 static struct kmem_cache *cache_with_spares(struct ktest *t)
 {
-	struct kmem_cache *c = plain_cache("spares-2k", 2048, 0, 0, NULL);
+	struct kmem_cache *c =
+		kt_cache_at_end(t, plain_cache("spares-2k", 2048, 0, 0, NULL));
 	struct kmem_cache_stats st;
 	void *objs[40];
 
@@ -37,9 +39,10 @@ static void hold_everything(struct ktest *t, struct held_set *held)
 {
 	struct zone *z;
 
-	KT_ASSERT_TRUE(t, held_init(held, zones[ZONE_NORMAL].managed_pages /
-							  MAX_ORDER_NR_PAGES +
-						  16384));
+	KT_ASSERT_TRUE(t, held_init(t, held,
+				    zones[ZONE_NORMAL].managed_pages /
+						    MAX_ORDER_NR_PAGES +
+					    16384));
 	page_alloc_set_reclaim(NULL);
 	for_each_zone (z)
 		if (!zone_is_empty(z))
@@ -60,7 +63,7 @@ static void expect_drained(struct ktest *t, struct kmem_cache *c)
 static void test_reclaim_irqs_off(struct ktest *t)
 {
 	struct kmem_cache *c = cache_with_spares(t);
-	struct held_set held;
+	static struct held_set held;
 	struct page *pg;
 	unsigned long flags;
 
@@ -74,8 +77,8 @@ static void test_reclaim_irqs_off(struct ktest *t)
 	expect_drained(t, c);
 	if (pg)
 		free_pages(pg, 0);
-	held_done(&held);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	held_done(t, &held);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 struct irq_alloc {
@@ -95,7 +98,7 @@ static void test_reclaim_from_irq(struct ktest *t)
 {
 	struct kmem_cache *c = cache_with_spares(t);
 	struct irq_alloc a = {0};
-	struct held_set held;
+	static struct held_set held;
 	bool ran;
 
 	hold_everything(t, &held);
@@ -106,8 +109,8 @@ static void test_reclaim_from_irq(struct ktest *t)
 	expect_drained(t, c);
 	if (a.pg)
 		free_pages(a.pg, 0);
-	held_done(&held);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	held_done(t, &held);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 /* Cache b grows (holding its own magazine lock) and finds pages only in
@@ -115,8 +118,9 @@ static void test_reclaim_from_irq(struct ktest *t)
 static void test_reclaim_while_growing(struct ktest *t)
 {
 	struct kmem_cache *a = cache_with_spares(t);
-	struct kmem_cache *b = plain_cache("grow-64", 64, 0, 0, NULL);
-	struct held_set held;
+	struct kmem_cache *b =
+		kt_cache_at_end(t, plain_cache("grow-64", 64, 0, 0, NULL));
+	static struct held_set held;
 	void *obj;
 
 	KT_ASSERT_NOT_NULL(t, b);
@@ -128,18 +132,19 @@ static void test_reclaim_while_growing(struct ktest *t)
 	expect_drained(t, a);
 	kmem_cache_free(b, obj);
 	kmem_cache_shrink(b); /* give its page back before the pages are */
-	held_done(&held);
+	held_done(t, &held);
 	KT_EXPECT_TRUE(t, slab_validate());
-	KT_EXPECT_EQ(t, kmem_cache_destroy(a), 0);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(b), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, a), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, b), 0);
 }
 
 /* No page anywhere: NULL with the reason, a counted failure, no damage. */
 static void test_no_memory(struct ktest *t)
 {
-	struct kmem_cache *c = kmem_cache_create("nomem-512", 512, 0, 0, NULL);
+	struct kmem_cache *c = kt_cache_at_end(
+		t, kmem_cache_create("nomem-512", 512, 0, 0, NULL));
 	struct kmem_cache_stats before, after;
-	struct held_set held;
+	static struct held_set held;
 	enum mm_error err;
 	void *obj;
 
@@ -154,12 +159,12 @@ static void test_no_memory(struct ktest *t)
 	KT_EXPECT_EQ(t, after.nr_alloc, before.nr_alloc);
 	KT_EXPECT_EQ(t, after.nr_slabs, 0);
 	KT_EXPECT_TRUE(t, slab_validate());
-	held_done(&held);
+	held_done(t, &held);
 	/* And it works again once memory is back. */
 	obj = kmem_cache_alloc(c, GFP_KERNEL);
 	KT_EXPECT_NOT_NULL(t, obj);
 	kmem_cache_free(c, obj);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 /* ---- hooks ---------------------------------------------------------------- */
@@ -202,9 +207,10 @@ static const struct mm_hooks test_hooks = {hk_should_fail, hk_on_alloc,
 static void test_hooks_protocol(struct ktest *t)
 {
 	const struct mm_hooks *saved = mm_hooks_get();
-	struct kmem_cache *c = plain_cache("hook-80", 80, 0, 0, NULL);
-	struct kmem_cache *q =
-		kmem_cache_create("nohook", 80, 0, SLAB_NO_HOOKS, NULL);
+	struct kmem_cache *c =
+		kt_cache_at_end(t, plain_cache("hook-80", 80, 0, 0, NULL));
+	struct kmem_cache *q = kt_cache_at_end(
+		t, kmem_cache_create("nohook", 80, 0, SLAB_NO_HOOKS, NULL));
 	struct kmem_cache_stats st;
 	void *obj, *raw;
 
@@ -244,8 +250,8 @@ static void test_hooks_protocol(struct ktest *t)
 	KT_EXPECT_TRUE(t, __kmem_cache_free(c, obj, 0));
 	KT_EXPECT_TRUE(t, __kmem_cache_free(c, raw, 0));
 	KT_EXPECT_FALSE(t, __kmem_cache_free(c, raw, 0));
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(q), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, q), 0);
 }
 
 static const struct ktest_case slab_pressure_cases[] = {

@@ -7,6 +7,7 @@
  * with cross-hart frees.
  */
 #include "tests/kernel/slab_test.h"
+#include "tests/kernel/kt_cleanup.h"
 #include "lib/prng.h"
 #include "lib/spinlock.h"
 
@@ -36,9 +37,10 @@ static const struct {
 static void test_geometry(struct ktest *t)
 {
 	for (unsigned int i = 0; i < NR_SHAPES; i++) {
-		struct kmem_cache *c = kmem_cache_create("geom", shapes[i].size,
-							 shapes[i].align,
-							 shapes[i].flags, NULL);
+		struct kmem_cache *c = kt_cache_at_end(
+			t, kmem_cache_create("geom", shapes[i].size,
+					     shapes[i].align, shapes[i].flags,
+					     NULL));
 		unsigned long bytes, waste;
 
 		KT_ASSERT_NOT_NULL(t, c);
@@ -67,19 +69,27 @@ static void test_geometry(struct ktest *t)
 			  shapes[i].flags & SLAB_DEBUG ? " debug" : "",
 			  c->kc_stride, c->kc_order, c->kc_objs, waste,
 			  waste * 100 / bytes, waste * 1000 / bytes % 10);
-		KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+		KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 	}
 }
 
 static void test_bad_create(struct ktest *t)
 {
-	KT_EXPECT_NULL(t, kmem_cache_create("bad", 0, 0, 0, NULL));
+	KT_EXPECT_NULL(
+		t, kt_cache_at_end(t, kmem_cache_create("bad", 0, 0, 0, NULL)));
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EINVAL);
-	KT_EXPECT_NULL(t, kmem_cache_create("bad", 64, 24, 0, NULL));
-	KT_EXPECT_NULL(t, kmem_cache_create("bad", 64, 2 * PAGE_SIZE, 0, NULL));
-	KT_EXPECT_NULL(t, kmem_cache_create("bad", 64, 0, 0x80000, NULL));
-	KT_EXPECT_NULL(t, kmem_cache_create(NULL, 64, 0, 0, NULL));
-	KT_EXPECT_NULL(t, kmem_cache_create("bad", 64UL << 20, 0, 0, NULL));
+	KT_EXPECT_NULL(t, kt_cache_at_end(t, kmem_cache_create("bad", 64, 24, 0,
+							       NULL)));
+	KT_EXPECT_NULL(t, kt_cache_at_end(t, kmem_cache_create("bad", 64,
+							       2 * PAGE_SIZE, 0,
+							       NULL)));
+	KT_EXPECT_NULL(t, kt_cache_at_end(t, kmem_cache_create("bad", 64, 0,
+							       0x80000, NULL)));
+	KT_EXPECT_NULL(
+		t, kt_cache_at_end(t, kmem_cache_create(NULL, 64, 0, 0, NULL)));
+	KT_EXPECT_NULL(t,
+		       kt_cache_at_end(t, kmem_cache_create("bad", 64UL << 20,
+							    0, 0, NULL)));
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EINVAL);
 }
 
@@ -87,7 +97,8 @@ static void test_bad_create(struct ktest *t)
 
 static void test_alloc_free(struct ktest *t)
 {
-	struct kmem_cache *c = plain_cache("basic-40", 40, 8, 0, NULL);
+	struct kmem_cache *c =
+		kt_cache_at_end(t, plain_cache("basic-40", 40, 8, 0, NULL));
 	void *a, *b;
 
 	KT_ASSERT_NOT_NULL(t, c);
@@ -113,12 +124,13 @@ static void test_alloc_free(struct ktest *t)
 	kmem_cache_free(c, b);
 	kmem_cache_free(c, NULL);
 	KT_EXPECT_NULL(t, kmem_cache_of(&c)); /* the stack */
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 static void test_zero_and_gfp(struct ktest *t)
 {
-	struct kmem_cache *c = kmem_cache_create("zero-100", 100, 0, 0, NULL);
+	struct kmem_cache *c = kt_cache_at_end(
+		t, kmem_cache_create("zero-100", 100, 0, 0, NULL));
 	unsigned char *p;
 
 	KT_ASSERT_NOT_NULL(t, c);
@@ -135,7 +147,7 @@ static void test_zero_and_gfp(struct ktest *t)
 	p = kmem_cache_alloc(c, GFP_DMA);
 	KT_ASSERT_NOT_NULL(t, p);
 	kmem_cache_free(c, p);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 /* ---- constructor ---------------------------------------------------------------- */
@@ -155,7 +167,8 @@ static void ctor(void *obj)
 
 static void test_ctor(struct ktest *t)
 {
-	struct kmem_cache *c = plain_cache("ctor-48", 48, 0, 0, ctor);
+	struct kmem_cache *c =
+		kt_cache_at_end(t, plain_cache("ctor-48", 48, 0, 0, ctor));
 	uint64_t *objs[100];
 
 	KT_ASSERT_NOT_NULL(t, c);
@@ -179,7 +192,7 @@ static void test_ctor(struct ktest *t)
 	KT_EXPECT_EQ(t, ctor_calls, c->kc_nr_grow * c->kc_objs);
 	for (unsigned int i = 0; i < 100; i++)
 		kmem_cache_free(c, objs[i]);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 /* ---- random operations ------------------------------------------------------------ */
@@ -189,18 +202,19 @@ static void test_ctor(struct ktest *t)
 static void test_random(struct ktest *t)
 {
 	struct kmem_cache *caches[8];
-	struct live_set ls;
+	static struct live_set ls;
 	struct prng r;
 	unsigned int nc = 0;
 	unsigned long ops = 0;
 
-	KT_ASSERT_TRUE(t, live_init(&ls, LIVE_MAX));
+	KT_ASSERT_TRUE(t, live_init(t, &ls, LIVE_MAX));
 	for (unsigned int i = 0; i < NR_SHAPES && nc < 8; i++) {
 		if (shapes[i].flags & SLAB_DEBUG || i % 2)
 			continue;
-		caches[nc] = kmem_cache_create("rand", shapes[i].size,
-					       shapes[i].align, shapes[i].flags,
-					       NULL);
+		caches[nc] = kt_cache_at_end(
+			t, kmem_cache_create("rand", shapes[i].size,
+					     shapes[i].align, shapes[i].flags,
+					     NULL));
 		KT_ASSERT_NOT_NULL(t, caches[nc]);
 		nc++;
 	}
@@ -212,15 +226,16 @@ static void test_random(struct ktest *t)
 	live_release(t, &ls);
 	ktest_log(t, "%lu random operations over %u caches", ops, nc);
 	for (unsigned int i = 0; i < nc; i++)
-		KT_EXPECT_EQ(t, kmem_cache_destroy(caches[i]), 0);
-	live_done(&ls);
+		KT_EXPECT_EQ(t, kt_cache_destroy(t, caches[i]), 0);
+	live_done(t, &ls);
 }
 
 /* ---- the fast path ----------------------------------------------------------------- */
 
 static void test_fast_path_lock_free(struct ktest *t)
 {
-	struct kmem_cache *c = plain_cache("fast-64", 64, 0, 0, NULL);
+	struct kmem_cache *c =
+		kt_cache_at_end(t, plain_cache("fast-64", 64, 0, 0, NULL));
 	unsigned int cpu = arch_cpu_id();
 	unsigned long locks, flags;
 	uint64_t t0, ta = 0, tf = 0, tn = 0;
@@ -252,20 +267,22 @@ static void test_fast_path_lock_free(struct ktest *t)
 			  (unsigned long)((ta - tn) / 1000),
 			  (unsigned long)((tf - tn) / 1000),
 			  (unsigned long)(tn / 1000));
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 /* ---- shrink, destroy ----------------------------------------------------------------- */
 
 static void test_shrink(struct ktest *t)
 {
-	struct kmem_cache *c = plain_cache("shrink-256", 256, 0, 0, NULL);
+	struct kmem_cache *c =
+		kt_cache_at_end(t, plain_cache("shrink-256", 256, 0, 0, NULL));
 	unsigned long start, released;
 	void **objs = alloc_pages_addr(GFP_KERNEL, 1);
 	struct kmem_cache_stats st;
 
 	KT_ASSERT_NOT_NULL(t, c);
 	KT_ASSERT_NOT_NULL(t, objs);
+	kt_pages_at_end(t, virt_to_page(objs), 1);
 	start = nr_free_pages();
 	for (unsigned int i = 0; i < 1000; i++) {
 		objs[i] = kmem_cache_alloc(c, GFP_KERNEL);
@@ -285,8 +302,8 @@ static void test_shrink(struct ktest *t)
 	KT_EXPECT_EQ(t, st.cached, 0);
 	KT_EXPECT_EQ(t, st.nr_slabs, 0);
 	KT_EXPECT_EQ(t, kmem_cache_shrink(c), 0);
-	free_pages(virt_to_page(objs), 1);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	kt_release_pages(t, virt_to_page(objs), 1);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 static bool count_live(struct kmem_cache *c, void *obj, unsigned long site,
@@ -298,14 +315,15 @@ static bool count_live(struct kmem_cache *c, void *obj, unsigned long site,
 
 static void test_destroy_busy(struct ktest *t)
 {
-	struct kmem_cache *c = kmem_cache_create("busy-32", 32, 0, 0, NULL);
+	struct kmem_cache *c = kt_cache_at_end(
+		t, kmem_cache_create("busy-32", 32, 0, 0, NULL));
 	void *objs[3];
 	unsigned long n = 0;
 
 	KT_ASSERT_NOT_NULL(t, c);
 	for (unsigned int i = 0; i < 3; i++)
 		objs[i] = kmem_cache_alloc(c, GFP_KERNEL);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), -MM_EBUSY);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), -MM_EBUSY);
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EBUSY);
 	KT_EXPECT_EQ(t, kmem_cache_walk_live(c, count_live, &n), 3);
 	KT_EXPECT_EQ(t, n, 3);
@@ -316,7 +334,7 @@ static void test_destroy_busy(struct ktest *t)
 	KT_EXPECT_TRUE(t, slab_validate());
 	for (unsigned int i = 0; i < 3; i++)
 		kmem_cache_free(c, objs[i]);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 /* ---- all harts ------------------------------------------------------------------------- */
@@ -392,7 +410,8 @@ static void test_all_harts(struct ktest *t)
 
 	memset(&run, 0, sizeof(run));
 	for (unsigned int i = 0; i < 3; i++) {
-		run.caches[i] = kmem_cache_create("smp", sizes[i], 8, 0, NULL);
+		run.caches[i] = kt_cache_at_end(
+			t, kmem_cache_create("smp", sizes[i], 8, 0, NULL));
 		KT_ASSERT_NOT_NULL(t, run.caches[i]);
 	}
 	before = nr_free_pages();
@@ -416,7 +435,7 @@ static void test_all_harts(struct ktest *t)
 	ktest_log(t, "%u harts x 20000 operations, cross-hart frees",
 		  arch_nr_cpus());
 	for (unsigned int i = 0; i < 3; i++)
-		KT_EXPECT_EQ(t, kmem_cache_destroy(run.caches[i]), 0);
+		KT_EXPECT_EQ(t, kt_cache_destroy(t, run.caches[i]), 0);
 }
 
 static const struct ktest_case slab_cases[] = {

@@ -60,7 +60,17 @@ struct live_set {
 	unsigned int order;
 };
 
-static inline bool live_init(struct live_set *ls, unsigned long cap)
+static inline void live_done_action(void *arg)
+{
+	struct live_set *ls = arg;
+
+	free_pages(virt_to_page(ls->v), ls->order);
+}
+
+/* Room for cap objects; ls (static) is given back when the case ends, or
+ * by live_done().  The objects themselves are the caches' to free. */
+static inline bool live_init(struct ktest *t, struct live_set *ls,
+			     unsigned long cap)
 {
 	unsigned int o = 0;
 
@@ -70,12 +80,14 @@ static inline bool live_init(struct live_set *ls, unsigned long cap)
 	ls->order = o;
 	ls->n = 0;
 	ls->cap = cap;
+	if (ls->v)
+		ktest_add_action_or_reset(t, live_done_action, ls);
 	return ls->v != NULL;
 }
 
-static inline void live_done(struct live_set *ls)
+static inline void live_done(struct ktest *t, struct live_set *ls)
 {
-	free_pages(virt_to_page(ls->v), ls->order);
+	ktest_release_action(t, live_done_action, ls);
 }
 
 /* Allocate from a random cache or free a random live object. */

@@ -11,6 +11,7 @@
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
 #include "mm/txn.h"
+#include "tests/kernel/kt_cleanup.h"
 #include "tests/kernel/txn_test.h"
 
 static unsigned long misuse_count(void)
@@ -140,6 +141,7 @@ static void test_interrupt_policy(struct ktest *t)
 
 	memset(&w, 0, sizeof(w));
 	KT_ASSERT_NOT_NULL(t, w.older = alloc_pages(GFP_KERNEL, 0));
+	kt_pages_at_end(t, w.older, 0); /* until the interrupt frees it */
 	base = free_now();
 	mm_txn_stats(&s0);
 	KT_ASSERT_EQ(t, mm_txn_begin(&tx), 0);
@@ -147,9 +149,10 @@ static void test_interrupt_policy(struct ktest *t)
 	KT_ASSERT_NOT_NULL(t, w.logged = alloc_pages(GFP_KERNEL, 0));
 	if (!arch_call_from_irq(irq_fn, &w)) {
 		mm_txn_abort(&tx);
-		free_pages(w.older, 0);
+		kt_release_pages(t, w.older, 0);
 		ktest_skip(t, "no interrupt came");
 	}
+	ktest_remove_action(t, kt_pages_action, kt_pages_arg(w.older, 0));
 	KT_EXPECT_EQ(t, w.begin_rc, -MM_EINVAL);
 	KT_EXPECT_EQ(t, w.commit_rc, -MM_EINVAL);
 	KT_EXPECT_TRUE(t, mm_txn_is_open(&tx));

@@ -16,6 +16,8 @@
 #include "mm/slab.h"
 #include "mm/txn.h"
 #include "tests/kernel/txn_test.h"
+#include "tests/kernel/kt_cleanup.h"
+#include "tests/kernel/kmalloc_test.h"
 
 /* A cache for the cases below (suite init/exit). */
 #define WALK_OBJ_SIZE 200
@@ -142,7 +144,7 @@ static void test_cache_objects(struct ktest *t)
 	struct kmem_cache_stats st;
 	struct mm_txn tx;
 
-	KT_ASSERT_NOT_NULL(t, old);
+	KT_ASSERT_NOT_NULL(t, kt_obj_at_end(t, old));
 	memset(old, 0x5a, WALK_OBJ_SIZE);
 	KT_ASSERT_EQ(t, mm_txn_begin(&tx), 0);
 	for (unsigned int i = 0; i < 40; i++)
@@ -161,6 +163,7 @@ static void test_cache_objects(struct ktest *t)
 	KT_ASSERT_EQ(t, mm_txn_begin(&tx), 0);
 	kmem_cache_free(walk_cache, old);
 	KT_EXPECT_EQ(t, mm_txn_commit(&tx), 0);
+	ktest_remove_action(t, kt_obj_action, old); /* freed for good */
 	KT_EXPECT_FALSE(t, kmem_cache_obj_live(walk_cache, old));
 }
 
@@ -204,7 +207,7 @@ static void kmalloc_round(struct ktest *t)
 	char *old = kmalloc(300, GFP_KERNEL), *p[N], *q;
 	struct mm_txn tx;
 
-	KT_ASSERT_NOT_NULL(t, old);
+	KT_ASSERT_NOT_NULL(t, kt_kfree_at_end(t, old));
 	memset(old, 0x3c, 300);
 	KT_ASSERT_EQ(t, mm_txn_begin(&tx), 0);
 	for (unsigned int i = 0; i < N; i++)
@@ -219,6 +222,7 @@ static void kmalloc_round(struct ktest *t)
 	kfree(old);
 	KT_EXPECT_TRUE(t, ksize(old) >= 300); /* deferred */
 	KT_EXPECT_EQ(t, mm_txn_commit(&tx), 0);
+	ktest_remove_action(t, kt_kfree_action, old); /* freed for good */
 	KT_EXPECT_TRUE(t, ksize(q) >= 64 && mem_is_filled(q, 0, 64));
 	kfree(q);
 	KT_EXPECT_EQ(t, free_now(), base);
@@ -233,6 +237,7 @@ static void test_kmalloc_every_mode(struct ktest *t)
 	bool debug = kmalloc_get_debug();
 	unsigned int tried = 0;
 
+	kmt_keep_setting(t);
 	for (unsigned int d = 0; d < 2; d++)
 		for (unsigned int m = 0; m < 3; m++) {
 			if (kmalloc_set_mode(modes[m]))
@@ -347,15 +352,18 @@ static void test_log_growth(struct ktest *t)
  */
 static void test_log_growth_failure(struct ktest *t)
 {
-	struct exhaust ex;
+	static struct exhaust ex;
 	struct page *spare[MM_TXN_INLINE + 2], *got[MM_TXN_INLINE], *pg, *last;
 	struct mm_txn_stats s0, s1;
 	struct mm_txn tx;
 	unsigned int n = MM_TXN_INLINE;
 
+	/* Every step below counts on the one before: the log must be what
+	 * fills up, not an injected failure that leaves it half full. */
+	kt_faults_pause();
 	for (unsigned int i = 0; i < n + 2; i++)
 		KT_ASSERT_NOT_NULL(t, spare[i] = alloc_pages(GFP_KERNEL, 0));
-	KT_ASSERT_TRUE(t, exhaust_begin(&ex));
+	KT_ASSERT_TRUE(t, exhaust_begin(t, &ex));
 	mm_txn_stats(&s0);
 	KT_ASSERT_EQ(t, mm_txn_begin(&tx), 0);
 	for (unsigned int i = 0; i < n; i++) { /* fill the inline log */
@@ -379,7 +387,7 @@ static void test_log_growth_failure(struct ktest *t)
 	KT_EXPECT_EQ(t, s1.log_full - s0.log_full, 1);
 	KT_EXPECT_EQ(t, s1.lost - s0.lost, 1);
 	KT_EXPECT_EQ(t, s1.rolled_back - s0.rolled_back, n);
-	exhaust_end(&ex);
+	exhaust_end(t, &ex);
 }
 
 /* ---- overhead, printed ---------------------------------------------------- */

@@ -51,24 +51,25 @@ struct exhaust {
 	struct held_set set;
 };
 
-static inline bool exhaust_begin(struct exhaust *ex)
+/* ex static: it is given back when the case ends (or by exhaust_end()). */
+static inline bool exhaust_begin(struct ktest *t, struct exhaust *ex)
 {
 	slab_reclaim(); /* no cached objects or empty slabs left anywhere */
 	drain_all_pages();
-	if (!held_init(&ex->set, 16384))
+	if (!held_init(t, &ex->set, 16384))
 		return false;
 	if (!hold_zone_down(&ex->set, &zones[ZONE_NORMAL], 0) ||
 	    !hold_zone_down(&ex->set, &zones[ZONE_DMA], 0) ||
 	    nr_free_pages() != 0) {
-		held_done(&ex->set);
+		held_done(t, &ex->set);
 		return false;
 	}
 	return true;
 }
 
-static inline void exhaust_end(struct exhaust *ex)
+static inline void exhaust_end(struct ktest *t, struct exhaust *ex)
 {
-	held_done(&ex->set);
+	held_done(t, &ex->set);
 }
 
 #endif /* TESTS_KERNEL_TXN_TEST_H */

@@ -379,6 +379,30 @@ static void walk_step(struct walk *w)
  * the model holds is an allocated block with its contents, and with no
  * transaction open the free page count is exact.
  */
+/*
+ * Cleanup action for a walk cut short: the runner has rolled back the
+ * transactions it left open (their allocations are gone, their deferred
+ * frees undone), so what is left is what the model allocated outside any
+ * transaction.
+ */
+static void walk_cleanup(void *arg)
+{
+	struct walk *w = arg;
+
+	for (unsigned int i = 0; i < w->nobj; i++)
+		if (w->obj[i].owner == 0 && w->obj[i].p)
+			wobj_free(&w->obj[i]);
+	w->nobj = 0;
+}
+
+static struct walk hart_walks[NR_CPUS];
+
+static void walk_cleanup_harts(void *unused)
+{
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		walk_cleanup(&hart_walks[cpu]);
+}
+
 static void test_random_walk(struct ktest *t)
 {
 	static struct walk w;
@@ -386,6 +410,7 @@ static void test_random_walk(struct ktest *t)
 	struct mm_txn_stats s0, s1;
 
 	memset(&w, 0, sizeof(w));
+	ktest_add_action_or_reset(t, walk_cleanup, &w);
 	w.t = t;
 	w.alone = true;
 	w.km_base = km_live_blocks();
@@ -424,8 +449,6 @@ static void test_random_walk(struct ktest *t)
 		  w.want.cancelled, w.want.deferred_done);
 }
 
-static struct walk hart_walks[NR_CPUS];
-
 static void walk_on_hart(struct ktest *t, void *arg)
 {
 	struct walk *w = &hart_walks[arch_cpu_id()];
@@ -457,6 +480,7 @@ static void test_random_walk_all_harts(struct ktest *t)
 	unsigned long rolled = 0, restored = 0;
 
 	memset(hart_walks, 0, sizeof(hart_walks));
+	ktest_add_action_or_reset(t, walk_cleanup_harts, NULL);
 	mm_txn_stats(&s0);
 	ktest_on_all_cpus(t, walk_on_hart, &base);
 	mm_txn_stats(&s1);
@@ -480,6 +504,9 @@ static const struct ktest_case walk_cases[] = {
 	KTEST_END,
 };
 
+static void walk_exit(void);
+
+/* Half a setup is undone: a skipped suite's exit() is not called. */
 static int walk_init(void)
 {
 	walk_cache = kmem_cache_create("txn_walk", WALK_OBJ_SIZE, 0, 0, NULL);
@@ -490,7 +517,10 @@ static int walk_init(void)
 		free_pages(walk_heap_pages, WALK_HEAP_ORDER);
 		walk_heap_pages = NULL;
 	}
-	return walk_cache && walk_heap_pages ? 0 : -1;
+	if (walk_cache && walk_heap_pages)
+		return 0;
+	walk_exit();
+	return -1;
 }
 
 static void walk_exit(void)
