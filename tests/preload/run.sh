@@ -103,24 +103,29 @@ shim_ok api "$stats" preload-api && echo "PASS: preload/api/exit_reports"
 # (RVMM_MALLOC_VERBOSE=0: nothing on stderr) with the settings given; it
 # must pass and its exit report match PATTERN.
 api_alone() {
-	name=$1 want=$2
+	name=$1 want=$2 tag=${API_TAG:-$1}
 	shift 2
-	stats="$LOGS/api-$name.stats"
+	stats="$LOGS/api-$tag.stats"
 	rm -f "$stats"
 	timeout "$(scaled 60)" env LD_PRELOAD="$SO" RVMM_MALLOC_STATS="$PWD/$stats" \
 		RVMM_MALLOC_CHECK=1 RVMM_MALLOC_VERBOSE=0 "$@" "$API" "$name" \
-		> "$LOGS/api-$name.out" 2> "$LOGS/api-$name.err"
+		> "$LOGS/api-$tag.out" 2> "$LOGS/api-$tag.err"
 	rc=$?
-	if [ "$rc" -ne 0 ] || ! grep -q '^PASS: ' "$LOGS/api-$name.out"; then
-		fail "api/$name" "exit status $rc: $(head -c 200 "$LOGS/api-$name.out")"
+	if [ "$rc" -ne 0 ] || ! grep -q '^PASS: ' "$LOGS/api-$tag.out"; then
+		fail "api/$tag" "exit status $rc: $(head -c 200 "$LOGS/api-$tag.out")"
 	elif ! grep -q "$want" "$stats"; then
-		fail "api/$name" "report does not match '$want': $(cut -c1-300 "$stats")"
-	elif [ -s "$LOGS/api-$name.err" ]; then
-		fail "api/$name" "RVMM_MALLOC_VERBOSE=0 still printed: $(head -c 200 "$LOGS/api-$name.err")"
+		fail "api/$tag" "report does not match '$want': $(cut -c1-300 "$stats")"
+	elif [ -s "$LOGS/api-$tag.err" ]; then
+		fail "api/$tag" "RVMM_MALLOC_VERBOSE=0 still printed: $(head -c 200 "$LOGS/api-$tag.err")"
 	else
-		cat "$LOGS/api-$name.out"
+		sed "s|^PASS: preload/api/|PASS: preload/api-$tag/|" "$LOGS/api-$tag.out"
 	fi
 }
+# kmalloc's debug mode (red zones, quarantine) with threads freeing each
+# other's blocks: a race in the quarantine once handed blocks above 4 KiB
+# out twice here (docs/kmalloc.md).
+API_TAG=debug-threads api_alone threads 'bad_frees 0; validate ok' \
+	RVMM_MALLOC_DEBUG=1
 # Bad frees are refused, counted and survived.
 api_alone bad-frees 'bad_frees 4; validate ok'
 # Past a 16 MiB RAM, kmalloc refuses and mmap serves; then kmalloc again.
