@@ -160,6 +160,43 @@ $(KTEST_HOST): $(patsubst %.c,$(B)/host-asan/%.o,$(KTEST_HOST_SRC)) $(HOSTLIB_SA
 # ktest-host only once its runner (tests/host/ktest_main.c) exists.
 host-tests: $(HTESTS) $(if $(wildcard tests/host/ktest_main.c),$(KTEST_HOST))
 
+# ---- valgrind build and long stress (docs/host.md) --------------------------
+# build/host-vg/libmm.a: -DRVMM_VALGRIND, the memcheck annotations of
+# mm/vg.h on, no sanitizer (valgrind and ASan exclude each other).
+# mm.supp hides the allocators' own accesses to free blocks: an error whose
+# innermost frame lies in mm/, lib/ or arch/host/ (or in libc's mem*
+# called from there).
+HOSTLIB_VG := $(B)/host-vg/libmm.a
+VG_SUPP := $(B)/host-vg/mm.supp
+VG_CFLAGS := $(HCFLAGS_COMMON) -O1 -DRVMM_VALGRIND
+VG_PROGS := $(B)/host-vg/vg_clean $(B)/host-vg/vg_bugs $(B)/host-vg/vg_bugs_plain
+
+$(B)/host-vg/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $< (valgrind)")
+	$(Q)$(HOSTCC) $(VG_CFLAGS) -c $< -o $@
+
+$(HOSTLIB_VG): $(patsubst %.c,$(B)/host-vg/%.o,$(HOST_SRC))
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(VG_SUPP): scripts/vg-supp.sh $(HOST_SRC)
+	@mkdir -p $(dir $@)
+	$(Q)sh scripts/vg-supp.sh $(sort $(notdir $(wildcard mm/*.[ch] lib/*.[ch] \
+		arch/*.h arch/host/*.[ch]))) > $@
+
+$(B)/host-vg/vg_%: $(B)/host-vg/tests/valgrind/vg_%.o $(HOSTLIB_VG)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(HOSTCC) -pthread -o $@ $< $(HOSTLIB_VG)
+
+# The same bugs against the library without annotations: valgrind must
+# stay silent there, which shows that the reports come from mm/vg.h.
+$(B)/host-vg/vg_bugs_plain: $(B)/host-vg/tests/valgrind/vg_bugs.o $(HOSTLIB)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(HOSTCC) -pthread -o $@ $< $(HOSTLIB)
+
+host-vg: $(VG_PROGS) $(VG_SUPP)
+
 # ---- installing what is missing ---------------------------------------------
 DEPS_STAMP := $(B)/.deps-ok
 
