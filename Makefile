@@ -197,6 +197,31 @@ $(B)/host-vg/vg_bugs_plain: $(B)/host-vg/tests/valgrind/vg_bugs.o $(HOSTLIB)
 
 host-vg: $(VG_PROGS) $(VG_SUPP)
 
+# The long stress (tests/stress/stress.c): `make stress` runs 10 million
+# operations per kmalloc mode and seed, 8 threads as harts, -O2 without a
+# sanitizer (speed); make test's stress group runs a short pass of the
+# ASan+UBSan build.  STRESS_OPS / STRESS_SEEDS change the full run.
+STRESS := $(B)/stress/stress
+STRESS_ASAN := $(B)/stress/stress-asan
+STRESS_OPS ?= 10000000
+STRESS_SEEDS ?= 3
+
+$(STRESS): tests/stress/stress.c $(HOSTLIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(HOSTCC) $(filter-out -MMD -MP,$(HCFLAGS)) -o $@ $< $(HOSTLIB)
+
+$(STRESS_ASAN): tests/stress/stress.c $(HOSTLIB_SAN)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@ (asan)")
+	$(Q)$(HOSTCC) $(filter-out -MMD -MP,$(HSCFLAGS)) -o $@ $< $(HOSTLIB_SAN)
+
+stress-progs: $(STRESS) $(STRESS_ASAN)
+
+stress: deps
+	$(Q)$(MAKE) --no-print-directory $(STRESS)
+	$(Q)time -p $(STRESS) -n $(STRESS_OPS) -s $(STRESS_SEEDS)
+
 # ---- installing what is missing ---------------------------------------------
 DEPS_STAMP := $(B)/.deps-ok
 
@@ -309,13 +334,15 @@ help:
 	@echo "make debug      QEMU halted, gdbstub on port $(GDBPORT)"
 	@echo "make gdb        gdb-multiarch attached, project commands loaded"
 	@echo "make host-lib   build/host/libmm.a for host programs"
+	@echo "make host-vg    the valgrind-annotated library and its tests (build/host-vg/)"
+	@echo "make stress     8 harts, 10M operations per kmalloc mode and seed, OOM storms"
 	@echo "make bench      in-kernel benchmarks under QEMU -icount (build/bench/)"
 	@echo "make bench-host host benchmark against glibc, jemalloc, mimalloc"
 	@echo "make bench-report  tables and plots of the last runs into docs/bench/"
 	@echo "make format / format-check / clean;  V=1 shows command lines"
 
 .PHONY: all run debug gdb test test-full deps host-lib host-tests format format-check clean help \
-	bench bench-host bench-report
+	bench bench-host bench-report host-vg stress stress-progs
 .DELETE_ON_ERROR:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
