@@ -308,6 +308,8 @@ static struct page *new_slab(struct kmem_cache *c, gfp_t gfp,
 		}
 		*free_word(c, obj) = fw_encode(c, obj, next);
 	}
+	/* valgrind: no object is the caller's yet; red zones never are */
+	vg_unlend((void *)base, c->kc_objs_end);
 	pg->slab_cache = c;
 	pg->slab.inuse = 0;
 	pg->slab.freelist = 0;

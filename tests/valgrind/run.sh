@@ -51,6 +51,8 @@ expect() {
 	kmalloc-overflow) echo 'Invalid write of size 1|0 bytes after a block of size 100 alloc.d|: kmalloc (' ;;
 	kmalloc-uninit) echo 'Conditional jump or move depends on uninitialised|created by a heap allocation|: kmalloc (' ;;
 	cache-then-read) echo 'Invalid read of size 1|inside a block of size 48 free.d|: kmem_cache_free (|: kmem_cache_alloc (' ;;
+	cache-overflow) echo 'Invalid write of size 1|0 bytes after a block of size 48 alloc.d|: kmem_cache_alloc (' ;;
+	debug-redzone) echo 'Invalid write of size 1|0 bytes after a block of size 128 alloc.d|: kmalloc (' ;;
 	pages-then-read) echo 'Invalid read of size 1|5,000 bytes inside a block of size 8,192 free.d|: free_pages (|: alloc_pages (' ;;
 	heap-overflow) echo 'Invalid write of size 1|0 bytes after a block of size 100 alloc.d|: k_heap_alloc (' ;;
 	pool-then-read) echo 'Invalid read of size 1|inside a block of size 64 free.d|: k_mem_slab_free (|: k_mem_slab_alloc (' ;;

@@ -78,6 +78,30 @@ static int cache_then_read(void)
 	return peek(p, 40) == 0x55;
 }
 
+/* One byte past an object of a new cache, into a neighbour never
+ * handed out. */
+static int cache_overflow(void)
+{
+	struct kmem_cache *c = kmem_cache_create("vg_obj2", 48, 0, 0, NULL);
+	char *p = kmem_cache_alloc(c, GFP_KERNEL);
+
+	memset(p, 1, 48);
+	poke(p, 48, 2);
+	return 0;
+}
+
+/* Debug mode: one byte past a full 128-byte block, into its red zone. */
+static int debug_redzone(void)
+{
+	char *p;
+
+	kmalloc_set_debug(true);
+	p = kmalloc(128, GFP_KERNEL);
+	memset(p, 1, 128);
+	poke(p, 128, 2);
+	return 0;
+}
+
 /* Two pages read after free_pages(). */
 static int pages_then_read(void)
 {
@@ -153,6 +177,8 @@ static const struct {
 	{"kmalloc-overflow", kmalloc_overflow},
 	{"kmalloc-uninit", kmalloc_uninit},
 	{"cache-then-read", cache_then_read},
+	{"cache-overflow", cache_overflow},
+	{"debug-redzone", debug_redzone},
 	{"pages-then-read", pages_then_read},
 	{"heap-overflow", heap_overflow},
 	{"pool-then-read", pool_then_read},
