@@ -190,6 +190,68 @@ $(KTEST_HOST): $(patsubst %.c,$(B)/host-asan/%.o,$(KTEST_HOST_SRC)) $(HOSTLIB_SA
 # ktest-host only once its runner (tests/host/ktest_main.c) exists.
 host-tests: $(HTESTS) $(if $(wildcard tests/host/ktest_main.c),$(KTEST_HOST))
 
+# ---- valgrind build and long stress (docs/host.md) --------------------------
+# build/host-vg/libmm.a: -DRVMM_VALGRIND, the memcheck annotations of
+# mm/vg.h on, no sanitizer (valgrind and ASan exclude each other).
+# mm.supp hides the allocators' own accesses to free blocks: an error whose
+# innermost frame lies in mm/, lib/ or arch/host/ (or in libc's mem*
+# called from there).
+HOSTLIB_VG := $(B)/host-vg/libmm.a
+VG_SUPP := $(B)/host-vg/mm.supp
+VG_CFLAGS := $(HCFLAGS_COMMON) -O1 -DRVMM_VALGRIND
+VG_PROGS := $(B)/host-vg/vg_clean $(B)/host-vg/vg_bugs $(B)/host-vg/vg_bugs_plain
+
+$(B)/host-vg/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $< (valgrind)")
+	$(Q)$(HOSTCC) $(VG_CFLAGS) -c $< -o $@
+
+$(HOSTLIB_VG): $(patsubst %.c,$(B)/host-vg/%.o,$(HOST_SRC))
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(VG_SUPP): scripts/vg-supp.sh $(HOST_SRC)
+	@mkdir -p $(dir $@)
+	$(Q)sh scripts/vg-supp.sh $(sort $(notdir $(wildcard mm/*.[ch] lib/*.[ch] \
+		arch/*.h arch/host/*.[ch]))) > $@
+
+$(B)/host-vg/vg_%: $(B)/host-vg/tests/valgrind/vg_%.o $(HOSTLIB_VG)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(HOSTCC) -pthread -o $@ $< $(HOSTLIB_VG)
+
+# The same bugs against the library without annotations: valgrind must
+# stay silent there, which shows that the reports come from mm/vg.h.
+$(B)/host-vg/vg_bugs_plain: $(B)/host-vg/tests/valgrind/vg_bugs.o $(HOSTLIB)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(HOSTCC) -pthread -o $@ $< $(HOSTLIB)
+
+host-vg: $(VG_PROGS) $(VG_SUPP)
+
+# The long stress (tests/stress/stress.c): `make stress` runs 10 million
+# operations per kmalloc mode and seed, 8 threads as harts, -O2 without a
+# sanitizer (speed); make test's stress group runs a short pass of the
+# ASan+UBSan build.  STRESS_OPS / STRESS_SEEDS change the full run.
+STRESS := $(B)/stress/stress
+STRESS_ASAN := $(B)/stress/stress-asan
+STRESS_OPS ?= 10000000
+STRESS_SEEDS ?= 3
+
+$(STRESS): tests/stress/stress.c $(HOSTLIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(HOSTCC) $(filter-out -MMD -MP,$(HCFLAGS)) -o $@ $< $(HOSTLIB)
+
+$(STRESS_ASAN): tests/stress/stress.c $(HOSTLIB_SAN)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@ (asan)")
+	$(Q)$(HOSTCC) $(filter-out -MMD -MP,$(HSCFLAGS)) -o $@ $< $(HOSTLIB_SAN)
+
+stress-progs: $(STRESS) $(STRESS_ASAN)
+
+stress: deps
+	$(Q)$(MAKE) --no-print-directory $(STRESS)
+	$(Q)time -p $(STRESS) -n $(STRESS_OPS) -s $(STRESS_SEEDS)
+
 # ---- installing what is missing ---------------------------------------------
 DEPS_STAMP := $(B)/.deps-ok
 
@@ -305,13 +367,15 @@ help:
 	@echo "make gdb        gdb-multiarch attached, project commands loaded"
 	@echo "make host-lib   build/host/libmm.a for host programs"
 	@echo "make preload    build/host/libmm_malloc.so: LD_PRELOAD programs onto kmalloc"
+	@echo "make host-vg    the valgrind-annotated library and its tests (build/host-vg/)"
+	@echo "make stress     8 harts, 10M operations per kmalloc mode and seed, OOM storms"
 	@echo "make bench      in-kernel benchmarks under QEMU -icount (build/bench/)"
 	@echo "make bench-host host benchmark against glibc, jemalloc, mimalloc"
 	@echo "make bench-report  tables and plots of the last runs into docs/bench/"
 	@echo "make format / format-check / clean;  V=1 shows command lines"
 
 .PHONY: all run debug gdb test test-full deps host-lib host-tests preload format format-check clean help \
-	bench bench-host bench-report
+	bench bench-host bench-report host-vg stress stress-progs
 .DELETE_ON_ERROR:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

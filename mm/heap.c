@@ -79,6 +79,7 @@
 #include "mm/internal.h"
 #include "mm/hooks.h"
 #include "mm/mm.h"
+#include "mm/vg.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 
@@ -399,6 +400,8 @@ static void *alloc_hooked(struct k_heap *h, size_t align, size_t bytes,
 		mm_set_error((enum mm_error)err);
 		return NULL;
 	}
+	if (p)
+		vg_alloc(p, bytes, k_heap_usable_size(h, p), 0);
 	return p;
 }
 
@@ -527,6 +530,7 @@ static void free_hooked(struct k_heap *h, void *mem, unsigned long caller)
 	if (mem && hk && hk->on_free && k_heap_usable_size(h, mem) &&
 	    hk->on_free(&call, mem))
 		return;
+	vg_free(mem);
 	__k_heap_free(h, mem, caller);
 }
 
@@ -581,7 +585,7 @@ void *k_heap_realloc(struct k_heap *h, void *ptr, size_t bytes,
 	if (!b)
 		bad_free(h, ptr, why, caller);
 	old = b ? bsize(b) - TLSF_HDR : 0;
-	if (b && size)
+	if (b && size && !VG_ON) /* valgrind: always move */
 		done = resize_in_place(h, b, size);
 	spin_unlock_irqrestore(&h->hp_lock, flags);
 	if (!b || done)

@@ -97,6 +97,7 @@
 #include "mm/hooks.h"
 #include "mm/internal.h"
 #include "mm/mm.h"
+#include "mm/vg.h"
 #include "lib/bootparam.h"
 #include "lib/printk.h"
 #include "lib/string.h"
@@ -360,6 +361,8 @@ static void *hooked_alloc(size_t size, size_t align, gfp_t gfp,
 		mm_set_error((enum mm_error)err);
 		return NULL;
 	}
+	if (p)
+		vg_alloc(p, size, ksize(p), gfp & __GFP_ZERO);
 	return p;
 }
 
@@ -381,7 +384,8 @@ void *kmalloc(size_t size, gfp_t gfp)
 {
 	unsigned int st = READ_ONCE(km_state);
 
-	if (likely((st & KM_ST_FAST) && size - 1 < KMALLOC_MAX_CACHE_SIZE &&
+	if (likely(!VG_ON && (st & KM_ST_FAST) &&
+		   size - 1 < KMALLOC_MAX_CACHE_SIZE &&
 		   !(gfp & (__GFP_DMA | __GFP_ZERO | ~__GFP_ALL)) &&
 		   !mm_hooks_get())) {
 		unsigned long idx = km_index[(size - 1) >> 3];
@@ -456,6 +460,8 @@ static bool free_block(const void *p, unsigned long caller, bool hooks)
 		if (h->on_free(&call, (void *)p))
 			return true;
 	}
+	if (hooks) /* a transaction's undo describes its own frees */
+		vg_free(p);
 	return km_release(p, &b, caller);
 }
 
@@ -531,7 +537,8 @@ void kfree(const void *p)
 	if (!p)
 		return;
 	c = slab_head_cache(p);
-	if (likely(c && !mm_hooks_get() && normal_class_of(c, &idx))) {
+	if (likely(!VG_ON && c && !mm_hooks_get() &&
+		   normal_class_of(c, &idx))) {
 		r = slab_free_fast(c, (void *)p);
 		if (likely(r == SLAB_FREED)) {
 			km_add(&km_this_cpu_stats()->s_frees[idx], 1);
@@ -579,7 +586,8 @@ void *krealloc(void *p, size_t size, gfp_t gfp)
 	}
 	if (size == 0 && b.kind == KM_ZERO)
 		return p;
-	if (size && km_resize_in_place(p, &b, size))
+	/* valgrind: always move, so that a stale pointer is caught */
+	if (size && !VG_ON && km_resize_in_place(p, &b, size))
 		return p;
 	n = hooked_alloc(size, 0, gfp, caller);
 	if (!n)

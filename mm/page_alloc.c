@@ -129,6 +129,7 @@
 #include "mm/internal.h"
 #include "mm/mm.h"
 #include "mm/page_pcp.h"
+#include "mm/vg.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 
@@ -535,15 +536,34 @@ alloc_hooked(const struct mm_hooks *h, gfp_t gfp, unsigned int order,
 	return pg;
 }
 
+/* valgrind (mm/vg.h): the block of a handed-out or returned page. */
+static inline struct page *vg_pages(struct page *pg, unsigned int order,
+				    gfp_t gfp)
+{
+	if (VG_ON && pg)
+		vg_alloc(page_address(pg), PAGE_SIZE << order,
+			 PAGE_SIZE << order, gfp & __GFP_ZERO);
+	return pg;
+}
+
+/* Always false: the free goes on. */
+static inline bool vg_pages_free(struct page *pg)
+{
+	if (VG_ON && page_in_mem_map(pg))
+		vg_free(page_address(pg));
+	return false;
+}
+
 NO_FRAME struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
 	const struct mm_hooks *h = mm_hooks_get();
 	struct page *pg;
 
 	if (h)
-		return alloc_hooked(h, gfp, order, CALLER);
+		return vg_pages(alloc_hooked(h, gfp, order, CALLER), order,
+				gfp);
 	pg = alloc_fast(gfp, order);
-	return pg ? pg : alloc_slow(gfp, order, CALLER);
+	return vg_pages(pg ? pg : alloc_slow(gfp, order, CALLER), order, gfp);
 }
 
 void *alloc_pages_addr(gfp_t gfp, unsigned int order)
@@ -618,6 +638,7 @@ static __attribute__((noinline)) void free_hooked(const struct mm_hooks *h,
 		    !(seen.flags & PG_OWNER_MASK) && h->on_free(&call, pg))
 			return;
 	}
+	vg_pages_free(pg);
 	__free_pages(pg, order, caller);
 }
 
@@ -627,7 +648,7 @@ NO_FRAME void free_pages(struct page *pg, unsigned int order)
 
 	if (h)
 		free_hooked(h, pg, order, CALLER);
-	else if (!free_fast(pg, order))
+	else if (!vg_pages_free(pg) && !free_fast(pg, order))
 		free_slow(pg, order, CALLER);
 }
 

@@ -61,6 +61,7 @@
 #include "mm/internal.h"
 #include "mm/hooks.h"
 #include "mm/mm.h"
+#include "mm/vg.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 
@@ -299,6 +300,7 @@ int k_mem_slab_alloc(struct k_mem_slab *s, void **mem, k_timeout_t timeout)
 		mm_set_error((enum mm_error)err);
 		return -err;
 	}
+	vg_alloc(b, s->ms_block_size, s->ms_block_size, 0);
 	*mem = b;
 	return 0;
 }
@@ -358,6 +360,7 @@ void k_mem_slab_free(struct k_mem_slab *s, void *mem)
 	if (mem && hk && hk->on_free && k_mem_slab_block_live(s, mem) &&
 	    hk->on_free(&call, mem))
 		return; /* deferred by a transaction */
+	vg_free(mem);
 	__k_mem_slab_free(s, mem, caller);
 }
 

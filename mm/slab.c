@@ -137,6 +137,7 @@
 #include "mm/slab_internal.h"
 #include "mm/hooks.h"
 #include "mm/mm.h"
+#include "mm/vg.h"
 #include "lib/bootargs.h"
 #include "lib/printk.h"
 #include "lib/string.h"
@@ -300,10 +301,15 @@ static struct page *new_slab(struct kmem_cache *c, gfp_t gfp,
 					 ? (uintptr_t)slab_obj(c, base, i + 1)
 					 : base + FW_END;
 
-		if (c->kc_ctor)
+		if (c->kc_ctor) {
+			vg_lend(obj, c->kc_size);
 			c->kc_ctor(obj);
+			vg_unlend(obj, c->kc_size);
+		}
 		*free_word(c, obj) = fw_encode(c, obj, next);
 	}
+	/* valgrind: no object is the caller's yet; red zones never are */
+	vg_unlend((void *)base, c->kc_objs_end);
 	pg->slab_cache = c;
 	pg->slab.inuse = 0;
 	pg->slab.freelist = 0;
@@ -598,14 +604,20 @@ void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
 {
 	unsigned long caller = (unsigned long)__builtin_return_address(0);
 	const struct mm_hooks *h = mm_hooks_get();
+	void *obj;
 
 	if (unlikely(!c || c->kc_magic != SLAB_MAGIC_LIVE)) {
 		slab_cache_usable(c, "kmem_cache_alloc", caller);
 		return NULL;
 	}
 	if (likely(!h) || (c->kc_flags & SLAB_NO_HOOKS))
-		return __kmem_cache_alloc(c, gfp, caller);
-	return alloc_hooked(c, gfp, caller, h);
+		obj = __kmem_cache_alloc(c, gfp, caller);
+	else
+		obj = alloc_hooked(c, gfp, caller, h);
+	if (obj) /* a constructed object is defined */
+		vg_alloc(obj, c->kc_size, c->kc_size,
+			 c->kc_ctor || (gfp & __GFP_ZERO));
+	return obj;
 }
 
 /* The mm/hooks.h protocol around a free. */
@@ -621,6 +633,7 @@ static __attribute__((noinline)) void free_hooked(struct kmem_cache *c,
 	if (obj && h->on_free && slab_check_free(c, obj, caller, false) &&
 	    h->on_free(&call, obj))
 		return;
+	vg_free(obj);
 	__kmem_cache_free(c, obj, caller);
 }
 
@@ -633,9 +646,10 @@ void kmem_cache_free(struct kmem_cache *c, void *obj)
 		slab_cache_usable(c, "kmem_cache_free", caller);
 		return;
 	}
-	if (likely(!h) || (c->kc_flags & SLAB_NO_HOOKS))
+	if (likely(!h) || (c->kc_flags & SLAB_NO_HOOKS)) {
+		vg_free(obj);
 		__kmem_cache_free(c, obj, caller);
-	else
+	} else
 		free_hooked(c, obj, caller, h);
 }
 

@@ -14,6 +14,7 @@
 #include "mm/mempool.h"
 #include "mm/slab.h"
 #include "mm/pool.h"
+#include "mm/vg.h"
 #include "lib/printk.h"
 
 /* A log chunk: an object of the dedicated, unhooked cache mm_txn_log. */
@@ -178,18 +179,24 @@ void txn_release(const struct mm_txn_entry *e, unsigned long caller)
 {
 	switch (e->te_kind) {
 	case MM_KIND_PAGES:
+		if (VG_ON)
+			vg_free(page_address(e->te_obj));
 		__free_pages(e->te_obj, e->te_order, caller);
 		break;
 	case MM_KIND_SLAB:
+		vg_free(e->te_obj);
 		__kmem_cache_free(e->te_owner, e->te_obj, caller);
 		break;
 	case MM_KIND_HEAP:
+		vg_free(e->te_obj);
 		__k_heap_free(e->te_owner, e->te_obj, caller);
 		break;
 	case MM_KIND_KMALLOC:
+		vg_free(e->te_obj);
 		__kfree(e->te_obj, caller);
 		break;
 	case MM_KIND_POOL:
+		vg_free(e->te_obj);
 		__k_mem_slab_free(e->te_owner, e->te_obj, caller);
 		break;
 	case MM_KIND_MEMPOOL:

@@ -26,6 +26,8 @@ have git || need="$need git"
 perl -Mthreads -e 1 2>/dev/null || need="$need perl" # ithreads: libperl5.36
 # AddressSanitizer/UBSan runtimes come with gcc's libasan/libubsan.
 [ -n "$(gcc -print-file-name=libasan.so 2>/dev/null | grep /)" ] || need="$need libasan8"
+# The valgrind group runs memcheck; memcheck.h comes with the same package.
+{ have valgrind && [ -f /usr/include/valgrind/memcheck.h ]; } || need="$need valgrind"
 
 if [ "${1:-}" = bench ]; then
 	lib() { [ -n "$(find /usr/lib /usr/lib64 -name "$1" 2>/dev/null | head -1)" ]; }
