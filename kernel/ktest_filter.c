@@ -137,4 +137,3 @@ bool ktest_filter_suite(const struct ktest_suite *s, const char *f)
 #endif
 	return f && !strcmp(f, "none") ? false : suite_selected(s, f);
 }
-
