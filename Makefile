@@ -8,6 +8,9 @@ SMP ?= 4
 ARGS ?=
 ZBB ?= 0
 V ?= 0
+# gnu: riscv64-unknown-elf-gcc and binutils; llvm: clang and ld.lld, into
+# build/llvm/ (docs/toolchain.md).  `make CC=clang` means TOOLCHAIN=llvm.
+TOOLCHAIN ?= gnu
 CROSS ?= riscv64-unknown-elf-
 HOSTCC ?= gcc
 QEMU ?= qemu-system-riscv64
@@ -22,16 +25,42 @@ else
 Q := @
 endif
 
+ifeq ($(origin CC),command line)
+ifneq ($(filter clang%,$(notdir $(firstword $(CC)))),)
+TOOLCHAIN := llvm
+CLANG := $(CC)
+endif
+endif
+ifeq ($(TOOLCHAIN),llvm)
+B := build/llvm
+else ifeq ($(TOOLCHAIN),gnu)
 B := build
+else
+$(error TOOLCHAIN=$(TOOLCHAIN): use gnu or llvm)
+endif
 K := $(B)/kernel-obj
 
 # ---- kernel -----------------------------------------------------------------
+ifeq ($(TOOLCHAIN),llvm)
+# Clang 14 has Zicsr and Zifencei in the base ISA and does not know their
+# names.  ld.lld 14 cannot relax: -mno-relax.  No libgcc: clang expands
+# the bit builtins inline, and the kernel needs no other helper.
+CLANG ?= clang
+override CC := $(CLANG) --target=riscv64-unknown-elf -mno-relax
+LD := $(or $(shell command -v ld.lld || command -v ld.lld-14),ld.lld)
+OBJDUMP := $(or $(shell command -v llvm-objdump || command -v llvm-objdump-14),llvm-objdump)
+NM := $(or $(shell command -v llvm-nm || command -v llvm-nm-14),llvm-nm)
+MARCH := rv64imac
+LIBGCC :=
+else
 CC := $(CROSS)gcc
 LD := $(CROSS)ld
 OBJDUMP := $(CROSS)objdump
 NM := $(CROSS)nm
-
 MARCH := rv64imac_zicsr_zifencei
+# The soft-float libgcc multilib (docs/toolchain.md): needed e.g. for __clzdi2.
+LIBGCC := $(shell $(CC) -march=rv64imac -mabi=lp64 -print-libgcc-file-name 2>/dev/null)
+endif
 ifeq ($(ZBB),1)
 MARCH := $(MARCH)_zbb
 endif
@@ -42,8 +71,6 @@ KCFLAGS := -march=$(MARCH) -mabi=lp64 -mcmodel=medany -ffreestanding \
 	-DRVMM_ZBB=$(ZBB) -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -MMD -MP
 KASFLAGS := $(KCFLAGS) -D__ASSEMBLY__
-# The soft-float libgcc multilib (docs/toolchain.md): needed e.g. for __clzdi2.
-LIBGCC := $(shell $(CC) -march=rv64imac -mabi=lp64 -print-libgcc-file-name 2>/dev/null)
 
 # Every source in these folders is part of the kernel.
 KSRC := $(wildcard arch/riscv/*.c arch/riscv/*.S kernel/*.c lib/*.c mm/*.c \
