@@ -8,11 +8,19 @@ SMP ?= 4
 ARGS ?=
 ZBB ?= 0
 V ?= 0
-# gnu: riscv64-unknown-elf-gcc and binutils; llvm: clang and ld.lld, into
+# gnu: riscv64-unknown-elf-gcc and binutils, host programs with gcc, into
+# build/.  llvm: clang and ld.lld, host programs with clang, into
 # build/llvm/ (docs/toolchain.md).  `make CC=clang` means TOOLCHAIN=llvm.
 TOOLCHAIN ?= gnu
 CROSS ?= riscv64-unknown-elf-
-HOSTCC ?= gcc
+CLANG ?= clang
+ifeq ($(origin CC),command line)
+ifneq ($(filter clang%,$(notdir $(firstword $(CC)))),)
+TOOLCHAIN := llvm
+CLANG := $(CC)
+endif
+endif
+HOSTCC ?= $(if $(filter llvm,$(TOOLCHAIN)),$(CLANG),gcc)
 QEMU ?= qemu-system-riscv64
 GDB ?= gdb-multiarch
 OPENSBI ?= /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf
@@ -25,12 +33,6 @@ else
 Q := @
 endif
 
-ifeq ($(origin CC),command line)
-ifneq ($(filter clang%,$(notdir $(firstword $(CC)))),)
-TOOLCHAIN := llvm
-CLANG := $(CC)
-endif
-endif
 ifeq ($(TOOLCHAIN),llvm)
 B := build/llvm
 else ifeq ($(TOOLCHAIN),gnu)
@@ -45,10 +47,12 @@ ifeq ($(TOOLCHAIN),llvm)
 # Clang 14 has Zicsr and Zifencei in the base ISA and does not know their
 # names.  ld.lld 14 cannot relax: -mno-relax.  No libgcc: clang expands
 # the bit builtins inline, and the kernel needs no other helper.
-CLANG ?= clang
 override CC := $(CLANG) --target=riscv64-unknown-elf -mno-relax
 LD := $(or $(shell command -v ld.lld || command -v ld.lld-14),ld.lld)
-OBJDUMP := $(or $(shell command -v llvm-objdump || command -v llvm-objdump-14),llvm-objdump)
+# linker.ld drops .riscv.attributes: tell llvm-objdump the extensions.
+comma := ,
+OBJDUMP := $(or $(shell command -v llvm-objdump || command -v llvm-objdump-14),llvm-objdump) \
+	--mattr=+m,+a,+c$(if $(filter 1,$(ZBB)),$(comma)+zbb)
 NM := $(or $(shell command -v llvm-nm || command -v llvm-nm-14),llvm-nm)
 MARCH := rv64imac
 LIBGCC :=

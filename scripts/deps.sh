@@ -21,6 +21,16 @@ have python3 || need="$need python3"
 have clang-format || need="$need clang-format"
 # AddressSanitizer/UBSan runtimes come with gcc's libasan/libubsan.
 [ -n "$(gcc -print-file-name=libasan.so 2>/dev/null | grep /)" ] || need="$need libasan8"
+# The second compiler (make TOOLCHAIN=llvm, tests/llvm): clang, ld.lld,
+# llvm-nm and llvm-objdump (Debian 12: version 14; the unversioned names
+# come with the clang, lld and llvm packages), and clang's own sanitizer
+# runtimes for the host build, only recommended by clang.
+have clang || need="$need clang"
+have ld.lld || have ld.lld-14 || need="$need lld"
+{ have llvm-nm && have llvm-objdump; } || { have llvm-nm-14 && have llvm-objdump-14; } ||
+	need="$need llvm"
+[ -n "$(clang -print-file-name="libclang_rt.asan-$(uname -m).a" 2>/dev/null | grep /)" ] ||
+	need="$need libclang-rt-14-dev"
 
 if [ "${1:-}" = bench ]; then
 	lib() { [ -n "$(find /usr/lib /usr/lib64 -name "$1" 2>/dev/null | head -1)" ]; }
