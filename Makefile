@@ -221,6 +221,7 @@ debug: deps
 $(B)/gdbinit: scripts/gdbinit.tmpl
 	@mkdir -p $(B)
 	$(Q)sed -e 's|@KERNEL@|$(abspath $(KERNEL))|g' -e 's|@PORT@|$(GDBPORT)|g' \
+		-e 's|@ROOT@/build/gdb|$(abspath $(dir $(GDBCONSTS)))|g' \
 		-e 's|@ROOT@|$(CURDIR)|g' $< > $@
 
 gdb: deps $(KERNEL) $(GDBCONSTS) $(B)/gdbinit
@@ -306,6 +307,7 @@ help:
 	@echo "make bench      in-kernel benchmarks under QEMU -icount (build/bench/)"
 	@echo "make bench-host host benchmark against glibc, jemalloc, mimalloc"
 	@echo "make bench-report  tables and plots of the last runs into docs/bench/"
+	@echo "make TOOLCHAIN=llvm ...  the same with clang and ld.lld, into build/llvm/"
 	@echo "make format / format-check / clean;  V=1 shows command lines"
 
 .PHONY: all run debug gdb test test-full deps host-lib host-tests format format-check clean help \

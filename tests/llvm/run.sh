@@ -49,7 +49,7 @@ fi
 
 KTEST=build/llvm/host-asan/ktest-host
 HLOG=$LOGS/llvm-hostk.log
-if build host-build "$LOGS/llvm-host-build.log" host-lib host-tests; then
+if build host-build "$LOGS/llvm-host-build.log" host-tests; then
 	ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}" \
 		UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}" \
 		timeout "$(scaled 600)" "$KTEST" > "$HLOG" 2> "$HLOG.err"
