@@ -171,6 +171,36 @@ $(HOSTLIB_SAN): $(patsubst %.c,$(B)/host-asan/%.o,$(filter-out $(HOST_EXCLUDE),$
 
 host-lib: $(HOSTLIB)
 
+# libmm_malloc.so (docs/host.md, "Real programs on kmalloc"): the malloc
+# family over kmalloc for LD_PRELOAD.  The same sources as the host library,
+# position-independent and hidden, plus arch/host/preload/; only the symbols
+# of the version script are exported.
+PRELOAD := $(B)/host/libmm_malloc.so
+PRELOAD_SRC := $(HOST_SRC) $(wildcard arch/host/preload/*.c)
+PCFLAGS := $(HCFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec
+PRELOAD_MAP := arch/host/preload/malloc.map
+
+$(B)/host-pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $< (pic)")
+	$(Q)$(HOSTCC) $(PCFLAGS) -c $< -o $@
+
+$(PRELOAD): $(patsubst %.c,$(B)/host-pic/%.o,$(PRELOAD_SRC)) $(PRELOAD_MAP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(HOSTCC) -shared -pthread -Wl,--no-undefined -Wl,-z,now \
+		-Wl,--version-script=$(PRELOAD_MAP) -o $@ $(filter %.o,$^)
+
+# The API checks of tests/preload, an ordinary program run under LD_PRELOAD.
+PRELOAD_API := $(B)/host/preload-api
+
+$(PRELOAD_API): tests/preload/api.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(HOSTCC) $(filter-out -MMD -MP,$(HCFLAGS)) -fno-builtin -o $@ $< -lpthread
+
+preload: $(PRELOAD) $(PRELOAD_API)
+
 # Each tests/host/test_*.c is one program linked with the sanitized library.
 HTEST_SRC := $(wildcard tests/host/test_*.c)
 HTESTS := $(patsubst tests/host/%.c,$(B)/host-asan/tests/%,$(HTEST_SRC))
@@ -229,14 +259,14 @@ gdb: deps $(KERNEL) $(GDBCONSTS) $(B)/gdbinit
 
 # ---- tests --------------------------------------------------------------------
 test: deps
-	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(HOSTLIB) host-tests
+	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(HOSTLIB) host-tests preload
 	$(Q)MAKE="$(MAKE)" QEMU=$(QEMU) OPENSBI=$(OPENSBI) GDB=$(GDB) \
 		sh scripts/run-tests.sh
 
 # Everything `make test` runs, with the whole self-test suite at every MEM x
 # SMP pair and more machines (tests/configs), and ten fault-injection seeds.
 test-full: deps
-	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(HOSTLIB) host-tests
+	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(HOSTLIB) host-tests preload
 	$(Q)MAKE="$(MAKE)" QEMU=$(QEMU) OPENSBI=$(OPENSBI) GDB=$(GDB) \
 		TEST_CONFIGS=full FAULT_SEEDS="$(FULL_FAULT_SEEDS)" \
 		sh scripts/run-tests.sh
@@ -246,7 +276,8 @@ FULL_FAULT_SEEDS := 1 2 3 4 5 6 7 8 9 10
 # ---- benchmarks (docs/bench.md) ---------------------------------------------
 # `make bench`: the in-kernel benchmarks under QEMU -icount, default -march
 # and Zbb (its own build directory), into build/bench/kernel.{md,csv}.
-# `make bench-host`: the host benchmark against glibc, jemalloc, mimalloc.
+# `make bench-host`: the host benchmark against glibc, jemalloc, mimalloc,
+# then real programs on each of them and on libmm_malloc.so (LD_PRELOAD).
 # `make bench-report`: tables and SVG plots of the last runs into docs/bench/.
 BENCH_OUT := $(B)/bench
 
@@ -277,9 +308,10 @@ $(BH_DIR)/bench-host-%: $(BH_SRC) $(HOSTLIB)
 
 bench-host: deps
 	$(Q)sh scripts/deps.sh bench
-	$(Q)$(MAKE) --no-print-directory $(addprefix $(BH_DIR)/bench-host-,$(BH_PEERS))
+	$(Q)$(MAKE) --no-print-directory $(addprefix $(BH_DIR)/bench-host-,$(BH_PEERS)) $(PRELOAD)
 	$(Q)python3 scripts/bench.py host --dir $(BH_DIR) --out $(BENCH_OUT) \
 		--peers "$(BH_PEERS)"
+	$(Q)python3 scripts/bench.py programs --so $(PRELOAD) --out $(BENCH_OUT)
 
 bench-report:
 	$(Q)sh scripts/deps.sh bench
@@ -304,13 +336,14 @@ help:
 	@echo "make debug      QEMU halted, gdbstub on port $(GDBPORT)"
 	@echo "make gdb        gdb-multiarch attached, project commands loaded"
 	@echo "make host-lib   build/host/libmm.a for host programs"
+	@echo "make preload    build/host/libmm_malloc.so: LD_PRELOAD programs onto kmalloc"
 	@echo "make bench      in-kernel benchmarks under QEMU -icount (build/bench/)"
 	@echo "make bench-host host benchmark against glibc, jemalloc, mimalloc"
 	@echo "make bench-report  tables and plots of the last runs into docs/bench/"
 	@echo "make TOOLCHAIN=llvm ...  the same with clang and ld.lld, into build/llvm/"
 	@echo "make format / format-check / clean;  V=1 shows command lines"
 
-.PHONY: all run debug gdb test test-full deps host-lib host-tests format format-check clean help \
+.PHONY: all run debug gdb test test-full deps host-lib host-tests preload format format-check clean help \
 	bench bench-host bench-report
 .DELETE_ON_ERROR:
 

@@ -11,6 +11,12 @@
   bench.py check LOG [--expect NAME,...]
       the smoke test: every "# bench:" line well formed, the run started
       and ended with failed=0, no "# bench-error:"; prints PASS/FAIL lines.
+  bench.py programs [--so build/host/libmm_malloc.so] [--out build/bench]
+      real programs (gcc, python3, sort, xz -T2, git, sqlite3, bash, perl) on
+      glibc, on kmalloc through libmm_malloc.so, and on jemalloc and
+      mimalloc, all by LD_PRELOAD; run times as ratios to glibc in the
+      same repetition, appended to OUT/host.md as a section, and
+      OUT/programs.csv.
   bench.py report [--out build/bench] [--docs docs/bench]
       tables and gnuplot SVGs from the CSVs into docs/bench/.
 
@@ -26,6 +32,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 LINE = re.compile(r"^# bench: (\S+) median=(\d+(?:\.\d+)?) "
                   r"max=(\d+(?:\.\d+)?) unit=(instr|ratio|bytes|percent)$")
@@ -243,6 +250,107 @@ def cmd_host(a):
     return 0 if ok and rows else 1
 
 
+# The programs of `bench.py programs`: (name, shell command).  INPUT is a
+# generated 24 MB text file, TMP a scratch folder.
+PROGRAMS = [
+    ("gcc -c -O2 mm/slab.c",
+     "gcc -c -O2 -g -std=gnu11 -I. -DHOST -o {tmp}/slab.o mm/slab.c"),
+    ("python3 workload", "python3 tests/preload/workload.py > /dev/null"),
+    ("sort --parallel=2 24 MB", "sort --parallel=2 -S 50% {input} > /dev/null"),
+    ("xz -T2 -3 8 MB", "head -c 8000000 {input} | xz -T2 -3 -c > /dev/null"),
+    ("git log --stat", "git log --stat -n 300 > /dev/null"),
+    ("sqlite3 200k rows", "sqlite3 :memory: < tests/preload/workload.sql > /dev/null"),
+    ("bash subshells", "bash tests/preload/pipeline.sh > /dev/null"),
+    ("perl 4 ithreads", "perl tests/preload/threads.pl > /dev/null"),
+]
+PROGRAM_FIELDS = ["program", "peer", "ratio_min", "ratio_median", "ratio_max",
+                  "seconds_median", "reps"]
+
+
+def find_lib(pattern):
+    """The first shared library matching pattern under /usr/lib, or None."""
+    import glob
+    for d in ("/usr/lib/*-linux-gnu", "/usr/lib", "/usr/lib64"):
+        hits = sorted(glob.glob(os.path.join(d, pattern)))
+        if hits:
+            return hits[0]
+    return None
+
+
+def cmd_programs(a):
+    """Each program on each allocator in turn, a.reps times."""
+    tmp = os.path.join(a.out, "programs-tmp")
+    os.makedirs(tmp, exist_ok=True)
+    inp = os.path.join(tmp, "input.txt")
+    if not os.path.exists(inp):
+        subprocess.run(["awk", 'BEGIN { srand(12); for (i = 0; i < 600000; i++) '
+                        'printf "%08x %7d %s\\n", int(rand() * 4294967296), i, '
+                        'substr("the quick brown fox jumps over the lazy dog", '
+                        '1 + int(rand() * 20)) }'],
+                       stdout=open(inp, "w"), check=True)
+    peers = [("glibc", None), ("kmalloc", os.path.abspath(a.so)),
+             ("jemalloc", find_lib("libjemalloc.so.2")),
+             ("mimalloc", find_lib("libmimalloc.so.2*"))]
+    peers = [(n, lib) for n, lib in peers if n == "glibc" or lib]
+    times = {}  # (program, peer) -> [seconds per rep]
+    ok = True
+    for rep in range(a.reps):
+        for prog, cmd in PROGRAMS:
+            cmd = cmd.format(tmp=tmp, input=inp)
+            for peer, lib in peers:
+                env = dict(os.environ)
+                env.pop("LD_PRELOAD", None)
+                if lib:
+                    env["LD_PRELOAD"] = lib
+                t0 = time.monotonic()
+                p = subprocess.run(["sh", "-c", cmd], env=env,
+                                   capture_output=True, timeout=a.timeout)
+                dt = time.monotonic() - t0
+                if p.returncode != 0:
+                    print("bench: programs: %s on %s failed (status %d): %s" %
+                          (prog, peer, p.returncode,
+                           p.stderr.decode(errors="replace")[-300:]),
+                          file=sys.stderr)
+                    ok = False
+                times.setdefault((prog, peer), []).append(dt)
+        print("bench: programs: repetition %d of %d done" % (rep + 1, a.reps))
+    rows = []
+    for prog, _ in PROGRAMS:
+        ref = times[(prog, "glibc")]
+        for peer, _ in peers:
+            v = times[(prog, peer)]
+            ratios = [x / r for x, r in zip(v, ref)]
+            rows.append({"program": prog, "peer": peer,
+                         "ratio_min": "%.2f" % min(ratios),
+                         "ratio_median": "%.2f" % median(ratios),
+                         "ratio_max": "%.2f" % max(ratios),
+                         "seconds_median": "%.3f" % median(v),
+                         "reps": len(v)})
+    with open(os.path.join(a.out, "programs.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, PROGRAM_FIELDS)
+        w.writeheader()
+        w.writerows(rows)
+    lines = ["", "## Real programs (LD_PRELOAD)", "",
+             "Measured %s UTC with `make bench-host` (%d repetitions; in each, "
+             "every program runs on every allocator in turn). Wall time of "
+             "the whole program relative to glibc in the same repetition "
+             "(below 1: faster than glibc); min / median / max over the "
+             "repetitions. kmalloc is build/host/libmm_malloc.so "
+             "(docs/host.md), including its per-process start-up; jemalloc "
+             "and mimalloc are Debian's libraries.\n" % (
+                 datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), a.reps),
+             "| program | allocator | min | median | max | seconds (median) |",
+             "|---|---|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append("| %s | %s | %s | %s | %s | %s |" % tuple(
+            r[k] for k in PROGRAM_FIELDS[:6]))
+    with open(os.path.join(a.out, "host.md"), "a") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0 if ok else 1
+
+
 def read_csv(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
@@ -362,6 +470,11 @@ def main():
                    help="peers that get --slow-steps (O(n) heaps)")
     p.add_argument("--slow-steps", type=int, default=20000)
     p.add_argument("--timeout", type=int, default=1800)
+    p = sub.add_parser("programs")
+    p.add_argument("--so", default="build/host/libmm_malloc.so")
+    p.add_argument("--out", default="build/bench")
+    p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--timeout", type=int, default=600)
     p = sub.add_parser("check")
     p.add_argument("log")
     p.add_argument("--expect", default="")
@@ -371,7 +484,8 @@ def main():
     p.add_argument("--docs", default="docs/bench")
     a = ap.parse_args()
     return {"run": cmd_run, "run-all": cmd_run_all, "check": cmd_check,
-            "report": cmd_report, "host": cmd_host}[a.cmd](a)
+            "report": cmd_report, "host": cmd_host,
+            "programs": cmd_programs}[a.cmd](a)
 
 
 if __name__ == "__main__":

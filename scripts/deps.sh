@@ -19,6 +19,11 @@ have gcc || need="$need gcc"
 have make || need="$need make"
 have python3 || need="$need python3"
 have clang-format || need="$need clang-format"
+# tests/preload runs these real programs on libmm_malloc.so.
+have xz || need="$need xz-utils"
+have sqlite3 || need="$need sqlite3"
+have git || need="$need git"
+perl -Mthreads -e 1 2>/dev/null || need="$need perl" # ithreads: libperl5.36
 # AddressSanitizer/UBSan runtimes come with gcc's libasan/libubsan.
 [ -n "$(gcc -print-file-name=libasan.so 2>/dev/null | grep /)" ] || need="$need libasan8"
 # The second compiler (make TOOLCHAIN=llvm, tests/llvm): clang, ld.lld,

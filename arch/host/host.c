@@ -21,6 +21,9 @@
 static unsigned char *ram_virt;
 static size_t ram_size;
 static unsigned int nr_cpus = 1;
+/* Set before host_mm_init() by programs that want them (the preload). */
+static bool ram_hugepages;
+static int console_fd = STDOUT_FILENO;
 
 /* Per thread: which hart it plays and that hart's interrupt state. */
 static _Thread_local unsigned int this_cpu;
@@ -44,6 +47,9 @@ static unsigned char *map_ram(size_t bytes)
 		munmap(p, head);
 	if (len - head - bytes)
 		munmap((void *)(start + bytes), len - head - bytes);
+	/* a hint only: without THP the region works the same, just slower */
+	if (ram_hugepages)
+		madvise((void *)start, bytes, MADV_HUGEPAGE);
 	return (unsigned char *)start;
 }
 
@@ -68,6 +74,16 @@ int host_mm_init(size_t ram_bytes, unsigned int ncpus)
 		return -1;
 	}
 	return 0;
+}
+
+void host_set_ram_hugepages(bool on)
+{
+	ram_hugepages = on;
+}
+
+void host_set_console(int fd)
+{
+	console_fd = fd;
 }
 
 void *host_ram(size_t *bytes)
@@ -169,8 +185,8 @@ phys_addr_t arch_virt_to_phys(const void *va)
 
 void arch_console_write(const char *s, size_t len)
 {
-	while (len) {
-		ssize_t n = write(STDOUT_FILENO, s, len);
+	while (len && console_fd >= 0) {
+		ssize_t n = write(console_fd, s, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

@@ -17,11 +17,13 @@
  *           calling thread with arch_in_irq() true and irqs disabled.
  *   clocks  cycles and time from clock_gettime(CLOCK_MONOTONIC) in ns;
  *           there is no instruction counter: arch_read_instret() is 0.
- *   console write(2) to stdout; arch_poweroff(code) is exit(code).
+ *   console write(2) to stdout (or another fd, host_set_console());
+ *           arch_poweroff(code) is exit(code).
  */
 #ifndef ARCH_HOST_HOST_H
 #define ARCH_HOST_HOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "arch/arch.h"
@@ -40,6 +42,17 @@ int host_mm_init(size_t ram_bytes, unsigned int ncpus);
 
 /* Bind the calling thread to hart id cpu (< NR_CPUS); aborts otherwise. */
 void host_set_cpu(unsigned int cpu);
+
+/*
+ * Ask host_mm_init() to advise transparent huge pages for the RAM region
+ * (madvise MADV_HUGEPAGE): mm_init() writes the whole struct page array,
+ * which then takes a few faults instead of one per 4 KiB.  Off by default;
+ * call before host_mm_init().
+ */
+void host_set_ram_hugepages(bool on);
+
+/* Where arch_console_write() (printk) goes: fd 1 by default, -1 drops it. */
+void host_set_console(int fd);
 
 /* The simulated RAM: its host address and size (NULL and 0 before init). */
 void *host_ram(size_t *bytes);

@@ -8,6 +8,12 @@
  * no DMA zone (mm.dma_limit=0) the cases that need one skip and
  * test_no_dma_zone checks that every allocation fails cleanly; with a DMA
  * zone that is all of RAM (a limit at or beyond RAM) they all run.
+ *
+ * Every buffer, pool (with the blocks it holds) and fault rule a case
+ * creates goes to a cleanup action (tests/kernel/kt_cleanup.h) at once,
+ * so a case cut short by an injected failure (mm.fail=) leaves nothing
+ * behind; the transactions a case leaves open are rolled back by the
+ * runner.
  */
 #include "kernel/ktest.h"
 #include "mm/dma.h"
@@ -17,6 +23,7 @@
 #include "mm/txn.h"
 #include "lib/prng.h"
 #include "lib/string.h"
+#include "tests/kernel/kt_cleanup.h"
 #include "tests/kernel/txn_test.h"
 
 static dma_addr_t dma_base(void)
@@ -29,6 +36,37 @@ static bool placed_ok(const void *v, dma_addr_t dma, size_t size)
 {
 	return dma >= dma_base() && dma + size <= dma_limit() &&
 	       arch_virt_to_phys(v) == dma;
+}
+
+/*
+ * dma_alloc(), but a failure injected by a fault rule (mm.fail=) is tried
+ * again, up to 1000 times in a row (as alloc_pages_really()): exhausting
+ * the zone means "until memory runs out", not "until the first injected
+ * failure".
+ */
+static void *dma_alloc_really(size_t size, dma_addr_t *d, gfp_t gfp)
+{
+	void *v = NULL;
+
+	for (int i = 0; i < 1000 && !v; i++) {
+		v = dma_alloc(size, d, gfp);
+		if (!v && mm_last_error() != MM_EFAULT_INJECTED)
+			break;
+	}
+	return v;
+}
+
+/* The same for a pool block. */
+static void *dma_pool_alloc_really(struct dma_pool *p, gfp_t gfp, dma_addr_t *d)
+{
+	void *v = NULL;
+
+	for (int i = 0; i < 1000 && !v; i++) {
+		v = dma_pool_alloc(p, gfp, d);
+		if (!v && mm_last_error() != MM_EFAULT_INJECTED)
+			break;
+	}
+	return v;
 }
 
 /* Skip a case that needs DMA memory when mm.dma_limit=0 left none. */
@@ -47,11 +85,13 @@ static void test_buffers(struct ktest *t)
 	static void *v[N];
 	static dma_addr_t d[N];
 	static size_t n[N];
+	static struct kt_dma_array bufs = {v, d, n, 0, N};
 	unsigned int bad = 0, dirty = 0;
 	struct dma_stats st;
 	struct prng r;
 
 	need_dma_zone(t);
+	kt_dma_array_at_end(t, &bufs);
 	prng_seed(&r, 0xd3a);
 	KT_EXPECT_LE(t, dma_limit() - dma_base(), mm_dma_limit);
 	for (unsigned int i = 0; i < N; i++) {
@@ -68,6 +108,7 @@ static void test_buffers(struct ktest *t)
 	for (unsigned int i = 0; i < N; i++) {
 		bad += !mem_is_filled(v[i], (int)i + 1, n[i]);
 		dma_free(v[i], n[i], d[i]);
+		v[i] = NULL;
 	}
 	KT_EXPECT_EQ(t, bad, 0);
 	KT_EXPECT_EQ(t, dirty, 0);
@@ -88,14 +129,17 @@ static void test_zone_exhaustion(struct ktest *t)
 	};
 	static void *v[MAX];
 	static dma_addr_t d[MAX];
+	static struct kt_dma_array bufs = {v, d, NULL, 16 * PAGE_SIZE, MAX};
 	unsigned int n = 0, outside = 0;
 
 	need_dma_zone(t);
 	if (zones[ZONE_DMA].managed_pages >= MAX * 16UL)
 		ktest_skip(t, "DMA zone of 512 MiB or more: too large to "
 			      "exhaust here");
-	while (n < MAX && (v[n] = dma_alloc(16 * PAGE_SIZE, &d[n],
-					    GFP_KERNEL | __GFP_NOWARN))) {
+	kt_dma_array_at_end(t, &bufs);
+	while (n < MAX &&
+	       (v[n] = dma_alloc_really(16 * PAGE_SIZE, &d[n],
+					GFP_KERNEL | __GFP_NOWARN))) {
 		outside += !placed_ok(v[n], d[n], 16 * PAGE_SIZE);
 		n++;
 	}
@@ -112,8 +156,7 @@ static void test_zone_exhaustion(struct ktest *t)
 	else
 		ktest_log(t, "no Normal zone: the DMA zone is all of RAM");
 	KT_EXPECT_TRUE(t, dma_validate());
-	while (n--)
-		dma_free(v[n], 16 * PAGE_SIZE, d[n]);
+	ktest_release_action(t, kt_dma_array_action, &bufs);
 }
 
 /* mm.dma_limit=0: no DMA zone, so every buffer and pool block is refused. */
@@ -128,12 +171,12 @@ static void test_no_dma_zone(struct ktest *t)
 	dma_stats_get(&before);
 	KT_EXPECT_NULL(t, dma_alloc(100, &d, GFP_KERNEL | __GFP_NOWARN));
 	KT_EXPECT_EQ(t, mm_last_error(), MM_ENOMEM);
-	p = dma_pool_create("ktest-nodma", 64, 64, 0);
+	p = kt_dma_pool_at_end(t, dma_pool_create("ktest-nodma", 64, 64, 0));
 	if (p) { /* a pool needs no memory until its first block */
 		KT_EXPECT_NULL(
 			t, dma_pool_alloc(p, GFP_KERNEL | __GFP_NOWARN, &d));
 		KT_EXPECT_EQ(t, mm_last_error(), MM_ENOMEM);
-		KT_EXPECT_EQ(t, dma_pool_destroy(p), 0);
+		KT_EXPECT_EQ(t, kt_dma_pool_destroy(t, p), 0);
 	}
 	dma_stats_get(&after);
 	KT_EXPECT_EQ(t, after.buffers, before.buffers);
@@ -151,9 +194,11 @@ static void test_bad_frees(struct ktest *t)
 
 	need_dma_zone(t);
 
-	v = dma_alloc(2 * PAGE_SIZE, &d, GFP_KERNEL);
-	w = dma_alloc(100, &e, GFP_KERNEL);
-	pg = alloc_pages(GFP_DMA, 0); /* DMA-zone memory, not a buffer */
+	v = kt_dma_at_end(t, dma_alloc(2 * PAGE_SIZE, &d, GFP_KERNEL),
+			  2 * PAGE_SIZE);
+	w = kt_dma_at_end(t, dma_alloc(100, &e, GFP_KERNEL), 100);
+	/* DMA-zone memory, not a buffer */
+	pg = kt_pages_at_end(t, alloc_pages(GFP_DMA, 0), 0);
 	KT_ASSERT_TRUE(t, v && w && pg);
 	memset(v, 0x3c, 2 * PAGE_SIZE);
 	dma_stats_get(&before);
@@ -165,9 +210,11 @@ static void test_bad_frees(struct ktest *t)
 	dma_free(v, 2 * PAGE_SIZE, d + 4096); /* wrong bus address */
 	dma_free(page_address(pg), PAGE_SIZE, page_to_phys(pg));
 	dma_free(w, 100, e);
+	kt_forget_dma(t, w, 100);
 	dma_free(w, 100, e); /* double free */
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EBADFREE);
 	dma_free(v, 5000, d); /* the same order: accepted */
+	kt_forget_dma(t, v, 2 * PAGE_SIZE);
 	dma_free(v, 5000, d); /* double free */
 	dma_stats_get(&after);
 	KT_EXPECT_EQ(t, after.nr_bad_free - before.nr_bad_free, 7);
@@ -176,7 +223,7 @@ static void test_bad_frees(struct ktest *t)
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EINVAL);
 	KT_EXPECT_NULL(t, dma_alloc(8, NULL, GFP_KERNEL));
 	KT_EXPECT_NULL(t, dma_alloc(PAGE_SIZE << MAX_ORDER, &d, GFP_KERNEL));
-	free_pages(pg, 0);
+	kt_release_pages(t, pg, 0);
 	KT_EXPECT_TRUE(t, dma_validate());
 }
 
@@ -199,8 +246,8 @@ static void pool_random(struct ktest *t, const struct geo *g, uint64_t seed)
 	static unsigned char *v[LIVE];
 	static dma_addr_t d[LIVE];
 	unsigned int nr = 0, bad = 0, damaged = 0;
-	struct dma_pool *p =
-		dma_pool_create("ktest", g->size, g->align, g->boundary);
+	struct dma_pool *p = kt_dma_pool_at_end(
+		t, dma_pool_create("ktest", g->size, g->align, g->boundary));
 	size_t align = g->align ? g->align : 8;
 	struct dma_pool_stats st;
 	struct prng r;
@@ -219,6 +266,8 @@ static void pool_random(struct ktest *t, const struct geo *g, uint64_t seed)
 			continue;
 		}
 		v[nr] = dma_pool_alloc(p, GFP_KERNEL | __GFP_ZERO, &d[nr]);
+		if (!v[nr] && mm_last_error() == MM_EFAULT_INJECTED)
+			continue; /* mm.fail= said no: the pool is untouched */
 		KT_ASSERT_NOT_NULL(t, v[nr]);
 		bad += !placed_ok(v[nr], d[nr], g->size) ||
 		       (d[nr] & (align - 1)) ||
@@ -244,7 +293,7 @@ static void pool_random(struct ktest *t, const struct geo *g, uint64_t seed)
 	KT_EXPECT_EQ(t, damaged, 0);
 	dma_pool_stats_get(p, &st);
 	KT_EXPECT_EQ(t, st.chunks, 0); /* empty chunks go back */
-	KT_EXPECT_EQ(t, dma_pool_destroy(p), 0);
+	KT_EXPECT_EQ(t, kt_dma_pool_destroy(t, p), 0);
 }
 
 static void test_pool_geometries(struct ktest *t)
@@ -275,7 +324,7 @@ static void test_pool_rejects(struct ktest *t)
 	KT_EXPECT_NULL(t, dma_pool_create("x", 64, 24, 0)); /* align */
 	KT_EXPECT_NULL(t, dma_pool_create("x", 64, 8, 32)); /* < size */
 	KT_EXPECT_NULL(t, dma_pool_create("x", 64, 8, 96)); /* not 2^n */
-	p = dma_pool_create("ktest", 64, 64, 0);
+	p = kt_dma_pool_at_end(t, dma_pool_create("ktest", 64, 64, 0));
 	KT_ASSERT_NOT_NULL(t, p);
 	a = dma_pool_alloc(p, GFP_KERNEL, &d);
 	b = dma_pool_alloc(p, GFP_KERNEL, &e);
@@ -290,7 +339,7 @@ static void test_pool_rejects(struct ktest *t)
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EBADFREE);
 	KT_EXPECT_NULL(t, dma_pool_alloc(p, GFP_KERNEL, NULL));
 	dma_pool_free(p, a, d);
-	KT_EXPECT_EQ(t, dma_pool_destroy(p), 0);
+	KT_EXPECT_EQ(t, kt_dma_pool_destroy(t, p), 0);
 }
 
 /* ---- hooks -------------------------------------------------------------------- */
@@ -304,10 +353,12 @@ static void test_fault_injection(struct ktest *t)
 	mm_fault_attr_init(&attr);
 	attr.kinds = 1u << MM_KIND_DMA;
 	attr.nth = 1;
-	KT_ASSERT_EQ(t, mm_fault_set(&attr), 0);
-	KT_EXPECT_NULL(t, dma_alloc(100, &d, GFP_KERNEL));
+	KT_ASSERT_EQ(t, kt_fault_set(t, &attr), 0);
+	KT_EXPECT_NULL(t,
+		       kt_dma_at_end(t, dma_alloc(100, &d, GFP_KERNEL), 100));
 	KT_EXPECT_EQ(t, mm_last_error(), MM_EFAULT_INJECTED);
 	KT_EXPECT_EQ(t, mm_fault_clear(), 1);
+	kt_fault_end(t); /* the boot rule (mm.fail=), if any, is back */
 	dma_stats_get(&st);
 	KT_EXPECT_EQ(t, st.buffers, 0);
 }
@@ -322,10 +373,10 @@ static void test_txn_abort(struct ktest *t)
 	void *keep, *kb;
 
 	need_dma_zone(t);
-	p = dma_pool_create("ktest", 256, 64, 4096);
+	p = kt_dma_pool_at_end(t, dma_pool_create("ktest", 256, 64, 4096));
 	KT_ASSERT_NOT_NULL(t, p);
-	keep = dma_alloc(3000, &kd, GFP_KERNEL);
-	kb = dma_pool_alloc(p, GFP_KERNEL, &d);
+	keep = kt_dma_at_end(t, dma_alloc(3000, &kd, GFP_KERNEL), 3000);
+	kb = dma_pool_alloc(p, GFP_KERNEL, &d); /* the pool's action frees it */
 	KT_ASSERT_TRUE(t, keep && kb);
 	free0 = free_now();
 	dma_stats_get(&before);
@@ -333,8 +384,10 @@ static void test_txn_abort(struct ktest *t)
 	for (unsigned int i = 0; i < 20; i++) {
 		dma_addr_t x;
 
-		KT_EXPECT_NOT_NULL(t, dma_alloc(1 + i * 900, &x, GFP_KERNEL));
-		KT_EXPECT_NOT_NULL(t, dma_pool_alloc(p, GFP_ATOMIC, &x));
+		/* Refused calls in between leave nothing for the abort. */
+		KT_EXPECT_NOT_NULL(
+			t, dma_alloc_really(1 + i * 900, &x, GFP_KERNEL));
+		KT_EXPECT_NOT_NULL(t, dma_pool_alloc_really(p, GFP_ATOMIC, &x));
 	}
 	dma_free(keep, 3000, kd); /* deferred: restored by the abort */
 	dma_pool_free(p, kb, d);
@@ -347,8 +400,9 @@ static void test_txn_abort(struct ktest *t)
 	KT_EXPECT_EQ(t, free_now(), free0);
 	KT_EXPECT_TRUE(t, mm_validate());
 	dma_free(keep, 3000, kd);
+	kt_forget_dma(t, keep, 3000);
 	dma_pool_free(p, kb, d);
-	KT_EXPECT_EQ(t, dma_pool_destroy(p), 0);
+	KT_EXPECT_EQ(t, kt_dma_pool_destroy(t, p), 0);
 }
 
 /* ---- all harts ------------------------------------------------------------------ */
@@ -377,6 +431,8 @@ static void smp_churn(void *arg)
 			dma_pool_free(s->pool, v[i], d[i]);
 		}
 		v[i] = dma_pool_alloc(s->pool, GFP_ATOMIC, &d[i]);
+		if (!v[i] && mm_last_error() == MM_EFAULT_INJECTED)
+			continue; /* mm.fail= said no: the pool is untouched */
 		if (!v[i] || crosses(d[i], 96, 512)) {
 			__atomic_fetch_add(&s->bad, 1, __ATOMIC_RELAXED);
 			continue;
@@ -394,12 +450,13 @@ static void test_all_harts(struct ktest *t)
 	need_dma_zone(t);
 
 	s.bad = 0;
-	s.pool = dma_pool_create("ktest-smp", 96, 32, 512);
+	s.pool = kt_dma_pool_at_end(t,
+				    dma_pool_create("ktest-smp", 96, 32, 512));
 	KT_ASSERT_NOT_NULL(t, s.pool);
 	arch_run_on_all_cpus(smp_churn, &s);
 	KT_EXPECT_EQ(t, s.bad, 0);
 	KT_EXPECT_TRUE(t, dma_validate());
-	KT_EXPECT_EQ(t, dma_pool_destroy(s.pool), 0);
+	KT_EXPECT_EQ(t, kt_dma_pool_destroy(t, s.pool), 0);
 }
 
 static const struct ktest_case dma_cases[] = {

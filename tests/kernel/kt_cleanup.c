@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The cleanup action behind kt_cache_at_end() (tests/kernel/kt_cleanup.h):
- * a cache a case created is emptied of the objects it still holds, then
- * destroyed, so a case cut short by an ASSERT leaves no slab behind.
+ * The cleanup actions behind kt_cache_at_end() and kt_dma_pool_at_end()
+ * (tests/kernel/kt_cleanup.h): a cache or DMA pool a case created is
+ * emptied of the objects it still holds, then destroyed, so a case cut
+ * short by an ASSERT leaves no slab or chunk behind.
  */
 #include "tests/kernel/kt_cleanup.h"
 
 #include "lib/list.h"
+#include "mm/dma_internal.h"
 #include "mm/slab_internal.h"
 
 /* Base address of one slab of c that still has objects in use, or 0. */
@@ -50,4 +52,41 @@ void kt_cache_action(void *arg)
 	while ((base = busy_slab(c)) && empty_slab(c, base))
 		kmem_cache_shrink(c);
 	kmem_cache_destroy(c);
+}
+
+/* One block of p still in use (its CPU and bus address); false if none. */
+static bool busy_block(struct dma_pool *p, void **v, dma_addr_t *d)
+{
+	unsigned long flags = spin_lock_irqsave(&dma_lock);
+	bool found = false;
+	struct dma_chunk *c;
+
+	list_for_each_entry(c, &p->dp_chunks, dc_node)
+	{
+		for (unsigned int i = 0; i < p->dp_per_chunk && !found; i++) {
+			if (!(c->dc_map[i / BITS_PER_LONG] &
+			      (1ul << (i % BITS_PER_LONG))))
+				continue;
+			*v = c->dc_vaddr + dma_block_off(p, i);
+			*d = c->dc_dma + dma_block_off(p, i);
+			found = true;
+		}
+		if (found)
+			break;
+	}
+	spin_unlock_irqrestore(&dma_lock, flags);
+	return found;
+}
+
+void kt_dma_pool_action(void *arg)
+{
+	struct dma_pool *p = arg;
+	dma_addr_t d;
+	void *v;
+
+	/* A refused free (a broken pool) ends the loop: the guard reports. */
+	while (busy_block(p, &v, &d) &&
+	       __dma_pool_free(p, v, d, (unsigned long)kt_dma_pool_action))
+		;
+	dma_pool_destroy(p);
 }

@@ -14,6 +14,7 @@
 
 #include "kernel/ktest.h"
 #include "lib/printk.h"
+#include "mm/dma.h"
 #include "mm/fault.h"
 #include "mm/heap.h"
 #include "mm/kmalloc.h"
@@ -157,6 +158,127 @@ static inline void kt_heap_at_end(struct ktest *t, struct k_heap *h)
 static inline void kt_release_heap(struct ktest *t, struct k_heap *h)
 {
 	ktest_release_action(t, kt_heap_action, h);
+}
+
+/*
+ * A dma_alloc() buffer: its address with its page order in the low bits
+ * (the bus address is the physical address, so it need not be kept).
+ */
+static inline void kt_dma_action(void *arg)
+{
+	uintptr_t v = (uintptr_t)arg;
+	void *buf = (void *)(v & ~(uintptr_t)(PAGE_SIZE - 1));
+
+	dma_free(buf, PAGE_SIZE << (v & (PAGE_SIZE - 1)),
+		 arch_virt_to_phys(buf));
+}
+
+static inline void *kt_dma_arg(void *v, size_t size)
+{
+	return (void *)((uintptr_t)v | get_order(size));
+}
+
+/* dma_free(v, size, its bus address) when the case ends. */
+static inline void *kt_dma_at_end(struct ktest *t, void *v, size_t size)
+{
+	if (v)
+		ktest_add_action_or_reset(t, kt_dma_action,
+					  kt_dma_arg(v, size));
+	return v;
+}
+
+static inline void kt_release_dma(struct ktest *t, void *v, size_t size)
+{
+	ktest_release_action(t, kt_dma_action, kt_dma_arg(v, size));
+}
+
+/* The case freed v itself (a free it tests): forget the action. */
+static inline void kt_forget_dma(struct ktest *t, void *v, size_t size)
+{
+	ktest_remove_action(t, kt_dma_action, kt_dma_arg(v, size));
+}
+
+/*
+ * An array of dma_alloc() buffers (static, as struct kt_kfree_array):
+ * when the case ends every non-NULL v[i] is freed with d[i] and size[i]
+ * bytes (size NULL: size_all bytes each) and cleared.  Keep entries the
+ * case freed itself NULL.
+ */
+struct kt_dma_array {
+	void **v;
+	const dma_addr_t *d;
+	const size_t *size;
+	size_t size_all;
+	size_t n;
+};
+
+static inline void kt_dma_array_action(void *arg)
+{
+	struct kt_dma_array *a = arg;
+
+	for (size_t i = 0; i < a->n; i++) {
+		if (a->v[i])
+			dma_free(a->v[i], a->size ? a->size[i] : a->size_all,
+				 a->d[i]);
+		a->v[i] = NULL;
+	}
+}
+
+static inline void kt_dma_array_at_end(struct ktest *t, struct kt_dma_array *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		a->v[i] = NULL;
+	ktest_add_action_or_reset(t, kt_dma_array_action, a);
+}
+
+/* Free the blocks pool still has in use, then destroy it (kt_cleanup.c). */
+void kt_dma_pool_action(void *pool);
+
+/* dma_pool_destroy(p) when the case ends, with whatever blocks the case
+ * still holds freed first. */
+static inline struct dma_pool *kt_dma_pool_at_end(struct ktest *t,
+						  struct dma_pool *p)
+{
+	if (p)
+		ktest_add_action_or_reset(t, kt_dma_pool_action, p);
+	return p;
+}
+
+/* dma_pool_destroy(p) now; when it succeeds the action is forgotten
+ * (when it refuses, the action empties and destroys p at the end). */
+static inline int kt_dma_pool_destroy(struct ktest *t, struct dma_pool *p)
+{
+	int err = dma_pool_destroy(p);
+
+	if (!err)
+		ktest_remove_action(t, kt_dma_pool_action, p);
+	return err;
+}
+
+/*
+ * Arm a fault rule of the case's own: the rule in force before it (a
+ * boot rule, mm.fail=) is saved and put back, where it was, when the case
+ * ends or at kt_fault_end().  Returns what mm_fault_set() returns.
+ */
+static struct mm_fault_saved kt_fault_prev __attribute__((unused));
+
+static inline void kt_fault_restore_action(void *saved)
+{
+	mm_fault_restore(saved);
+}
+
+static inline int kt_fault_set(struct ktest *t,
+			       const struct mm_fault_attr *attr)
+{
+	mm_fault_save(&kt_fault_prev);
+	ktest_add_action_or_reset(t, kt_fault_restore_action, &kt_fault_prev);
+	return mm_fault_set(attr);
+}
+
+/* Put the earlier rule back now (replacing the case's, if still armed). */
+static inline void kt_fault_end(struct ktest *t)
+{
+	ktest_release_action(t, kt_fault_restore_action, &kt_fault_prev);
 }
 
 static inline void kt_capture_action(void *unused)

@@ -98,21 +98,24 @@ static void test_interior(struct ktest *t)
 
 static void test_double_free(struct ktest *t)
 {
-	struct kmem_cache *c = plain_cache("bf-48", 48, 0, 0, NULL);
+	struct kmem_cache *c =
+		kt_cache_at_end(t, plain_cache("bf-48", 48, 0, 0, NULL));
 	void *objs[200], *keep;
 
-	kt_faults_pause(); /* frees and double frees of exactly these */
+	/* Frees and double frees of exactly these: each allocation retries
+	 * an injected failure (the cache's action frees what is left). */
 	KT_ASSERT_NOT_NULL(t, c);
 	/* In this hart's magazine. */
-	objs[0] = kmem_cache_alloc(c, GFP_KERNEL);
+	objs[0] = kmem_cache_alloc_really(c, GFP_KERNEL);
 	KT_ASSERT_NOT_NULL(t, objs[0]);
 	kmem_cache_free(c, objs[0]);
 	expect_refused(t, c, objs[0], SLAB_BAD_DOUBLE);
 	/* On its slab's freelist: many frees overflow the magazine. */
-	keep = kmem_cache_alloc(c, GFP_KERNEL);
+	keep = kmem_cache_alloc_really(c, GFP_KERNEL);
+	KT_ASSERT_NOT_NULL(t, keep);
 	for (unsigned int i = 0; i < 200; i++)
-		KT_ASSERT_NOT_NULL(t,
-				   objs[i] = kmem_cache_alloc(c, GFP_KERNEL));
+		KT_ASSERT_NOT_NULL(
+			t, objs[i] = kmem_cache_alloc_really(c, GFP_KERNEL));
 	for (unsigned int i = 0; i < 200; i++)
 		kmem_cache_free(c, objs[i]);
 	kmem_cache_shrink(c);
@@ -127,7 +130,7 @@ static void test_double_free(struct ktest *t)
 	kmem_cache_free(c, keep);
 	kmem_cache_shrink(c);
 	expect_refused(t, c, keep, SLAB_BAD_NOT_SLAB);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 /* Freed on one hart, freed again on another: found in the first's cache. */
@@ -187,7 +190,7 @@ KTEST_SUITE(slab_badfree, slab_badfree_cases);
 static struct page *fresh_slab(struct ktest *t, struct kmem_cache *c,
 			       void **first)
 {
-	*first = kmem_cache_alloc(c, GFP_KERNEL);
+	*first = kmem_cache_alloc_really(c, GFP_KERNEL);
 	if (!*first)
 		return NULL;
 	return slab_page_guess(c, *first);
@@ -198,19 +201,22 @@ static struct page *fresh_slab(struct ktest *t, struct kmem_cache *c,
 static void corrupt_and_drain(struct ktest *t, uintptr_t bad_next,
 			      bool relative, bool encode)
 {
-	struct kmem_cache *c = plain_cache("hard-64", 64, 0, 0, NULL);
+	struct kmem_cache *c =
+		kt_cache_at_end(t, plain_cache("hard-64", 64, 0, 0, NULL));
 	static struct live_set ls;
 	struct page *pg;
 	void *first, *victim;
 
-	/* From the damage to its repair nothing may be cut short. */
-	kt_faults_pause();
 	KT_ASSERT_NOT_NULL(t, c);
 	KT_ASSERT_TRUE(t, live_init(t, &ls, 256));
 	pg = fresh_slab(t, c, &first);
 	KT_ASSERT_NOT_NULL(t, pg);
 	KT_ASSERT_LT(t, pg->slab.freelist, c->kc_objs);
 	victim = slab_obj(c, slab_base(pg), pg->slab.freelist);
+	/* From the damage to its repair (one of the allocations below meets
+	 * the corrupt word) nothing may be cut short: an injected failure
+	 * ending the case there would leave the damage in place. */
+	kt_faults_pause();
 	if (relative)
 		bad_next += slab_base(pg);
 	*free_word(c, victim) =
@@ -226,6 +232,7 @@ static void corrupt_and_drain(struct ktest *t, uintptr_t bad_next,
 		pattern_fill(obj, 64);
 		ls.v[ls.n++] = (struct live_obj){obj, c};
 	}
+	kt_faults_resume();
 	KT_EXPECT_EQ(t, c->kc_nr_corrupt, 1);
 	KT_EXPECT_EQ(t, c->kc_nr_quarantine, 1);
 	KT_EXPECT_EQ(t, pg->slab.freelist, FREELIST_QUARANTINE);
@@ -237,7 +244,7 @@ static void corrupt_and_drain(struct ktest *t, uintptr_t bad_next,
 	/* Emptied, the quarantined slab went back to the page allocator. */
 	KT_EXPECT_EQ(t, c->kc_nr_quarantine, 0);
 	live_done(t, &ls);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 static void test_garbage_word(struct ktest *t)
@@ -269,17 +276,19 @@ static void test_plain_pointer(struct ktest *t)
  */
 static void test_validator_sees_damage(struct ktest *t)
 {
-	struct kmem_cache *c = plain_cache("val-64", 64, 0, 0, NULL);
+	struct kmem_cache *c =
+		kt_cache_at_end(t, plain_cache("val-64", 64, 0, 0, NULL));
 	struct kmem_cache_cpu *cc;
 	struct page *pg;
 	void *live, *cached;
 	uintptr_t word;
 
-	kt_faults_pause(); /* each damage is repaired before anything else */
+	/* Each damage below is repaired before anything else, and nothing
+	 * between allocates: an injected failure can only hit these two. */
 	KT_ASSERT_NOT_NULL(t, c);
 	cc = &c->kc_cpu[arch_cpu_id()];
-	live = kmem_cache_alloc(c, GFP_KERNEL);
-	cached = kmem_cache_alloc(c, GFP_KERNEL);
+	live = kmem_cache_alloc_really(c, GFP_KERNEL);
+	cached = kmem_cache_alloc_really(c, GFP_KERNEL);
 	KT_ASSERT_NOT_NULL(t, live);
 	KT_ASSERT_NOT_NULL(t, cached);
 	kmem_cache_free(c, cached); /* top of this hart's magazine */
@@ -309,7 +318,7 @@ static void test_validator_sees_damage(struct ktest *t)
 	cc->cc_nr_free--;
 	KT_EXPECT_TRUE(t, slab_validate());
 	kmem_cache_free(c, live);
-	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
 static const struct ktest_case slab_harden_cases[] = {

@@ -26,9 +26,8 @@ static void overflow(struct ktest *t, long where)
 	unsigned char *obj;
 	unsigned long corrupt = c->kc_nr_corrupt;
 
-	kt_faults_pause(); /* from the damage to its repair */
-	obj = kmem_cache_alloc(c, GFP_KERNEL);
-
+	/* From the damage to its repair (the free) nothing allocates. */
+	obj = kmem_cache_alloc_really(c, GFP_KERNEL);
 	KT_ASSERT_NOT_NULL(t, obj);
 	KT_EXPECT_TRUE(t, slab_validate());
 	obj[where] = 0; /* one byte past the end, or before the start */
@@ -55,15 +54,17 @@ static void test_write_after_free(struct ktest *t)
 	struct kmem_cache *c = debug_cache(t, 40);
 	unsigned char *obj, *again;
 
-	kt_faults_pause(); /* the next allocation repairs the damage */
-	obj = kmem_cache_alloc(c, GFP_KERNEL);
+	obj = kmem_cache_alloc_really(c, GFP_KERNEL);
 	KT_ASSERT_NOT_NULL(t, obj);
 	kmem_cache_free(c, obj);
 	KT_EXPECT_TRUE(t, mem_is_filled(obj, SLAB_POISON_FREE, 39));
 	KT_EXPECT_EQ(t, obj[39], SLAB_POISON_END);
+	/* The next allocation repairs the damage: it must not be refused. */
+	kt_faults_pause();
 	obj[7] = 1; /* the write after free */
 	KT_EXPECT_FALSE(t, slab_validate());
 	again = kmem_cache_alloc(c, GFP_KERNEL); /* same object (LIFO) */
+	kt_faults_resume();
 	KT_ASSERT_TRUE(t, again == obj);
 	KT_EXPECT_EQ(t, c->kc_nr_corrupt, 2); /* validator + allocation */
 	/* Handed out with the fresh pattern all the same. */

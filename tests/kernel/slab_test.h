@@ -34,6 +34,25 @@ static inline bool pattern_ok(const void *obj, size_t size)
 }
 
 /*
+ * kmem_cache_alloc(), but a failure injected by a fault rule (mm.fail=) is
+ * tried again, up to 1000 times in a row (as alloc_pages_really()): for
+ * a case whose next steps count on this very allocation.  An injected
+ * failure happens before the cache is touched, so the retry gets what the
+ * first call would have.
+ */
+static inline void *kmem_cache_alloc_really(struct kmem_cache *c, gfp_t gfp)
+{
+	void *obj = NULL;
+
+	for (int i = 0; i < 1000 && !obj; i++) {
+		obj = kmem_cache_alloc(c, gfp);
+		if (!obj && mm_last_error() != MM_EFAULT_INJECTED)
+			break;
+	}
+	return obj;
+}
+
+/*
  * A cache without debugging even under mm.debug=1, for the tests of
  * magazines (a debug cache has none).
  */

@@ -359,7 +359,10 @@ static void test_log_growth_failure(struct ktest *t)
 	unsigned int n = MM_TXN_INLINE;
 
 	/* Every step below counts on the one before: the log must be what
-	 * fills up, not an injected failure that leaves it half full. */
+	 * fills up, not an injected failure that leaves it half full.  Pausing
+	 * is required here: the spare pages change hands inside the
+	 * transaction, so no cleanup action can own them, and a retry that
+	 * gave up would leave them behind. */
 	kt_faults_pause();
 	for (unsigned int i = 0; i < n + 2; i++)
 		KT_ASSERT_NOT_NULL(t, spare[i] = alloc_pages(GFP_KERNEL, 0));
