@@ -8,8 +8,19 @@ SMP ?= 4
 ARGS ?=
 ZBB ?= 0
 V ?= 0
+# gnu: riscv64-unknown-elf-gcc and binutils, host programs with gcc, into
+# build/.  llvm: clang and ld.lld, host programs with clang, into
+# build/llvm/ (docs/toolchain.md).  `make CC=clang` means TOOLCHAIN=llvm.
+TOOLCHAIN ?= gnu
 CROSS ?= riscv64-unknown-elf-
-HOSTCC ?= gcc
+CLANG ?= clang
+ifeq ($(origin CC),command line)
+ifneq ($(filter clang%,$(notdir $(firstword $(CC)))),)
+TOOLCHAIN := llvm
+CLANG := $(CC)
+endif
+endif
+HOSTCC ?= $(if $(filter llvm,$(TOOLCHAIN)),$(CLANG),gcc)
 QEMU ?= qemu-system-riscv64
 GDB ?= gdb-multiarch
 OPENSBI ?= /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf
@@ -22,16 +33,38 @@ else
 Q := @
 endif
 
+ifeq ($(TOOLCHAIN),llvm)
+B := build/llvm
+else ifeq ($(TOOLCHAIN),gnu)
 B := build
+else
+$(error TOOLCHAIN=$(TOOLCHAIN): use gnu or llvm)
+endif
 K := $(B)/kernel-obj
 
 # ---- kernel -----------------------------------------------------------------
+ifeq ($(TOOLCHAIN),llvm)
+# Clang 14 has Zicsr and Zifencei in the base ISA and does not know their
+# names.  ld.lld 14 cannot relax: -mno-relax.  No libgcc: clang expands
+# the bit builtins inline, and the kernel needs no other helper.
+override CC := $(CLANG) --target=riscv64-unknown-elf -mno-relax
+LD := $(or $(shell command -v ld.lld || command -v ld.lld-14),ld.lld)
+# linker.ld drops .riscv.attributes: tell llvm-objdump the extensions.
+comma := ,
+OBJDUMP := $(or $(shell command -v llvm-objdump || command -v llvm-objdump-14),llvm-objdump) \
+	--mattr=+m,+a,+c$(if $(filter 1,$(ZBB)),$(comma)+zbb)
+NM := $(or $(shell command -v llvm-nm || command -v llvm-nm-14),llvm-nm)
+MARCH := rv64imac
+LIBGCC :=
+else
 CC := $(CROSS)gcc
 LD := $(CROSS)ld
 OBJDUMP := $(CROSS)objdump
 NM := $(CROSS)nm
-
 MARCH := rv64imac_zicsr_zifencei
+# The soft-float libgcc multilib (docs/toolchain.md): needed e.g. for __clzdi2.
+LIBGCC := $(shell $(CC) -march=rv64imac -mabi=lp64 -print-libgcc-file-name 2>/dev/null)
+endif
 ifeq ($(ZBB),1)
 MARCH := $(MARCH)_zbb
 endif
@@ -42,8 +75,6 @@ KCFLAGS := -march=$(MARCH) -mabi=lp64 -mcmodel=medany -ffreestanding \
 	-DRVMM_ZBB=$(ZBB) -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -MMD -MP
 KASFLAGS := $(KCFLAGS) -D__ASSEMBLY__
-# The soft-float libgcc multilib (docs/toolchain.md): needed e.g. for __clzdi2.
-LIBGCC := $(shell $(CC) -march=rv64imac -mabi=lp64 -print-libgcc-file-name 2>/dev/null)
 
 # Every source in these folders is part of the kernel.
 KSRC := $(wildcard arch/riscv/*.c arch/riscv/*.S kernel/*.c lib/*.c mm/*.c \
@@ -282,6 +313,7 @@ debug: deps
 $(B)/gdbinit: scripts/gdbinit.tmpl
 	@mkdir -p $(B)
 	$(Q)sed -e 's|@KERNEL@|$(abspath $(KERNEL))|g' -e 's|@PORT@|$(GDBPORT)|g' \
+		-e 's|@ROOT@/build/gdb|$(abspath $(dir $(GDBCONSTS)))|g' \
 		-e 's|@ROOT@|$(CURDIR)|g' $< > $@
 
 gdb: deps $(KERNEL) $(GDBCONSTS) $(B)/gdbinit
@@ -372,6 +404,7 @@ help:
 	@echo "make bench      in-kernel benchmarks under QEMU -icount (build/bench/)"
 	@echo "make bench-host host benchmark against glibc, jemalloc, mimalloc"
 	@echo "make bench-report  tables and plots of the last runs into docs/bench/"
+	@echo "make TOOLCHAIN=llvm ...  the same with clang and ld.lld, into build/llvm/"
 	@echo "make format / format-check / clean;  V=1 shows command lines"
 
 .PHONY: all run debug gdb test test-full deps host-lib host-tests preload format format-check clean help \

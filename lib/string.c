@@ -7,8 +7,16 @@
 #include <stdint.h>
 #include "lib/string.h"
 
-/* Keep GCC from turning these loops back into calls to themselves. */
+/*
+ * Keep GCC from turning these loops back into calls to themselves.  Clang
+ * has no such attribute; its loop idiom pass leaves functions of these
+ * names alone.
+ */
+#if __has_attribute(optimize)
 #define NO_LIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define NO_LIBCALL
+#endif
 
 #define WORD sizeof(unsigned long)
 #define ALIGNED(p) (((uintptr_t)(p) & (WORD - 1)) == 0)

@@ -28,6 +28,16 @@ perl -Mthreads -e 1 2>/dev/null || need="$need perl" # ithreads: libperl5.36
 [ -n "$(gcc -print-file-name=libasan.so 2>/dev/null | grep /)" ] || need="$need libasan8"
 # The valgrind group runs memcheck; memcheck.h comes with the same package.
 { have valgrind && [ -f /usr/include/valgrind/memcheck.h ]; } || need="$need valgrind"
+# The second compiler (make TOOLCHAIN=llvm, tests/llvm): clang, ld.lld,
+# llvm-nm and llvm-objdump (Debian 12: version 14; the unversioned names
+# come with the clang, lld and llvm packages), and clang's own sanitizer
+# runtimes for the host build, only recommended by clang.
+have clang || need="$need clang"
+have ld.lld || have ld.lld-14 || need="$need lld"
+{ have llvm-nm && have llvm-objdump; } || { have llvm-nm-14 && have llvm-objdump-14; } ||
+	need="$need llvm"
+[ -n "$(clang -print-file-name="libclang_rt.asan-$(uname -m).a" 2>/dev/null | grep /)" ] ||
+	need="$need libclang-rt-14-dev"
 
 if [ "${1:-}" = bench ]; then
 	lib() { [ -n "$(find /usr/lib /usr/lib64 -name "$1" 2>/dev/null | head -1)" ]; }
