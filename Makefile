@@ -160,6 +160,40 @@ $(KTEST_HOST): $(patsubst %.c,$(B)/host-asan/%.o,$(KTEST_HOST_SRC)) $(HOSTLIB_SA
 # ktest-host only once its runner (tests/host/ktest_main.c) exists.
 host-tests: $(HTESTS) $(if $(wildcard tests/host/ktest_main.c),$(KTEST_HOST))
 
+# ---- fuzzing (docs/fuzz.md) ---------------------------------------------------
+# libFuzzer targets tests/fuzz/fuzz_<target>.c, linked against mm/ + lib/ +
+# arch/host compiled by clang with coverage, ASan and UBSan in build/fuzz/.
+# `make fuzz` runs each target for FUZZ_SECONDS over its corpus in
+# tests/fuzz/corpus/<target>/; crash inputs land in tests/fuzz/regress/<target>/.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := ops scribble
+FZ := $(B)/fuzz
+FZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FZ_CFLAGS := $(filter-out -O2,$(HCFLAGS)) -O1 -gline-tables-only $(FZ_SAN) \
+	-fsanitize=fuzzer-no-link
+FZ_OBJ := $(patsubst %.c,$(FZ)/%.o,$(filter-out $(HOST_EXCLUDE),$(HOST_SRC)))
+
+$(FZ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -c $< -o $@
+
+$(FZ)/libmm.a: $(FZ_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FZ)/fuzz_%: $(FZ)/tests/fuzz/fuzz_%.o $(FZ)/libmm.a
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(FUZZ_CC) $(FZ_SAN) -fsanitize=fuzzer -pthread -o $@ $^
+
+fuzz-build: $(addprefix $(FZ)/fuzz_,$(FUZZ_TARGETS))
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" \
+		sh tests/fuzz/fuzz.sh
+
 # ---- installing what is missing ---------------------------------------------
 DEPS_STAMP := $(B)/.deps-ok
 
@@ -197,7 +231,7 @@ gdb: deps $(KERNEL) $(GDBCONSTS) $(B)/gdbinit
 
 # ---- tests --------------------------------------------------------------------
 test: deps
-	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(HOSTLIB) host-tests
+	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(HOSTLIB) host-tests fuzz-build
 	$(Q)MAKE="$(MAKE)" QEMU=$(QEMU) OPENSBI=$(OPENSBI) GDB=$(GDB) \
 		sh scripts/run-tests.sh
 
@@ -272,13 +306,14 @@ help:
 	@echo "make debug      QEMU halted, gdbstub on port $(GDBPORT)"
 	@echo "make gdb        gdb-multiarch attached, project commands loaded"
 	@echo "make host-lib   build/host/libmm.a for host programs"
+	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS=$(FUZZ_SECONDS) each (docs/fuzz.md)"
 	@echo "make bench      in-kernel benchmarks under QEMU -icount (build/bench/)"
 	@echo "make bench-host host benchmark against glibc, jemalloc, mimalloc"
 	@echo "make bench-report  tables and plots of the last runs into docs/bench/"
 	@echo "make format / format-check / clean;  V=1 shows command lines"
 
 .PHONY: all run debug gdb test test-full deps host-lib host-tests format format-check clean help \
-	bench bench-host bench-report
+	bench bench-host bench-report fuzz fuzz-build
 .DELETE_ON_ERROR:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -19,6 +19,10 @@ have gcc || need="$need gcc"
 have make || need="$need make"
 have python3 || need="$need python3"
 have clang-format || need="$need clang-format"
+# make fuzz and the fuzz group: clang and its libFuzzer runtime.
+have clang || need="$need clang"
+[ -n "$(find /usr/lib/llvm-14 -name 'libclang_rt.fuzzer-*.a' 2>/dev/null | head -1)" ] ||
+	need="$need libclang-rt-14-dev"
 # AddressSanitizer/UBSan runtimes come with gcc's libasan/libubsan.
 [ -n "$(gcc -print-file-name=libasan.so 2>/dev/null | grep /)" ] || need="$need libasan8"
 

@@ -10,7 +10,7 @@ set -u
 cd "$(dirname "$0")/.."
 mkdir -p build/test-logs
 
-GROUPS="${TEST_GROUPS:-host kernel configs faultboot boot bootargs monitor gdb docs}"
+GROUPS="${TEST_GROUPS:-host fuzz kernel configs faultboot boot bootargs monitor gdb docs}"
 pass=0
 fail=0
 failures=""
