@@ -113,7 +113,8 @@ static bool in_dma_zone(const struct page *pg, unsigned int order)
 	const struct zone *z = &zones[ZONE_DMA];
 	unsigned long pfn = page_to_pfn(pg);
 
-	return pfn >= z->start_pfn && pfn + (1ul << order) <= z->end_pfn;
+	return order < MAX_ORDER && pfn >= z->start_pfn &&
+	       pfn + (1ul << order) <= z->end_pfn;
 }
 
 /* 2^order zeroed DMA pages marked PG_dma (private: chunk), or NULL. */
