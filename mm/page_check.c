@@ -257,7 +257,10 @@ static unsigned long walk_list(struct vstate *v, const struct list_head *head,
 	const struct list_head *e;
 
 	for (e = head->next; e != head; e = e->next, n++) {
-		const struct page *pg = list_entry(e, struct page, lru);
+		/* by integer arithmetic: e is not trusted yet */
+		const struct page *pg =
+			(const struct page *)((uintptr_t)e -
+					      offsetof(struct page, lru));
 
 		if (n == limit) {
 			vfail(v, "%s list longer than the zone (a cycle?)",
