@@ -172,12 +172,13 @@ static unsigned long scan_block(struct vstate *v, unsigned long pfn,
 {
 	const struct zone *z = v->z;
 	unsigned int o = pg->order;
-	unsigned long end = pfn + (1UL << o);
+	unsigned long end;
 
 	if (o >= MAX_ORDER) {
 		vfail(v, "pfn 0x%lx: order %u out of range", pfn, o);
 		return pfn + 1;
 	}
+	end = pfn + (1UL << o); /* only now: o may be anything above */
 	if (pfn & ((1UL << o) - 1))
 		vfail(v, "pfn 0x%lx: order-%u block misaligned", pfn, o);
 	if (end > z->end_pfn) {
