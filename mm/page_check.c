@@ -364,6 +364,13 @@ static bool validate_zone(struct zone *z)
 	if (z->wmark[WMARK_MIN] > z->wmark[WMARK_LOW] ||
 	    z->wmark[WMARK_LOW] > z->wmark[WMARK_HIGH])
 		vfail(&v, "watermarks out of order");
+	/* every walk below indexes the struct page array by the span */
+	if (z->start_pfn > z->end_pfn || z->start_pfn < memmap_start_pfn ||
+	    z->end_pfn > memmap_end_pfn) {
+		vfail(&v, "span [0x%lx, 0x%lx) outside the struct page array",
+		      z->start_pfn, z->end_pfn);
+		return false;
+	}
 	flags = zone_lock_all(z);
 	scan_zone(&v);
 	check_free_areas(&v);

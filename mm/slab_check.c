@@ -603,9 +603,9 @@ static bool report_cache(struct kmem_cache *c, void *arg)
 	printk("%-18s %6lu %6lu %6u %4u %4u : tunables %4u %4u : slabdata "
 	       "%6lu %6lu : cpu%s\n",
 	       c->kc_name, st.active_objs, st.num_objs, c->kc_stride,
-	       c->kc_objs, 1u << c->kc_order, c->kc_cpu[0].cc_limit,
-	       c->kc_cpu[0].cc_batch, st.nr_slabs - READ_ONCE(c->kc_nr_free),
-	       st.nr_slabs, cpus);
+	       c->kc_objs, c->kc_order < MAX_ORDER ? 1u << c->kc_order : 0,
+	       c->kc_cpu[0].cc_limit, c->kc_cpu[0].cc_batch,
+	       st.nr_slabs - READ_ONCE(c->kc_nr_free), st.nr_slabs, cpus);
 	return true;
 }
 
