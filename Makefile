@@ -282,6 +282,47 @@ stress-progs: $(STRESS) $(STRESS_ASAN)
 stress: deps
 	$(Q)$(MAKE) --no-print-directory $(STRESS)
 	$(Q)time -p $(STRESS) -n $(STRESS_OPS) -s $(STRESS_SEEDS)
+# ---- fuzzing (docs/fuzz.md) ---------------------------------------------------
+# libFuzzer targets tests/fuzz/fuzz_<target>.c, linked against mm/ + lib/ +
+# arch/host compiled by clang with coverage, ASan and UBSan in build/fuzz/.
+# `make fuzz` runs each target for FUZZ_SECONDS over its corpus in
+# tests/fuzz/corpus/<target>/; crash inputs land in tests/fuzz/regress/<target>/.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := ops scribble
+FZ := $(B)/fuzz
+FZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FZ_CFLAGS := $(filter-out -O2,$(HCFLAGS)) -O1 -gline-tables-only $(FZ_SAN) \
+	-fsanitize=fuzzer-no-link
+# mm/ gets edge coverage without comparison tracing: the validators'
+# compares over every struct page would cost most of each execution.
+FZ_LIB_CFLAGS := $(FZ_CFLAGS) -fno-sanitize-coverage=trace-cmp
+FZ_OBJ := $(patsubst %.c,$(FZ)/%.o,$(filter-out $(HOST_EXCLUDE),$(HOST_SRC)))
+
+$(FZ)/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -c $< -o $@
+
+$(FZ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FZ_LIB_CFLAGS) -c $< -o $@
+
+$(FZ)/libmm.a: $(FZ_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FZ)/fuzz_%: $(FZ)/tests/fuzz/fuzz_%.o $(FZ)/libmm.a
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(FUZZ_CC) $(FZ_SAN) -fsanitize=fuzzer -pthread -o $@ $^
+
+fuzz-build: $(addprefix $(FZ)/fuzz_,$(FUZZ_TARGETS))
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" \
+		sh tests/fuzz/fuzz.sh
 
 # ---- installing what is missing ---------------------------------------------
 DEPS_STAMP := $(B)/.deps-ok
@@ -321,14 +362,14 @@ gdb: deps $(KERNEL) $(GDBCONSTS) $(B)/gdbinit
 
 # ---- tests --------------------------------------------------------------------
 test: deps
-	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(HOSTLIB) host-tests preload
+	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(HOSTLIB) host-tests preload fuzz-build
 	$(Q)MAKE="$(MAKE)" QEMU=$(QEMU) OPENSBI=$(OPENSBI) GDB=$(GDB) \
 		sh scripts/run-tests.sh
 
 # Everything `make test` runs, with the whole self-test suite at every MEM x
 # SMP pair and more machines (tests/configs), and ten fault-injection seeds.
 test-full: deps
-	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(HOSTLIB) host-tests preload
+	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(HOSTLIB) host-tests preload fuzz-build
 	$(Q)MAKE="$(MAKE)" QEMU=$(QEMU) OPENSBI=$(OPENSBI) GDB=$(GDB) \
 		TEST_CONFIGS=full FAULT_SEEDS="$(FULL_FAULT_SEEDS)" \
 		sh scripts/run-tests.sh
@@ -401,6 +442,7 @@ help:
 	@echo "make preload    build/host/libmm_malloc.so: LD_PRELOAD programs onto kmalloc"
 	@echo "make host-vg    the valgrind-annotated library and its tests (build/host-vg/)"
 	@echo "make stress     8 harts, 10M operations per kmalloc mode and seed, OOM storms"
+	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS=$(FUZZ_SECONDS) each (docs/fuzz.md)"
 	@echo "make bench      in-kernel benchmarks under QEMU -icount (build/bench/)"
 	@echo "make bench-host host benchmark against glibc, jemalloc, mimalloc"
 	@echo "make bench-report  tables and plots of the last runs into docs/bench/"
@@ -408,7 +450,7 @@ help:
 	@echo "make format / format-check / clean;  V=1 shows command lines"
 
 .PHONY: all run debug gdb test test-full deps host-lib host-tests preload format format-check clean help \
-	bench bench-host bench-report host-vg stress stress-progs
+	bench bench-host bench-report host-vg stress stress-progs fuzz fuzz-build
 .DELETE_ON_ERROR:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

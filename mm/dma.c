@@ -113,7 +113,8 @@ static bool in_dma_zone(const struct page *pg, unsigned int order)
 	const struct zone *z = &zones[ZONE_DMA];
 	unsigned long pfn = page_to_pfn(pg);
 
-	return pfn >= z->start_pfn && pfn + (1ul << order) <= z->end_pfn;
+	return order < MAX_ORDER && pfn >= z->start_pfn &&
+	       pfn + (1ul << order) <= z->end_pfn;
 }
 
 /* 2^order zeroed DMA pages marked PG_dma (private: chunk), or NULL. */
@@ -304,7 +305,8 @@ void dma_stats_get(struct dma_stats *st)
 	for (p = dma_pool_next(NULL, &k); p; p = dma_pool_next(p, &k)) {
 		st->pools++;
 		st->chunks += p->dp_nr_chunks;
-		st->chunk_pages += p->dp_nr_chunks << p->dp_order;
+		if (p->dp_order < MAX_ORDER) /* else dma_validate says so */
+			st->chunk_pages += p->dp_nr_chunks << p->dp_order;
 		st->blocks += p->dp_in_use;
 	}
 	st->nr_alloc = dma_nr_alloc;
@@ -326,9 +328,12 @@ static bool walk_zone(unsigned long *bufs, unsigned long *buf_pages,
 		      unsigned long *chunk_pages)
 {
 	const struct zone *z = &zones[ZONE_DMA];
+	/* bounded by the struct page array, whatever the zone says */
+	unsigned long end =
+		z->end_pfn < memmap_end_pfn ? z->end_pfn : memmap_end_pfn;
 	bool ok = true;
 
-	for (unsigned long pfn = z->start_pfn; pfn < z->end_pfn; pfn++) {
+	for (unsigned long pfn = z->start_pfn; pfn < end; pfn++) {
 		struct page *pg, seen;
 
 		if (!pfn_valid(pfn))

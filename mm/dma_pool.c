@@ -415,7 +415,7 @@ bool dma_pool_check(struct dma_pool *p, unsigned long *chunks,
 	/* every link checked before it is followed; a chunk is a page at
 	 * least, so a longer list is a cycle */
 	for (e = p->dp_chunks.next; e != &p->dp_chunks; e = e->next) {
-		struct dma_chunk *c = list_entry(e, struct dma_chunk, dc_node);
+		struct dma_chunk *c;
 		long u;
 
 		if (n > frames || !ram_list_step_ok(&p->dp_chunks, e)) {
@@ -423,6 +423,7 @@ bool dma_pool_check(struct dma_pool *p, unsigned long *chunks,
 			      (void *)e);
 			break;
 		}
+		c = list_entry(e, struct dma_chunk, dc_node); /* e checked */
 		u = check_chunk(p, c);
 
 		if (u < 0)
@@ -439,6 +440,7 @@ bool dma_pool_check(struct dma_pool *p, unsigned long *chunks,
 		      n, used, p->dp_nr_chunks, p->dp_in_use, p->dp_nr_alloc,
 		      p->dp_nr_free);
 	*chunks += n;
-	*pages += n << p->dp_order;
+	if (p->dp_order < MAX_ORDER) /* else reported above */
+		*pages += n << p->dp_order;
 	return ok;
 }

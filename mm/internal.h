@@ -32,9 +32,10 @@ static inline bool page_in_mem_map(const struct page *pg)
 static inline bool page_lru_link_ok(const struct list_head *head,
 				    const struct list_head *e)
 {
+	/* integer arithmetic: e may be any value, even near 0 */
 	return e == head ||
 	       page_in_mem_map(
-		       (const struct page *)((const char *)e -
+		       (const struct page *)((uintptr_t)e -
 					     __builtin_offsetof(struct page,
 								lru)));
 }

@@ -522,13 +522,26 @@ static bool check_slot(mempool_t *pool, unsigned int i)
 	return ok;
 }
 
+/* May the reserve's slot array be read?  Whole pages of RAM, as allocated. */
+static bool slots_ok(const mempool_t *pool)
+{
+	const char *a = (const char *)pool->mp_elements;
+
+	return a && pool->mp_order < MAX_ORDER &&
+	       !((uintptr_t)a & (PAGE_SIZE - 1)) && virt_to_page(a) &&
+	       virt_to_page(a + (PAGE_SIZE << pool->mp_order) - 1);
+}
+
 bool mempool_validate(mempool_t *pool)
 {
 	unsigned long flags = spin_lock_irqsave(&pool->mp_lock);
 	bool ok = true;
 
-	if (pool->mp_curr_nr > pool->mp_min_nr ||
-	    pool->mp_min_nr > capacity(pool->mp_order) || !pool->mp_elements) {
+	if (!slots_ok(pool)) {
+		VFAIL(pool, "reserve slots at %p (order %u) are not pages\n",
+		      (void *)pool->mp_elements, pool->mp_order);
+	} else if (pool->mp_curr_nr > pool->mp_min_nr ||
+		   pool->mp_min_nr > capacity(pool->mp_order)) {
 		VFAIL(pool, "reserve %u of %u, room for %lu\n",
 		      pool->mp_curr_nr, pool->mp_min_nr,
 		      capacity(pool->mp_order));

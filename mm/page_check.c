@@ -172,12 +172,13 @@ static unsigned long scan_block(struct vstate *v, unsigned long pfn,
 {
 	const struct zone *z = v->z;
 	unsigned int o = pg->order;
-	unsigned long end = pfn + (1UL << o);
+	unsigned long end;
 
 	if (o >= MAX_ORDER) {
 		vfail(v, "pfn 0x%lx: order %u out of range", pfn, o);
 		return pfn + 1;
 	}
+	end = pfn + (1UL << o); /* only now: o may be anything above */
 	if (pfn & ((1UL << o) - 1))
 		vfail(v, "pfn 0x%lx: order-%u block misaligned", pfn, o);
 	if (end > z->end_pfn) {
@@ -257,7 +258,10 @@ static unsigned long walk_list(struct vstate *v, const struct list_head *head,
 	const struct list_head *e;
 
 	for (e = head->next; e != head; e = e->next, n++) {
-		const struct page *pg = list_entry(e, struct page, lru);
+		/* by integer arithmetic: e is not trusted yet */
+		const struct page *pg =
+			(const struct page *)((uintptr_t)e -
+					      offsetof(struct page, lru));
 
 		if (n == limit) {
 			vfail(v, "%s list longer than the zone (a cycle?)",
@@ -360,6 +364,13 @@ static bool validate_zone(struct zone *z)
 	if (z->wmark[WMARK_MIN] > z->wmark[WMARK_LOW] ||
 	    z->wmark[WMARK_LOW] > z->wmark[WMARK_HIGH])
 		vfail(&v, "watermarks out of order");
+	/* every walk below indexes the struct page array by the span */
+	if (z->start_pfn > z->end_pfn || z->start_pfn < memmap_start_pfn ||
+	    z->end_pfn > memmap_end_pfn) {
+		vfail(&v, "span [0x%lx, 0x%lx) outside the struct page array",
+		      z->start_pfn, z->end_pfn);
+		return false;
+	}
 	flags = zone_lock_all(z);
 	scan_zone(&v);
 	check_free_areas(&v);

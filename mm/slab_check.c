@@ -266,6 +266,25 @@ static bool mark_free(struct kmem_cache *c, struct page *pg, uint64_t *bm)
 	return true;
 }
 
+/*
+ * The slot layout set at creation, re-derived: every walk below divides by
+ * the stride and indexes slabs with it, so a cache whose layout fields
+ * were overwritten is reported and not walked.
+ */
+static bool layout_ok(const struct kmem_cache *c)
+{
+	unsigned long stride = c->kc_stride, objs = c->kc_objs;
+
+	return stride && !(stride % 8) && !(c->kc_obj_off % 8) &&
+	       !(c->kc_fp_off % 8) && c->kc_order < MAX_ORDER &&
+	       c->kc_slab_bytes == PAGE_SIZE << c->kc_order && objs &&
+	       objs <= SLAB_MAX_OBJS && objs * stride <= c->kc_slab_bytes &&
+	       c->kc_obj_off < stride &&
+	       c->kc_objs_end == c->kc_obj_off + objs * stride &&
+	       c->kc_fp_off + sizeof(uintptr_t) <= stride &&
+	       c->kc_rz_end <= stride && c->kc_track_off <= stride;
+}
+
 unsigned long kmem_cache_walk_live(struct kmem_cache *c,
 				   bool (*fn)(struct kmem_cache *cache,
 					      void *obj, unsigned long site,
@@ -274,10 +293,13 @@ unsigned long kmem_cache_walk_live(struct kmem_cache *c,
 {
 	static const enum slab_list lists[] = {SL_PARTIAL, SL_FULL,
 					       SL_QUARANTINE};
-	unsigned long flags = slab_lock_all(c), n = 0;
+	unsigned long flags, n = 0;
 	uint64_t bm[BM_WORDS];
 	bool go = true;
 
+	if (!layout_ok(c))
+		return 0; /* the validator reports it */
+	flags = slab_lock_all(c);
 	for (unsigned int l = 0; l < 3 && go; l++) {
 		struct list_head *head = slab_list_head(c, lists[l]), *pos;
 
@@ -497,8 +519,18 @@ static bool validate_cache(struct kmem_cache *c, void *arg)
 	static const char *const list_names[] = {"partial", "full", "free",
 						 "quarantine"};
 	struct vstate v = {.c = c, .ok = true};
-	unsigned long flags = slab_lock_all(c);
+	unsigned long flags;
 
+	if (!layout_ok(c)) {
+		VFAIL(&v, (struct page *)NULL,
+		      "slot layout broken (stride %u, %u objects, order %u, "
+		      "object at %u, free word at %u)\n",
+		      c->kc_stride, c->kc_objs, c->kc_order, c->kc_obj_off,
+		      c->kc_fp_off);
+		*(bool *)arg = false;
+		return true;
+	}
+	flags = slab_lock_all(c);
 	for (unsigned int l = 0; l < 4; l++) {
 		struct list_head *head = slab_list_head(c, lists[l]), *pos;
 		unsigned long n = 0;
@@ -571,9 +603,9 @@ static bool report_cache(struct kmem_cache *c, void *arg)
 	printk("%-18s %6lu %6lu %6u %4u %4u : tunables %4u %4u : slabdata "
 	       "%6lu %6lu : cpu%s\n",
 	       c->kc_name, st.active_objs, st.num_objs, c->kc_stride,
-	       c->kc_objs, 1u << c->kc_order, c->kc_cpu[0].cc_limit,
-	       c->kc_cpu[0].cc_batch, st.nr_slabs - READ_ONCE(c->kc_nr_free),
-	       st.nr_slabs, cpus);
+	       c->kc_objs, c->kc_order < MAX_ORDER ? 1u << c->kc_order : 0,
+	       c->kc_cpu[0].cc_limit, c->kc_cpu[0].cc_batch,
+	       st.nr_slabs - READ_ONCE(c->kc_nr_free), st.nr_slabs, cpus);
 	return true;
 }
 

@@ -85,7 +85,9 @@ static inline bool slab_is_obj(const struct kmem_cache *c, uintptr_t base,
 {
 	uintptr_t off = addr - base - c->kc_obj_off;
 
-	return addr - base < c->kc_objs_end && off % c->kc_stride == 0;
+	/* A zero stride is an overwritten cache: never an object. */
+	return addr - base < c->kc_objs_end && c->kc_stride &&
+	       off % c->kc_stride == 0;
 }
 
 /* Index of the object starting at addr in the slab at base, or -1. */

@@ -24,6 +24,10 @@ have xz || need="$need xz-utils"
 have sqlite3 || need="$need sqlite3"
 have git || need="$need git"
 perl -Mthreads -e 1 2>/dev/null || need="$need perl" # ithreads: libperl5.36
+# make fuzz and the fuzz group: clang and its libFuzzer runtime.
+have clang || need="$need clang"
+[ -n "$(find /usr/lib/llvm-14 -name 'libclang_rt.fuzzer-*.a' 2>/dev/null | head -1)" ] ||
+	need="$need libclang-rt-14-dev"
 # AddressSanitizer/UBSan runtimes come with gcc's libasan/libubsan.
 [ -n "$(gcc -print-file-name=libasan.so 2>/dev/null | grep /)" ] || need="$need libasan8"
 # The valgrind group runs memcheck; memcheck.h comes with the same package.

@@ -10,7 +10,7 @@ set -u
 cd "$(dirname "$0")/.."
 mkdir -p build/test-logs
 
-GROUPS="${TEST_GROUPS:-host valgrind stress kernel llvm configs faultboot boot bootargs monitor gdb docs preload}"
+GROUPS="${TEST_GROUPS:-host fuzz valgrind stress kernel llvm configs faultboot boot bootargs monitor gdb docs preload}"
 pass=0
 fail=0
 failures=""
