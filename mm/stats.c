@@ -305,8 +305,10 @@ static unsigned long list_count(const struct list_head *head,
 static void xcheck_zone(struct xcheck *x, const struct zone *z,
 			const struct mm_zone_stats *zs)
 {
-	unsigned long limit = z->end_pfn - z->start_pfn, pages = 0, pcp = 0;
-	unsigned long in_use = 0;
+	/* at most every frame of mem_map: the zone's own span may be the
+	 * damaged field, and a cycle must still end */
+	unsigned long limit = memmap_end_pfn - memmap_start_pfn;
+	unsigned long pages = 0, pcp = 0, in_use = 0;
 
 	for (unsigned int o = 0; o < MAX_ORDER; o++) {
 		unsigned long n = list_count(&z->free_area[o].free_list, limit);
