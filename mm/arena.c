@@ -84,15 +84,7 @@ struct arena_chunk {
 	((sizeof(struct arena_chunk) + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1ul))
 
 static spinlock_t arena_lock = SPINLOCK_INIT("arenas");
-static struct list_head arenas = LIST_HEAD_INIT(arenas);
-static unsigned long nr_arenas; /* on arenas: bounds the walks of it */
-static bool arenas_cut; /* a walk of arenas was cut short: it loops */
-
-/* The arena after pos on the list (arena_lock held; see reg_next()). */
-static struct list_head *arena_next(struct list_head *pos, unsigned long *n)
-{
-	return reg_next(&arenas, pos, n, nr_arenas, &arenas_cut);
-}
+static struct mm_registry arenas = MM_REGISTRY_INIT(arenas, "arenas");
 
 /* ---- chunks ---------------------------------------------------------------- */
 
@@ -379,18 +371,9 @@ bool arena_pos_live(struct arena *a, const void *pos)
 
 static void arena_unlist(struct arena *a)
 {
-	unsigned long flags = spin_lock_irqsave(&arena_lock), n = 0;
-	struct list_head *pos;
+	unsigned long flags = spin_lock_irqsave(&arena_lock);
 
-	/* Search rather than trust a: it may be uninitialised memory. */
-	for (pos = arena_next(&arenas, &n); pos != &arenas;
-	     pos = arena_next(pos, &n)) {
-		if (pos == &a->ar_node) {
-			list_del(pos);
-			nr_arenas--;
-			break;
-		}
-	}
+	reg_remove(&arenas, &a->ar_node); /* a may be uninitialised memory */
 	spin_unlock_irqrestore(&arena_lock, flags);
 }
 
@@ -410,8 +393,7 @@ int arena_init(struct arena *a, const char *name, unsigned int chunk_order,
 	a->ar_chunk_order = chunk_order;
 	a->ar_gfp = gfp;
 	flags = spin_lock_irqsave(&arena_lock);
-	list_add_tail(&a->ar_node, &arenas);
-	nr_arenas++;
+	reg_add(&arenas, &a->ar_node);
 	spin_unlock_irqrestore(&arena_lock, flags);
 	return 0;
 }
@@ -516,32 +498,25 @@ bool arena_validate(struct arena *a)
 
 bool arena_validate_all(void)
 {
-	unsigned long flags = spin_lock_irqsave(&arena_lock), n = 0;
+	unsigned long flags = spin_lock_irqsave(&arena_lock), n;
 	struct list_head *pos;
 	bool ok = true;
 
-	for (pos = arena_next(&arenas, &n); pos != &arenas;
-	     pos = arena_next(pos, &n))
-		ok &= arena_validate(list_entry(pos, struct arena, ar_node));
+	reg_for_each(pos, &arenas, n) ok &=
+		arena_validate(list_entry(pos, struct arena, ar_node));
 	spin_unlock_irqrestore(&arena_lock, flags);
-	if (READ_ONCE(arenas_cut)) {
-		printk("arena_validate: the list of arenas is longer than the "
-		       "%lu set up (a cycle?)\n",
-		       nr_arenas);
-		ok = false;
-	}
-	return ok;
+	return reg_check(&arenas, "arena_validate") && ok;
 }
 
 void arena_report(void)
 {
-	unsigned long flags = spin_lock_irqsave(&arena_lock), n = 0;
+	unsigned long flags = spin_lock_irqsave(&arena_lock), n;
 	struct list_head *pos;
 
 	printk("arena         chunks  pages       used     wasted  allocs  "
 	       "fails  resets  bad\n");
-	for (pos = arena_next(&arenas, &n); pos != &arenas;
-	     pos = arena_next(pos, &n)) {
+	reg_for_each(pos, &arenas, n)
+	{
 		struct arena *a = list_entry(pos, struct arena, ar_node);
 		struct arena_stats st;
 
@@ -556,11 +531,10 @@ void arena_report(void)
 /* Refused resets of every arena (for the health verdict). */
 unsigned long arena_bad_resets_total(void)
 {
-	unsigned long flags = spin_lock_irqsave(&arena_lock), n = 0, k = 0;
+	unsigned long flags = spin_lock_irqsave(&arena_lock), n = 0, k;
 	struct list_head *pos;
 
-	for (pos = arena_next(&arenas, &k); pos != &arenas;
-	     pos = arena_next(pos, &k)) /* a counter: no chunk is read */
+	reg_for_each(pos, &arenas, k) /* a counter: no chunk is read */
 		n += READ_ONCE(list_entry(pos, struct arena, ar_node)
 				       ->ar_nr_bad_reset);
 	spin_unlock_irqrestore(&arena_lock, flags);

@@ -88,9 +88,7 @@
 #define hot_inline inline __attribute__((always_inline))
 
 spinlock_t heap_lock = SPINLOCK_INIT("heaps");
-struct list_head heaps = LIST_HEAD_INIT(heaps);
-unsigned long nr_heaps;
-bool heaps_cut;
+struct mm_registry heaps = MM_REGISTRY_INIT(heaps, "heaps");
 
 /* ---- blocks ---------------------------------------------------------------- */
 
@@ -630,8 +628,7 @@ int k_heap_init(struct k_heap *h, const char *name, void *mem, size_t bytes)
 	insert(h, b);
 	h->hp_free_bytes = bsize(b);
 	flags = spin_lock_irqsave(&heap_lock);
-	list_add_tail(&h->hp_node, &heaps);
-	nr_heaps++;
+	reg_add(&heaps, &h->hp_node);
 	spin_unlock_irqrestore(&heap_lock, flags);
 	return 0;
 }
@@ -660,18 +657,9 @@ int heap_init_system(void)
 
 void k_heap_remove(struct k_heap *h)
 {
-	unsigned long flags = spin_lock_irqsave(&heap_lock), n = 0;
-	struct list_head *pos;
+	unsigned long flags = spin_lock_irqsave(&heap_lock);
 
-	/* Search rather than trust h: it may be uninitialised memory. */
-	for (pos = heap_next(&heaps, &n); pos != &heaps;
-	     pos = heap_next(pos, &n)) {
-		if (pos == &h->hp_node) {
-			list_del(pos);
-			nr_heaps--;
-			break;
-		}
-	}
+	reg_remove(&heaps, &h->hp_node); /* h may be uninitialised memory */
 	spin_unlock_irqrestore(&heap_lock, flags);
 }
 

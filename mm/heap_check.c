@@ -196,17 +196,10 @@ bool heap_validate(void)
 	struct list_head *pos;
 	bool ok = true;
 
-	for (pos = heap_next(&heaps, &n); pos != &heaps;
-	     pos = heap_next(pos, &n))
-		ok &= k_heap_validate(list_entry(pos, struct k_heap, hp_node));
+	reg_for_each(pos, &heaps, n) ok &=
+		k_heap_validate(list_entry(pos, struct k_heap, hp_node));
 	spin_unlock_irqrestore(&heap_lock, flags);
-	if (READ_ONCE(heaps_cut)) {
-		printk("k_heap_validate: the list of heaps is longer than the "
-		       "%lu set up (a cycle?)\n",
-		       nr_heaps);
-		ok = false;
-	}
-	return ok;
+	return reg_check(&heaps, "k_heap_validate") && ok;
 }
 
 void heap_for_each(bool (*fn)(struct k_heap *h, void *arg), void *arg)
@@ -214,10 +207,9 @@ void heap_for_each(bool (*fn)(struct k_heap *h, void *arg), void *arg)
 	unsigned long flags = spin_lock_irqsave(&heap_lock), n = 0;
 	struct list_head *pos;
 
-	for (pos = heap_next(&heaps, &n); pos != &heaps;
-	     pos = heap_next(pos, &n))
-		if (!fn(list_entry(pos, struct k_heap, hp_node), arg))
-			break;
+	reg_for_each(
+		pos, &heaps,
+		n) if (!fn(list_entry(pos, struct k_heap, hp_node), arg)) break;
 	spin_unlock_irqrestore(&heap_lock, flags);
 }
 
@@ -228,8 +220,8 @@ void heap_report(void)
 
 	printk("heap             size       used       free   largest  "
 	       "blocks(u/f)  allocs  fails  bad\n");
-	for (pos = heap_next(&heaps, &n); pos != &heaps;
-	     pos = heap_next(pos, &n)) {
+	reg_for_each(pos, &heaps, n)
+	{
 		struct k_heap *h = list_entry(pos, struct k_heap, hp_node);
 		struct k_heap_stats st;
 

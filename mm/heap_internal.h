@@ -27,16 +27,7 @@ _Static_assert(sizeof(struct tlsf_block) == TLSF_MIN_BLOCK, "TLSF header");
 
 /* Every heap initialised and not removed (mm/heap.c), under heap_lock. */
 extern spinlock_t heap_lock;
-extern struct list_head heaps;
-extern unsigned long nr_heaps; /* on heaps: bounds the walks of it */
-extern bool heaps_cut; /* a walk of heaps was cut short: it loops */
-
-/* The heap after pos on the list (heap_lock held; see reg_next()). */
-static inline struct list_head *heap_next(struct list_head *pos,
-					  unsigned long *n)
-{
-	return reg_next(&heaps, pos, n, nr_heaps, &heaps_cut);
-}
+extern struct mm_registry heaps;
 
 static inline size_t bsize(const struct tlsf_block *b)
 {

@@ -7,6 +7,7 @@
 
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
+#include "lib/printk.h"
 
 /* The caller's address, for reports and allocation sites (Linux's name). */
 #define _RET_IP_ ((unsigned long)__builtin_return_address(0))
@@ -61,26 +62,75 @@ static inline bool ram_list_step_ok(const struct list_head *head,
 }
 
 /*
- * The registries (the lists of arenas, heaps, pools, mempools and DMA
- * pools, whose entries callers provide) keep the count of their entries,
- * so that every walk ends even on a corrupted list that loops:
- * reg_next() gives the entry after pos (the first when pos is the head),
- * or the head at the end of the list and once more than nr entries were
- * walked -- then *cut is set for good, for the validator to report.  The
- * registry's lock is held; *n starts at 0.
+ * A registry: the list of one kind of object whose memory callers provide
+ * (arenas, TLSF heaps, pools, mempools), with the count of its entries, so
+ * that every walk ends even on a corrupted list that loops.  The owner's
+ * lock guards it.  reg_for_each() stops at the end of the list or once
+ * more than nr entries were walked; then cut is set for good, and
+ * reg_check() reports it.
  */
-static inline struct list_head *reg_next(struct list_head *head,
-					 struct list_head *pos,
-					 unsigned long *n, unsigned long nr,
-					 bool *cut)
+struct mm_registry {
+	struct list_head head;
+	unsigned long nr; /* entries on head: bounds every walk */
+	bool cut; /* a walk was cut short: the list loops */
+	const char *what; /* "heaps", for the report */
+};
+
+#define MM_REGISTRY_INIT(name, what)                        \
+	{                                                   \
+		LIST_HEAD_INIT((name).head), 0, false, what \
+	}
+
+static inline void reg_add(struct mm_registry *r, struct list_head *e)
 {
-	if (pos->next == head)
-		return head;
-	if (++*n > nr) {
-		*cut = true;
-		return head;
+	list_add_tail(e, &r->head);
+	r->nr++;
+}
+
+/* The entry after pos (the first when pos is the head), or the head. */
+static inline struct list_head *
+reg_next(struct mm_registry *r, struct list_head *pos, unsigned long *n)
+{
+	if (pos->next == &r->head)
+		return &r->head;
+	if (++*n > r->nr) {
+		r->cut = true;
+		return &r->head;
 	}
 	return pos->next;
+}
+
+#define reg_for_each(pos, r, n)                                \
+	for ((n) = 0, (pos) = reg_next((r), &(r)->head, &(n)); \
+	     (pos) != &(r)->head; (pos) = reg_next((r), (pos), &(n)))
+
+/*
+ * Take e off the registry if it is on it; e itself is not trusted (an
+ * object never set up may hold anything), so the list is searched.
+ */
+static inline void reg_remove(struct mm_registry *r, struct list_head *e)
+{
+	struct list_head *pos;
+	unsigned long n;
+
+	reg_for_each(pos, r, n)
+	{
+		if (pos == e) {
+			list_del(pos);
+			r->nr--;
+			return;
+		}
+	}
+}
+
+/* True unless a walk of r was ever cut short; then fn reports it. */
+static inline bool reg_check(const struct mm_registry *r, const char *fn)
+{
+	if (!READ_ONCE(r->cut))
+		return true;
+	printk("%s: the list of %s is longer than the %lu set up (a cycle?)\n",
+	       fn, r->what, r->nr);
+	return false;
 }
 
 /* A snapshot of a page's state word (flags, order, zone), read atomically. */

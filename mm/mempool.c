@@ -58,15 +58,7 @@
 #include "lib/string.h"
 
 static spinlock_t mempool_lock = SPINLOCK_INIT("mempools");
-static struct list_head mempools = LIST_HEAD_INIT(mempools);
-static unsigned long nr_mempools; /* on mempools: bounds the walks of it */
-static bool mempools_cut; /* a walk of mempools was cut short: it loops */
-
-/* The mempool after pos on the list (mempool_lock held; see reg_next()). */
-static struct list_head *mempool_next(struct list_head *pos, unsigned long *n)
-{
-	return reg_next(&mempools, pos, n, nr_mempools, &mempools_cut);
-}
+static struct mm_registry mempools = MM_REGISTRY_INIT(mempools, "mempools");
 static struct kmem_cache *mempool_cache;
 
 void mempool_init(void)
@@ -139,13 +131,10 @@ static void pool_list(mempool_t *pool, bool add)
 {
 	unsigned long flags = spin_lock_irqsave(&mempool_lock);
 
-	if (add) {
-		list_add_tail(&pool->mp_node, &mempools);
-		nr_mempools++;
-	} else {
-		list_del(&pool->mp_node);
-		nr_mempools--;
-	}
+	if (add)
+		reg_add(&mempools, &pool->mp_node);
+	else
+		reg_remove(&mempools, &pool->mp_node);
 	spin_unlock_irqrestore(&mempool_lock, flags);
 }
 
@@ -453,12 +442,9 @@ mempool_t *mempool_create_page_pool(int min_nr, unsigned int order)
 static bool listed(const mempool_t *pool)
 {
 	struct list_head *pos;
-	unsigned long k = 0;
+	unsigned long k;
 
-	for (pos = mempool_next(&mempools, &k); pos != &mempools;
-	     pos = mempool_next(pos, &k))
-		if (pos == &pool->mp_node)
-			return true;
+	reg_for_each(pos, &mempools, k) if (pos == &pool->mp_node) return true;
 	return false;
 }
 
@@ -564,32 +550,25 @@ bool mempool_validate_all(void)
 {
 	unsigned long flags = spin_lock_irqsave(&mempool_lock);
 	struct list_head *pos;
-	unsigned long k = 0;
+	unsigned long k;
 	bool ok = true;
 
-	for (pos = mempool_next(&mempools, &k); pos != &mempools;
-	     pos = mempool_next(pos, &k))
-		ok &= mempool_validate(list_entry(pos, mempool_t, mp_node));
+	reg_for_each(pos, &mempools, k) ok &=
+		mempool_validate(list_entry(pos, mempool_t, mp_node));
 	spin_unlock_irqrestore(&mempool_lock, flags);
-	if (READ_ONCE(mempools_cut)) {
-		printk("mempool_validate: the list of mempools is longer than "
-		       "the %lu created (a cycle?)\n",
-		       nr_mempools);
-		ok = false;
-	}
-	return ok;
+	return reg_check(&mempools, "mempool_validate") && ok;
 }
 
 void mempool_report(void)
 {
 	unsigned long flags = spin_lock_irqsave(&mempool_lock);
 	struct list_head *pos;
-	unsigned long k = 0;
+	unsigned long k;
 
 	printk("mempool       reserve  lowest      out   allocs  reserve  "
 	       "refills  fails  bad\n");
-	for (pos = mempool_next(&mempools, &k); pos != &mempools;
-	     pos = mempool_next(pos, &k)) {
+	reg_for_each(pos, &mempools, k)
+	{
 		mempool_t *p = list_entry(pos, mempool_t, mp_node);
 		struct mempool_stats st;
 
@@ -607,10 +586,10 @@ unsigned long mempool_bad_frees_total(void)
 {
 	unsigned long flags = spin_lock_irqsave(&mempool_lock), n = 0;
 	struct list_head *pos;
-	unsigned long k = 0;
+	unsigned long k;
 
-	for (pos = mempool_next(&mempools, &k); pos != &mempools;
-	     pos = mempool_next(pos, &k)) {
+	reg_for_each(pos, &mempools, k)
+	{
 		struct mempool_stats st;
 
 		mempool_stats_get(list_entry(pos, mempool_t, mp_node), &st);

@@ -66,15 +66,7 @@
 #include "lib/string.h"
 
 static spinlock_t pool_lock = SPINLOCK_INIT("pools");
-static struct list_head pools = LIST_HEAD_INIT(pools);
-static unsigned long nr_pools; /* on pools: bounds the walks of it */
-static bool pools_cut; /* a walk of pools was cut short: it loops */
-
-/* The pool after pos on the list (pool_lock held; see reg_next()). */
-static struct list_head *pool_next(struct list_head *pos, unsigned long *n)
-{
-	return reg_next(&pools, pos, n, nr_pools, &pools_cut);
-}
+static struct mm_registry pools = MM_REGISTRY_INIT(pools, "pools");
 
 /* ---- the encoded links ------------------------------------------------------ */
 
@@ -166,8 +158,7 @@ int k_mem_slab_init_named(struct k_mem_slab *s, const char *name, void *buffer,
 	}
 	s->ms_free_list = s->ms_buffer;
 	flags = spin_lock_irqsave(&pool_lock);
-	list_add_tail(&s->ms_node, &pools);
-	nr_pools++;
+	reg_add(&pools, &s->ms_node);
 	spin_unlock_irqrestore(&pool_lock, flags);
 	return 0;
 }
@@ -181,18 +172,8 @@ int k_mem_slab_init(struct k_mem_slab *s, void *buffer, size_t block_size,
 void k_mem_slab_remove(struct k_mem_slab *s)
 {
 	unsigned long flags = spin_lock_irqsave(&pool_lock);
-	struct list_head *pos;
-	unsigned long k = 0;
 
-	/* Search rather than trust s: it may be uninitialised memory. */
-	for (pos = pool_next(&pools, &k); pos != &pools;
-	     pos = pool_next(pos, &k)) {
-		if (pos == &s->ms_node) {
-			list_del(pos);
-			nr_pools--;
-			break;
-		}
-	}
+	reg_remove(&pools, &s->ms_node); /* s may be uninitialised memory */
 	spin_unlock_irqrestore(&pool_lock, flags);
 }
 
@@ -480,33 +461,25 @@ bool pool_validate(void)
 {
 	unsigned long flags = spin_lock_irqsave(&pool_lock);
 	struct list_head *pos;
-	unsigned long k = 0;
+	unsigned long k;
 	bool ok = true;
 
-	for (pos = pool_next(&pools, &k); pos != &pools;
-	     pos = pool_next(pos, &k))
-		ok &= k_mem_slab_validate(
-			list_entry(pos, struct k_mem_slab, ms_node));
+	reg_for_each(pos, &pools, k) ok &= k_mem_slab_validate(
+		list_entry(pos, struct k_mem_slab, ms_node));
 	spin_unlock_irqrestore(&pool_lock, flags);
-	if (READ_ONCE(pools_cut)) {
-		printk("k_mem_slab_validate: the list of pools is longer than "
-		       "the %lu set up (a cycle?)\n",
-		       nr_pools);
-		ok = false;
-	}
-	return ok;
+	return reg_check(&pools, "k_mem_slab_validate") && ok;
 }
 
 void pool_report(void)
 {
 	unsigned long flags = spin_lock_irqsave(&pool_lock);
 	struct list_head *pos;
-	unsigned long k = 0;
+	unsigned long k;
 
 	printk("pool           block  blocks    used    peak  allocs  fails  "
 	       "waits  bad  lost\n");
-	for (pos = pool_next(&pools, &k); pos != &pools;
-	     pos = pool_next(pos, &k)) {
+	reg_for_each(pos, &pools, k)
+	{
 		struct k_mem_slab *s =
 			list_entry(pos, struct k_mem_slab, ms_node);
 		struct k_mem_slab_stats st;
@@ -525,10 +498,10 @@ unsigned long pool_bad_frees_total(void)
 {
 	unsigned long flags = spin_lock_irqsave(&pool_lock), n = 0;
 	struct list_head *pos;
-	unsigned long k = 0;
+	unsigned long k;
 
-	for (pos = pool_next(&pools, &k); pos != &pools;
-	     pos = pool_next(pos, &k)) {
+	reg_for_each(pos, &pools, k)
+	{
 		struct k_mem_slab_stats st;
 
 		k_mem_slab_stats_get(

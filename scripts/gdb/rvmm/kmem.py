@@ -156,9 +156,12 @@ def fetch(v):
 # ---- lists ------------------------------------------------------------------
 
 def list_entries(head, t, member, limit):
-    """Pointers (t*) to the entries of the list_head value head, linked
-    through member.  At most limit entries; ListBroken when the list does
+    """Pointers (t*) to the entries of the list_head value head (or of a
+    struct mm_registry's list), linked through member.  At most limit entries; ListBroken when the list does
     not come back to head in time or holds a NULL link."""
+    if head.type.strip_typedefs().code == gdb.TYPE_CODE_STRUCT and \
+            any(f.name == "head" for f in head.type.strip_typedefs().fields()):
+        head = head["head"]  # a struct mm_registry (mm/internal.h)
     off = offsetof(t, member)
     head_addr = int(head.address)
     node = head["next"]
