@@ -297,8 +297,8 @@ bool claim(struct page *pg, unsigned int order)
 	seen = page_load_state(pg);
 	for (;;) {
 		if (!(seen.flags & PG_head) || seen.order != order ||
-		    (seen.flags & (PG_buddy | PG_pcp | PG_reserved)) ||
-		    (seen.flags & PG_OWNER_MASK))
+		    (seen.flags &
+		     (PG_buddy | PG_pcp | PG_reserved | PG_OWNER_MASK)))
 			return false;
 		next.state = seen.state;
 		next.flags = 0;
@@ -546,12 +546,10 @@ static inline struct page *vg_pages(struct page *pg, unsigned int order,
 	return pg;
 }
 
-/* Always false: the free goes on. */
-static inline bool vg_pages_free(struct page *pg)
+static inline void vg_pages_free(struct page *pg)
 {
 	if (VG_ON && page_in_mem_map(pg))
 		vg_free(page_address(pg));
-	return false;
 }
 
 NO_FRAME struct page *alloc_pages(gfp_t gfp, unsigned int order)
@@ -646,9 +644,13 @@ NO_FRAME void free_pages(struct page *pg, unsigned int order)
 {
 	const struct mm_hooks *h = mm_hooks_get();
 
-	if (h)
-		free_hooked(h, pg, order, CALLER);
-	else if (!vg_pages_free(pg) && !free_fast(pg, order))
+	if (h) {
+		free_hooked(h, pg, order,
+			    CALLER); /* tells valgrind unless deferred */
+		return;
+	}
+	vg_pages_free(pg);
+	if (!free_fast(pg, order))
 		free_slow(pg, order, CALLER);
 }
 
