@@ -101,7 +101,6 @@ static uintptr_t make_secret(const struct kmem_cache *c)
 	return (uintptr_t)(z | (1ULL << 63));
 }
 
-/* Fill in c (zeroed); false when size/align/flags make no valid cache. */
 /* The arguments kmem_cache_create() refuses before it allocates anything. */
 static bool cache_args_ok(const char *name, size_t size, size_t align,
 			  unsigned int flags)
@@ -111,6 +110,7 @@ static bool cache_args_ok(const char *name, size_t size, size_t align,
 	       !(flags & ~SLAB_VALID_FLAGS);
 }
 
+/* Fill in c (zeroed); false when size/align/flags make no valid cache. */
 static bool cache_setup(struct kmem_cache *c, const char *name, size_t size,
 			size_t align, unsigned int flags, void (*ctor)(void *))
 {
@@ -159,25 +159,23 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size,
 
 	if (READ_ONCE(debug_default))
 		flags |= SLAB_DEBUG;
-	c = NULL;
-	if (cache_args_ok(name, size, align, flags)) {
-		c = __kmem_cache_alloc(&cache_cache, GFP_KERNEL | __GFP_ZERO,
-				       caller);
-		if (!c)
-			return NULL;
-	}
-	if (!c || !cache_setup(c, name, size, align, flags, ctor)) {
-		printk("slab: kmem_cache_create(%s, %zu, %zu, 0x%x) from %pS: "
-		       "invalid size, alignment or flags\n",
-		       name ? name : "(null)", size, align, flags,
-		       (void *)caller);
-		if (c)
-			__kmem_cache_free(&cache_cache, c, caller);
-		mm_set_error(MM_EINVAL);
+	if (!cache_args_ok(name, size, align, flags))
+		goto invalid;
+	c = __kmem_cache_alloc(&cache_cache, GFP_KERNEL | __GFP_ZERO, caller);
+	if (!c)
 		return NULL;
+	if (!cache_setup(c, name, size, align, flags, ctor)) {
+		__kmem_cache_free(&cache_cache, c, caller);
+		goto invalid;
 	}
 	cache_link(c);
 	return c;
+invalid:
+	printk("slab: kmem_cache_create(%s, %zu, %zu, 0x%x) from %pS: "
+	       "invalid size, alignment or flags\n",
+	       name ? name : "(null)", size, align, flags, (void *)caller);
+	mm_set_error(MM_EINVAL);
+	return NULL;
 }
 
 bool slab_cache_usable(const struct kmem_cache *c, const char *what,

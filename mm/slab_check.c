@@ -285,6 +285,29 @@ static bool layout_ok(const struct kmem_cache *c)
 	       c->kc_rz_end <= stride && c->kc_track_off <= stride;
 }
 
+/*
+ * May entry n (e) of one of c's slab lists be used and followed?  It and
+ * the next link must be descriptors in mem_map (or the head), linked both
+ * ways, and the list no longer than c has slabs (a cycle).
+ */
+enum slab_link {
+	SLAB_LINK_OK,
+	SLAB_LINK_TOO_MANY,
+	SLAB_LINK_BROKEN
+};
+
+static enum slab_link slab_link_bad(const struct kmem_cache *c,
+				    const struct list_head *head,
+				    const struct list_head *e, unsigned long n)
+{
+	if (n > slab_list_limit(c))
+		return SLAB_LINK_TOO_MANY;
+	if (!page_lru_link_ok(head, e) || !page_lru_link_ok(head, e->next) ||
+	    e->next->prev != e)
+		return SLAB_LINK_BROKEN;
+	return SLAB_LINK_OK;
+}
+
 unsigned long kmem_cache_walk_live(struct kmem_cache *c,
 				   bool (*fn)(struct kmem_cache *cache,
 					      void *obj, unsigned long site,
@@ -302,19 +325,15 @@ unsigned long kmem_cache_walk_live(struct kmem_cache *c,
 	flags = slab_lock_all(c);
 	for (unsigned int l = 0; l < 3 && go; l++) {
 		struct list_head *head = slab_list_head(c, lists[l]), *pos;
-
 		unsigned long seen = 0;
 
 		for (pos = head->next; pos != head; pos = pos->next) {
 			struct page *pg = list_entry(pos, struct page, lru);
-			uintptr_t base = slab_base(pg);
+			uintptr_t base;
 
-			/* the validator reports a bad list: stop on one */
-			if (seen++ > slab_list_limit(c) ||
-			    !page_lru_link_ok(head, pos) ||
-			    !page_lru_link_ok(head, pos->next))
-				break;
-
+			if (slab_link_bad(c, head, pos, seen++))
+				break; /* the validator reports it */
+			base = slab_base(pg);
 			if (!mark_free(c, pg, bm))
 				continue; /* the validator reports it */
 			for (unsigned int i = 0; i < c->kc_objs && go; i++) {
@@ -483,23 +502,20 @@ static void check_counters(struct vstate *v)
 		      v->inuse, c->kc_nr_inuse, live, avail);
 }
 
-/*
- * Before entry n of a slab list is used and followed: it and the next link
- * must be descriptors in mem_map (or the head), linked both ways, and the
- * list no longer than the cache has slabs.  False after a report.
- */
+/* slab_link_bad() for the validator: false after a report. */
 static bool slab_link_ok(struct vstate *v, const struct list_head *head,
 			 const struct list_head *e, unsigned long n)
 {
-	if (n > slab_list_limit(v->c)) {
+	switch (slab_link_bad(v->c, head, e, n)) {
+	case SLAB_LINK_OK:
+		return true;
+	case SLAB_LINK_TOO_MANY:
 		VFAIL(v, (struct page *)NULL,
 		      "a slab list is longer than the %lu slabs made (a "
 		      "cycle?)\n",
 		      slab_list_limit(v->c));
 		return false;
-	}
-	if (!page_lru_link_ok(head, e) || !page_lru_link_ok(head, e->next) ||
-	    e->next->prev != e) {
+	default:
 		VFAIL(v, (struct page *)NULL,
 		      "a slab list holds %p (or links on to %p): not a page "
 		      "linked both ways\n",
@@ -507,7 +523,6 @@ static bool slab_link_ok(struct vstate *v, const struct list_head *head,
 		      page_lru_link_ok(head, e) ? (const void *)e->next : NULL);
 		return false;
 	}
-	return true;
 }
 
 static bool validate_cache(struct kmem_cache *c, void *arg)

@@ -173,23 +173,23 @@ void slab_debug_on_free(struct kmem_cache *c, void *obj, unsigned long caller)
 		poison(c, obj);
 }
 
-/* Check a free object's red zones and poison; who names the checker in
- * the report.  False after reporting a damaged one. */
-static bool check_free_obj(struct kmem_cache *c, void *obj, const char *who,
-			   unsigned long caller)
+/* Check an object's red zones (and poison when it is free); who names the
+ * checker in the report.  False after reporting a damaged one. */
+static bool check_obj(struct kmem_cache *c, void *obj, bool free,
+		      const char *who, unsigned long caller)
 {
+	uint8_t want = free ? SLAB_RED_INACTIVE : SLAB_RED_ACTIVE;
 	const uint8_t *bad;
 	const char *side;
 
 	if (c->kc_flags & SLAB_RED_ZONE) {
-		bad = bad_red(c, obj, SLAB_RED_INACTIVE, &side);
+		bad = bad_red(c, obj, want, &side);
 		if (bad) {
-			report_red(c, obj, who, side, bad, SLAB_RED_INACTIVE,
-				   caller);
+			report_red(c, obj, who, side, bad, want, caller);
 			return false;
 		}
 	}
-	if ((c->kc_flags & SLAB_POISON) && (bad = bad_poison(c, obj))) {
+	if (free && (c->kc_flags & SLAB_POISON) && (bad = bad_poison(c, obj))) {
 		printk("slab: %s: free object %p of cache %s written after "
 		       "free: byte at +0x%lx is 0x%02x; freed by %pS\n",
 		       who, obj, c->kc_name,
@@ -203,28 +203,13 @@ static bool check_free_obj(struct kmem_cache *c, void *obj, const char *who,
 
 bool slab_debug_check_obj(struct kmem_cache *c, void *obj, bool free)
 {
-	const uint8_t *bad;
-	const char *side;
-
-	if (free)
-		return check_free_obj(
-			c, obj, "slab_validate",
-			(unsigned long)__builtin_return_address(0));
-	if (c->kc_flags & SLAB_RED_ZONE) {
-		bad = bad_red(c, obj, SLAB_RED_ACTIVE, &side);
-		if (bad) {
-			report_red(c, obj, "slab_validate", side, bad,
-				   SLAB_RED_ACTIVE,
-				   (unsigned long)__builtin_return_address(0));
-			return false;
-		}
-	}
-	return true;
+	return check_obj(c, obj, free, "slab_validate",
+			 (unsigned long)__builtin_return_address(0));
 }
 
 void slab_debug_check_release(struct kmem_cache *c, uintptr_t base)
 {
 	for (unsigned int i = 0; i < c->kc_objs; i++)
-		check_free_obj(c, slab_obj(c, base, i), "releasing a slab",
-			       (unsigned long)__builtin_return_address(0));
+		check_obj(c, slab_obj(c, base, i), true, "releasing a slab",
+			  (unsigned long)__builtin_return_address(0));
 }
