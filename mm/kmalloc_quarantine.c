@@ -19,7 +19,8 @@
  *
  * Lock: quar_lock (irqsave), a leaf, guards the ring; a block is put in
  * (evicting the oldest when the ring is full) in one critical section,
- * and blocks are checked and released with it dropped.  The record of each held block is a copy of its km_track.
+ * and blocks are checked and released with it dropped.  The record of
+ * each held block is a copy of its km_track.
  */
 #include "mm/kmalloc_internal.h"
 #include "mm/internal.h"
