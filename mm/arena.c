@@ -101,8 +101,8 @@ static uintptr_t base_of(const struct arena_chunk *c)
  */
 static bool chunk_sane(const struct arena_chunk *c)
 {
-	return !((uintptr_t)c & (PAGE_SIZE - 1)) && virt_to_page(c) &&
-	       c->ac_magic == ARENA_MAGIC && c->ac_order < MAX_ORDER &&
+	return ram_ptr_ok(c, PAGE_SIZE) && c->ac_magic == ARENA_MAGIC &&
+	       c->ac_order < MAX_ORDER &&
 	       c->ac_size == PAGE_SIZE << c->ac_order &&
 	       c->ac_top <= c->ac_size;
 }

@@ -42,6 +42,16 @@ static inline bool page_lru_link_ok(const struct list_head *head,
 }
 
 /*
+ * For validators and statistics about to read through a pointer they have
+ * not checked yet (it may have been overwritten): does p point into RAM
+ * the page allocator manages, aligned to align (a power of two)?
+ */
+static inline bool ram_ptr_ok(const void *p, uintptr_t align)
+{
+	return p && !((uintptr_t)p & (align - 1)) && virt_to_page(p);
+}
+
+/*
  * For validators walking a list whose entries live in RAM (objects of a
  * slab cache): may the link e be followed?  It is the head, or a
  * pointer-aligned address of the direct map, whose next entry is itself
@@ -50,8 +60,7 @@ static inline bool page_lru_link_ok(const struct list_head *head,
 static inline bool ram_link_ok(const struct list_head *head,
 			       const struct list_head *e)
 {
-	return e == head ||
-	       (!((uintptr_t)e & (sizeof(void *) - 1)) && virt_to_page(e));
+	return e == head || ram_ptr_ok(e, sizeof(void *));
 }
 
 static inline bool ram_list_step_ok(const struct list_head *head,

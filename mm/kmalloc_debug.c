@@ -212,7 +212,7 @@ bool km_debug_attach(const struct km_req *r, void *p, void *base, size_t room,
 /* May t be read as a record?  Records are kmalloc-track objects: RAM. */
 static bool record_ok(const struct km_track *t)
 {
-	return !((uintptr_t)t & (sizeof(void *) - 1)) && virt_to_page(t);
+	return ram_ptr_ok(t, sizeof(void *));
 }
 
 /* Lock held: the next record of a chain, or NULL at its end and at a link

@@ -513,8 +513,7 @@ static bool slots_ok(const mempool_t *pool)
 {
 	const char *a = (const char *)pool->mp_elements;
 
-	return a && pool->mp_order < MAX_ORDER &&
-	       !((uintptr_t)a & (PAGE_SIZE - 1)) && virt_to_page(a) &&
+	return pool->mp_order < MAX_ORDER && ram_ptr_ok(a, PAGE_SIZE) &&
 	       virt_to_page(a + (PAGE_SIZE << pool->mp_order) - 1);
 }
 

@@ -274,9 +274,10 @@ static struct kmem_cache *next_cache(struct list_head *pos, unsigned long *n)
 		return NULL;
 	if (++*n > nr_caches ||
 	    (e != &cache_cache.kc_link &&
-	     (!virt_to_page(e) ||
-	      ((uintptr_t)e - offsetof(struct kmem_cache, kc_link)) %
-		      __alignof__(struct kmem_cache)))) {
+	     /* integer arithmetic: e is not trusted yet */
+	     !ram_ptr_ok((const void *)((uintptr_t)e -
+					offsetof(struct kmem_cache, kc_link)),
+			 __alignof__(struct kmem_cache)))) {
 		WRITE_ONCE(slab_caches_corrupt, true);
 		printk("slab: the list of caches is corrupt at %p (after %lu "
 		       "of %lu caches); walk stopped\n",

@@ -4,6 +4,7 @@
  * validator of every hart's log (invariants: mm/txn.c, section 3).
  */
 #include "mm/txn_internal.h"
+#include "mm/internal.h"
 
 #include <stdarg.h>
 
@@ -110,8 +111,7 @@ static bool check_levels(struct txn_cpu *tc, unsigned int cpu)
  * of the log cache (RAM)? */
 static bool seg_ok(const struct mm_txn_seg *s, const struct mm_txn_seg *first)
 {
-	return s == first ||
-	       (s && !((uintptr_t)s & (sizeof(void *) - 1)) && virt_to_page(s));
+	return s == first || ram_ptr_ok(s, sizeof(void *));
 }
 
 /* 3c and 3d. */
