@@ -257,14 +257,39 @@ const char *kmem_cache_name(const struct kmem_cache *c)
 
 bool kmem_cache_obj_live(struct kmem_cache *c, const void *obj)
 {
-	return obj && slab_check_free(c, (void *)obj, 0, false);
+	/* a cache with a broken layout is slab_validate()'s to report */
+	return obj && slab_layout_ok(c) &&
+	       slab_check_free(c, (void *)obj, 0, false);
+}
+
+/*
+ * Is e the kc_link of a live cache: cache_cache, or an object of a slab of
+ * cache_cache with the live magic?  Integer arithmetic until the address
+ * is known to be such an object: e is not trusted.
+ */
+static bool cache_link_ok(const struct list_head *e)
+{
+	uintptr_t c = (uintptr_t)e - offsetof(struct kmem_cache, kc_link);
+	uintptr_t base = c & ~(cache_cache.kc_slab_bytes - 1);
+	struct page *pg;
+
+	if (e == &cache_cache.kc_link)
+		return true;
+	if (!ram_ptr_ok((const void *)c, __alignof__(struct kmem_cache)))
+		return false;
+	pg = slab_virt_to_page(base);
+	return pg && (page_load_state(pg).flags & PG_slab) &&
+	       READ_ONCE(pg->slab_cache) == &cache_cache &&
+	       slab_is_obj(&cache_cache, base, c) &&
+	       ((const struct kmem_cache *)c)->kc_magic == SLAB_MAGIC_LIVE;
 }
 
 /*
  * slab_caches_lock held: the cache after pos on the list of caches, or
- * NULL at its end -- and at a link that is neither a cache from the cache
- * of caches (in RAM) nor cache_cache, or after nr_caches entries (*n
- * counts them): a corrupted list may point anywhere or loop.  Reported.
+ * NULL at its end -- and at a link that is not a live cache (see
+ * cache_link_ok()), or after nr_caches entries (*n counts them): a
+ * corrupted list may point anywhere, at a fake cache whose locks read as
+ * held, or loop.  Reported.
  */
 static struct kmem_cache *next_cache(struct list_head *pos, unsigned long *n)
 {
@@ -272,12 +297,7 @@ static struct kmem_cache *next_cache(struct list_head *pos, unsigned long *n)
 
 	if (e == &slab_caches)
 		return NULL;
-	if (++*n > nr_caches ||
-	    (e != &cache_cache.kc_link &&
-	     /* integer arithmetic: e is not trusted yet */
-	     !ram_ptr_ok((const void *)((uintptr_t)e -
-					offsetof(struct kmem_cache, kc_link)),
-			 __alignof__(struct kmem_cache)))) {
+	if (++*n > nr_caches || !cache_link_ok(e)) {
 		WRITE_ONCE(slab_caches_corrupt, true);
 		printk("slab: the list of caches is corrupt at %p (after %lu "
 		       "of %lu caches); walk stopped\n",

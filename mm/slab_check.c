@@ -255,7 +255,9 @@ static bool mark_free(struct kmem_cache *c, struct page *pg, uint64_t *bm)
 	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
 		const struct kmem_cache_cpu *cc = &c->kc_cpu[cpu];
 
-		for (unsigned int i = 0; i < cc->cc_avail; i++) {
+		/* a corrupted cc_avail: check_counters() reports it */
+		for (unsigned int i = 0; i < cc->cc_avail && i < SLAB_MAG_MAX;
+		     i++) {
 			int idx =
 				slab_index(c, base, (uintptr_t)cc->cc_objs[i]);
 
@@ -268,21 +270,30 @@ static bool mark_free(struct kmem_cache *c, struct page *pg, uint64_t *bm)
 
 /*
  * The slot layout set at creation, re-derived: every walk below divides by
- * the stride and indexes slabs with it, so a cache whose layout fields
- * were overwritten is reported and not walked.
+ * the stride, indexes slabs with it and reads red zones, poison, free words
+ * and tracks at these offsets, so a cache whose layout fields were
+ * overwritten is reported and not walked.  Each field must lie inside its
+ * slot: the object at kc_obj_off, kc_size <= kc_rz_end bytes of it, the
+ * free word and the track (8-byte aligned) after it.
  */
-static bool layout_ok(const struct kmem_cache *c)
+bool slab_layout_ok(const struct kmem_cache *c)
 {
 	unsigned long stride = c->kc_stride, objs = c->kc_objs;
+	unsigned long obj = c->kc_obj_off, track = c->kc_track_off;
 
-	return stride && !(stride % 8) && !(c->kc_obj_off % 8) &&
-	       !(c->kc_fp_off % 8) && c->kc_order < MAX_ORDER &&
-	       c->kc_slab_bytes == PAGE_SIZE << c->kc_order && objs &&
-	       objs <= SLAB_MAX_OBJS && objs * stride <= c->kc_slab_bytes &&
-	       c->kc_obj_off < stride &&
-	       c->kc_objs_end == c->kc_obj_off + objs * stride &&
-	       c->kc_fp_off + sizeof(uintptr_t) <= stride &&
-	       c->kc_rz_end <= stride && c->kc_track_off <= stride;
+	if (!stride || stride % 8 || obj % 8 || c->kc_fp_off % 8 ||
+	    c->kc_order >= MAX_ORDER ||
+	    c->kc_slab_bytes != PAGE_SIZE << c->kc_order || !objs ||
+	    objs > SLAB_MAX_OBJS || objs * stride > c->kc_slab_bytes ||
+	    obj >= stride || c->kc_objs_end != obj + objs * stride)
+		return false;
+	if (!c->kc_size || c->kc_size > c->kc_rz_end ||
+	    obj + c->kc_rz_end > stride ||
+	    obj + c->kc_fp_off + sizeof(uintptr_t) > stride)
+		return false;
+	return !(c->kc_flags & SLAB_STORE_USER) ||
+	       (!(track % 8) &&
+		obj + track + sizeof(struct slab_track) <= stride);
 }
 
 /*
@@ -320,7 +331,7 @@ unsigned long kmem_cache_walk_live(struct kmem_cache *c,
 	uint64_t bm[BM_WORDS];
 	bool go = true;
 
-	if (!layout_ok(c))
+	if (!slab_layout_ok(c))
 		return 0; /* the validator reports it */
 	flags = slab_lock_all(c);
 	for (unsigned int l = 0; l < 3 && go; l++) {
@@ -536,7 +547,7 @@ static bool validate_cache(struct kmem_cache *c, void *arg)
 	struct vstate v = {.c = c, .ok = true};
 	unsigned long flags;
 
-	if (!layout_ok(c)) {
+	if (!slab_layout_ok(c)) {
 		VFAIL(&v, (struct page *)NULL,
 		      "slot layout broken (stride %u, %u objects, order %u, "
 		      "object at %u, free word at %u)\n",

@@ -252,6 +252,10 @@ unsigned long slab_release_slabs(struct kmem_cache *c,
 
 /* The most entries a slab list of c can hold: every slab made and not
  * given back (validators stop a walk beyond it: a cycle). */
+/* Is c's slot layout (set at creation) still self-consistent?  False for
+ * a cache whose geometry was overwritten: nothing may walk its slabs. */
+bool slab_layout_ok(const struct kmem_cache *c);
+
 static inline unsigned long slab_list_limit(const struct kmem_cache *c)
 {
 	unsigned long made = c->kc_nr_grow - c->kc_nr_release;
