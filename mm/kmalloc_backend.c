@@ -331,7 +331,8 @@ static bool resolve_large(const void *p, struct page *pg, struct km_block *b)
 	}
 	flags = spin_lock_irqsave(&km_large_lock);
 	seen = page_load_state(head);
-	if (seen.flags & PG_large) {
+	/* a corrupted order: mm_validate() reports the block */
+	if ((seen.flags & PG_large) && seen.order < MAX_ORDER) {
 		b->kind = KM_LARGE;
 		b->row = KMALLOC_ROW_LARGE;
 		b->head = head;

@@ -235,25 +235,28 @@ static const char *bad_large(const struct page *pg)
 static bool validate_large(unsigned long *count)
 {
 	unsigned long flags = spin_lock_irqsave(&km_large_lock), n = 0;
-	const struct page *bad = NULL;
 	const char *why = NULL;
 	struct list_head *e;
 
-	list_for_each (e, &km_large_list) {
-		const struct page *pg = list_entry(e, struct page, lru);
-
-		why = ++n > memmap_end_pfn ? "list does not end"
-					   : bad_large(pg);
-		if (why) {
-			bad = pg;
+	/* e is checked to be in mem_map before list_entry() and ->next */
+	for (e = km_large_list.next; e != &km_large_list; e = e->next) {
+		if (!page_lru_link_ok(&km_large_list, e))
+			why = "a list link outside the struct page array";
+		else if (++n > memmap_end_pfn)
+			why = "the list does not end";
+		else
+			why = bad_large(list_entry(e, struct page, lru));
+		if (why)
 			break;
-		}
 	}
 	spin_unlock_irqrestore(&km_large_lock, flags);
 	*count = n;
-	if (why)
+	if (why && page_lru_link_ok(&km_large_list, e))
 		printk("kmalloc: validate: large block page %p: %s\n",
-		       (const void *)bad, why);
+		       (void *)list_entry(e, struct page, lru), why);
+	else if (why)
+		printk("kmalloc: validate: large block list link %p: %s\n",
+		       (void *)e, why);
 	return !why;
 }
 
