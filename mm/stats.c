@@ -118,6 +118,12 @@ static bool kmalloc_owns(const struct kmem_cache *c)
 	return false;
 }
 
+/* 2^order, or 0 for a corrupted order (the validator reports it). */
+static unsigned int pages_per_slab(const struct kmem_cache *c)
+{
+	return c->kc_order < MAX_ORDER ? 1u << c->kc_order : 0;
+}
+
 static bool gather_cache(struct kmem_cache *c, void *arg)
 {
 	struct mm_stats *st = arg;
@@ -125,8 +131,7 @@ static bool gather_cache(struct kmem_cache *c, void *arg)
 	unsigned long pages;
 
 	kmem_cache_get_stats(c, &ks);
-	/* a corrupted order is the validator's to report: count none */
-	pages = c->kc_order < MAX_ORDER ? ks.nr_slabs << c->kc_order : 0;
+	pages = ks.nr_slabs * pages_per_slab(c);
 	st->slab_pages += pages;
 	st->slab_active_objs += ks.active_objs;
 	st->slab_num_objs += ks.num_objs;
@@ -141,7 +146,7 @@ static bool gather_cache(struct kmem_cache *c, void *arg)
 			.name = c->kc_name,
 			.objsize = c->kc_size,
 			.objs_per_slab = c->kc_objs,
-			.pages_per_slab = 1u << c->kc_order,
+			.pages_per_slab = pages_per_slab(c),
 			.active_objs = ks.active_objs,
 			.num_objs = ks.num_objs,
 			.slabs = ks.nr_slabs,
