@@ -154,13 +154,6 @@ const char *bootarg_get(const char *key)
 	return NULL;
 }
 
-bool bootarg_get_u64(const char *key, uint64_t *val)
-{
-	const char *v = bootarg_get(key);
-
-	return v && parse_size(v, val);
-}
-
 static int digit_value(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -32,8 +32,6 @@ int bootargs_parse(const char *line);
 unsigned int bootargs_dropped(const char **words, enum bootargs_cut *why);
 /* Value of key, "" for a bare key, NULL when absent. */
 const char *bootarg_get(const char *key);
-/* Integer value (decimal or 0x hex, optional K/M/G suffix); false if absent or bad. */
-bool bootarg_get_u64(const char *key, uint64_t *val);
 /* Parse a size like "16M", "0x1000", "4G"; false on junk. */
 bool parse_size(const char *s, uint64_t *val);
 /* Number of parsed arguments and the i-th key/value (for printing). */

@@ -142,11 +142,6 @@ static void test_sizes(void)
 			 "'%s' value %" PRIu64, sizes[i].s, v);
 	}
 	ht_check(&g, !parse_size(NULL, &v), "NULL");
-	bootargs_parse("mm.size=16M bad=1x");
-	ht_check(&g, bootarg_get_u64("mm.size", &v) && v == 16ULL << 20,
-		 "bootarg_get_u64");
-	ht_check(&g, !bootarg_get_u64("bad", &v) && !bootarg_get_u64("no", &v),
-		 "bootarg_get_u64 junk/absent");
 	ht_end(&g);
 }
 

@@ -142,19 +142,6 @@ static void test_sizes(struct ktest *t)
 	KT_EXPECT_TRUE(t, size_refused(NULL));
 }
 
-static void test_get_u64(struct ktest *t)
-{
-	uint64_t v = 7;
-
-	KT_ASSERT_EQ(t, bootargs_parse("mem=64M bad=zz flag"), 3);
-	KT_EXPECT_TRUE(t, bootarg_get_u64("mem", &v));
-	KT_EXPECT_EQ(t, v, 64ULL << 20);
-	KT_EXPECT_FALSE(t, bootarg_get_u64("bad", &v));
-	KT_EXPECT_FALSE(t, bootarg_get_u64("flag", &v));
-	KT_EXPECT_FALSE(t, bootarg_get_u64("absent", &v));
-	KT_EXPECT_EQ(t, v, 64ULL << 20);
-}
-
 /* ---- declared parameters ------------------------------------------------ */
 
 /* name=val on its own: VALID, REJECTED or ABSENT as expected? */
@@ -283,10 +270,14 @@ static void test_report(struct ktest *t)
 }
 
 static const struct ktest_case lib_bootargs_cases[] = {
-	KTEST_CASE(test_split),	     KTEST_CASE(test_whitespace_and_empty),
-	KTEST_CASE(test_later_wins), KTEST_CASE(test_limits),
-	KTEST_CASE(test_sizes),	     KTEST_CASE(test_get_u64),
-	KTEST_CASE(test_mm_params),  KTEST_CASE(test_kernel_params),
-	KTEST_CASE(test_report),     KTEST_END,
+	KTEST_CASE(test_split),
+	KTEST_CASE(test_whitespace_and_empty),
+	KTEST_CASE(test_later_wins),
+	KTEST_CASE(test_limits),
+	KTEST_CASE(test_sizes),
+	KTEST_CASE(test_mm_params),
+	KTEST_CASE(test_kernel_params),
+	KTEST_CASE(test_report),
+	KTEST_END,
 };
 KTEST_SUITE_FULL(lib_bootargs, lib_bootargs_cases, save_args, restore_args, 0);
