@@ -116,7 +116,6 @@ extern const struct ktest_suite *const __stop_ktest_suites[];
 #define IND "    " /* KTAP subtest indentation */
 #define MAX_DIAG 16 /* diagnostics printed per case */
 #define LINE_LEN 480 /* one output line (printk cuts at 512) */
-#define FILTER_LEN 256 /* longest filter accepted */
 
 /* One ktest_run_table() call: where output goes and what was counted. */
 struct run {
@@ -663,7 +662,7 @@ int ktest_run_table(const struct ktest_suite *const *suites, unsigned int n,
 		    struct ktest_totals *tot)
 {
 	struct run r = {.buf = size ? buf : NULL, .size = size};
-	char fcopy[FILTER_LEN];
+	char fcopy[KTEST_FILTER_MAX + 1];
 	uint64_t t0 = arch_time_ns();
 	unsigned int k = 0;
 

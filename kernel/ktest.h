@@ -190,6 +190,12 @@ void ktest_on_all_cpus(struct ktest *t, void (*fn)(struct ktest *t, void *arg),
  * matches no suite or case is reported and counted as one more failure.
  */
 int ktest_run(const char *filter);
+/* The longest filter, in characters: ktest_run() cuts a longer one, and a
+ * longer ktest= boot argument is refused. */
+#define KTEST_FILTER_MAX 255
+/* The filter the ktest= boot argument gives: "all" by default, "none"
+ * when the argument was refused (the boot then fails). */
+const char *ktest_boot_filter(void);
 /* Names of the registered suites, for the monitor's `tests` command. */
 void ktest_list(void);
 /*

@@ -4,9 +4,12 @@
  * `tests` argument) selects, and which of its entries select nothing.
  * Entries are separated by commas; each is "suite" or "suite.case", and
  * '*' in either part matches any run of characters (docs/testing.md).
+ * The ktest= boot argument is declared here too, with the check that
+ * refuses a value this grammar cannot read.
  */
 #include "kernel/ktest_internal.h"
 
+#include "lib/bootparam.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 
@@ -136,4 +139,57 @@ bool ktest_filter_suite(const struct ktest_suite *s, const char *f)
 		return false;
 #endif
 	return f && !strcmp(f, "none") ? false : suite_selected(s, f);
+}
+
+/* ---- the ktest= boot argument --------------------------------------------- */
+
+static bool filter_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '*' || c == '.';
+}
+
+/* ktest='s check: all, none or SUITE[.CASE] patterns separated by commas. */
+static bool ktest_arg_ok(const char *val, char *why, size_t len)
+{
+	size_t entry = 0;
+
+	if (strlen(val) > KTEST_FILTER_MAX) {
+		ksnprintf(why, len, "longer than %d characters",
+			  KTEST_FILTER_MAX);
+		return false;
+	}
+	for (const char *p = val;; p++) {
+		if (*p == ',' || !*p) {
+			if (!entry) {
+				str_copy(why, "an empty entry selects nothing",
+					 len);
+				return false;
+			}
+			if (!*p)
+				return true;
+			entry = 0;
+		} else if (!filter_char(*p)) {
+			ksnprintf(why, len, "character '%c' in a suite name",
+				  *p);
+			return false;
+		} else {
+			entry++;
+		}
+	}
+}
+
+BOOTPARAM_DEFINE(ktest, .bp_name = "ktest", .bp_kind = BOOTPARAM_STRING,
+		 .bp_default = "all",
+		 .bp_help = "self-test suites to run at boot",
+		 .bp_accepts = "all, none, or SUITE[.CASE] patterns ('*' any "
+			       "run of characters) separated by commas",
+		 .bp_check = ktest_arg_ok,
+		 .bp_on_reject = "running no suite, the run fails");
+
+const char *ktest_boot_filter(void)
+{
+	if (bootparam_state("ktest") == BOOTPARAM_REJECTED)
+		return "none";
+	return bootparam_string("ktest");
 }

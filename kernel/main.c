@@ -31,55 +31,10 @@
  * at 24 MiB).
  */
 #define RAM_MIN (32ULL << 20)
-/* The longest ktest= value: ktest.c copies at most 255 characters. */
-#define KTEST_ARG_MAX 255
-
 static struct fdt_info fdt;
 /* Boot arguments refused by bootparams_report(): each fails the run. */
 static unsigned int args_refused;
 
-static bool filter_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c == '*' || c == '.';
-}
-
-/* ktest='s check: all, none or SUITE[.CASE] patterns separated by commas. */
-static bool ktest_arg_ok(const char *val, char *why, size_t len)
-{
-	size_t entry = 0;
-
-	if (strlen(val) > KTEST_ARG_MAX) {
-		ksnprintf(why, len, "longer than %d characters", KTEST_ARG_MAX);
-		return false;
-	}
-	for (const char *p = val;; p++) {
-		if (*p == ',' || !*p) {
-			if (!entry) {
-				str_copy(why, "an empty entry selects nothing",
-					 len);
-				return false;
-			}
-			if (!*p)
-				return true;
-			entry = 0;
-		} else if (!filter_char(*p)) {
-			ksnprintf(why, len, "character '%c' in a suite name",
-				  *p);
-			return false;
-		} else {
-			entry++;
-		}
-	}
-}
-
-BOOTPARAM_DEFINE(ktest, .bp_name = "ktest", .bp_kind = BOOTPARAM_STRING,
-		 .bp_default = "all",
-		 .bp_help = "self-test suites to run at boot",
-		 .bp_accepts = "all, none, or SUITE[.CASE] patterns ('*' any "
-			       "run of characters) separated by commas",
-		 .bp_check = ktest_arg_ok,
-		 .bp_on_reject = "running no suite, the run fails");
 BOOTPARAM_BOOL(monitor, "monitor", true,
 	       "0: power off after the self-tests, the verdict as exit "
 	       "status");
@@ -128,14 +83,6 @@ static void check_ram(void)
 		      (unsigned long long)total >> 20,
 		      (unsigned long long)RAM_MIN >> 20,
 		      (unsigned long long)RAM_MIN >> 20);
-}
-
-/* The suites ktest= selects; a refused ktest= runs none (and fails). */
-static const char *ktest_filter(void)
-{
-	if (bootparam_state("ktest") == BOOTPARAM_REJECTED)
-		return "none";
-	return bootparam_string("ktest");
 }
 
 /* The verdict: the suites, and the boot arguments that fail the run. */
@@ -230,7 +177,7 @@ void riscv_boot_main(unsigned long hartid, const void *dtb)
 	paging_on();
 	memory_init(dtb);
 	start_harts();
-	failed = ktest_run(ktest_filter());
+	failed = ktest_run(ktest_boot_filter());
 	verdict(failed);
 	if (!failed) /* their failures and bad frees were on purpose */
 		mm_health_acknowledge("the self-tests");

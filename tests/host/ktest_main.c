@@ -12,7 +12,7 @@
 #include "lib/bootargs.h"
 #include "lib/bootparam.h"
 
-#define FILTER_LEN 256
+#define FILTER_LEN (KTEST_FILTER_MAX + 1)
 
 static void usage(const char *prog)
 {
@@ -96,6 +96,6 @@ int main(int argc, char **argv)
 		       (unsigned long long)o.ram, (unsigned long long)o.cpus);
 		return 1;
 	}
-	filter = o.filter[0] ? o.filter : bootarg_get("ktest");
+	filter = o.filter[0] ? o.filter : ktest_boot_filter();
 	return ktest_run(filter) ? 1 : 0;
 }

@@ -60,5 +60,25 @@ if [ -x "$KTEST" ] && [ -f scripts/ktap.py ]; then
 	[ -s "$LOGS/ktest.err" ] && sed 's/^/  stderr: /' "$LOGS/ktest.err" | head -40
 	san=$(grep -m1 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$LOGS/ktest.err")
 	[ -n "$san" ] && { echo "FAIL: hostk/sanitizer: $san"; status=1; }
+	# ktest= given as a boot argument selects as in the kernel.
+	out=$(timeout "$(scaled 120)" "$KTEST" --args 'ktest=lib_printk' 2>&1)
+	rc=$?
+	if [ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -qx '1\.\.1' &&
+		printf '%s\n' "$out" | grep -q '^ok 1 lib_printk'; then
+		echo "PASS: hostk/args-ktest"
+	else
+		echo "FAIL: hostk/args-ktest: --args 'ktest=lib_printk' gave status $rc"
+		printf '%s\n' "$out" | head -5 | sed 's/^/  /'
+		status=1
+	fi
+	out=$(timeout "$(scaled 120)" "$KTEST" --args 'ktest=lib_printk,' 2>&1)
+	rc=$?
+	if [ "$rc" -eq 2 ] && printf '%s\n' "$out" | grep -q 'an empty entry selects nothing'; then
+		echo "PASS: hostk/args-ktest-refused"
+	else
+		echo "FAIL: hostk/args-ktest-refused: 'ktest=lib_printk,' gave status $rc"
+		printf '%s\n' "$out" | head -5 | sed 's/^/  /'
+		status=1
+	fi
 fi
 exit $status

@@ -5,7 +5,7 @@
  * injected failures change nothing and are counted apart.
  */
 #include "kernel/ktest.h"
-#include "lib/bootargs.h"
+#include "lib/bootparam.h"
 #include "lib/string.h"
 #include "mm/fault.h"
 #include "mm/health.h"
@@ -420,11 +420,12 @@ KTEST_SUITE_FULL(mm_fault, fault_cases, 0, fault_exit, 0);
  */
 static void test_boot_rule(struct ktest *t)
 {
-	const char *spec = bootarg_get("mm.fail");
+	const char *spec = bootparam_string("mm.fail");
 	struct mm_fault_attr want, got;
 
-	if (!spec)
-		ktest_skip(t, "no mm.fail= on the command line");
+	if (bootparam_state("mm.fail") != BOOTPARAM_VALID ||
+	    !strcmp(spec, "off"))
+		ktest_skip(t, "no mm.fail= rule on the command line");
 	KT_ASSERT_EQ(t, mm_fault_parse(spec, &want, NULL, 0), 0);
 	KT_ASSERT_TRUE(t, mm_fault_get(&got));
 	KT_EXPECT_TRUE(t, !memcmp(&want, &got, sizeof(want)));

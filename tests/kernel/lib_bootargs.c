@@ -191,11 +191,11 @@ static void test_mm_params(struct ktest *t)
 				   BOOTPARAM_REJECTED));
 }
 
-/* The parameters of kernel/, bench/ and arch/riscv/ (not on the host). */
-static void test_kernel_params(struct ktest *t)
+/* ktest= (kernel/ktest_filter.c: in the kernel and in ktest-host). */
+static void test_ktest_param(struct ktest *t)
 {
-	if (!bootparam_find("ktest"))
-		ktest_skip(t, "ktest= is declared by kernel/main.c, not here");
+	char longest[KTEST_FILTER_MAX + 8] = "ktest=";
+
 	KT_EXPECT_TRUE(t, state_is("ktest=page_*,lib_printk.test_hex", "ktest",
 				   BOOTPARAM_VALID));
 	KT_EXPECT_TRUE(t, state_is("ktest=,,,", "ktest", BOOTPARAM_REJECTED));
@@ -204,6 +204,20 @@ static void test_kernel_params(struct ktest *t)
 	KT_EXPECT_TRUE(t, state_is("ktest=", "ktest", BOOTPARAM_REJECTED));
 	KT_EXPECT_TRUE(t,
 		       state_is("ktest=page/x", "ktest", BOOTPARAM_REJECTED));
+	/* KTEST_FILTER_MAX characters pass, one more is refused */
+	memset(longest + 6, 'a', KTEST_FILTER_MAX);
+	KT_EXPECT_TRUE(t, state_is(longest, "ktest", BOOTPARAM_VALID));
+	longest[6 + KTEST_FILTER_MAX] = 'a';
+	KT_EXPECT_TRUE(t, state_is(longest, "ktest", BOOTPARAM_REJECTED));
+}
+
+/* The parameters of kernel/main.c, bench/ and arch/riscv/ (not on the
+ * host). */
+static void test_kernel_params(struct ktest *t)
+{
+	if (!bootparam_find("monitor"))
+		ktest_skip(t,
+			   "monitor= is declared by kernel/main.c, not here");
 	KT_EXPECT_TRUE(t, state_is("monitor=0", "monitor", BOOTPARAM_VALID));
 	KT_EXPECT_FALSE(t, bootparam_bool("monitor"));
 	KT_EXPECT_TRUE(t,
@@ -270,14 +284,10 @@ static void test_report(struct ktest *t)
 }
 
 static const struct ktest_case lib_bootargs_cases[] = {
-	KTEST_CASE(test_split),
-	KTEST_CASE(test_whitespace_and_empty),
-	KTEST_CASE(test_later_wins),
-	KTEST_CASE(test_limits),
-	KTEST_CASE(test_sizes),
-	KTEST_CASE(test_mm_params),
-	KTEST_CASE(test_kernel_params),
-	KTEST_CASE(test_report),
-	KTEST_END,
+	KTEST_CASE(test_split),	      KTEST_CASE(test_whitespace_and_empty),
+	KTEST_CASE(test_later_wins),  KTEST_CASE(test_limits),
+	KTEST_CASE(test_sizes),	      KTEST_CASE(test_mm_params),
+	KTEST_CASE(test_ktest_param), KTEST_CASE(test_kernel_params),
+	KTEST_CASE(test_report),      KTEST_END,
 };
 KTEST_SUITE_FULL(lib_bootargs, lib_bootargs_cases, save_args, restore_args, 0);
