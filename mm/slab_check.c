@@ -339,11 +339,12 @@ unsigned long kmem_cache_walk_live(struct kmem_cache *c,
 		unsigned long seen = 0;
 
 		for (pos = head->next; pos != head; pos = pos->next) {
-			struct page *pg = list_entry(pos, struct page, lru);
+			struct page *pg;
 			uintptr_t base;
 
 			if (slab_link_bad(c, head, pos, seen++))
 				break; /* the validator reports it */
+			pg = list_entry(pos, struct page, lru);
 			base = slab_base(pg);
 			if (!mark_free(c, pg, bm))
 				continue; /* the validator reports it */
