@@ -3,11 +3,13 @@
 # repository root.
 
 # scaled SECONDS: SECONDS times $TEST_TIMEOUT_SCALE (default 1; fractions
-# allowed), rounded up to a whole number of seconds, at least 1.  Every
-# timeout of every group goes through it, so one variable slows them all
-# down for a slow or busy machine (docs/testing.md).
+# allowed; anything but a positive number counts as 1), rounded up to a
+# whole number of seconds, at least 1.  Every timeout of every group goes
+# through it, so one variable slows them all down for a slow or busy
+# machine (docs/testing.md).  The host tests' ht_scaled() is the same rule.
 scaled() {
 	awk -v s="$1" -v k="${TEST_TIMEOUT_SCALE:-1}" 'BEGIN {
+		if (k !~ /^[0-9]*\.?[0-9]+$/ || k + 0 <= 0) k = 1
 		v = s * k
 		if (v != v + 0 || v < 1) v = 1
 		printf "%d\n", (v == int(v)) ? v : int(v) + 1

@@ -70,6 +70,28 @@ static inline int ht_exit(void)
 }
 
 /*
+ * seconds times $TEST_TIMEOUT_SCALE (fractions allowed), rounded up, at
+ * least 1: the same rule as scaled() in tests/lib.sh.  A scale that is not
+ * a positive number counts as 1.
+ */
+static inline unsigned int ht_scaled(unsigned int seconds)
+{
+	const char *s = getenv("TEST_TIMEOUT_SCALE");
+	double k = 1, v;
+	char *end;
+
+	if (s && *s) {
+		k = strtod(s, &end);
+		if (*end || !(k > 0))
+			k = 1;
+	}
+	v = seconds * k;
+	if (v < 1)
+		return 1;
+	return (unsigned int)v + ((double)(unsigned int)v < v);
+}
+
+/*
  * Run one case in a forked child, for cases that may crash or hang (a
  * validator fed damaged memory): fn(arg, fd) runs with its stdout (and,
  * with quiet, its stderr) sent to /dev/null, writes its reason for failing
@@ -83,8 +105,7 @@ static inline bool ht_fork_case(int (*fn)(const void *arg, int fd),
 				unsigned int seconds, bool quiet, char *why,
 				size_t len)
 {
-	const char *scale = getenv("TEST_TIMEOUT_SCALE");
-	unsigned int limit = seconds * (scale ? (unsigned)atof(scale) + 1 : 1);
+	unsigned int limit = ht_scaled(seconds);
 	int fd[2], status;
 	size_t got = 0;
 	ssize_t n;

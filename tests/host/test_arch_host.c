@@ -158,9 +158,44 @@ static void test_clocks(void)
 	ht_end(&g);
 }
 
+/* ht_scaled() follows scaled() in tests/lib.sh: times the scale, rounded
+ * up, at least 1; a scale that is not a positive number counts as 1. */
+static void test_scaled_timeouts(void)
+{
+	static const struct {
+		const char *scale;
+		unsigned int secs, want;
+	} cases[] = {
+		{NULL, 20, 20}, {"1", 20, 20}, {"3", 20, 60},	{"1.5", 7, 11},
+		{"0.1", 5, 1},	{"0.5", 3, 2}, {"abc", 20, 20}, {"2x", 4, 4},
+		{"-2", 9, 9},	{"", 9, 9},    {"0.25", 8, 2},
+	};
+	const char *saved = getenv("TEST_TIMEOUT_SCALE");
+	struct ht_group g;
+
+	ht_begin(&g, "scaled-timeouts");
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cases[i].scale)
+			setenv("TEST_TIMEOUT_SCALE", cases[i].scale, 1);
+		else
+			unsetenv("TEST_TIMEOUT_SCALE");
+		ht_check(&g, ht_scaled(cases[i].secs) == cases[i].want,
+			 "scale '%s' x %u s gave %u, want %u",
+			 cases[i].scale ? cases[i].scale : "(unset)",
+			 cases[i].secs, ht_scaled(cases[i].secs),
+			 cases[i].want);
+	}
+	if (saved)
+		setenv("TEST_TIMEOUT_SCALE", saved, 1);
+	else
+		unsetenv("TEST_TIMEOUT_SCALE");
+	ht_end(&g);
+}
+
 int main(void)
 {
 	ht_prog = "arch_host";
+	test_scaled_timeouts();
 	test_ram();
 	test_irq();
 	test_call_from_irq();
