@@ -15,3 +15,19 @@ scaled() {
 		printf "%d\n", (v == int(v)) ? v : int(v) + 1
 	}'
 }
+
+# The emulator and the firmware every group boots (make test passes both).
+QEMU=${QEMU:-qemu-system-riscv64}
+OPENSBI=${OPENSBI:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf}
+
+# qemu_virt SECONDS LOG MEM SMP KERNEL ARGS [QEMU options...]: one boot of
+# KERNEL on QEMU virt with boot arguments ARGS, no input, the console in
+# LOG, killed after SECONDS (scale it first).  Returns QEMU's exit status
+# (124: timed out).
+qemu_virt() {
+	_secs=$1 _log=$2 _mem=$3 _smp=$4 _kernel=$5 _args=$6
+	shift 6
+	timeout "$_secs" "$QEMU" -machine virt -nographic -bios "$OPENSBI" \
+		-m "$_mem" -smp "$_smp" -kernel "$_kernel" -append "$_args" \
+		"$@" </dev/null >"$_log" 2>&1
+}

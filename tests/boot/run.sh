@@ -13,8 +13,6 @@
 set -u
 cd "$(dirname "$0")/../.."
 KERNEL=build/kernel.elf
-QEMU=${QEMU:-qemu-system-riscv64}
-OPENSBI=${OPENSBI:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf}
 LOGS=build/test-logs/boot
 . tests/lib.sh
 TIMEOUT=$(scaled "${BOOT_TIMEOUT:-120}")
@@ -27,9 +25,7 @@ rm -f "$LOGS"/*.result
 boot() {
 	name=$1 mem=$2 smp=$3 args=$4
 	shift 4
-	timeout "$TIMEOUT" "$QEMU" -machine virt -nographic -bios "$OPENSBI" \
-		-m "$mem" -smp "$smp" -kernel "$KERNEL" -append "$args" "$@" \
-		</dev/null >"$LOGS/$name.log" 2>&1
+	qemu_virt "$TIMEOUT" "$LOGS/$name.log" "$mem" "$smp" "$KERNEL" "$args" "$@"
 	echo $? >"$LOGS/$name.rc"
 }
 

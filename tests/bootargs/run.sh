@@ -15,8 +15,6 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 KERNEL=build/kernel.elf
-QEMU=${QEMU:-qemu-system-riscv64}
-OPENSBI=${OPENSBI:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf}
 LOGS=build/test-logs/bootargs
 TIMEOUT=$(scaled 60)
 mkdir -p "$LOGS"
@@ -29,9 +27,8 @@ boot() {
 	name=$1 args=$2 mem=${3:-256M}
 	shift 2
 	[ $# -gt 0 ] && shift
-	timeout "${LIMIT:-$TIMEOUT}" "$QEMU" -machine virt -nographic \
-		-bios "$OPENSBI" -m "$mem" -smp 2 -kernel "$KERNEL" \
-		-append "$args" "$@" </dev/null >"$LOGS/$name.raw" 2>&1
+	qemu_virt "${LIMIT:-$TIMEOUT}" "$LOGS/$name.raw" "$mem" 2 "$KERNEL" \
+		"$args" "$@"
 	echo $? >"$LOGS/$name.rc"
 	unraw "$name"
 }

@@ -20,8 +20,6 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 KERNEL=build/kernel.elf
-QEMU=${QEMU:-qemu-system-riscv64}
-OPENSBI=${OPENSBI:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf}
 PROFILE=${TEST_CONFIGS:-quick}
 JOBS=${TEST_JOBS:-2}
 # A whole-suite boot takes 10-30 s on an idle 2-core machine; 4G with 8
@@ -49,9 +47,7 @@ configs() {
 # boot NAME MEM SMP ARGS QEMUARGS: the log and the exit status
 boot() {
 	# shellcheck disable=SC2086  # QEMU ARGS are words by design
-	timeout "$TIMEOUT" "$QEMU" -machine virt -nographic -bios "$OPENSBI" \
-		-m "$2" -smp "$3" -kernel "$KERNEL" -append "monitor=0 $4" $5 \
-		</dev/null >"$LOGS/$1.log" 2>&1
+	qemu_virt "$TIMEOUT" "$LOGS/$1.log" "$2" "$3" "$KERNEL" "monitor=0 $4" $5
 	echo $? >"$LOGS/$1.rc"
 }
 

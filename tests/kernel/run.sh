@@ -8,8 +8,6 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-QEMU=${QEMU:-qemu-system-riscv64}
-OPENSBI=${OPENSBI:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf}
 LOGS=build/test-logs
 LOG=$LOGS/kernel-boot.log
 mkdir -p "$LOGS"
@@ -25,9 +23,7 @@ if ! ${MAKE:-make} --no-print-directory -s build/kernel.elf \
 	exit 1
 fi
 
-timeout "$(scaled 300)" "$QEMU" -machine virt -nographic -bios "$OPENSBI" -m 256M \
-	-smp 4 -kernel build/kernel.elf -append "monitor=0" \
-	< /dev/null > "$LOG" 2>&1
+qemu_virt "$(scaled 300)" "$LOG" 256M 4 build/kernel.elf "monitor=0"
 rc=$?
 timeout_arg=
 [ "$rc" -eq 124 ] && timeout_arg=--timeout
@@ -37,10 +33,9 @@ python3 scripts/ktap.py --prefix kernel --exit-status "$rc" $timeout_arg \
 # Benchmark smoke test: every benchmark with tiny counts under -icount;
 # only the output's form and the exit status are checked, never a figure.
 BLOG=$LOGS/bench-smoke.log
-timeout "$(scaled 300)" "$QEMU" -machine virt -nographic -bios "$OPENSBI" -m 256M \
-	-smp 4 -icount shift=0,align=off,sleep=off -kernel build/kernel.elf \
-	-append "monitor=0 ktest=none bench=all bench.quick" \
-	< /dev/null > "$BLOG" 2>&1
+qemu_virt "$(scaled 300)" "$BLOG" 256M 4 build/kernel.elf \
+	"monitor=0 ktest=none bench=all bench.quick" \
+	-icount shift=0,align=off,sleep=off
 rc=$?
 if [ "$rc" -ne 0 ]; then
 	echo "FAIL: kernel/bench-smoke: exit status $rc (log: $BLOG)"

@@ -9,8 +9,6 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-QEMU=${QEMU:-qemu-system-riscv64}
-OPENSBI=${OPENSBI:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf}
 LOGS=build/test-logs
 mkdir -p "$LOGS"
 status=0
@@ -35,9 +33,7 @@ build() {
 
 KLOG=$LOGS/llvm-boot.log
 if build build "$LOGS/llvm-build.log" build/llvm/kernel.elf; then
-	timeout "$(scaled 300)" "$QEMU" -machine virt -nographic \
-		-bios "$OPENSBI" -m 256M -smp 4 -kernel build/llvm/kernel.elf \
-		-append "monitor=0" < /dev/null > "$KLOG" 2>&1
+	qemu_virt "$(scaled 300)" "$KLOG" 256M 4 build/llvm/kernel.elf "monitor=0"
 	rc=$?
 	timeout_arg=
 	[ "$rc" -eq 124 ] && timeout_arg=--timeout
