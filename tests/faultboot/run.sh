@@ -20,8 +20,6 @@
 # Logs: build/test-logs/faultboot-seed<S>.log.
 set -u
 cd "$(dirname "$0")/../.."
-QEMU=${QEMU:-qemu-system-riscv64}
-OPENSBI=${OPENSBI:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf}
 NM=${NM:-riscv64-unknown-elf-nm}
 SEEDS=${FAULT_SEEDS:-1 2}
 PROB=${FAULT_PROBABILITY:-5}
@@ -65,11 +63,21 @@ fi
 boot() {
 	seed=$1
 	log=$LOGS/faultboot-seed$seed.log
-	timeout "$TIMEOUT" "$QEMU" -machine virt -nographic \
-		-bios "$OPENSBI" -m 256M -smp 4 -kernel build/kernel.elf \
-		-append "monitor=0 ktest=$FILTER mm.fail=probability:$PROB,seed:$seed,times:unlimited" \
-		< /dev/null > "$log" 2>&1
+	qemu_virt "$TIMEOUT" "$log" 256M 4 build/kernel.elf \
+		"monitor=0 ktest=$FILTER mm.fail=probability:$PROB,seed:$seed,times:unlimited"
 	echo $? > "$log.rc"
+}
+
+# no_line CHECK PATTERN: PASS when $log has no line matching PATTERN,
+# else FAIL quoting the first one (and bad=1).
+no_line() {
+	hit=$(grep -m1 -E "$2" "$log")
+	if [ -z "$hit" ]; then
+		echo "PASS: $name/$1"
+	else
+		echo "FAIL: $name/$1: $hit"
+		bad=1
+	fi
 }
 
 check() {
@@ -94,20 +102,8 @@ check() {
 		echo "FAIL: $name/end: no '# Totals:' line (log: $log)"
 		bad=1
 	fi
-	crash=$(grep -m1 -E 'Oops: |Kernel panic: ' "$log")
-	if [ -z "$crash" ]; then
-		echo "PASS: $name/crash"
-	else
-		echo "FAIL: $name/crash: $crash"
-		bad=1
-	fi
-	leak=$(grep -m1 -E 'pages missing after the|pages more free after the|mm_validate\(\) failed after the' "$log")
-	if [ -z "$leak" ]; then
-		echo "PASS: $name/pages"
-	else
-		echo "FAIL: $name/pages:$leak"
-		bad=1
-	fi
+	no_line crash 'Oops: |Kernel panic: '
+	no_line pages 'pages missing after the|pages more free after the|mm_validate\(\) failed after the'
 	kfail=$(python3 scripts/ktap.py --prefix "$name" --exit-status "$rc" \
 		"$log" 2>&1 | grep '^FAIL: ')
 	if [ -z "$kfail" ]; then
