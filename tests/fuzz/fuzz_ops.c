@@ -11,6 +11,7 @@
  * everything freed and every page back.  Any broken property is abort().
  */
 #include "arch/host/host.h"
+#include "tests/fuzz/fuzz_input.h"
 #include "mm/arena.h"
 #include "mm/dma.h"
 #include "mm/fault.h"
@@ -95,25 +96,7 @@ static unsigned long base_free;
 		}                                                          \
 	} while (0)
 
-/* ---- the input ---------------------------------------------------------- */
-
-struct in {
-	const uint8_t *d;
-	size_t n;
-};
-
-static uint8_t u8(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->d++;
-}
-
-static uint32_t u16(struct in *in)
-{
-	return u8(in) | (uint32_t)u8(in) << 8;
-}
+/* ---- the input (tests/fuzz/fuzz_input.h) ---------------------------------- */
 
 /* A size: small sizes most often, every power of two ± a little, 0, huge. */
 static size_t any_size(struct in *in)

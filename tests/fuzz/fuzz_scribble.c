@@ -18,6 +18,7 @@
  * Nor are bool fields: a byte other than 0 or 1 is no bool in C.
  */
 #include "arch/host/host.h"
+#include "tests/fuzz/fuzz_input.h"
 #include "lib/spinlock.h"
 #include "mm/arena.h"
 #include "mm/dma.h"
@@ -246,20 +247,7 @@ static void build_regions(void)
 		   sizeof(struct dma_chunk));
 }
 
-/* ---- the input ---------------------------------------------------------- */
-
-struct in {
-	const uint8_t *d;
-	size_t n;
-};
-
-static uint8_t u8(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->d++;
-}
+/* ---- the input (tests/fuzz/fuzz_input.h) ---------------------------------- */
 
 static bool banned(const struct region *r, size_t off, size_t len)
 {
