@@ -540,69 +540,65 @@ static void op_arena_reset(struct in *in)
 	arena_reset(&arena);
 }
 
+/*
+ * b was resized to p (size bytes): the old contents must have come along;
+ * then b is the block at its new size (in place), or the new block p
+ * replaces it (b stays until commit inside a transaction: an abort brings
+ * it back).
+ */
+static void after_realloc(struct blk *b, unsigned char *p, size_t size,
+			  size_t align, const char *what)
+{
+	struct blk nb = *b; /* drop(b) may reuse b's slot */
+
+	nb.p = p;
+	check_pattern(&nb, size, what);
+	if (p == b->p) { /* in place: same block, new size */
+		live_bytes += size - b->size;
+		b->size = size;
+		fill(b);
+		return;
+	}
+	if (depth && b->level < depth)
+		b->freed = depth;
+	else
+		drop(b);
+	after_alloc(p, size, align, false, nb.owner, NULL);
+}
+
 static void op_krealloc(struct in *in)
 {
 	struct blk *b = pick(in);
-	size_t size = any_size(in), old;
+	size_t size = any_size(in);
 	gfp_t gfp = any_gfp(in);
 	unsigned char *p;
-	struct blk nb;
 
 	if (!b || b->owner != O_KMALLOC || !room(size))
 		return;
 	check_pattern(b, SIZE_MAX, "before krealloc");
-	old = b->size;
 	p = krealloc(b->p, size, gfp);
 	if (!p) {
 		check_pattern(b, SIZE_MAX, "after a failed krealloc");
 		return;
 	}
-	nb = *b;
-	nb.p = p;
-	check_pattern(&nb, size,
+	after_realloc(b, p, size, size >= 8 ? 8 : 1,
 		      p == b->p ? "krealloc in place" : "krealloc copy");
-	if (p == b->p) { /* in place: same block, new size */
-		live_bytes += size - old;
-		b->size = size;
-		fill(b);
-		return;
-	}
-	if (depth && b->level < depth)
-		b->freed = depth;
-	else
-		drop(b);
-	after_alloc(p, size, size >= 8 ? 8 : 1, false, O_KMALLOC, NULL);
 }
 
 static void op_heap_realloc(struct in *in)
 {
 	struct blk *b = pick(in);
-	size_t size = any_size(in) % (HEAP_BYTES / 2), old;
+	size_t size = any_size(in) % (HEAP_BYTES / 2);
 	unsigned char *p;
-	struct blk nb;
 
 	if (!b || b->owner != O_HEAP || !size || !room(size))
 		return;
-	old = b->size;
 	p = k_heap_realloc(&heap, b->p, size, K_NO_WAIT);
 	if (!p) {
 		check_pattern(b, SIZE_MAX, "after a failed k_heap_realloc");
 		return;
 	}
-	nb = *b;
-	nb.p = p;
-	check_pattern(&nb, size, "k_heap_realloc");
-	if (p == b->p) { /* in place: same block, new size */
-		live_bytes += size - old;
-		b->size = size;
-		fill(b);
-		return;
-	}
-	if (depth && b->level < depth)
-		b->freed = depth;
-	else
-		drop(b);
-	after_alloc(p, size, TLSF_ALIGN, false, O_HEAP, NULL);
+	after_realloc(b, p, size, TLSF_ALIGN, "k_heap_realloc");
 }
 
 /* ---- bad frees: each must be refused and change nothing ------------------ */
