@@ -267,12 +267,12 @@ STRESS_ASAN := $(B)/stress/stress-asan
 STRESS_OPS ?= 10000000
 STRESS_SEEDS ?= 3
 
-$(STRESS): tests/stress/stress.c $(HOSTLIB)
+$(STRESS): tests/stress/stress.c tests/host/block_pattern.h $(HOSTLIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(HOSTCC) $(filter-out -MMD -MP,$(HCFLAGS)) -o $@ $< $(HOSTLIB)
 
-$(STRESS_ASAN): tests/stress/stress.c $(HOSTLIB_SAN)
+$(STRESS_ASAN): tests/stress/stress.c tests/host/block_pattern.h $(HOSTLIB_SAN)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@ (asan)")
 	$(Q)$(HOSTCC) $(filter-out -MMD -MP,$(HSCFLAGS)) -o $@ $< $(HOSTLIB_SAN)

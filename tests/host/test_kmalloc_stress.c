@@ -20,6 +20,7 @@
 #include "mm/health.h"
 #include "mm/kmalloc.h"
 #include "mm/page_alloc.h"
+#include "tests/host/block_pattern.h"
 #include "tests/host/hosttest.h"
 
 #include <pthread.h>
@@ -34,46 +35,11 @@
 #define SLOTS 64 /* blocks a thread holds */
 #define TRANSFERS 256 /* the shared hand-over array */
 
-struct block {
-	unsigned char *p;
-	size_t n;
-};
-
 static struct block transfer[TRANSFERS];
 static pthread_spinlock_t transfer_lock;
 static unsigned long bad_patterns;
 static uint64_t run_seed;
 static unsigned int large_pct; /* share of requests above 4 KiB */
-
-/* The byte at offset i of a block whose first byte is tag. */
-static unsigned char pat(unsigned char tag, size_t i)
-{
-	return (unsigned char)(tag + i * 7);
-}
-
-/* The offsets a block's pattern covers: all of a small block; the first
- * and last 128 bytes and every 256th byte of a larger one (cheap, and a
- * block handed out twice still shows). */
-static size_t next_off(const struct block *b, size_t i)
-{
-	if (b->n <= 512 || i < 128 || i >= b->n - 128)
-		return i + 1;
-	return i + 256 < b->n - 128 ? i + 256 : b->n - 128;
-}
-
-static void fill(struct block *b, unsigned char tag)
-{
-	for (size_t i = 0; i < b->n; i = next_off(b, i))
-		b->p[i] = pat(tag, i);
-}
-
-static bool intact(const struct block *b)
-{
-	for (size_t i = 1; i < b->n; i = next_off(b, i))
-		if (b->p[i] != pat(b->p[0], i))
-			return false;
-	return true;
-}
 
 /* Sizes: large_pct% of 4 KiB .. 44 KiB, the rest mostly small. */
 static size_t pick_size(struct prng *r)
@@ -91,7 +57,7 @@ static void drop(struct block *b)
 {
 	if (!b->p)
 		return;
-	if (!intact(b))
+	if (!block_intact(b))
 		__atomic_fetch_add(&bad_patterns, 1, __ATOMIC_RELAXED);
 	kfree(b->p);
 	b->p = NULL;
@@ -107,18 +73,18 @@ static void one_op(struct prng *r, struct block *slot)
 		b->n = pick_size(r);
 		b->p = kcalloc(1, b->n, GFP_KERNEL | __GFP_NOWARN);
 		if (b->p)
-			fill(b, (unsigned char)prng_next(r));
+			block_fill(b, (unsigned char)prng_next(r));
 	} else if (k < 7 && b->p) { /* resize, keeping the prefix */
 		size_t n = pick_size(r);
 		unsigned char *q;
 
-		if (!intact(b))
+		if (!block_intact(b))
 			__atomic_fetch_add(&bad_patterns, 1, __ATOMIC_RELAXED);
 		q = krealloc(b->p, n, GFP_KERNEL | __GFP_NOWARN);
 		if (q) {
 			b->p = q;
 			b->n = n;
-			fill(b, (unsigned char)prng_next(r));
+			block_fill(b, (unsigned char)prng_next(r));
 		}
 	} else { /* swap with the transfer array: another thread frees it */
 		struct block t;

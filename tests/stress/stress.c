@@ -35,6 +35,7 @@
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
+#include "tests/host/block_pattern.h"
 #include "mm/slab.h"
 #include "mm/txn.h"
 
@@ -51,11 +52,6 @@
 #define SLOTS 64 /* blocks a thread holds */
 #define SHARED 512 /* the hand-over slots */
 #define TXN_OPS 8 /* at most this many operations in a transaction */
-
-struct block {
-	unsigned char *p;
-	size_t n;
-};
 
 struct worker {
 	pthread_t th;
@@ -77,33 +73,6 @@ static struct worker workers[THREADS];
 static unsigned long ops_per_thread;
 static uint64_t run_seed;
 
-static unsigned char pat(unsigned char tag, size_t i)
-{
-	return (unsigned char)(tag + i * 7);
-}
-
-/* All of a small block; the ends and every 256th byte of a large one. */
-static size_t next_off(const struct block *b, size_t i)
-{
-	if (b->n <= 512 || i < 128 || i >= b->n - 128)
-		return i + 1;
-	return i + 256 < b->n - 128 ? i + 256 : b->n - 128;
-}
-
-static void fill(struct block *b, unsigned char tag)
-{
-	for (size_t i = 0; i < b->n; i = next_off(b, i))
-		b->p[i] = pat(tag, i);
-}
-
-static bool intact(const struct block *b)
-{
-	for (size_t i = 1; i < b->n; i = next_off(b, i))
-		if (b->p[i] != pat(b->p[0], i))
-			return false;
-	return true;
-}
-
 static size_t pick_size(struct prng *r)
 {
 	unsigned int k = (unsigned int)prng_below(r, 100);
@@ -119,7 +88,7 @@ static void drop(struct worker *w, struct block *b)
 {
 	if (!b->p)
 		return;
-	if (!intact(b))
+	if (!block_intact(b))
 		w->damaged++;
 	kfree(b->p);
 	b->p = NULL;
@@ -131,7 +100,7 @@ static void new_block(struct worker *w, struct prng *r, struct block *b)
 	b->p = prng_below(r, 2) ? kmalloc(b->n, GFP_KERNEL | __GFP_NOWARN)
 				: kcalloc(1, b->n, GFP_KERNEL | __GFP_NOWARN);
 	if (b->p)
-		fill(b, (unsigned char)prng_next(r));
+		block_fill(b, (unsigned char)prng_next(r));
 	else
 		w->enomem++;
 }
@@ -164,7 +133,7 @@ static void txn_ops(struct worker *w, struct prng *r, struct block *slot)
 	w->txn_aborts++;
 	memcpy(slot, before, sizeof(before));
 	for (unsigned int i = 0; i < SLOTS; i++)
-		if (slot[i].p && !intact(&slot[i]))
+		if (slot[i].p && !block_intact(&slot[i]))
 			w->damaged++;
 }
 
@@ -181,13 +150,13 @@ static void one_op(struct worker *w, struct prng *r, struct block *slot)
 		size_t n = pick_size(r);
 		unsigned char *q;
 
-		if (!intact(b))
+		if (!block_intact(b))
 			w->damaged++;
 		q = krealloc(b->p, n, GFP_KERNEL | __GFP_NOWARN);
 		if (q) {
 			b->p = q;
 			b->n = n;
-			fill(b, (unsigned char)prng_next(r));
+			block_fill(b, (unsigned char)prng_next(r));
 		} else {
 			w->enomem++;
 		}
