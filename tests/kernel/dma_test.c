@@ -24,6 +24,7 @@
 #include "lib/prng.h"
 #include "lib/string.h"
 #include "tests/kernel/kt_cleanup.h"
+#include "tests/kernel/kt_retry.h"
 #include "tests/kernel/txn_test.h"
 
 static dma_addr_t dma_base(void)
@@ -38,35 +39,16 @@ static bool placed_ok(const void *v, dma_addr_t dma, size_t size)
 	       arch_virt_to_phys(v) == dma;
 }
 
-/*
- * dma_alloc(), but a failure injected by a fault rule (mm.fail=) is tried
- * again, up to 1000 times in a row (as alloc_pages_really()): exhausting
- * the zone means "until memory runs out", not "until the first injected
- * failure".
- */
+/* dma_alloc() and dma_pool_alloc(), an injected failure retried
+ * (kt_retry.h): exhausting the zone means "until memory runs out". */
 static void *dma_alloc_really(size_t size, dma_addr_t *d, gfp_t gfp)
 {
-	void *v = NULL;
-
-	for (int i = 0; i < 1000 && !v; i++) {
-		v = dma_alloc(size, d, gfp);
-		if (!v && mm_last_error() != MM_EFAULT_INJECTED)
-			break;
-	}
-	return v;
+	return KT_RETRY_INJECTED(dma_alloc(size, d, gfp));
 }
 
-/* The same for a pool block. */
 static void *dma_pool_alloc_really(struct dma_pool *p, gfp_t gfp, dma_addr_t *d)
 {
-	void *v = NULL;
-
-	for (int i = 0; i < 1000 && !v; i++) {
-		v = dma_pool_alloc(p, gfp, d);
-		if (!v && mm_last_error() != MM_EFAULT_INJECTED)
-			break;
-	}
-	return v;
+	return KT_RETRY_INJECTED(dma_pool_alloc(p, gfp, d));
 }
 
 /* Skip a case that needs DMA memory when mm.dma_limit=0 left none. */

@@ -10,6 +10,7 @@
 #include "mm/health.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
+#include "tests/kernel/kt_retry.h"
 
 /*
  * A set of held blocks, kept in a side array (pfn << 4 | order) so that
@@ -23,21 +24,10 @@ struct held_set {
 	unsigned int order;
 };
 
-/*
- * alloc_pages(), but a failure injected by a fault rule (mm.fail=) is tried
- * again, up to 1000 times in a row: helpers that take memory away mean
- * "until memory runs out", not "until the first injected failure".
- */
+/* alloc_pages(), an injected failure retried (tests/kernel/kt_retry.h). */
 static inline struct page *alloc_pages_really(gfp_t gfp, unsigned int order)
 {
-	struct page *pg = NULL;
-
-	for (int i = 0; i < 1000 && !pg; i++) {
-		pg = alloc_pages(gfp, order);
-		if (!pg && mm_last_error() != MM_EFAULT_INJECTED)
-			break;
-	}
-	return pg;
+	return KT_RETRY_INJECTED(alloc_pages(gfp, order));
 }
 
 static inline void held_done_action(void *arg);

@@ -33,23 +33,11 @@ static inline bool pattern_ok(const void *obj, size_t size)
 	return true;
 }
 
-/*
- * kmem_cache_alloc(), but a failure injected by a fault rule (mm.fail=) is
- * tried again, up to 1000 times in a row (as alloc_pages_really()): for
- * a case whose next steps count on this very allocation.  An injected
- * failure happens before the cache is touched, so the retry gets what the
- * first call would have.
- */
+/* kmem_cache_alloc(), an injected failure retried (kt_retry.h): for a
+ * case whose next steps count on this very allocation. */
 static inline void *kmem_cache_alloc_really(struct kmem_cache *c, gfp_t gfp)
 {
-	void *obj = NULL;
-
-	for (int i = 0; i < 1000 && !obj; i++) {
-		obj = kmem_cache_alloc(c, gfp);
-		if (!obj && mm_last_error() != MM_EFAULT_INJECTED)
-			break;
-	}
-	return obj;
+	return KT_RETRY_INJECTED(kmem_cache_alloc(c, gfp));
 }
 
 /*
