@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """Draw the kernel's physical memory map (`memmap`, `mm-memmap`) as SVG.
 
-    memmap_svg.py [-o OUT.svg] [--map N] [--title TEXT] INPUT
+    memmap_svg.py [-o OUT.svg] [--map N] [--title TEXT] [--save-text F] INPUT
 
 INPUT is the text of a map as the monitor's `memmap` or GDB's `mm-memmap`
 prints it, alone or inside a console log ("-": standard input).  A log
@@ -11,7 +11,8 @@ the first).  Each character becomes a cell coloured by its kind, each
 row is labelled with its physical address, and the legend (with the
 pages of each kind) is drawn below.  Free buddy blocks go from light
 (order 0) to dark green (the largest order), so fragmentation shows as
-pale cells.  Input that is not such a map is refused with one line
+pale cells.  --save-text writes the text of the map drawn (without the
+rest of the log).  Input that is not such a map is refused with one line
 saying where (FILE:LINE) and what was expected; nothing is written then.
 `make memmap-svg` boots the kernel and runs this on its map
 (docs/buddy.md, "Pictures of memory").  Python 3 standard library only.
@@ -135,6 +136,7 @@ def parse(text, which=None):
     m = parse_header(lines[h], h + 1)
     m["rows"], i = parse_rows(lines, h + 1, m)
     m["kinds"] = parse_legend(lines, i, m)
+    m["text"] = "\n".join(lines[h:i + len(m["kinds"]) + 3]) + "\n"
     known = {k[0] for k in m["kinds"]}
     for no, row in m["rows"]:
         bad = sorted(set(row) - known)
@@ -229,6 +231,8 @@ def main():
                     "(1: the first; default: the last)")
     ap.add_argument("--title", default="Physical memory map",
                     help="the picture's title")
+    ap.add_argument("--save-text", metavar="FILE",
+                    help="also write the text of the map drawn to FILE")
     a = ap.parse_args()
     name = "<stdin>" if a.input == "-" else a.input
     try:
@@ -243,6 +247,9 @@ def main():
     except Refused as e:
         sys.exit("memmap_svg.py: %s:%d: %s" % (name, e.args[0], e.args[1]))
     out = svg(m, a.title)
+    if a.save_text:
+        with open(a.save_text, "w") as f:
+            f.write(m["text"])
     if a.output:
         with open(a.output, "w") as f:
             f.write(out)
