@@ -8,7 +8,8 @@ slab and reserved pages with meminfo, every frame counted once.  That
 holds after boot, after `fragment` broke free memory into order-0
 blocks (which the map must show), and after `fragment free`.  Every bad
 argument is one line and changes nothing; the SVG script draws the map
-and refuses malformed maps with a line saying where."""
+and refuses malformed maps with a line saying where; `make memmap-svg`
+draws a real boot's map after the commands it is given."""
 import os
 import re
 import subprocess
@@ -20,6 +21,7 @@ LEGEND = re.compile(r"^  (\S)  (.{38}) +(\d+) pages(?: in (\d+) blocks)?$",
 HEADER = re.compile(r"^memmap: \[mem 0x([0-9a-f]{16})-0x([0-9a-f]{16})\] "
                     r"(\d+) pages; one character = (\d+) pages \((\d+) KiB\), "
                     r"64 per row$", re.M)
+SCALE = float(os.environ.get("TEST_TIMEOUT_SCALE", "1") or "1")
 SVG = os.path.join(os.path.dirname(__file__), "..", "..", "scripts",
                    "memmap_svg.py")
 
@@ -220,6 +222,38 @@ def check_svg(s, text):
                 err.count("\n") == 1, f"rc {rc}, {err!r}")
 
 
+def make_svg(out, args, do):
+    """`make memmap-svg` into out.{svg,txt}: (status, output)."""
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    r = subprocess.run(
+        [os.environ.get("MAKE", "make"), "-s", "--no-print-directory", "-C",
+         root, "memmap-svg", "MEM=64M", "SMP=2", "ARGS=" + args,
+         "MEMMAP_DO=" + do, "MEMMAP_OUT=" + out],
+        capture_output=True, text=True, timeout=600 * SCALE)
+    return r.returncode, r.stdout + r.stderr
+
+
+def check_make_svg(s):
+    """make memmap-svg draws the map of a real boot after MEMMAP_DO; with
+    no prompt to type at, it fails saying there is no map."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "frag")
+        rc, log = make_svg(out, "ktest=none", "fragment 1024;kmalloc 64")
+        text = open(out + ".txt").read() if rc == 0 else ""
+        m = parse_map(text)
+        o0 = m and m["kinds"]["free buddy block, order 0"]
+        s.check("memmap/make-svg", rc == 0 and o0 and o0[2] >= 500 and
+                os.path.getsize(out + ".svg") > 1000 and
+                text.startswith("memmap: [mem 0x0000000080000000-"
+                                "0x0000000083ffffff] 16384 pages;"),
+                f"rc {rc}: {log[-300:]!r}, order 0: {o0}")
+        rc, log = make_svg(os.path.join(tmp, "none"), "ktest=none monitor=0",
+                           "")
+        s.check("memmap/make-svg-no-map", rc != 0 and "no map header" in log
+                and not os.path.exists(os.path.join(tmp, "none.svg")),
+                f"rc {rc}: {log[-300:]!r}")
+
+
 def check_memmap(s):
     out = s.run("help") or ""
     s.check("memmap/help", re.search(r"^  memmap +\[PAGES\] ", out, re.M) and
@@ -233,3 +267,4 @@ def check_memmap(s):
     check_fragment(s, m)
     text = s.run("memmap") or ""
     check_svg(s, text[text.find("memmap: [mem"):])
+    check_make_svg(s)
