@@ -352,9 +352,11 @@ debug: deps
 # `make memmap-svg`: boot as `make run` does (MEM, SMP, ARGS), type the
 # monitor commands of MEMMAP_DO (separated by ';', e.g. 'fragment 4096')
 # and then `memmap` at the prompt, and draw that map: $(MEMMAP_OUT).svg
-# and its text $(MEMMAP_OUT).txt (scripts/memmap_svg.py; docs/buddy.md).
+# (titled MEMMAP_TITLE) and its text $(MEMMAP_OUT).txt
+# (scripts/memmap_svg.py; docs/buddy.md, "Pictures of memory").
 MEMMAP_DO ?=
 MEMMAP_OUT ?= $(B)/memmap
+MEMMAP_TITLE ?= Physical memory map
 
 memmap-svg: deps
 	$(Q)$(MAKE) --no-print-directory $(KERNEL)
@@ -362,7 +364,8 @@ memmap-svg: deps
 	$(Q)printf '%s\nmemmap\n' '$(MEMMAP_DO)' | tr ';' '\n' | \
 		$(RUN_ENV) sh scripts/run-qemu.sh $(KERNEL) > $(B)/memmap.log
 	$(Q)python3 scripts/memmap_svg.py $(B)/memmap.log \
-		--save-text $(MEMMAP_OUT).txt -o $(MEMMAP_OUT).svg
+		--save-text $(MEMMAP_OUT).txt -o $(MEMMAP_OUT).svg \
+		--title '$(MEMMAP_TITLE)'
 	@echo "memmap-svg: $(MEMMAP_OUT).svg, $(MEMMAP_OUT).txt (console: $(B)/memmap.log)"
 
 # Remade every time: GDBPORT=... may differ from the last call.
