@@ -17,11 +17,11 @@
  * an owner bit (the TLSF heap, mempools, alloc_pages() callers) cannot be
  * told apart: they are all MEMMAP_USED.
  *
- * The mixing rule, for a group of frames of several kinds: a kind fixed at
- * boot (MEMMAP_FIRST_FIXED on: page tables, reserved ranges, holes) wins,
- * the first in the legend's order, so that small fixed ranges (the device
- * tree, the page tables) always show; otherwise the kind with the most
- * frames wins, a tie going to the first in the legend (free kinds first).
+ * The mixing rule, for a group of frames of several kinds: the kind with
+ * the most frames wins, a tie going to the first in the legend's order,
+ * but counting only the kinds fixed at boot (MEMMAP_FIRST_FIXED on: page
+ * tables, reserved ranges, holes) when the group has any, so that a small
+ * reserved range (the device tree) shows even among free memory.
  *
  * scripts/gdb/rvmm/cmd_memmap.py does the same walk from GDB and must
  * print the same bytes; tests/gdb compares them.
@@ -77,18 +77,27 @@ struct mv {
 static char picture[MEMMAP_MAX_ROWS * MEMMAP_COLS];
 static unsigned int busy;
 
+/* The kind in [from, to) with the most frames here, the first on a tie;
+ * to when there is none. */
+static unsigned int most(const unsigned long *here, unsigned int from,
+			 unsigned int to)
+{
+	unsigned int best = to;
+
+	for (unsigned int k = from; k < to; k++)
+		if (here[k] && (best == to || here[k] > here[best]))
+			best = k;
+	return best;
+}
+
 /* The character of a group, by the mixing rule above. */
 static char group_char(const unsigned long *here)
 {
-	unsigned int best = 0;
+	unsigned int k = most(here, MEMMAP_FIRST_FIXED, MEMMAP_NR_KINDS);
 
-	for (unsigned int k = MEMMAP_FIRST_FIXED; k < MEMMAP_NR_KINDS; k++)
-		if (here[k])
-			return memmap_kinds[k].mk_char;
-	for (unsigned int k = 1; k < MEMMAP_FIRST_FIXED; k++)
-		if (here[k] > here[best])
-			best = k;
-	return memmap_kinds[best].mk_char;
+	if (k == MEMMAP_NR_KINDS)
+		k = most(here, 0, MEMMAP_FIRST_FIXED);
+	return memmap_kinds[k].mk_char;
 }
 
 /* n frames of kind from pfn on: counted into their groups. */
@@ -242,8 +251,8 @@ static void print_rows(const struct mv *v)
 static void print_legend(const struct mv *v)
 {
 	printk("legend: a character shows the kind with the most pages in its "
-	       "group, a tie\ngoing to the first listed; but a kind from '%c' "
-	       "on (fixed at boot) always wins.\n",
+	       "group (a tie: the\nfirst listed), counting only the kinds from "
+	       "'%c' on (fixed at boot) if it has any.\n",
 	       memmap_kinds[MEMMAP_FIRST_FIXED].mk_char);
 	for (unsigned int k = 0; k < MEMMAP_NR_KINDS; k++) {
 		char blocks[32] = "";

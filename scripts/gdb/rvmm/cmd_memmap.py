@@ -90,15 +90,20 @@ class Walk:
         self.blocks = [0] * K.MAX_ORDER
         self.fixed = K.get("MEMMAP_FIRST_FIXED")
 
-    def group_char(self):
-        for k in range(self.fixed, len(self.legend)):
-            if self.here[k]:
-                return self.legend[k][0]
-        best = 0
-        for k in range(1, self.fixed):
-            if self.here[k] > self.here[best]:
+    def most(self, lo, hi):
+        """The kind in [lo, hi) with the most frames here, the first on a
+        tie; hi when there is none."""
+        best = hi
+        for k in range(lo, hi):
+            if self.here[k] and (best == hi or self.here[k] > self.here[best]):
                 best = k
-        return self.legend[best][0]
+        return best
+
+    def group_char(self):
+        k = self.most(self.fixed, len(self.legend))
+        if k == len(self.legend):
+            k = self.most(0, self.fixed)
+        return self.legend[k][0]
 
     def count(self, pfn, n, kind):
         self.pages[kind] += n
@@ -222,8 +227,8 @@ def render(mm, w):
         pa = (mm.start + c * w.group) << K.PAGE_SHIFT
         out.append("0x%016x %s\n" % (pa, "".join(w.cells[c:c + cols])))
     out.append("legend: a character shows the kind with the most pages in "
-               "its group, a tie\ngoing to the first listed; but a kind from "
-               "'%s' on (fixed at boot) always wins.\n" %
+               "its group (a tie: the\nfirst listed), counting only the kinds "
+               "from '%s' on (fixed at boot) if it has any.\n" %
                w.legend[w.fixed][0])
     free0 = K.get("MEMMAP_FREE")
     for k, (ch, what, _) in enumerate(w.legend):
@@ -256,8 +261,8 @@ per-CPU list pages (p), slabs (s), large kmalloc blocks (k), DMA (d) and
 arena (a) chunks, other allocated blocks (#), page tables (t), the
 reserved ranges (K kernel, D device tree, F firmware, M struct page
 array) and holes (-).  A group of mixed kinds shows its commonest kind,
-a tie going to the first listed, unless it holds a kind fixed at boot
-(t and below).  Reads memory only (the struct page array in one read);
+a tie going to the first listed, counting only the kinds fixed at boot
+(t and below) when it holds any.  Reads memory only (the struct page array in one read);
 docs/buddy.md, "Pictures of memory"."""
 
     NAME = "mm-memmap"
