@@ -167,6 +167,17 @@ def check_refusals(s, m):
             and again["kinds"] == m["kinds"], "the map changed")
 
 
+def check_fixed_show(s, m):
+    """Every reserved range of the boot (the kernel, the device tree, the
+    firmware's, the struct page array) shows in the default map: the
+    mixing rule lets no other kind hide it."""
+    missing = [what for what, v in m["kinds"].items()
+               if what.startswith("reserved") and v[1] and
+               v[0] not in "".join(m["rows"])]
+    s.check("memmap/fixed-kinds-show", not missing and
+            pages_of(m, "reserved") > 0, f"not in the map: {missing}")
+
+
 def check_group(s):
     m = parse_map(s.run("memmap 256"))
     s.check("memmap/group-256", m and m["group"] == 256 and
@@ -262,6 +273,7 @@ def check_memmap(s):
     m = check_counts(s, "boot")
     if not m:
         return
+    check_fixed_show(s, m)
     check_group(s)
     check_refusals(s, m)
     check_fragment(s, m)
