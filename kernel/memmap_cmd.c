@@ -12,7 +12,6 @@
 #include "kernel/mm_cmds.h"
 #include "kernel/monitor.h"
 #include "lib/bootargs.h"
-#include "lib/list.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "mm/health.h"
@@ -61,11 +60,26 @@ int cmd_memmap(int argc, char **argv)
 	return memmap_print((unsigned long)group);
 }
 
-/* The pages `fragment` holds, linked through their lru (owner's field). */
-static struct list_head held = LIST_HEAD_INIT(held);
-static unsigned long nr_held;
+/*
+ * The pages `fragment` holds carry the address of this tag in their
+ * private field (the owner's).  Nothing else lists them: the monitor's
+ * `pages free` may give one back behind fragment's back, and a list
+ * through the pages would then run into the allocator's own lists.  A
+ * page is still fragment's while it is a plain allocated order-0 head
+ * with the tag, since every allocation clears private.
+ */
+static const char fragment_tag;
 
-/* Take up to n order-0 pages onto held; the number taken. */
+static bool is_held(const struct page *pg)
+{
+	struct page seen; /* the state word changes atomically: read it so */
+
+	seen.state = __atomic_load_n(&pg->state, __ATOMIC_RELAXED);
+	return seen.flags == PG_head && !seen.order &&
+	       pg->private == (unsigned long)&fragment_tag;
+}
+
+/* Take up to n order-0 pages, tagged; the number taken. */
 static unsigned long take(uint64_t n)
 {
 	unsigned long got = 0;
@@ -75,37 +89,75 @@ static unsigned long take(uint64_t n)
 
 		if (!pg)
 			break;
-		list_add_tail(&pg->lru, &held);
+		pg->private = (unsigned long)&fragment_tag;
 		got++;
 	}
 	return got;
 }
 
-/* Give back the held pages at odd frame numbers (all: every page). */
-static unsigned long give_back(bool all)
+/* What a walk over the held pages left held: how many, and where. */
+struct held {
+	unsigned long nr;
+	unsigned long lo, hi; /* lowest and highest pfn held (nr > 0) */
+};
+
+/*
+ * Walk every frame: give back the held pages at odd frame numbers (all:
+ * every held page), then drain the per-CPU lists so that the freed pages
+ * reach the buddy lists.  *h says what is still held.  Returns the number
+ * of pages given back.
+ */
+static unsigned long give_back(bool all, struct held *h)
 {
-	struct list_head *e = held.next, *next;
 	unsigned long n = 0;
 
-	for (; e != &held; e = next) {
-		struct page *pg = list_entry(e, struct page, lru);
+	*h = (struct held){0, 0, 0};
+	for (unsigned long pfn = memmap_start_pfn; pfn < memmap_end_pfn;
+	     pfn++) {
+		struct page *pg = pfn_to_page(pfn);
 
-		next = e->next;
-		if (!all && !(page_to_pfn(pg) & 1))
+		if (!is_held(pg))
 			continue;
-		list_del(e);
+		if (!all && !(pfn & 1)) {
+			h->lo = h->nr++ ? h->lo : pfn;
+			h->hi = pfn;
+			continue;
+		}
+		pg->private = 0;
 		free_pages(pg, 0);
 		n++;
 	}
-	drain_all_pages(); /* the freed pages onto the buddy lists */
+	drain_all_pages();
 	return n;
+}
+
+/* Count the held pages (a walk that gives nothing back). */
+static void find_held(struct held *h)
+{
+	*h = (struct held){0, 0, 0};
+	for (unsigned long pfn = memmap_start_pfn; pfn < memmap_end_pfn; pfn++)
+		if (is_held(pfn_to_page(pfn))) {
+			h->lo = h->nr++ ? h->lo : pfn;
+			h->hi = pfn;
+		}
+}
+
+static void print_held(const struct held *h)
+{
+	if (h->nr)
+		printk("fragment: holding %lu pages, from 0x%llx to 0x%llx; "
+		       "give them back with: fragment free\n",
+		       h->nr, (unsigned long long)h->lo << PAGE_SHIFT,
+		       (unsigned long long)h->hi << PAGE_SHIFT);
+	else
+		printk("fragment: holding 0 pages\n");
 }
 
 static int fragment_free(void)
 {
-	unsigned long n = give_back(true);
+	struct held h;
+	unsigned long n = give_back(true, &h);
 
-	nr_held = 0;
 	printk("fragment: gave back %lu pages; %lu pages free\n", n,
 	       nr_free_pages());
 	return 0;
@@ -114,30 +166,31 @@ static int fragment_free(void)
 /* `fragment [PAGES|free]`: see the top of the file. */
 int cmd_fragment(int argc, char **argv)
 {
-	uint64_t want;
 	unsigned long got, freed;
+	struct held h;
+	uint64_t want;
 
+	find_held(&h);
 	if (argc < 2) {
-		printk("fragment: holding %lu pages\n", nr_held);
+		print_held(&h);
 		return 0;
 	}
 	if (!strcmp(argv[1], "free"))
 		return fragment_free();
 	if (!arg_pages("fragment", argv[1], &want))
 		return -1;
-	if (!want || want > nr_free_pages() || nr_held) {
+	if (!want || want > nr_free_pages() || h.nr) {
 		printk("fragment: refused: %s; nothing done\n",
-		       nr_held ? "pages are still held (fragment free first)"
+		       h.nr    ? "pages are still held (fragment free first)"
 		       : !want ? "0 pages"
 			       : "more pages than are free");
 		return -1;
 	}
 	got = take(want);
-	freed = give_back(false);
-	nr_held = got - freed;
+	freed = give_back(false, &h);
 	printk("fragment: took %lu order-0 pages, gave back the %lu at odd "
-	       "frame numbers (their buddies are held: none can merge); "
-	       "holding %lu, until: fragment free\n",
-	       got, freed, nr_held);
+	       "frame numbers (their buddies are held: none can merge)\n",
+	       got, freed);
+	print_held(&h);
 	return 0;
 }

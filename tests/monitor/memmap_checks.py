@@ -97,11 +97,17 @@ def check_counts(s, tag):
     return m
 
 
+HELD = re.compile(r"^fragment: holding (\d+) pages, from (0x[0-9a-f]+) to "
+                  r"(0x[0-9a-f]+); give them back with: fragment free$", re.M)
+
+
 def check_fragment(s, before):
     out = s.run("fragment 2048") or ""
     f = re.search(r"^fragment: took (\d+) order-0 pages, gave back the "
-                  r"(\d+) at odd frame numbers .* holding (\d+),", out, re.M)
-    if not s.check("fragment/done", f and int(f.group(1)) == 2048,
+                  r"(\d+) at odd frame numbers ", out, re.M)
+    held = HELD.search(out)
+    if not s.check("fragment/done", f and held and int(f.group(1)) == 2048
+                   and int(held.group(1)) + int(f.group(2)) == 2048,
                    f"{out!r}"):
         return
     after = check_counts(s, "fragmented")
@@ -119,19 +125,34 @@ def check_fragment(s, before):
              "pages '12x' (a number such as 16 or 0x100); nothing done")):
         out = s.run(cmd) or ""
         s.check(f"memmap/refuse/{name}", out.strip() == want, f"{out!r}")
-    out = s.run("fragment") or ""
-    s.check("fragment/holding", out.strip() == "fragment: holding %s pages"
-            % f.group(3), f"{out!r}")
-    out = s.run("fragment free") or ""
-    s.check("fragment/free", re.search(r"^fragment: gave back %d pages; "
-                                       % int(f.group(3)), out, re.M),
-            f"{out!r}")
+    check_freed_behind(s, int(held.group(1)), held.group(2))
     back = check_counts(s, "after-fragment-free")
     if back:
         s.check("fragment/all-back", pages_of(back, "free ") ==
                 pages_of(before, "free "),
                 f"free {pages_of(before, 'free ')} -> "
                 f"{pages_of(back, 'free ')}")
+
+
+def check_freed_behind(s, nr, lo):
+    """A held page given back with `pages free` behind fragment's back is
+    no longer fragment's: it holds one page fewer, `fragment free` gives
+    back the others only, and every invariant still holds."""
+    out = s.run(f"pages free {lo} 0") or ""
+    s.check("fragment/freed-behind", "pages free: done" in out, f"{out!r}")
+    out = s.run("fragment") or ""
+    m = HELD.search(out)
+    s.check("fragment/holding", m and int(m.group(1)) == nr - 1 and
+            int(m.group(2), 16) > int(lo, 16), f"{out!r}")
+    out = s.run("fragment free") or ""
+    s.check("fragment/free", re.search(r"^fragment: gave back %d pages; "
+                                       % (nr - 1), out, re.M), f"{out!r}")
+    out = s.run("fragment") or ""
+    s.check("fragment/none-held", out.strip() == "fragment: holding 0 pages",
+            f"{out!r}")
+    out = s.run("validate") or ""
+    s.check("fragment/validate", "validate: every invariant holds" in out,
+            f"{out!r}")
 
 
 def check_refusals(s, m):
