@@ -10,7 +10,6 @@
  */
 #include "arch/riscv/riscv.h"
 #include "kernel/mm_cmds.h"
-#include "kernel/monitor.h"
 #include "lib/bootargs.h"
 #include "lib/printk.h"
 #include "lib/string.h"
