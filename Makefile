@@ -349,6 +349,25 @@ debug: deps
 	$(Q)$(RUN_ENV) RVMM_DEBUG=1 sh scripts/run-qemu.sh $(KERNEL) \
 		-S -gdb tcp:127.0.0.1:$(GDBPORT)
 
+# `make memmap-svg`: boot as `make run` does (MEM, SMP, ARGS), type the
+# monitor commands of MEMMAP_DO (separated by ';', e.g. 'fragment 4096')
+# and then `memmap` at the prompt, and draw that map: $(MEMMAP_OUT).svg
+# (titled MEMMAP_TITLE) and its text $(MEMMAP_OUT).txt
+# (scripts/memmap_svg.py; docs/buddy.md, "Pictures of memory").
+MEMMAP_DO ?=
+MEMMAP_OUT ?= $(B)/memmap
+MEMMAP_TITLE ?= Physical memory map
+
+memmap-svg: deps
+	$(Q)$(MAKE) --no-print-directory $(KERNEL)
+	@mkdir -p $(dir $(MEMMAP_OUT))
+	$(Q)printf '%s\nmemmap\n' '$(MEMMAP_DO)' | tr ';' '\n' | \
+		$(RUN_ENV) sh scripts/run-qemu.sh $(KERNEL) > $(B)/memmap.log
+	$(Q)python3 scripts/memmap_svg.py $(B)/memmap.log \
+		--save-text $(MEMMAP_OUT).txt -o $(MEMMAP_OUT).svg \
+		--title '$(MEMMAP_TITLE)'
+	@echo "memmap-svg: $(MEMMAP_OUT).svg, $(MEMMAP_OUT).txt (console: $(B)/memmap.log)"
+
 # Remade every time: GDBPORT=... may differ from the last call.
 .PHONY: $(B)/gdbinit
 $(B)/gdbinit: scripts/gdbinit.tmpl
@@ -446,11 +465,13 @@ help:
 	@echo "make bench      in-kernel benchmarks under QEMU -icount (build/bench/)"
 	@echo "make bench-host host benchmark against glibc, jemalloc, mimalloc"
 	@echo "make bench-report  tables and plots of the last runs into docs/bench/"
+	@echo "make memmap-svg the physical memory map as SVG (MEMMAP_DO='fragment 4096')"
 	@echo "make TOOLCHAIN=llvm ...  the same with clang and ld.lld, into build/llvm/"
 	@echo "make format / format-check / clean;  V=1 shows command lines"
 
 .PHONY: all run debug gdb test test-full deps host-lib host-tests preload format format-check clean help \
-	bench bench-host bench-report host-vg stress stress-progs fuzz fuzz-build
+	bench bench-host bench-report host-vg stress stress-progs fuzz fuzz-build \
+	memmap-svg
 .DELETE_ON_ERROR:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The monitor's memory commands (kernel/mm_cmds.c, kernel/mm_demo.c),
- * for the commands[] table of kernel/monitor.c.  Each takes argv[0] = its name, prints its
+ * The monitor's memory commands (kernel/mm_cmds.c, kernel/mm_demo.c,
+ * kernel/memmap_cmd.c), for the commands[] table of kernel/monitor.c.  Each takes argv[0] = its name, prints its
  * own errors and returns 0 or -1.
  */
 #ifndef KERNEL_MM_CMDS_H
@@ -18,6 +18,9 @@ int cmd_leaks(int argc, char **argv);
 int cmd_pages(int argc, char **argv);
 int cmd_kmalloc(int argc, char **argv);
 int cmd_kfree(int argc, char **argv);
+/* kernel/memmap_cmd.c */
+int cmd_memmap(int argc, char **argv);
+int cmd_fragment(int argc, char **argv);
 /* kernel/mm_demo.c */
 int cmd_txn_demo(int argc, char **argv);
 int cmd_fail(int argc, char **argv);

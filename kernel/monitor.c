@@ -92,6 +92,12 @@ static const struct monitor_cmd commands[] = {
 	 ARGV_MAX - 1, cmd_fail},
 	{"validate", "", "run every validator (mm_validate)", 0, 0,
 	 cmd_validate},
+	/* pictures of memory (kernel/memmap_cmd.c; docs/buddy.md) */
+	{"memmap", "[PAGES]", "physical memory map, PAGES pages a character", 0,
+	 1, cmd_memmap},
+	{"fragment", "[PAGES|free]",
+	 "take PAGES pages, give back the odd ones; or all", 0, 1,
+	 cmd_fragment},
 	{"poweroff", "", "stop the machine (QEMU exits with 0)", 0, 0,
 	 cmd_poweroff},
 };

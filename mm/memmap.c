@@ -130,6 +130,11 @@ static const char *reserved_by(phys_addr_t p)
 	return NULL;
 }
 
+const char *memmap_reserved_by(phys_addr_t p)
+{
+	return reserved_by(p);
+}
+
 static void add_seg(phys_addr_t base, phys_addr_t end, const char *what)
 {
 	struct mm_range *last = nr_segs ? &segs[nr_segs - 1] : NULL;

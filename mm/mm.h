@@ -25,6 +25,12 @@ int memmap_add_ram(phys_addr_t base, uint64_t size);
 int memmap_reserve(phys_addr_t base, uint64_t size, const char *what);
 
 /*
+ * The name the first reserved range holding physical address p was given
+ * (ranges rounded out to whole pages), or NULL when none holds it.
+ */
+const char *memmap_reserved_by(phys_addr_t p);
+
+/*
  * Build struct pages and zones from the ranges above and free every usable
  * page into the buddy allocator; prints the memory map.  Returns 0, or a
  * negative value (and a message) when there is no usable memory.

@@ -21,6 +21,10 @@ log's path is in RVMM_CONSOLE.  Prints one "PASS: gdb/<name>" or
               (buddyinfo line for line, zoneinfo field by field), the free
               lists check out, mm-page decodes frames whose state is known
               independently, and the pretty-printers show the same
+  checkpoint/memmap  the kernel prints its memory map (memmap_print(),
+              called from GDB) and mm-memmap prints the same bytes; the
+              map's counts agree with the zones' counters
+  memmap/bad-arguments  mm-memmap's refusals, one line each
   bad-arguments  at the checkpoint: bad numbers, negative numbers,
               unknown heap and cache names each get one line
   missing-structures  each command, with a structure it needs hidden,
@@ -40,6 +44,7 @@ from gdbtest.checkpoint import (  # noqa: E402
     check_health_report, check_heaps, check_kmalloc, check_mm_page,
     check_slabinfo, check_txn_report, check_zones, kernel_report)
 from gdbtest.common import report, structure_exists  # noqa: E402
+from gdbtest.memmap import check_memmap, check_memmap_bad_args  # noqa: E402
 from gdbtest.missing import check_missing  # noqa: E402
 from gdbtest.refusals import check_bad_args, check_before_init  # noqa: E402
 from gdbtest.stops import (  # noqa: E402
@@ -95,6 +100,8 @@ def main():
         check_kmalloc(sections)
     if structure_exists("struct mm_health", "type"):
         check_health_report(sections)
+    check_memmap()
+    check_memmap_bad_args()
     check_bad_args()
     check_missing()
 

@@ -17,7 +17,8 @@ unknown command, every kind of refused input (an address that is not RAM
 or not page-aligned, a free the allocator rejects, a line too long or with
 too many words, a command without its argument, bad numbers, a bad mode
 switch: each message checked, the leaks table, meminfo and the validator
-unchanged afterwards), and poweroff ending QEMU with status 0.
+unchanged afterwards), the memory map against the counters
+(tests/monitor/memmap_checks.py), and poweroff ending QEMU with status 0.
 Timeouts are generous and multiplied by $TEST_TIMEOUT_SCALE (default 1);
 every wait ends on what QEMU prints (the prompt), never on a fixed sleep.  Prints "PASS: monitor/..."
 or "FAIL: monitor/...: why" per check; exits 1 if any failed.
@@ -31,6 +32,8 @@ import select
 import subprocess
 import sys
 import time
+
+from memmap_checks import check_memmap
 
 PROMPT = "mm> "
 SCALE = float(os.environ.get("TEST_TIMEOUT_SCALE", "1") or "1")
@@ -515,6 +518,7 @@ def main():
             check_tables(s)
             check_errors(s)
             check_refusals(s)
+            check_memmap(s)
             s.p.stdin.write(b"poweroff\r")
             s.p.stdin.flush()
             s.read_until("poweroff\n", 60)

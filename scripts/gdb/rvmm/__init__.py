@@ -5,7 +5,7 @@ build/gdbinit (made from scripts/gdbinit.tmpl) puts scripts/gdb and
 build/gdb on sys.path and imports this package, which registers:
 
   mm-zones  mm-buddyinfo  mm-page  mm-slabinfo  mm-cache  mm-kmalloc
-  mm-txn    mm-leaks      mm-health  mm-heap    mm-help
+  mm-txn    mm-leaks      mm-health  mm-heap    mm-memmap  mm-help
 
 one class per command (its docstring is `help mm-NAME`), and the
 pretty-printers for struct page, struct zone and struct kmem_cache.
@@ -20,11 +20,12 @@ from .cmd_txn import MmTxn
 from .cmd_leaks import MmLeaks
 from .cmd_health import MmHealth
 from .cmd_heap import MmHeap
+from .cmd_memmap import MmMemmap
 from .cmd_help import MmHelp
 from . import printers
 
 COMMAND_CLASSES = [MmZones, MmBuddyinfo, MmPage, MmSlabinfo, MmCache,
-                   MmKmalloc, MmTxn, MmLeaks, MmHealth, MmHeap]
+                   MmKmalloc, MmTxn, MmLeaks, MmHealth, MmHeap, MmMemmap]
 
 commands = [cls() for cls in COMMAND_CLASSES]
 MmHelp(commands)

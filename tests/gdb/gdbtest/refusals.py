@@ -11,7 +11,8 @@ from .common import check
 EARLY = ["mm-zones", "mm-buddyinfo", "mm-buddyinfo check",
          "mm-page pfn=0x80000", "mm-page &zones", "mm-slabinfo",
          "mm-cache kmalloc-256", "mm-kmalloc", "mm-txn", "mm-leaks",
-         "mm-leaks all", "mm-health", "mm-heap", "mm-heap system"]
+         "mm-leaks all", "mm-health", "mm-heap", "mm-heap system",
+         "mm-memmap"]
 
 # command, the start of its one-line error (after mm_init)
 BAD_ARGS = [
