@@ -380,17 +380,19 @@ gdb: deps $(KERNEL) $(GDBCONSTS) $(B)/gdbinit
 	$(Q)$(GDB) -q -x $(B)/gdbinit
 
 # ---- tests --------------------------------------------------------------------
+# What every test run builds first, and the tools it hands the groups.
+TEST_BUILD := $(KERNEL) $(HOSTLIB) host-tests preload fuzz-build
+TEST_ENV = MAKE="$(MAKE)" QEMU=$(QEMU) OPENSBI=$(OPENSBI) GDB=$(GDB)
+
 test: deps
-	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(HOSTLIB) host-tests preload fuzz-build
-	$(Q)MAKE="$(MAKE)" QEMU=$(QEMU) OPENSBI=$(OPENSBI) GDB=$(GDB) \
-		sh scripts/run-tests.sh
+	$(Q)$(MAKE) --no-print-directory $(TEST_BUILD)
+	$(Q)$(TEST_ENV) sh scripts/run-tests.sh
 
 # Everything `make test` runs, with the whole self-test suite at every MEM x
 # SMP pair and more machines (tests/configs), and ten fault-injection seeds.
 test-full: deps
-	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(HOSTLIB) host-tests preload fuzz-build
-	$(Q)MAKE="$(MAKE)" QEMU=$(QEMU) OPENSBI=$(OPENSBI) GDB=$(GDB) \
-		TEST_CONFIGS=full FAULT_SEEDS="$(FULL_FAULT_SEEDS)" \
+	$(Q)$(MAKE) --no-print-directory $(TEST_BUILD)
+	$(Q)$(TEST_ENV) TEST_CONFIGS=full FAULT_SEEDS="$(FULL_FAULT_SEEDS)" \
 		sh scripts/run-tests.sh
 
 FULL_FAULT_SEEDS := 1 2 3 4 5 6 7 8 9 10
