@@ -429,7 +429,7 @@ def cmd_report(a):
                    os.path.join(a.out, "pages.dat"))
     scale = []
     for r in rows:
-        m = re.match(r"scale\.(pages|kmalloc64)\.h(\d+)\.(alloc|free)$",
+        m = re.match(r"scale\.(pages|kmalloc64|xfree64|burst64)\.h(\d+)\.(alloc|free)$",
                      r["name"])
         if m:
             scale.append(("%s-harts" % m.group(2),
