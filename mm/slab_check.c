@@ -126,7 +126,7 @@ static int confirm_free(struct kmem_cache *c, void *obj)
 	     cpu++) {
 		const struct kmem_cache_cpu *cc = &c->kc_cpu[cpu];
 
-		for (unsigned int i = 0; i < cc->cc_avail; i++)
+		for (unsigned int i = 0; i < mag_count(cc); i++)
 			if (cc->cc_objs[i] == obj)
 				found = (int)cpu;
 	}
@@ -255,9 +255,7 @@ static bool mark_free(struct kmem_cache *c, struct page *pg, uint64_t *bm)
 	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
 		const struct kmem_cache_cpu *cc = &c->kc_cpu[cpu];
 
-		/* a corrupted cc_avail: check_counters() reports it */
-		for (unsigned int i = 0; i < cc->cc_avail && i < SLAB_MAG_MAX;
-		     i++) {
+		for (unsigned int i = 0; i < mag_count(cc); i++) {
 			int idx =
 				slab_index(c, base, (uintptr_t)cc->cc_objs[i]);
 
@@ -415,8 +413,7 @@ static void check_magazines(struct vstate *v, struct page *pg)
 	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
 		const struct kmem_cache_cpu *cc = &c->kc_cpu[cpu];
 
-		for (unsigned int i = 0; i < cc->cc_avail && i < SLAB_MAG_MAX;
-		     i++) {
+		for (unsigned int i = 0; i < mag_count(cc); i++) {
 			void *obj = cc->cc_objs[i];
 			int idx = slab_index(c, base, (uintptr_t)obj);
 

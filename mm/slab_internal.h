@@ -252,6 +252,16 @@ unsigned long slab_release_slabs(struct kmem_cache *c,
 
 /* The most entries a slab list of c can hold: every slab made and not
  * given back (validators stop a walk beyond it: a cycle). */
+/* The objects in cc's magazine, for walks that read cc_objs[]: never past
+ * SLAB_MAG_MAX, whatever cc_avail says (a corrupted count is the
+ * validator's to report). */
+static inline unsigned int mag_count(const struct kmem_cache_cpu *cc)
+{
+	unsigned int n = READ_ONCE(cc->cc_avail);
+
+	return n < SLAB_MAG_MAX ? n : SLAB_MAG_MAX;
+}
+
 /* Is c's slot layout (set at creation) still self-consistent?  False for
  * a cache whose geometry was overwritten: nothing may walk its slabs. */
 bool slab_layout_ok(const struct kmem_cache *c);
