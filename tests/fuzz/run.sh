@@ -29,6 +29,16 @@ result() {
 	status=1
 }
 
+# make fuzz (tests/fuzz/fuzz.sh) reads the same flags: each must carry a
+# real -timeout, or a hang would go unnoticed there.
+flags=$(sh -c '. tests/fuzz/targets.sh; fuzz_flags ops; fuzz_flags scribble' 2>&1)
+if [ "$(printf '%s\n' "$flags" | grep -c -- '-timeout=[1-9]')" -eq 2 ]; then
+	echo "PASS: fuzz/flags"
+else
+	echo "FAIL: fuzz/flags: a target's flags lack a -timeout: $flags"
+	status=1
+fi
+
 for t in ops scribble; do
 	bin=build/fuzz/fuzz_$t
 	if [ ! -x "$bin" ]; then

@@ -3,6 +3,8 @@
 # test) and tests/fuzz/fuzz.sh (make fuzz).  -timeout catches a hang: an
 # input that runs longer is a crash.
 
+. tests/lib.sh # scaled(): sourced here, whoever sources this file
+
 # fuzz_flags TARGET: the flags, on stdout.
 fuzz_flags() {
 	case $1 in
