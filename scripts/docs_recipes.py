@@ -11,8 +11,8 @@ import os
 
 from docs_runs import ROOT
 from docs_runs import Gdb as GdbRun
-from docs_runs import (MS, Block, Boot, Cmd, Fig, GdbTranscript, Grep, Lit,
-                       Monitor, Pick, Transcript, collect)
+from docs_runs import (DEFAULT_MASKS, Block, Boot, Cmd, Fig, From,
+                       GdbTranscript, Lit, Monitor, Pick, Transcript, collect)
 
 # The page of the first free block on zone z's order-k list: its lru is
 # the list's first link (struct page: lru at byte 8).
@@ -28,6 +28,9 @@ def free_pfn(zone, order, plus=0):
 RUNS = {}
 
 R = {}
+F = {}
+# Where the boot's final report starts (mm_report() after the self-tests).
+REPORT = r"^mm: state after the self-tests"
 
 # ---- docs/gdb.md: the walkthrough --------------------------------------------
 # One boot for all of it: the whole self-test suite, the report and the
@@ -145,14 +148,141 @@ R["gdb-heap"] = GdbTranscript(
     Cmd("finish", keep=[r"^Run till", r"^\S+ \("]),
     Cmd("mm-heap demo"))
 
-F = {}
 F["dma-managed"] = Fig("walk", r"^mm: zone DMA .* (\d+) managed pages")
-REPORT = r"^mm: state after the self-tests"
 F["normal-free"] = Fig("walk", r"^  pages free\s+(\d+)",
                        after=[REPORT, r"^Node 0, zone   Normal$"])
 F["normal-managed"] = Fig("walk", r"^        managed\s+(\d+)",
                           after=[REPORT, r"^Node 0, zone   Normal$"])
 
+
+# ---- console transcripts of the walk boot (one hart, every suite) -----------
+# docs/buddy.md
+R["buddy-memmap"] = Transcript(
+    "walk", Block(r"^mm: physical memory map", r"struct page array$"))
+R["buddy-struct-page"] = Transcript(
+    "walk", Block(r"^mm: struct page array:", n=2))
+R["buddy-zone-dma"] = Transcript("walk", Block(r"^mm: zone DMA ", n=3))
+R["buddy-boot-buddyinfo"] = Transcript(
+    "walk", Block(r"^Node 0, zone      DMA", n=2))
+R["buddy-bad-free"] = Transcript(
+    "walk", Pick(r"^page_alloc: bad free_pages.*tail page of a larger",
+                 r"^page_alloc: bad free_pages.*double free", ordered=False))
+# docs/kmalloc.md
+R["kmalloc-zero-size"] = Transcript(
+    "walk", Pick(r"^kmalloc: zero-size block .* was written to"),
+    masks=DEFAULT_MASKS + ((r"written to \(0x[0-9a-f]+\)",
+                            "written to (0x…)"),))
+R["kmalloc-boot"] = Transcript(
+    "boot4", Block(r"^slab: ready", r"^kmalloc: \d+ size classes"))
+R["kmalloc-debug-reports"] = Transcript(
+    "walk", Pick(
+        r"^kmalloc: red zone overwritten after the 13-byte block .*kmalloc-16",
+        r"^slab: kmem_cache_free: red zone after object .* kmalloc-dbg-64",
+        r"^kmalloc: red zone overwritten before the 1-byte block .*\(heap\)",
+        r"^kmalloc: red zone overwritten after .*found by kmalloc_validate",
+        r"^slab: kmem_cache_alloc\(kmalloc-dbg-32\) .*written after free",
+        r"^kmalloc: write after free: 5000-byte block",
+        r"^kmalloc: bad free of .*: double free \(first freed by",
+        ordered=False))
+R["kmalloc-leak-report"] = Transcript(
+    "walk", Block(r"^kmalloc: leak report: [1-9]", r"^kmalloc: \d+ live blocks allocated with debug off"))
+R["kmalloc-refused"] = Transcript(
+    "walk", Pick(
+        r"^slab: kmem_cache_free\(kmalloc-64, .*double free",
+        r"^sheap: bad free of .*misaligned",
+        r"^kmalloc: bad free of .*interior pointer of a large block",
+        r"^kmalloc: bad free of .*its page is free",
+        r"^kmalloc: bad free of .*reserved memory",
+        r"^kmalloc: bad free of .*an object of cache",
+        r"^kmalloc: bad free of 0x10: not an address of RAM",
+        ordered=False))
+R["kmalloc-report"] = Transcript(
+    "kmt", Block(r"^kmalloc: mode \S+, debug", r"^kmalloc: heap 0 "),
+    after=REPORT)
+# docs/health.md
+R["health-transitions"] = Transcript(
+    "walk", Pick(
+        r"^mm: Normal zone healthy → degraded: free .* below low",
+        r"^mm: Normal zone degraded → critical: free .* below min",
+        r"^mm: DMA zone critical → degraded: order-3 unusable",
+        r"^mm: Normal zone healthy → degraded: failure rate",
+        r"^mm: allocators healthy → degraded: 1 bad free refused",
+        r"^mm: allocators healthy → critical: corruption: mm_validate",
+        r"^mm: Normal zone critical → healthy",
+        ordered=False))
+MEMINFO_NOTES = [
+    (r"^MemTotal:", "managed pages of both zones × 4"),
+    (r"^MemFree:", "free pages, per-CPU lists included"),
+    (r"^MemUsed:", "MemTotal - MemFree (not in Linux)"),
+    (r"^MemPeakUsed:", "Σ peak_used: the self-tests emptied every zone"),
+    (r"^PerCPULists:", "of MemFree, on per-CPU lists"),
+    (r"^Reserved:", "present - managed: firmware, kernel, DTB, struct pages"),
+    (r"^Slab:", "pages in slabs, all caches (Σ slabs × pages per slab)"),
+    (r"^DMATotal:", "per zone (Linux shows these in zoneinfo only)"),
+]
+R["health-meminfo"] = Transcript(
+    "walk", Block(r"^==> /proc/meminfo", r"^NormalFree:"), after=REPORT,
+    notes=MEMINFO_NOTES, col=33)
+UNUSABLE = r"^==> /sys/kernel/debug/extfrag/unusable_index"
+F["health-dma-unusable-9"] = Fig(
+    "walk", r"^Node 0, zone      DMA(?: \S+){9} (\S+)",
+    after=[REPORT, UNUSABLE])
+BAD = (r"^bad frees: pages \d+ slab (\d+) \((\d+) in kmalloc's caches\)"
+       r".*each once: (\d+)")
+F["health-bad-slab"] = Fig("walk", BAD, after=REPORT)
+F["health-bad-slab-km"] = Fig("walk", BAD, after=REPORT, group=2)
+F["health-bad-once"] = Fig("walk", BAD, after=REPORT, group=3)
+R["health-buddyinfo"] = Transcript(
+    "walk", Block(r"^==> /proc/buddyinfo", n=3), after=REPORT)
+R["health-unusable"] = Transcript(
+    "walk", Block(r"^==> /sys/kernel/debug/extfrag/unusable_index", n=3),
+    after=REPORT)
+R["health-pagestats"] = Transcript(
+    "walk", Block(r"^==> pagestats", n=3), Lit(),
+    Pick(r"^Normal\s+10 "), Block(r"^page totals:", r"^bad frees:"),
+    after=REPORT)
+R["health-faults"] = Transcript(
+    "walk", Block(r"^==> fault injection", n=4), after=REPORT)
+R["health-health"] = Transcript(
+    "walk", Block(r"^==> health <==", r"^==> end of mm report"),
+    after=REPORT)
+R["health-monitor"] = Transcript(
+    "mon", Block(r"^mm> pages 3$", r"^pages free: refused"),
+    Block(r"^mm> health$", n=3), Lit(), Block(r"^reason:", n=1),
+    Block(r"^mm> health ack", r"^calls looked at"))
+# docs/txn.md
+HART = (r"\bhart \d", "hart …")  # OpenSBI's lottery picks the boot hart
+R["txn-misuse"] = Transcript(
+    "txn2", Pick(
+        r"^txn: mm_txn_commit\(.*not an open transaction",
+        r"^txn: mm_txn_abort\(.*out of order",
+        r"^txn: mm_txn_commit\(.*begun on hart \d+; it must end there",
+        r"^txn: mm_txn_begin\(.*refused in an interrupt handler",
+        r"^txn: double free of pages",
+        ordered=False), masks=DEFAULT_MASKS + (HART,))
+R["txn-left-open"] = Transcript(
+    "walk", Pick(r"^txn: ktest: end of test case: transaction 'kept_open'"),
+    From("txn2", Pick(r"^txn: hart going idle:")),
+    masks=DEFAULT_MASKS + (HART,))
+# docs/boot.md
+R["boot-smp"] = Transcript(
+    "boot4", Pick(r"^smp: \d+ of \d+ harts online"),
+    masks=((r"=hart\d", "=hart…"),))
+
 RUNS["walk"] = GdbRun(mem="256M", smp=1, args="demo=1")
+# Four harts without the self-tests: the boot lines only (which hart
+# boots is OpenSBI's lottery: masked).
+RUNS["boot4"] = Boot(mem="256M", smp=4, args="ktest=none")
+# docs/kmalloc.md's report: after the two-tier suites only.
+RUNS["kmt"] = Boot(mem="256M", smp=1,
+                   args="ktest=kmalloc_two_tier,kmalloc_smp_two_tier")
+# docs/txn.md's misuse lines: two harts, the suite of edge cases.
+RUNS["txn2"] = Boot(mem="256M", smp=2, args="ktest=mm_txn_edges")
+# docs/health.md's session at the prompt (as the monitor test group's).
+RUNS["mon"] = Monitor(
+    [("pages 3", {"blk": r"free it with: pages free (0x[0-9a-f]+)"}),
+     "pages free {blk}", "pages free {blk} 3", "health", "health ack",
+     "txn-demo", "fail kind:kmalloc nth:1", "kmalloc 64", "kmalloc 64",
+     "fail"], mem="256M", smp=1, args="ktest=none")
 RECIPES = dict(R, **F)
 collect(RUNS, RECIPES)

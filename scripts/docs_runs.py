@@ -4,8 +4,11 @@
 
 Runs (each happens once per `make docs`, its output kept in build/docs/):
   Boot(mem, smp, args)          QEMU to power-off (monitor=0 is added)
-  Monitor(mem, smp, args, cmds) QEMU to the mm> prompt, then each command
-                                typed after the previous prompt came back
+  Monitor(cmds, mem, smp, args) QEMU to the mm> prompt, then each command
+                                typed after the previous prompt came back;
+                                a command (CMD, {KEY: REGEX}) keeps group 1
+                                of REGEX in its output for "{KEY}" in the
+                                commands after it
   Gdb(mem, smp, args)           QEMU halted, gdb-multiarch in batch mode
                                 running the commands of every recipe that
                                 names this run, in recipe order; its
@@ -13,9 +16,11 @@ Runs (each happens once per `make docs`, its output kept in build/docs/):
   File(path)                    a log file (the self-test's fixture)
 Recipes:
   Transcript(run, *parts)  console lines: parts pick them (Block, Pick,
-                           Grep, Lit); masks rewrite what varies
+                           Grep, Lit; From(run, part) from another run);
+                           masks rewrite what varies
   GdbTranscript(run, *cmds)  "(gdb) CMD" and its output per Cmd
-  Fig(run, regex, after)   group 1 of the first line matching regex on
+  Fig(run, regex, after, group)  group 1 (or group) of the first line
+                           matching regex on
                            the console (after the line(s) matching after)
 Every wait ends on an event (a port accepting, a prompt, an exit) and is
 bounded by a timeout multiplied by TEST_TIMEOUT_SCALE.
@@ -45,7 +50,7 @@ class RunError(Exception):
 # A pointer printed by %p or GDB (8 hex digits and more without leading
 # zeros), and a symbol's offset/size: they move whenever code changes.
 ADDRESS = (r"\b0x[1-9a-f][0-9a-f]{7,}\b", "0x…")
-SYMOFF = (r"\+0x[0-9a-f]+(/0x[0-9a-f]+)?\b", lambda m: "+0x…" + (
+SYMOFF = (r"(?<=\w)\+0x[0-9a-f]+(/0x[0-9a-f]+)?\b", lambda m: "+0x…" + (
     "/0x…" if m.group(1) else ""))
 # The same in decimal, as GDB shows an unsigned long argument.
 CALLER = (r"\b(caller=)\d+", r"\1…")
@@ -77,17 +82,18 @@ class Block:
 
 
 class Pick:
-    """The first line matching each pattern, in order."""
+    """The first line matching each pattern, in order; ordered=False: each
+    searched from the same position (the lines may come in any order)."""
 
-    def __init__(self, *pats):
-        self.pats = pats
+    def __init__(self, *pats, ordered=True):
+        self.pats, self.ordered = pats, ordered
 
     def take(self, lines, pos):
-        out = []
+        out, start = [], pos
         for p in self.pats:
-            pos = _find(lines, p, pos)
-            out.append(lines[pos])
-            pos += 1
+            i = _find(lines, p, pos if self.ordered else start)
+            out.append(lines[i])
+            pos = max(pos, i + 1)
         return out, pos
 
 
@@ -102,6 +108,13 @@ class Grep:
         if not out:
             raise RunError("no line matches %r" % self.pat)
         return out[:self.n], pos
+
+
+class From:
+    """A part taken from another run's console (from its start)."""
+
+    def __init__(self, run, part):
+        self.run, self.part = run, part
 
 
 class Lit:
@@ -133,30 +146,45 @@ def _find(lines, pat, pos):
 class Transcript:
     kind = "transcript"
 
-    def __init__(self, run, *parts, masks=DEFAULT_MASKS, after=None):
+    def __init__(self, run, *parts, masks=DEFAULT_MASKS, after=None,
+                 notes=(), col=0):
         self.run, self.parts, self.masks, self.after = run, parts, masks, after
+        self.notes, self.col = notes, col
 
     def render(self, runner):
         lines = runner.console(self.run)
         pos = _after(lines, self.after)
         out = []
         for p in self.parts:
-            got, pos = p.take(lines, pos)
+            if isinstance(p, From):
+                got, _ = p.part.take(runner.console(p.run), 0)
+            else:
+                got, pos = p.take(lines, pos)
             out += got
-        return [apply_masks(ln, self.masks).rstrip() for ln in out]
+        out = [apply_masks(ln, self.masks).rstrip() for ln in out]
+        return [self.annotate(ln) for ln in out]
+
+    def annotate(self, line):
+        """notes: (pattern, text) pairs; a line matching the pattern gets
+        the doc's own comment at column col (the first that matches)."""
+        for pat, text in self.notes:
+            if re.search(pat, line):
+                return "%s %s" % (line.ljust(self.col - 1), text)
+        return line
 
 
 class Fig:
     kind = "fig"
 
-    def __init__(self, run, regex, after=None):
+    def __init__(self, run, regex, after=None, group=1):
         self.run, self.regex, self.after = run, regex, after
+        self.group = group
 
     def render(self, runner):
         lines = runner.console(self.run)
         pos = _after(lines, self.after)
         i = _find(lines, self.regex, pos)
-        return re.search(self.regex, lines[i]).group(1)
+        return re.search(self.regex, lines[i]).group(self.group)
 
 
 class Cmd:
@@ -265,10 +293,19 @@ class Monitor(Boot):
         if text is None:
             raise RunError("run %s: no mm> prompt" % name)
         text = text[:-len(session.PROMPT)]
+        found = {}
         for c in self.cmds:
+            c, capture = c if isinstance(c, tuple) else (c, {})
+            c = c.format(**found)
             out = s.run(c, self.timeout)
             if out is None:
                 raise RunError("run %s: no prompt after %r" % (name, c))
+            for key, pat in capture.items():
+                m = re.search(pat, out)
+                if not m:
+                    raise RunError("run %s: %r printed no %r" % (name, c,
+                                                                 pat))
+                found[key] = m.group(1)
             text += session.PROMPT + c + "\n" + out
         s.p.stdin.write(b"poweroff\r")
         s.p.stdin.flush()
