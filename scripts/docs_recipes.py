@@ -74,6 +74,22 @@ R["gdb-printers"] = GdbTranscript(
     Cmd("print mem_map[{=%s - mem_map}]" % (FREE_HEAD % (1, 10)),
         masks=[(r"(state = \d+\}), .*", r"\1, ...")]),
     Cmd("print zones[0]", masks=[(r"(= \{lock = \{[^,]*),.*", r"\1, ...")]))
+# docs/buddy.md: plain GDB expressions on zones[] and mem_map.
+R["buddy-gdb"] = GdbTranscript(
+    "walk",
+    Cmd("p zones[ZONE_NORMAL].free_area[10].nr_free",
+        note="4 MiB blocks free"),
+    Cmd("p zones[ZONE_DMA].wmark", note="min, low, high"),
+    Cmd("p zones[ZONE_NORMAL].pcp[0]", note="hart 0's order-0 list",
+        masks=[(r"list = \{[^}]*\}", "list = {...}"),
+               (r"(nr_alloc = \d+), .*", r"\1, ...}")]),
+    Cmd("set $pg = (struct page *)((char *)zones[1].free_area[10].free_list"
+        ".next - (long)&((struct page *)0)->lru)"),
+    Cmd("p/r *$pg", note="first free 4 MiB block",
+        masks=[(r"(state = \d+\}), .*", r"\1, ...}")]),
+    Cmd("p/x (($pg - mem_map) + memmap_start_pfn) << 12",
+        note="its physical address"),
+    Cmd("p page_alloc_bad_frees", note="refused frees by kind"))
 R["gdb-mm-page"] = GdbTranscript(
     "walk",
     Cmd("mm-page pfn=" + free_pfn(1, 10, 1)))
@@ -250,6 +266,18 @@ R["health-monitor"] = Transcript(
     "mon", Block(r"^mm> pages 3$", r"^pages free: refused"),
     Block(r"^mm> health$", n=3), Lit(), Block(r"^reason:", n=1),
     Block(r"^mm> health ack", r"^calls looked at"))
+# docs/simple_heap.md
+R["sheap-bad-free"] = Transcript(
+    "walk", Pick(r"^sheap: bad free of .*block not in use \(double free\?\)"))
+# docs/fault.md
+R["fault-boot-rule"] = Transcript(
+    "failboot", Pick(r"^mm.fail: armed", r"^mm.fail: injected failure"))
+R["fault-proof"] = Transcript(
+    "walk", Block(r"^\s+# kmalloc two-tier: tree", r"^\s+# proved \d+"),
+    masks=DEFAULT_MASKS + ((r"^\s+", ""),))
+PROOF = r"^\s+# kmalloc two-tier: tree (\d+) pages (\d+) krealloc (\d+) ring (\d+)"
+for n, op in enumerate(("tree", "pages", "krealloc", "ring"), 1):
+    F["fault-points-" + op] = Fig("walk", PROOF, group=n)
 # docs/txn.md
 HART = (r"\bhart \d", "hart …")  # OpenSBI's lottery picks the boot hart
 R["txn-misuse"] = Transcript(
@@ -276,6 +304,22 @@ RUNS["boot4"] = Boot(mem="256M", smp=4, args="ktest=none")
 # docs/kmalloc.md's report: after the two-tier suites only.
 RUNS["kmt"] = Boot(mem="256M", smp=1,
                    args="ktest=kmalloc_two_tier,kmalloc_smp_two_tier")
+# docs/simple_heap.md
+R["sheap-bad-free"] = Transcript(
+    "walk", Pick(r"^sheap: bad free of .*block not in use \(double free\?\)"))
+# docs/fault.md
+R["fault-boot-rule"] = Transcript(
+    "failboot", Pick(r"^mm.fail: armed", r"^mm.fail: injected failure"))
+R["fault-proof"] = Transcript(
+    "walk", Block(r"^\s+# kmalloc two-tier: tree", r"^\s+# proved \d+"),
+    masks=DEFAULT_MASKS + ((r"^\s+", ""),))
+PROOF = r"^\s+# kmalloc two-tier: tree (\d+) pages (\d+) krealloc (\d+) ring (\d+)"
+for n, op in enumerate(("tree", "pages", "krealloc", "ring"), 1):
+    F["fault-points-" + op] = Fig("walk", PROOF, group=n)
+# docs/fault.md's boot rule: the suite that checks it, verbose.
+RUNS["failboot"] = Boot(
+    mem="256M", smp=1,
+    args="ktest=mm_fault_boot mm.fail=kind:pages,order:9,times:2,verbose")
 # docs/txn.md's misuse lines: two harts, the suite of edge cases.
 RUNS["txn2"] = Boot(mem="256M", smp=2, args="ktest=mm_txn_edges")
 # docs/health.md's session at the prompt (as the monitor test group's).

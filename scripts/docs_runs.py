@@ -192,13 +192,14 @@ class Cmd:
     keep the first n output lines (then "..."); keep: only lines matching
     one of these patterns (in order, "..." for a gap); start: only
     lines from the first one matching this pattern on; mask: extra
-    (pattern, replacement) pairs.  {=EXPR} in the command is replaced by
+    (pattern, replacement) pairs; note: a "# comment" shown after the
+    command at column 54.  {=EXPR} in the command is replaced by
     EXPR's value (GDB expression) in hex, in the run and in the doc."""
 
     def __init__(self, line, show=True, head=None, keep=None, masks=(),
-                 start=None):
+                 start=None, note=None):
         self.line, self.show, self.head, self.keep = line, show, head, keep
-        self.start = start
+        self.start, self.note = start, note
         self.masks = masks
         self.index = None
 
@@ -228,8 +229,11 @@ class GdbTranscript:
             if c.head is not None and len(body) > c.head:
                 body = body[:c.head] + ["..."]
             masks = tuple(self.masks) + tuple(c.masks)
-            out += [apply_masks(ln, masks).rstrip()
-                    for ln in ["(gdb) " + step["cmd"]] + body]
+            shown = [apply_masks(ln, masks).rstrip()
+                     for ln in ["(gdb) " + step["cmd"]] + body]
+            if c.note:
+                shown[0] = "%s # %s" % (shown[0].ljust(52), c.note)
+            out += shown
         return out
 
 
