@@ -11,7 +11,7 @@ import os
 
 from docs_runs import ROOT
 from docs_runs import Gdb as GdbRun
-from docs_runs import (DEFAULT_MASKS, Block, Boot, Cmd, Fig, From,
+from docs_runs import (DEFAULT_MASKS, Block, Boot, Cmd, Command, Fig, From,
                        GdbTranscript, Lit, Monitor, Pick, Transcript, collect)
 
 # The page of the first free block on zone z's order-k list: its lru is
@@ -29,6 +29,7 @@ RUNS = {}
 
 R = {}
 F = {}
+HART = (r"\bhart \d", "hart …")  # OpenSBI's lottery picks the boot hart
 # Where the boot's final report starts (mm_report() after the self-tests).
 REPORT = r"^mm: state after the self-tests"
 
@@ -278,8 +279,11 @@ R["fault-proof"] = Transcript(
 PROOF = r"^\s+# kmalloc two-tier: tree (\d+) pages (\d+) krealloc (\d+) ring (\d+)"
 for n, op in enumerate(("tree", "pages", "krealloc", "ring"), 1):
     F["fault-points-" + op] = Fig("walk", PROOF, group=n)
+# docs/fault.md, docs/testing.md: a case skipped under a boot rule
+R["fault-skip"] = Transcript(
+    "faultboot", Pick(r"^    # tests/kernel/\S+:\d+: expected",
+                      r"^    ok \d+ \S+ # SKIP injected allocation failure"))
 # docs/txn.md
-HART = (r"\bhart \d", "hart …")  # OpenSBI's lottery picks the boot hart
 R["txn-misuse"] = Transcript(
     "txn2", Pick(
         r"^txn: mm_txn_commit\(.*not an open transaction",
@@ -293,6 +297,50 @@ R["txn-left-open"] = Transcript(
     From("txn2", Pick(r"^txn: hart going idle:")),
     masks=DEFAULT_MASKS + (HART,))
 # docs/boot.md
+FRAME = (r"\b00000000[89][0-9a-f]{7}\b", "00000000…")  # a kernel address
+OOPS_NOTES = [
+    (r"^Oops: .* on cpu", "<- cause by name, cpu, hart"),
+    (r"^ stval ", "<- stval: faulting address"),
+    (r"^ stval/sp in the guard page", "(when so)"),
+    (r"^ \.\.\.$", "<- all 31 registers"),
+    (r"\(ra\)$", "<- ra register (may be stale)"),
+    (r"^  \[<.*\] crash_if_asked\+0x…/0x…$", "<- sepc"),
+    (r"^  \[<.*\] riscv_boot_main", "<- frame-pointer walk"),
+]
+R["boot-oops"] = Transcript(
+    "crash-text", Block(r"^Oops: ", n=3),
+    From("crash-guard", Pick(r"^ stval/sp in the guard page")),
+    Block(r"^ ra ", n=1), Lit(" ..."),
+    Block(r"^Call trace:", r"^Oops: machine stopped"),
+    masks=DEFAULT_MASKS + (FRAME, HART), notes=OOPS_NOTES, col=55)
+R["boot-refused"] = Transcript(
+    "bootargs-3", Pick(r"^boot: \d+ boot arguments? refused"))
+BA = [("bootargs-1", r"^bootargs: foo=bar"),
+      ("bootargs-1", r"^bootargs: MM.DEBUG=1"),
+      ("bootargs-1", r"^bootargs: =orphan"),
+      ("bootargs-1", r"^bootargs: mm.debug=2"),
+      ("bootargs-2", r"^bootargs: mm.debug=1 mm.debug=0"),
+      ("bootargs-1", r"^bootargs: mm.fail=:"),
+      ("bootargs-2", r"^bootargs: mm.fail=kind:fs"),
+      ("bootargs-1", r"^bootargs: mm.dma_limit=16m5"),
+      ("bootargs-2", r"^bootargs: mm.dma_limit=1000"),
+      ("bootargs-1", r"^bootargs: kmalloc.heap:"),
+      ("bootargs-2", r"^bootargs: kmalloc.heap=1G"),
+      ("bootargs-1", r"^bootargs: kmalloc.mode=fast"),
+      ("bootargs-1", r"^bootargs: crash=bogus"),
+      ("bootargs-1", r"^bootargs: bench=page,nosuch"),
+      ("bootargs-1", r"^bootargs: ktest=,,,"),
+      ("bootargs-2", r"^bootargs: ktest=:"),
+      ("bootargs-3", r"^bootargs: mm.debug=1: 1 word dropped")]
+R["boot-bootargs"] = Transcript(
+    "bootargs-1", *[From(run, Pick(p)) for run, p in BA])
+R["boot-dma-limit"] = Transcript(
+    "bootargs-3", Pick(r"^mm: mm.dma_limit=8G is at or beyond RAM"))
+R["boot-ram24"] = Transcript(
+    "ram24", Pick(r"^Kernel panic: "),
+    masks=((r"^(Kernel panic: [^(]*\(MEM=32M\)).*", r"\1"),))
+R["boot-run-qemu"] = Transcript(
+    "run-qemu", Pick(r"^run-qemu.sh: MEM=32M"), Pick(r"^run-qemu.sh: MEM=lots"))
 R["boot-smp"] = Transcript(
     "boot4", Pick(r"^smp: \d+ of \d+ harts online"),
     masks=((r"=hart\d", "=hart…"),))
@@ -316,10 +364,30 @@ R["fault-proof"] = Transcript(
 PROOF = r"^\s+# kmalloc two-tier: tree (\d+) pages (\d+) krealloc (\d+) ring (\d+)"
 for n, op in enumerate(("tree", "pages", "krealloc", "ring"), 1):
     F["fault-points-" + op] = Fig("walk", PROOF, group=n)
+# docs/boot.md: refused boot arguments (no suite runs: ktest=,,, and
+# ktest= are refused), a crash, too little RAM, run-qemu.sh's refusals.
+RUNS["bootargs-1"] = Boot(args=(
+    "foo=bar MM.DEBUG=1 =orphan mm.debug=2 mm.fail= mm.dma_limit=16m5 "
+    "kmalloc.heap kmalloc.mode=fast crash=bogus bench=page,nosuch ktest=,,,"))
+RUNS["bootargs-2"] = Boot(args=(
+    "mm.debug=1 mm.debug=0 mm.fail=kind:fs mm.dma_limit=1000 "
+    "kmalloc.heap=1G ktest="))
+# 32 words in all with monitor=0: mm.debug=1 is one too many.
+RUNS["bootargs-3"] = Boot(args="ktest=none mm.dma_limit=8G" +
+                          " bench.quick" * 29 + " mm.debug=1")
+RUNS["crash-text"] = Boot(args="ktest=none crash=text")
+RUNS["crash-guard"] = Boot(args="ktest=none crash=guard")
+# fw_dynamic (QEMU's own OpenSBI) reaches the kernel with 24 MiB.
+RUNS["ram24"] = Boot(mem="24M", args="ktest=none", bios="default")
+RUNS["run-qemu"] = Command(
+    "MEM=32M sh scripts/run-qemu.sh build/kernel.elf",
+    "MEM=lots sh scripts/run-qemu.sh build/kernel.elf")
 # docs/fault.md's boot rule: the suite that checks it, verbose.
 RUNS["failboot"] = Boot(
     mem="256M", smp=1,
     args="ktest=mm_fault_boot mm.fail=kind:pages,order:9,times:2,verbose")
+# Every suite under random injected failures (tests/faultboot's rule).
+RUNS["faultboot"] = Boot(args="mm.fail=probability:5,seed:3,times:unlimited")
 # docs/txn.md's misuse lines: two harts, the suite of edge cases.
 RUNS["txn2"] = Boot(mem="256M", smp=2, args="ktest=mm_txn_edges")
 # docs/health.md's session at the prompt (as the monitor test group's).

@@ -3,7 +3,7 @@
 (scripts/docs.py drives them; scripts/docs_recipes.py uses them).
 
 Runs (each happens once per `make docs`, its output kept in build/docs/):
-  Boot(mem, smp, args)          QEMU to power-off (monitor=0 is added)
+  Boot(mem, smp, args, bios)    QEMU to power-off (monitor=0 is added)
   Monitor(cmds, mem, smp, args) QEMU to the mm> prompt, then each command
                                 typed after the previous prompt came back;
                                 a command (CMD, {KEY: REGEX}) keeps group 1
@@ -13,6 +13,8 @@ Runs (each happens once per `make docs`, its output kept in build/docs/):
                                 running the commands of every recipe that
                                 names this run, in recipe order; its
                                 console log is the run's text as well
+  Command(*cmds)                shell commands on the host (a script's
+                                own messages)
   File(path)                    a log file (the self-test's fixture)
 Recipes:
   Transcript(run, *parts)  console lines: parts pick them (Block, Pick,
@@ -25,6 +27,7 @@ Recipes:
 Every wait ends on an event (a port accepting, a prompt, an exit) and is
 bounded by a timeout multiplied by TEST_TIMEOUT_SCALE.
 """
+import concurrent.futures
 import json
 import os
 import re
@@ -253,11 +256,12 @@ def _keep(body, pats):
 # ---- runs ----------------------------------------------------------------
 
 class Boot:
-    def __init__(self, mem="256M", smp=1, args="", timeout=300):
+    def __init__(self, mem="256M", smp=1, args="", timeout=300, bios=None):
         self.mem, self.smp, self.args, self.timeout = mem, smp, args, timeout
+        self.bios = bios or OPENSBI
 
     def qemu(self, kernel, args):
-        return [QEMU, "-machine", "virt", "-nographic", "-bios", OPENSBI,
+        return [QEMU, "-machine", "virt", "-nographic", "-bios", self.bios,
                 "-m", self.mem, "-smp", str(self.smp), "-kernel", kernel,
                 "-append", args]
 
@@ -272,6 +276,28 @@ class Boot:
             raise RunError("run %s: QEMU did not end within %d s" % (
                 name, self.timeout * SCALE))
         return {"console": p.stdout.decode("utf-8", "replace")}
+
+
+class Command:
+    """Shell commands run from the repository root, one after the other;
+    their standard output and error, in order."""
+
+    def __init__(self, *cmds, timeout=60):
+        self.cmds, self.timeout = cmds, timeout
+
+    def execute(self, runner, name):
+        text = ""
+        for c in self.cmds:
+            try:
+                p = subprocess.run(["sh", "-c", c], cwd=ROOT,
+                                   stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT,
+                                   timeout=self.timeout * SCALE)
+            except subprocess.TimeoutExpired:
+                raise RunError("run %s: %r did not end" % (name, c))
+            text += p.stdout.decode("utf-8", "replace")
+        return {"console": text}
 
 
 class File:
@@ -419,11 +445,16 @@ class Runner:
         self.runs, self.build, self.kernel = runs, build, kernel
         self.results = {}
 
-    def prepare(self, names):
+    def prepare(self, names, jobs=2):
+        """Do the runs, two at a time (the GDB session and the boots); the
+        slowest first."""
         if self.build:
             os.makedirs(self.build, exist_ok=True)
-        for name in sorted(names):
-            self._get(name)
+        order = sorted(names, key=lambda n: (
+            not isinstance(self.runs.get(n), Gdb), n))
+        with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+            for f in [pool.submit(self._get, n) for n in order]:
+                f.result()  # raises a RunError of any run
 
     def _get(self, name):
         if name not in self.results:
@@ -436,7 +467,7 @@ class Runner:
             if self.build:
                 with open(os.path.join(self.build, name + ".log"), "w") as f:
                     f.write(res["console"])
-                if not isinstance(run, File):
+                if not isinstance(run, (File, Command)):
                     print("docs: run %s: %.1f s" % (
                         name, time.monotonic() - t0), file=sys.stderr)
             self.results[name] = res
