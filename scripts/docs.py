@@ -174,7 +174,7 @@ def needed_runs(paths, recipes):
 
 # ---- self-test: the checker on a fixture, without QEMU ---------------------
 
-def self_test():
+def self_test(show=False):
     """The checker against tests/docs/fixture: the fixture passes; an
     edited figure or transcript line fails, naming the doc, the item and
     the first differing line; update repairs it; malformed markers and
@@ -212,6 +212,9 @@ def self_test():
         print("%s: docs/self-test/%s%s" % (
             "FAIL" if problems else "PASS", name,
             (": " + "; ".join(problems)) if problems else ""))
+        if show:  # what the check said (docs/docs.md quotes it)
+            for ln in log.text.splitlines():
+                print("    " + ln.replace(d + os.sep, ""))
         failed += bool(problems)
 
     case("fixture-passes", good, False)
@@ -253,13 +256,15 @@ def main():
     ap.add_argument("mode", nargs="?", choices=("check", "update", "list"))
     ap.add_argument("docs", nargs="*")
     ap.add_argument("--self-test", action="store_true")
+    ap.add_argument("--show", action="store_true",
+                    help="with --self-test: also what each check printed")
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "docs"),
                     help="where the runs' logs go (default build/docs)")
     ap.add_argument("--kernel", default=os.path.join(ROOT, "build",
                                                      "kernel.elf"))
     a = ap.parse_args()
     if a.self_test:
-        sys.exit(1 if self_test() else 0)
+        sys.exit(1 if self_test(a.show) else 0)
     import docs_recipes
     recipes = docs_recipes.RECIPES
     if a.mode == "list":

@@ -14,10 +14,10 @@ from docs_runs import Gdb as GdbRun
 from docs_runs import (DEFAULT_MASKS, Block, Boot, Cmd, Command, Fig, From,
                        GdbTranscript, Lit, Monitor, Pick, Transcript, collect)
 
-# The page of the first free block on zone z's order-k list: its lru is
-# the list's first link (struct page: lru at byte 8).
-FREE_HEAD = "((struct page *)((char *)zones[%d].free_area[%d].free_list.next" \
-    " - 8))"
+# The page of the first free block on zone z's order-k list: the list's
+# first link is that page's lru member.
+FREE_HEAD = ("((struct page *)((char *)zones[%d].free_area[%d].free_list.next"
+             " - (long)&((struct page *)0)->lru))")
 
 
 def free_pfn(zone, order, plus=0):
@@ -296,6 +296,11 @@ R["txn-left-open"] = Transcript(
     "walk", Pick(r"^txn: ktest: end of test case: transaction 'kept_open'"),
     From("txn2", Pick(r"^txn: hart going idle:")),
     masks=DEFAULT_MASKS + (HART,))
+# docs/docs.md: what the checker says about an edited fixture
+R["docs-self-test"] = Transcript(
+    "self-test", Pick(r"^    FAIL: doc.md/dma-managed:"),
+    Pick(r"^    FAIL: doc.md/buddyinfo: transcript line"),
+    masks=((r"^    ", ""),))
 # docs/boot.md
 FRAME = (r"\b00000000[89][0-9a-f]{7}\b", "00000000…")  # a kernel address
 OOPS_NOTES = [
@@ -379,6 +384,7 @@ RUNS["crash-text"] = Boot(args="ktest=none crash=text")
 RUNS["crash-guard"] = Boot(args="ktest=none crash=guard")
 # fw_dynamic (QEMU's own OpenSBI) reaches the kernel with 24 MiB.
 RUNS["ram24"] = Boot(mem="24M", args="ktest=none", bios="default")
+RUNS["self-test"] = Command("python3 scripts/docs.py --self-test --show")
 RUNS["run-qemu"] = Command(
     "MEM=32M sh scripts/run-qemu.sh build/kernel.elf",
     "MEM=lots sh scripts/run-qemu.sh build/kernel.elf")
