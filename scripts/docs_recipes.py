@@ -41,7 +41,8 @@ REPORT = r"^mm: state after the self-tests"
 
 R["gdb-help"] = GdbTranscript(
     "walk",
-    Cmd("mm-help"))
+    Cmd("mm-help"),
+    Cmd("help user-defined", keep=[r"^mm-"]))
 R["gdb-before-init"] = GdbTranscript(
     "walk",
     Cmd("mm-health"))
