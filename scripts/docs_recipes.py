@@ -167,6 +167,7 @@ R["gdb-heap"] = GdbTranscript(
     Cmd("mm-heap demo"))
 
 F["dma-managed"] = Fig("walk", r"^mm: zone DMA .* (\d+) managed pages")
+F["dma-present"] = Fig("walk", r"^mm: zone DMA .* (\d+) present,")
 F["normal-free"] = Fig("walk", r"^  pages free\s+(\d+)",
                        after=[REPORT, r"^Node 0, zone   Normal$"])
 F["normal-managed"] = Fig("walk", r"^        managed\s+(\d+)",
