@@ -157,6 +157,17 @@ def default_docs():
     return sorted(glob.glob(os.path.join(ROOT, "docs", "*.md")))
 
 
+def marked_names(paths):
+    names = set()
+    for p in paths:
+        with open(p, encoding="utf-8") as f:
+            try:
+                names |= {item[1] for item in parse(f.read())[1]}
+            except DocError:
+                pass
+    return names
+
+
 def needed_runs(paths, recipes):
     runs = set()
     for p in paths:
@@ -282,6 +293,12 @@ def main():
         print("FAIL: docs/runs: %s" % e)
         sys.exit(1)
     failures = sum(process(p, recipes, runner, a.mode) for p in paths)
+    if not a.docs:  # every recipe must be used: no forgotten ones
+        used = marked_names(paths)
+        for name in sorted(set(recipes) - used):
+            print("FAIL: docs/recipes/%s: no document in docs/ marks it "
+                  "(scripts/docs_recipes.py)" % name)
+            failures += 1
     if a.mode == "update":
         print("docs: %d item%s not generated" % (
             failures, "" if failures == 1 else "s") if failures else
