@@ -397,6 +397,14 @@ test-full: deps
 
 FULL_FAULT_SEEDS := 1 2 3 4 5 6 7 8 9 10
 
+# ---- generated docs (docs/docs.md) -------------------------------------------
+# `make docs`: regenerate every marked transcript and figure of docs/*.md
+# from real runs (QEMU, GDB); tests/docs/run.sh checks them.
+docs: deps
+	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(GDBCONSTS)
+	$(Q)QEMU=$(QEMU) OPENSBI=$(OPENSBI) GDB=$(GDB) python3 scripts/docs.py \
+		update --kernel $(abspath $(KERNEL)) --build $(B)/docs
+
 # ---- benchmarks (docs/bench.md) ---------------------------------------------
 # `make bench`: the in-kernel benchmarks under QEMU -icount, default -march
 # and Zbb (its own build directory), into build/bench/kernel.{md,csv}.
@@ -468,12 +476,13 @@ help:
 	@echo "make bench-host host benchmark against glibc, jemalloc, mimalloc"
 	@echo "make bench-report  tables and plots of the last runs into docs/bench/"
 	@echo "make memmap-svg the physical memory map as SVG (MEMMAP_DO='fragment 4096')"
+	@echo "make docs       regenerate the transcripts and figures in docs/*.md (docs/docs.md)"
 	@echo "make TOOLCHAIN=llvm ...  the same with clang and ld.lld, into build/llvm/"
 	@echo "make format / format-check / clean;  V=1 shows command lines"
 
 .PHONY: all run debug gdb test test-full deps host-lib host-tests preload format format-check clean help \
 	bench bench-host bench-report host-vg stress stress-progs fuzz fuzz-build \
-	memmap-svg
+	memmap-svg docs
 .DELETE_ON_ERROR:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

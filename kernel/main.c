@@ -9,6 +9,7 @@
 #include "arch/riscv/sbi.h"
 #include "bench/bench.h"
 #include "kernel/ktest.h"
+#include "kernel/mm_cmds.h"
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
 #include "lib/bootargs.h"
@@ -183,6 +184,7 @@ void riscv_boot_main(unsigned long hartid, const void *dtb)
 		mm_health_acknowledge("the self-tests");
 	failed += (int)args_refused;
 	report_mm();
+	mm_demo_walkthrough(); /* demo=1 only */
 	failed += bench_boot();
 	crash_if_asked(bootparam_string("crash"));
 	if (!bootparam_bool("monitor"))

@@ -24,5 +24,7 @@ int cmd_fragment(int argc, char **argv);
 /* kernel/mm_demo.c */
 int cmd_txn_demo(int argc, char **argv);
 int cmd_fail(int argc, char **argv);
+/* demo=1: the states of docs/gdb.md, each at its mm_demo_* stop */
+void mm_demo_walkthrough(void);
 
 #endif /* KERNEL_MM_CMDS_H */

@@ -1,8 +1,42 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The `docs` test group: what the documentation claims is checked against
-# the tree.  docs/bad-inputs.md: every row names a test file that exists
-# and test names that are in it (scripts/bad_inputs.py).
+# the tree.
+#   1. docs/bad-inputs.md: every row names a test file that exists and
+#      test names that are in it (scripts/bad_inputs.py);
+#   2. scripts/docs.py --self-test: the transcript checker on the fixture
+#      tests/docs/fixture/doc.md (an edited figure or line must fail,
+#      naming the doc, the item and the first differing line);
+#   3. scripts/docs.py check: every marked transcript and figure of
+#      docs/*.md equals what the current kernel prints (docs/docs.md);
+#      `make docs` regenerates them.  Logs: build/test-logs/docs/.
 set -u
 cd "$(dirname "$0")/../.."
-python3 scripts/bad_inputs.py check docs/bad-inputs.md
+. tests/lib.sh # scaled SECONDS: times TEST_TIMEOUT_SCALE
+LOGS=build/test-logs/docs
+mkdir -p "$LOGS"
+status=0
+
+python3 scripts/bad_inputs.py check docs/bad-inputs.md || status=1
+python3 scripts/docs.py --self-test || status=1
+
+if ! ${MAKE:-make} --no-print-directory -s build/kernel.elf \
+	build/gdb/rvmm_consts.py > "$LOGS/build.log" 2>&1; then
+	echo "FAIL: docs/setup: the kernel or build/gdb/rvmm_consts.py does" \
+		"not build ($(grep -m1 -iE 'error|No rule' "$LOGS/build.log"))"
+	exit 1
+fi
+# docs.py bounds each run itself (times TEST_TIMEOUT_SCALE); this is the
+# backstop for the whole check.
+timeout "$(scaled 900)" python3 scripts/docs.py check \
+	--kernel "$PWD/build/kernel.elf" --build "$LOGS" 2> "$LOGS/runs.log"
+rc=$?
+if [ "$rc" -eq 124 ]; then
+	echo "FAIL: docs/check: timed out (see $LOGS/runs.log)"
+	status=1
+elif [ "$rc" -ne 0 ]; then
+	echo "(the docs are stale or a run failed: make docs regenerates" \
+		"them; logs in $LOGS)"
+	status=1
+fi
+exit $status

@@ -8,6 +8,9 @@ log's path is in RVMM_CONSOLE.  Prints one "PASS: gdb/<name>" or
 
   consts      every generated enumerator equals the debug info's value;
               the arrays have the generated sizes
+  help        every registered mm-* command is in `help user-defined` and
+              `mm-help` with its docstring's first line; `mm-help NAME`
+              prints its usage
   before-mm-init  stop at mm_init() (hbreak): every command refuses in one
               line saying mm is not initialised and what to do
   other-hart  stop in an allocation fast path (pages, slab) on a hart
@@ -44,6 +47,7 @@ from gdbtest.checkpoint import (  # noqa: E402
     check_health_report, check_heaps, check_kmalloc, check_mm_page,
     check_slabinfo, check_txn_report, check_zones, kernel_report)
 from gdbtest.common import report, structure_exists  # noqa: E402
+from gdbtest.help import check_help  # noqa: E402
 from gdbtest.memmap import check_memmap, check_memmap_bad_args  # noqa: E402
 from gdbtest.missing import check_missing  # noqa: E402
 from gdbtest.refusals import check_bad_args, check_before_init  # noqa: E402
@@ -55,6 +59,7 @@ from gdbtest.stops import (  # noqa: E402
 
 def main():
     check_consts()
+    check_help()
     check_before_init()
     stop_bp = gdb.Breakpoint("mm_debug_checkpoint")
     slab = structure_exists("struct kmem_cache", "type")

@@ -7,8 +7,11 @@ build/gdb on sys.path and imports this package, which registers:
   mm-zones  mm-buddyinfo  mm-page  mm-slabinfo  mm-cache  mm-kmalloc
   mm-txn    mm-leaks      mm-health  mm-heap    mm-memmap  mm-help
 
-one class per command (its docstring is `help mm-NAME`), and the
-pretty-printers for struct page, struct zone and struct kmem_cache.
+one class per command (its docstring is `help mm-NAME` and `mm-help
+NAME`; its first line the summary that `mm-help` and GDB's `help
+user-defined` list: every command registers as gdb.COMMAND_USER, which
+tests/gdb checks), and the pretty-printers for struct page, struct zone
+and struct kmem_cache.
 Every command only reads memory; see kmem.py for the rules.
 """
 from . import consts  # noqa: F401  (fails early if the build lacks it)

@@ -385,7 +385,7 @@ the failure-rate window is read as the kernel would read it now."""
     NAME = "mm-health"
 
     def __init__(self):
-        super().__init__(self.NAME, gdb.COMMAND_DATA)
+        super().__init__(self.NAME, gdb.COMMAND_USER)
 
     def invoke(self, arg, from_tty):
         kmem.require_mm(self.NAME)

@@ -177,7 +177,7 @@ kernel's kmalloc_report()."""
     NAME = "mm-kmalloc"
 
     def __init__(self):
-        super().__init__(self.NAME, gdb.COMMAND_DATA)
+        super().__init__(self.NAME, gdb.COMMAND_USER)
 
     def invoke(self, arg, from_tty):
         kmem.require_mm(self.NAME)

@@ -89,7 +89,7 @@ block (address, size, site) as well."""
     NAME = "mm-leaks"
 
     def __init__(self):
-        super().__init__(self.NAME, gdb.COMMAND_DATA)
+        super().__init__(self.NAME, gdb.COMMAND_USER)
 
     def invoke(self, arg, from_tty):
         kmem.require_mm(self.NAME)

@@ -268,7 +268,7 @@ docs/buddy.md, "Pictures of memory"."""
     NAME = "mm-memmap"
 
     def __init__(self):
-        super().__init__(self.NAME, gdb.COMMAND_DATA)
+        super().__init__(self.NAME, gdb.COMMAND_USER)
 
     def invoke(self, arg, from_tty):
         kmem.require_mm(self.NAME)

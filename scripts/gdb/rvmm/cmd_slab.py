@@ -25,7 +25,7 @@ line sums what the slab layer holds."""
     NAME = "mm-slabinfo"
 
     def __init__(self):
-        super().__init__(self.NAME, gdb.COMMAND_DATA)
+        super().__init__(self.NAME, gdb.COMMAND_USER)
 
     def invoke(self, arg, from_tty):
         kmem.require_mm(self.NAME)
@@ -112,7 +112,7 @@ code while it changes them)."""
     NAME = "mm-cache"
 
     def __init__(self):
-        super().__init__(self.NAME, gdb.COMMAND_DATA)
+        super().__init__(self.NAME, gdb.COMMAND_USER)
 
     def invoke(self, arg, from_tty):
         kmem.require_mm(self.NAME)

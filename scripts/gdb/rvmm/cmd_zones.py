@@ -82,7 +82,7 @@ any breakpoint, on any hart."""
     NAME = "mm-zones"
 
     def __init__(self):
-        super().__init__(self.NAME, gdb.COMMAND_DATA)
+        super().__init__(self.NAME, gdb.COMMAND_USER)
 
     def invoke(self, arg, from_tty):
         kmem.require_mm(self.NAME)
@@ -145,7 +145,7 @@ list length equal to nr_free; the problems found are listed."""
     NAME = "mm-buddyinfo"
 
     def __init__(self):
-        super().__init__(self.NAME, gdb.COMMAND_DATA)
+        super().__init__(self.NAME, gdb.COMMAND_USER)
 
     def invoke(self, arg, from_tty):
         kmem.require_mm(self.NAME)

@@ -1,0 +1,408 @@
+# SPDX-License-Identifier: MIT
+"""The recipes of the generated docs: for each marker name in docs/*.md,
+which run produces it and which lines to keep (scripts/docs.py; how to
+add one: docs/docs.md).
+
+Runs are single-hart (SMP=1): a single hart's boot prints the same lines
+every time, except what the masks rewrite (timings, instruction counts,
+random secrets, addresses).
+"""
+import os
+
+from docs_runs import ROOT
+from docs_runs import Gdb as GdbRun
+from docs_runs import (DEFAULT_MASKS, Block, Boot, Cmd, Command, Fig, From,
+                       GdbTranscript, Lit, Monitor, Pick, Transcript, collect)
+
+# The page of the first free block on zone z's order-k list: the list's
+# first link is that page's lru member.
+FREE_HEAD = ("((struct page *)((char *)zones[%d].free_area[%d].free_list.next"
+             " - (long)&((struct page *)0)->lru))")
+
+
+def free_pfn(zone, order, plus=0):
+    return "{=%s - mem_map + memmap_start_pfn + %d}" % (
+        FREE_HEAD % (zone, order), plus)
+
+
+RUNS = {}
+
+R = {}
+F = {}
+HART = (r"\bhart \d", "hart …")  # OpenSBI's lottery picks the boot hart
+# Where the boot's final report starts (mm_report() after the self-tests).
+REPORT = r"^mm: state after the self-tests"
+
+# ---- docs/gdb.md: the walkthrough --------------------------------------------
+# One boot for all of it: the whole self-test suite, the report and the
+# checkpoint, then the demo=1 states (kernel/mm_demo.c) one after the
+# other; its console lines feed the console transcripts below too.
+# The GDB commands run in the order of the recipes.
+
+R["gdb-help"] = GdbTranscript(
+    "walk",
+    Cmd("mm-help"),
+    Cmd("help user-defined", keep=[r"^mm-"]))
+R["gdb-before-init"] = GdbTranscript(
+    "walk",
+    Cmd("mm-health"))
+R["gdb-help-page"] = GdbTranscript(
+    "walk",
+    Cmd("help mm-page"))
+# A kernel without transactions, as tests/gdb's missing-structures check
+# makes the commands see it: struct mm_txn hidden for one command.
+HIDE = ("python import sys; sys.path.insert(0, %r); "
+        "from gdbtest.missing import Hidden; "
+        "_docs_hidden = Hidden('struct mm_txn', 'type'); "
+        "_docs_hidden.__enter__()" % os.path.join(ROOT, "tests", "gdb"))
+R["gdb-missing"] = GdbTranscript(
+    "walk",
+    Cmd("break mm_init", show=False),
+    Cmd("continue", show=False),
+    Cmd("finish", show=False),
+    Cmd(HIDE, show=False),
+    Cmd("mm-txn"),
+    Cmd("python _docs_hidden.__exit__()", show=False),
+    Cmd("delete", show=False))
+R["gdb-checkpoint"] = GdbTranscript(
+    "walk",
+    Cmd("break mm_debug_checkpoint"),
+    Cmd("continue"),
+    Cmd("mm-buddyinfo"),
+    Cmd("mm-zones"),
+    Cmd("mm-buddyinfo check", keep=[r"^check:"]))
+R["gdb-printers"] = GdbTranscript(
+    "walk",
+    Cmd("print mem_map[{=%s - mem_map}]" % (FREE_HEAD % (1, 10)),
+        masks=[(r"(state = \d+\}), .*", r"\1, ...")]),
+    Cmd("print zones[0]", masks=[(r"(= \{lock = \{[^,]*),.*", r"\1, ...")]))
+# docs/buddy.md: plain GDB expressions on zones[] and mem_map.
+R["buddy-gdb"] = GdbTranscript(
+    "walk",
+    Cmd("p zones[ZONE_NORMAL].free_area[10].nr_free",
+        note="4 MiB blocks free"),
+    Cmd("p zones[ZONE_DMA].wmark", note="min, low, high"),
+    Cmd("p zones[ZONE_NORMAL].pcp[0]", note="hart 0's order-0 list",
+        masks=[(r"list = \{[^}]*\}", "list = {...}"),
+               (r"(nr_alloc = \d+), .*", r"\1, ...}")]),
+    Cmd("set $pg = (struct page *)((char *)zones[1].free_area[10].free_list"
+        ".next - (long)&((struct page *)0)->lru)"),
+    Cmd("p/r *$pg", note="first free 4 MiB block",
+        masks=[(r"(state = \d+\}), .*", r"\1, ...}")]),
+    Cmd("p/x (($pg - mem_map) + memmap_start_pfn) << 12",
+        note="its physical address"),
+    Cmd("p page_alloc_bad_frees", note="refused frees by kind"))
+R["gdb-mm-page"] = GdbTranscript(
+    "walk",
+    Cmd("mm-page pfn=" + free_pfn(1, 10, 1)))
+R["gdb-merge"] = GdbTranscript(
+    "walk",
+    Cmd("break mm_demo_merge"),
+    Cmd("continue"),
+    Cmd("print pg"),
+    Cmd("mm-page pg"),
+    Cmd("watch -l zones[ZONE_NORMAL].nr_merge"),
+    Cmd("continue"),
+    Cmd("p/x pfn"),
+    Cmd("mm-buddyinfo", keep=[r"Normal"]),
+    Cmd("mm-page pfn=pfn", keep=[r"^  (flags|no allocator|free|page)"]),
+    Cmd("mm-zones", start=r"^zone Normal", keep=[r"^zone", r"^  (pages|lock)"]))
+R["gdb-merge-finish"] = GdbTranscript(
+    "walk",
+    Cmd("delete"),
+    Cmd("finish", keep=[r"^Run till", r"^\S+ \(", r"^\d+\s"]),
+    Cmd("mm-buddyinfo", keep=[r"Normal"]))
+R["gdb-kmalloc"] = GdbTranscript(
+    "walk",
+    Cmd("break mm_demo_kmalloc"),
+    Cmd("continue"),
+    Cmd("break kmalloc"),
+    Cmd("continue"),
+    Cmd("finish", keep=[r"^Run till", r"^Value returned"]),
+    Cmd("mm-page $"),
+    Cmd("mm-kmalloc", keep=[r"seen from", r"mode \S+, debug", r" class ",
+                            r"kmalloc-256 "]))
+R["gdb-slab"] = GdbTranscript(
+    "walk",
+    Cmd("delete", show=False),
+    Cmd("break mm_demo_slab"),
+    Cmd("continue"),
+    Cmd("print *c", masks=[(r"(= \{kc_flags = [^,]*),.*", r"\1, ...")]),
+    Cmd("mm-slabinfo", keep=[r"seen from", r"^# name", r"^kmem_cache ",
+                             r"^kmalloc-256 ", r"^demo ", r"^total:"]),
+    Cmd("mm-cache demo"),
+    Cmd("mm-page c->kc_cpu[0].cc_objs[c->kc_cpu[0].cc_avail - 1]"),
+    Cmd("break __kmem_cache_alloc"),
+    Cmd("continue"),
+    Cmd("finish", keep=[r"^Run till", r"^Value returned"]),
+    Cmd("mm-page $"),
+    Cmd("mm-cache demo", keep=[r"magazines", r"^total"]))
+R["gdb-txn"] = GdbTranscript(
+    "walk",
+    Cmd("delete", show=False),
+    Cmd("break mm_demo_txn"),
+    Cmd("continue"),
+    Cmd("mm-txn"))
+R["gdb-leaks"] = GdbTranscript(
+    "walk",
+    Cmd("break mm_demo_leaks"),
+    Cmd("continue"),
+    Cmd("mm-leaks"))
+R["gdb-health"] = GdbTranscript(
+    "walk",
+    Cmd("break mm_demo_health"),
+    Cmd("continue"),
+    Cmd("mm-health", start=r"^==> health",
+        keep=[r"^==> health", r"^verdict", r"^(DMA|Normal) zone ",
+              r"^allocators", r"^reason"]))
+R["gdb-heap"] = GdbTranscript(
+    "walk",
+    Cmd("break mm_demo_heap"),
+    Cmd("continue"),
+    Cmd("mm-heap demo"),
+    Cmd("mm-page mem", keep=[r"owner", r"address"]),
+    Cmd("break k_heap_free"),
+    Cmd("continue"),
+    Cmd("finish", keep=[r"^Run till", r"^\S+ \("]),
+    Cmd("mm-heap demo"))
+
+F["dma-managed"] = Fig("walk", r"^mm: zone DMA .* (\d+) managed pages")
+F["dma-present"] = Fig("walk", r"^mm: zone DMA .* (\d+) present,")
+F["normal-free"] = Fig("walk", r"^  pages free\s+(\d+)",
+                       after=[REPORT, r"^Node 0, zone   Normal$"])
+F["normal-managed"] = Fig("walk", r"^        managed\s+(\d+)",
+                          after=[REPORT, r"^Node 0, zone   Normal$"])
+
+
+# ---- console transcripts of the walk boot (one hart, every suite) -----------
+# docs/buddy.md
+R["buddy-memmap"] = Transcript(
+    "walk", Block(r"^mm: physical memory map", r"struct page array$"))
+R["buddy-struct-page"] = Transcript(
+    "walk", Block(r"^mm: struct page array:", n=2))
+R["buddy-zone-dma"] = Transcript("walk", Block(r"^mm: zone DMA ", n=3))
+R["buddy-boot-buddyinfo"] = Transcript(
+    "walk", Block(r"^Node 0, zone      DMA", n=2))
+R["buddy-bad-free"] = Transcript(
+    "walk", Pick(r"^page_alloc: bad free_pages.*tail page of a larger",
+                 r"^page_alloc: bad free_pages.*double free", ordered=False))
+# docs/kmalloc.md
+R["kmalloc-zero-size"] = Transcript(
+    "walk", Pick(r"^kmalloc: zero-size block .* was written to"),
+    masks=DEFAULT_MASKS + ((r"written to \(0x[0-9a-f]+\)",
+                            "written to (0x…)"),))
+R["kmalloc-boot"] = Transcript(
+    "boot4", Block(r"^slab: ready", r"^kmalloc: \d+ size classes"))
+R["kmalloc-debug-reports"] = Transcript(
+    "walk", Pick(
+        r"^kmalloc: red zone overwritten after the 13-byte block .*kmalloc-16",
+        r"^slab: kmem_cache_free: red zone after object .* kmalloc-dbg-64",
+        r"^kmalloc: red zone overwritten before the 1-byte block .*\(heap\)",
+        r"^kmalloc: red zone overwritten after .*found by kmalloc_validate",
+        r"^slab: kmem_cache_alloc\(kmalloc-dbg-32\) .*written after free",
+        r"^kmalloc: write after free: 5000-byte block",
+        r"^kmalloc: bad free of .*: double free \(first freed by",
+        ordered=False))
+R["kmalloc-leak-report"] = Transcript(
+    "walk", Block(r"^kmalloc: leak report: [1-9]", r"^kmalloc: \d+ live blocks allocated with debug off"))
+R["kmalloc-refused"] = Transcript(
+    "walk", Pick(
+        r"^slab: kmem_cache_free\(kmalloc-64, .*double free",
+        r"^sheap: bad free of .*misaligned",
+        r"^kmalloc: bad free of .*interior pointer of a large block",
+        r"^kmalloc: bad free of .*its page is free",
+        r"^kmalloc: bad free of .*reserved memory",
+        r"^kmalloc: bad free of .*an object of cache",
+        r"^kmalloc: bad free of 0x10: not an address of RAM",
+        ordered=False))
+R["kmalloc-report"] = Transcript(
+    "kmt", Block(r"^kmalloc: mode \S+, debug", r"^kmalloc: heap 0 "),
+    after=REPORT)
+# docs/health.md
+R["health-transitions"] = Transcript(
+    "walk", Pick(
+        r"^mm: Normal zone healthy → degraded: free .* below low",
+        r"^mm: Normal zone degraded → critical: free .* below min",
+        r"^mm: DMA zone critical → degraded: order-3 unusable",
+        r"^mm: Normal zone healthy → degraded: failure rate",
+        r"^mm: allocators healthy → degraded: 1 bad free refused",
+        r"^mm: allocators healthy → critical: corruption: mm_validate",
+        r"^mm: Normal zone critical → healthy",
+        ordered=False))
+MEMINFO_NOTES = [
+    (r"^MemTotal:", "managed pages of both zones × 4"),
+    (r"^MemFree:", "free pages, per-CPU lists included"),
+    (r"^MemUsed:", "MemTotal - MemFree (not in Linux)"),
+    (r"^MemPeakUsed:", "Σ peak_used: the self-tests emptied every zone"),
+    (r"^PerCPULists:", "of MemFree, on per-CPU lists"),
+    (r"^Reserved:", "present - managed: firmware, kernel, DTB, struct pages"),
+    (r"^Slab:", "pages in slabs, all caches (Σ slabs × pages per slab)"),
+    (r"^DMATotal:", "per zone (Linux shows these in zoneinfo only)"),
+]
+R["health-meminfo"] = Transcript(
+    "walk", Block(r"^==> /proc/meminfo", r"^NormalFree:"), after=REPORT,
+    notes=MEMINFO_NOTES, col=33)
+UNUSABLE = r"^==> /sys/kernel/debug/extfrag/unusable_index"
+F["health-dma-unusable-9"] = Fig(
+    "walk", r"^Node 0, zone      DMA(?: \S+){9} (\S+)",
+    after=[REPORT, UNUSABLE])
+BAD = (r"^bad frees: pages \d+ slab (\d+) \((\d+) in kmalloc's caches\)"
+       r".*each once: (\d+)")
+F["health-bad-slab"] = Fig("walk", BAD, after=REPORT)
+F["health-bad-slab-km"] = Fig("walk", BAD, after=REPORT, group=2)
+F["health-bad-once"] = Fig("walk", BAD, after=REPORT, group=3)
+R["health-buddyinfo"] = Transcript(
+    "walk", Block(r"^==> /proc/buddyinfo", n=3), after=REPORT)
+R["health-unusable"] = Transcript(
+    "walk", Block(r"^==> /sys/kernel/debug/extfrag/unusable_index", n=3),
+    after=REPORT)
+R["health-pagestats"] = Transcript(
+    "walk", Block(r"^==> pagestats", n=3), Lit(),
+    Pick(r"^Normal\s+10 "), Block(r"^page totals:", r"^bad frees:"),
+    after=REPORT)
+R["health-faults"] = Transcript(
+    "walk", Block(r"^==> fault injection", n=4), after=REPORT)
+R["health-health"] = Transcript(
+    "walk", Block(r"^==> health <==", r"^==> end of mm report"),
+    after=REPORT)
+R["health-monitor"] = Transcript(
+    "mon", Block(r"^mm> pages 3$", r"^pages free: refused"),
+    Block(r"^mm> health$", n=3), Lit(), Block(r"^reason:", n=1),
+    Block(r"^mm> health ack", r"^calls looked at"))
+# docs/simple_heap.md
+R["sheap-bad-free"] = Transcript(
+    "walk", Pick(r"^sheap: bad free of .*block not in use \(double free\?\)"))
+# docs/fault.md
+R["fault-boot-rule"] = Transcript(
+    "failboot", Pick(r"^mm.fail: armed", r"^mm.fail: injected failure"))
+R["fault-proof"] = Transcript(
+    "walk", Block(r"^\s+# kmalloc two-tier: tree", r"^\s+# proved \d+"),
+    masks=DEFAULT_MASKS + ((r"^\s+", ""),))
+PROOF = r"^\s+# kmalloc two-tier: tree (\d+) pages (\d+) krealloc (\d+) ring (\d+)"
+for n, op in enumerate(("tree", "pages", "krealloc", "ring"), 1):
+    F["fault-points-" + op] = Fig("walk", PROOF, group=n)
+# docs/fault.md, docs/testing.md: a case skipped under a boot rule
+R["fault-skip"] = Transcript(
+    "faultboot", Pick(r"^    # tests/kernel/\S+:\d+: expected",
+                      r"^    ok \d+ \S+ # SKIP injected allocation failure"))
+# docs/txn.md
+R["txn-misuse"] = Transcript(
+    "txn2", Pick(
+        r"^txn: mm_txn_commit\(.*not an open transaction",
+        r"^txn: mm_txn_abort\(.*out of order",
+        r"^txn: mm_txn_commit\(.*begun on hart \d+; it must end there",
+        r"^txn: mm_txn_begin\(.*refused in an interrupt handler",
+        r"^txn: double free of pages",
+        ordered=False), masks=DEFAULT_MASKS + (HART,))
+R["txn-left-open"] = Transcript(
+    "walk", Pick(r"^txn: ktest: end of test case: transaction 'kept_open'"),
+    From("txn2", Pick(r"^txn: hart going idle:")),
+    masks=DEFAULT_MASKS + (HART,))
+# docs/docs.md: what the checker says about an edited fixture
+R["docs-self-test"] = Transcript(
+    "self-test", Pick(r"^    FAIL: doc.md/dma-managed:"),
+    Pick(r"^    FAIL: doc.md/buddyinfo: transcript line"),
+    masks=((r"^    ", ""),))
+# docs/boot.md
+FRAME = (r"\b00000000[89][0-9a-f]{7}\b", "00000000…")  # a kernel address
+OOPS_NOTES = [
+    (r"^Oops: .* on cpu", "<- cause by name, cpu, hart"),
+    (r"^ stval ", "<- stval: faulting address"),
+    (r"^ stval/sp in the guard page", "(when so)"),
+    (r"^ \.\.\.$", "<- all 31 registers"),
+    (r"\(ra\)$", "<- ra register (may be stale)"),
+    (r"^  \[<.*\] crash_if_asked\+0x…/0x…$", "<- sepc"),
+    (r"^  \[<.*\] riscv_boot_main", "<- frame-pointer walk"),
+]
+R["boot-oops"] = Transcript(
+    "crash-text", Block(r"^Oops: ", n=3),
+    From("crash-guard", Pick(r"^ stval/sp in the guard page")),
+    Block(r"^ ra ", n=1), Lit(" ..."),
+    Block(r"^Call trace:", r"^Oops: machine stopped"),
+    masks=DEFAULT_MASKS + (FRAME, HART), notes=OOPS_NOTES, col=55)
+R["boot-refused"] = Transcript(
+    "bootargs-3", Pick(r"^boot: \d+ boot arguments? refused"))
+BA = [("bootargs-1", r"^bootargs: foo=bar"),
+      ("bootargs-1", r"^bootargs: MM.DEBUG=1"),
+      ("bootargs-1", r"^bootargs: =orphan"),
+      ("bootargs-1", r"^bootargs: mm.debug=2"),
+      ("bootargs-2", r"^bootargs: mm.debug=1 mm.debug=0"),
+      ("bootargs-1", r"^bootargs: mm.fail=:"),
+      ("bootargs-2", r"^bootargs: mm.fail=kind:fs"),
+      ("bootargs-1", r"^bootargs: mm.dma_limit=16m5"),
+      ("bootargs-2", r"^bootargs: mm.dma_limit=1000"),
+      ("bootargs-1", r"^bootargs: kmalloc.heap:"),
+      ("bootargs-2", r"^bootargs: kmalloc.heap=1G"),
+      ("bootargs-1", r"^bootargs: kmalloc.mode=fast"),
+      ("bootargs-1", r"^bootargs: crash=bogus"),
+      ("bootargs-1", r"^bootargs: bench=page,nosuch"),
+      ("bootargs-1", r"^bootargs: ktest=,,,"),
+      ("bootargs-2", r"^bootargs: ktest=:"),
+      ("bootargs-3", r"^bootargs: mm.debug=1: 1 word dropped")]
+R["boot-bootargs"] = Transcript(
+    "bootargs-1", *[From(run, Pick(p)) for run, p in BA])
+R["boot-dma-limit"] = Transcript(
+    "bootargs-3", Pick(r"^mm: mm.dma_limit=8G is at or beyond RAM"))
+R["boot-ram24"] = Transcript(
+    "ram24", Pick(r"^Kernel panic: "),
+    masks=((r"^(Kernel panic: [^(]*\(MEM=32M\)).*", r"\1"),))
+R["boot-run-qemu"] = Transcript(
+    "run-qemu", Pick(r"^run-qemu.sh: MEM=32M"), Pick(r"^run-qemu.sh: MEM=lots"))
+R["boot-smp"] = Transcript(
+    "boot4", Pick(r"^smp: \d+ of \d+ harts online"),
+    masks=((r"=hart\d", "=hart…"),))
+
+RUNS["walk"] = GdbRun(mem="256M", smp=1, args="demo=1")
+# Four harts without the self-tests: the boot lines only (which hart
+# boots is OpenSBI's lottery: masked).
+RUNS["boot4"] = Boot(mem="256M", smp=4, args="ktest=none")
+# docs/kmalloc.md's report: after the two-tier suites only.
+RUNS["kmt"] = Boot(mem="256M", smp=1,
+                   args="ktest=kmalloc_two_tier,kmalloc_smp_two_tier")
+# docs/simple_heap.md
+R["sheap-bad-free"] = Transcript(
+    "walk", Pick(r"^sheap: bad free of .*block not in use \(double free\?\)"))
+# docs/fault.md
+R["fault-boot-rule"] = Transcript(
+    "failboot", Pick(r"^mm.fail: armed", r"^mm.fail: injected failure"))
+R["fault-proof"] = Transcript(
+    "walk", Block(r"^\s+# kmalloc two-tier: tree", r"^\s+# proved \d+"),
+    masks=DEFAULT_MASKS + ((r"^\s+", ""),))
+PROOF = r"^\s+# kmalloc two-tier: tree (\d+) pages (\d+) krealloc (\d+) ring (\d+)"
+for n, op in enumerate(("tree", "pages", "krealloc", "ring"), 1):
+    F["fault-points-" + op] = Fig("walk", PROOF, group=n)
+# docs/boot.md: refused boot arguments (no suite runs: ktest=,,, and
+# ktest= are refused), a crash, too little RAM, run-qemu.sh's refusals.
+RUNS["bootargs-1"] = Boot(args=(
+    "foo=bar MM.DEBUG=1 =orphan mm.debug=2 mm.fail= mm.dma_limit=16m5 "
+    "kmalloc.heap kmalloc.mode=fast crash=bogus bench=page,nosuch ktest=,,,"))
+RUNS["bootargs-2"] = Boot(args=(
+    "mm.debug=1 mm.debug=0 mm.fail=kind:fs mm.dma_limit=1000 "
+    "kmalloc.heap=1G ktest="))
+# 32 words in all with monitor=0: mm.debug=1 is one too many.
+RUNS["bootargs-3"] = Boot(args="ktest=none mm.dma_limit=8G" +
+                          " bench.quick" * 29 + " mm.debug=1")
+RUNS["crash-text"] = Boot(args="ktest=none crash=text")
+RUNS["crash-guard"] = Boot(args="ktest=none crash=guard")
+# fw_dynamic (QEMU's own OpenSBI) reaches the kernel with 24 MiB.
+RUNS["ram24"] = Boot(mem="24M", args="ktest=none", bios="default")
+RUNS["self-test"] = Command("python3 scripts/docs.py --self-test --show")
+RUNS["run-qemu"] = Command(
+    "MEM=32M sh scripts/run-qemu.sh build/kernel.elf",
+    "MEM=lots sh scripts/run-qemu.sh build/kernel.elf")
+# docs/fault.md's boot rule: the suite that checks it, verbose.
+RUNS["failboot"] = Boot(
+    mem="256M", smp=1,
+    args="ktest=mm_fault_boot mm.fail=kind:pages,order:9,times:2,verbose")
+# Every suite under random injected failures (tests/faultboot's rule).
+RUNS["faultboot"] = Boot(args="mm.fail=probability:5,seed:3,times:unlimited")
+# docs/txn.md's misuse lines: two harts, the suite of edge cases.
+RUNS["txn2"] = Boot(mem="256M", smp=2, args="ktest=mm_txn_edges")
+# docs/health.md's session at the prompt (as the monitor test group's).
+RUNS["mon"] = Monitor(
+    [("pages 3", {"blk": r"free it with: pages free (0x[0-9a-f]+)"}),
+     "pages free {blk}", "pages free {blk} 3", "health", "health ack",
+     "txn-demo", "fail kind:kmalloc nth:1", "kmalloc 64", "kmalloc 64",
+     "fail"], mem="256M", smp=1, args="ktest=none")
+RECIPES = dict(R, **F)
+collect(RUNS, RECIPES)
