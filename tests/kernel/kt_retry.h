@@ -16,16 +16,16 @@
 #define KT_INJECT_RETRIES 1000
 
 /* The value of call (a pointer-returning allocation), retried as above. */
-#define KT_RETRY_INJECTED(call)                                               \
-	({                                                                    \
-		__typeof__(call) kt_v_ = NULL;                                \
-		for (int kt_i_ = 0; kt_i_ < KT_INJECT_RETRIES && !kt_v_;      \
-		     kt_i_++) {                                               \
-			kt_v_ = (call);                                       \
+#define KT_RETRY_INJECTED(call)                                              \
+	({                                                                   \
+		__typeof__(call) kt_v_ = NULL;                               \
+		for (int kt_i_ = 0; kt_i_ < KT_INJECT_RETRIES && !kt_v_;     \
+		     kt_i_++) {                                              \
+			kt_v_ = (call);                                      \
 			if (!kt_v_ && mm_last_error() != MM_EFAULT_INJECTED) \
-				break;                                        \
-		}                                                             \
-		kt_v_;                                                        \
+				break;                                       \
+		}                                                            \
+		kt_v_;                                                       \
 	})
 
 #endif /* TESTS_KERNEL_KT_RETRY_H */
