@@ -398,11 +398,12 @@ void *sheap_alloc(struct sheap *h, size_t size, size_t align)
  */
 static inline bool is_live(const struct sheap *h, const void *p)
 {
-	const struct sh_block *b = (const struct sh_block *)p - 1;
+	const struct sh_block *b;
 
 	if ((const char *)p <= h->sh_start || (const char *)p >= h->sh_end ||
 	    ((uintptr_t)p & (SHEAP_ALIGN - 1)))
 		return false;
+	b = (const struct sh_block *)p - 1;
 	return b->b_tag == block_tag(h, b, b->b_size);
 }
 
@@ -488,8 +489,8 @@ refuse_free(struct sheap *h, const void *p, const char *why, void *caller)
 static inline __attribute__((always_inline)) bool
 free_block(struct sheap *h, void *p, void *caller)
 {
-	struct sh_block *b = (struct sh_block *)p - 1;
 	unsigned long flags = heap_lock(h);
+	struct sh_block *b;
 	const char *why;
 
 	if (unlikely(!is_live(h, p))) {
@@ -498,6 +499,7 @@ free_block(struct sheap *h, void *p, void *caller)
 		heap_unlock(h, flags);
 		return refuse_free(h, p, why, caller ? caller : CALLER());
 	}
+	b = (struct sh_block *)p - 1;
 	release(h, b, b->b_size & ~USED);
 	h->sh_frees++;
 	heap_unlock(h, flags);
