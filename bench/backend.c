@@ -131,7 +131,9 @@ const struct wl_ops *backend_null(void)
 	return &null_backend.ops;
 }
 
-/* ---- sheap: the simple heap called directly ------------------------------------ */
+/* ---- sheap: the baseline, the simple heap called directly ------------------------ */
+/* The seed's comparative claims are stated against these rows (docs/bench.md,
+ * "The baseline"); kmalloc's simple mode below is not the baseline. */
 
 static struct sheap bench_sheap;
 

@@ -2,16 +2,17 @@
 /*
  * The simple heap: a first-fit, address-ordered, coalescing free-list heap
  * on a caller-supplied region (the classic embedded design, FreeRTOS heap_4
- * style).  It is the `simple` kmalloc backend, `hybrid`'s fallback, and the
- * fair O(n) baseline the slab/buddy design is measured against.
+ * style).  It is the baseline the slab/buddy design is measured against
+ * (the `sheap` rows of the benchmarks), the allocator under kmalloc's
+ * `simple` mode and `hybrid`'s fallback.
  *
  * Guarantees: 16-byte aligned blocks by default, any power-of-two alignment
- * on request; never panics (shortage or bad arguments give NULL and are
- * counted); an invalid or double free is reported with its caller, counted
- * and refused without touching the heap; one irqsave spinlock per heap makes
- * every call SMP- and interrupt-safe.  Costs: allocation and free walk the
- * free list, O(number of free blocks).  See mm/simple_heap.c and
- * docs/simple_heap.md.
+ * on request; never panics (shortage or bad arguments give NULL, counted,
+ * with the reason in mm_last_error()); an invalid, double or foreign free
+ * is reported with its caller, counted and refused without touching the
+ * heap; one lock per heap, taken with interrupts off, makes every call
+ * SMP- and interrupt-safe.  Costs: allocation and free walk the free list,
+ * O(number of free blocks).  See mm/simple_heap.c and docs/simple_heap.md.
  */
 #ifndef MM_SIMPLE_HEAP_H
 #define MM_SIMPLE_HEAP_H
@@ -19,7 +20,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "lib/spinlock.h"
 
 /* Default (and minimum) alignment of every block, in bytes. */
 #define SHEAP_ALIGN 16
@@ -37,13 +37,15 @@ struct sh_block; /* private: a block header (mm/simple_heap.c) */
  * kmalloc's boot pages) and the region; sheap_init() sets every field.
  */
 struct sheap {
-	spinlock_t sh_lock; /* guards every field below sh_cookie */
+	unsigned long sh_lock; /* 0 free, 1 held: guards the fields below
+				* sh_cookie (mm/simple_heap.c, section 4) */
 	/* Set by sheap_init(), read-only afterwards (no lock needed). */
 	char *sh_start; /* first block header (16-byte aligned) */
 	char *sh_end; /* one past the last byte managed */
 	uintptr_t sh_cookie; /* per-heap secret mixed into block tags */
 	/* Guarded by sh_lock. */
 	struct sh_block *sh_free; /* free list, sorted by address */
+	struct sh_block *sh_last; /* its last (highest) block, or NULL */
 	size_t sh_free_bytes; /* sum of free block sizes */
 	size_t sh_min_free_bytes; /* low-water mark of sh_free_bytes */
 	unsigned long sh_allocs; /* successful sheap_alloc() calls */
@@ -81,10 +83,11 @@ int sheap_init(struct sheap *h, void *base, size_t size);
 /*
  * First-fit allocation of size bytes aligned to align (a power of two; 0
  * means SHEAP_ALIGN; smaller values are raised to it).  Returns NULL when no
- * free block fits (shortage, also for requests larger than the region) or
- * for bad arguments (size 0, align not a power of two: counted in
- * sh_bad_args too, and a bad alignment is reported with the caller).
- * Every failure is counted; nothing else changes.  Never panics.
+ * free block fits (shortage, also for requests larger than the region:
+ * MM_ENOMEM) or for bad arguments (size 0, align not a power of two:
+ * MM_EINVAL, counted in sh_bad_args too, and a bad alignment is reported
+ * with the caller).  Every failure is counted; nothing else changes.
+ * Never panics.
  */
 void *sheap_alloc(struct sheap *h, size_t size, size_t align);
 
@@ -92,7 +95,8 @@ void *sheap_alloc(struct sheap *h, size_t size, size_t align);
  * Free a block returned by sheap_alloc().  Returns true when freed; false
  * when p is not a live block of h (NULL, double free, interior or foreign
  * pointer, corrupted header): then it prints the reason and the caller on
- * the console, counts a bad free, and leaves the heap untouched.
+ * the console, counts a bad free, sets MM_EBADFREE and leaves the heap
+ * untouched.
  */
 bool sheap_free(struct sheap *h, void *p);
 /* The same, naming caller in the report (for wrappers such as kfree). */
