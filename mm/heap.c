@@ -589,8 +589,7 @@ static hot_inline void free_locked(struct k_heap *h, struct tlsf_block *b,
 }
 
 /* Check and free under hp_lock; false (reported) when mem is no block. */
-static hot_inline bool free_checked(struct k_heap *h, void *mem,
-				    unsigned long caller)
+bool __k_heap_free(struct k_heap *h, void *mem, unsigned long caller)
 {
 	struct tlsf_block *b;
 	const char *why;
@@ -606,11 +605,6 @@ static hot_inline bool free_checked(struct k_heap *h, void *mem,
 		bad_free(h, mem, why, caller);
 	heap_unlock_irqrestore(h, flags);
 	return b != NULL;
-}
-
-bool __k_heap_free(struct k_heap *h, void *mem, unsigned long caller)
-{
-	return free_checked(h, mem, caller);
 }
 
 static void free_hooked(struct k_heap *h, void *mem, unsigned long caller)
