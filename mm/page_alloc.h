@@ -166,6 +166,15 @@ struct free_area {
 };
 
 /*
+ * Pages a per-CPU list moves per refill or drain, and the length at which
+ * a free drains a batch.  Constants, not sized from RAM: one refill or
+ * drain then costs the same bounded number of steps at every memory size
+ * (PCP_BATCH buddy splits or merges; mm/page_alloc.c, section 7).
+ */
+#define PCP_BATCH 8
+#define PCP_HIGH (4 * PCP_BATCH)
+
+/*
  * A per-CPU list of free order-0 pages of one zone.  Only its own hart uses
  * it, except when another hart drains it (on allocation failure); pcp_lock
  * (a plain flag, taken with interrupts off) settles that rare race.
