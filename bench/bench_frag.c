@@ -143,9 +143,8 @@ static size_t probe_largest(const struct wl_ops *ops, size_t hi)
 }
 
 /* Ask for LARGE blocks until one fails; returns how many succeeded. */
-static unsigned long take_large(const struct wl_ops *ops,
-				struct wl_slot *slots, unsigned long first,
-				unsigned long cap)
+static unsigned long take_large(const struct wl_ops *ops, struct wl_slot *slots,
+				unsigned long first, unsigned long cap)
 {
 	unsigned long n = 0;
 
@@ -223,8 +222,7 @@ static void kdist_share(struct wl_slot *slots)
 	struct wl_result res;
 	unsigned long share;
 
-	wl_churn(w, &km_budget_ops, slots, live, steps, BENCH_SEED, NULL,
-		 &res);
+	wl_churn(w, &km_budget_ops, slots, live, steps, BENCH_SEED, NULL, &res);
 	share = o9_share_milli();
 	wl_release(&km_budget_ops, slots, live);
 	if (res.failures)
@@ -267,9 +265,10 @@ void bench_heap_frag(void)
 		const char *name = b->ops.name;
 
 		if (!strcmp(name, "simple") || !strcmp(name, "hybrid")) {
-			bench_info("frag.%s: not measured: its heap is sized at "
-				   "boot, not by the budget",
-				   name);
+			bench_info(
+				"frag.%s: not measured: its heap is sized at "
+				"boot, not by the budget",
+				name);
 			continue;
 		}
 		if (backend_setup(b))
