@@ -490,6 +490,12 @@ static void zoneinfo_one(const struct zone *z)
 	       "refused by watermark %lu\n",
 	       READ_ONCE(z->nr_split), READ_ONCE(z->nr_merge),
 	       READ_ONCE(z->wm_low_events), READ_ONCE(z->wm_refusals));
+	printk("  pageblocks: other %lu slab %lu large %lu; fallbacks to "
+	       "another kind %lu, pageblocks claimed %lu\n",
+	       READ_ONCE(z->nr_pageblocks[PGKIND_OTHER]),
+	       READ_ONCE(z->nr_pageblocks[PGKIND_SLAB]),
+	       READ_ONCE(z->nr_pageblocks[PGKIND_LARGE]),
+	       READ_ONCE(z->nr_steal), READ_ONCE(z->nr_claim));
 	for (unsigned int o = 0; o < MAX_ORDER; o++)
 		if (z->nr_alloc[o] || z->nr_fail[o])
 			printk("  order %2u: buddy allocs %lu frees %lu "

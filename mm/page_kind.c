@@ -110,7 +110,8 @@ static struct page *take_borrowed(struct zone *z, unsigned int order,
  * from another kind, whose pageblock stays as it was, so that big
  * blocks are not broken up for nothing.
  */
-struct page *take_fallback(struct zone *z, unsigned int order, enum page_kind kind)
+struct page *take_fallback(struct zone *z, unsigned int order,
+			   enum page_kind kind)
 {
 	for (unsigned int o = MAX_ORDER; o-- > order;) {
 		for (unsigned int k = 0; k < NR_PGKINDS; k++) {
@@ -130,4 +131,3 @@ struct page *take_fallback(struct zone *z, unsigned int order, enum page_kind ki
 	}
 	return NULL;
 }
-
