@@ -240,7 +240,10 @@ static bool validate_large(unsigned long *count)
 	struct list_head *e;
 
 	list_for_each (e, &km_large_list) {
-		const struct page *pg = list_entry(e, struct page, lru);
+		/* by integer arithmetic: e is not trusted yet (bad_large) */
+		const struct page *pg =
+			(const struct page *)((uintptr_t)e -
+					      offsetof(struct page, lru));
 
 		why = ++n > memmap_end_pfn ? "list does not end"
 					   : bad_large(pg);
