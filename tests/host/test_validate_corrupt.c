@@ -43,9 +43,12 @@ static struct list_head *buddy_two(void)
 {
 	struct zone *z = &zones[ZONE_NORMAL];
 
-	for (unsigned int o = 0; o < MAX_ORDER; o++)
-		if (z->free_area[o].nr_free >= 2)
-			return &z->free_area[o].free_list;
+	for (unsigned int o = 0; o < MAX_ORDER; o++) {
+		struct list_head *l = &z->free_area[o].free_list[PGKIND_OTHER];
+
+		if (!list_empty(l) && l->next->next != l)
+			return l;
+	}
 	/* make two: split a block and keep its buddy's neighbour apart */
 	struct page *a = alloc_pages(GFP_KERNEL, 3);
 	struct page *b = alloc_pages(GFP_KERNEL, 3);
@@ -54,7 +57,7 @@ static struct list_head *buddy_two(void)
 	free_pages(a, 3);
 	free_pages(c, 3);
 	(void)b;
-	return &z->free_area[3].free_list;
+	return &z->free_area[3].free_list[PGKIND_OTHER];
 }
 
 static void buddy_cycle(void)
