@@ -232,17 +232,50 @@ int kmem_cache_destroy(struct kmem_cache *c)
 	return 0;
 }
 
+/*
+ * Is c (an untrusted address) a live cache: cache_cache, or an object of a
+ * slab of cache_cache with the live magic?  Integer arithmetic until the
+ * address is known to be such an object.
+ */
+static bool cache_ptr_ok(uintptr_t c)
+{
+	uintptr_t base = c & ~(cache_cache.kc_slab_bytes - 1);
+	struct page *pg;
+
+	if (c == (uintptr_t)&cache_cache)
+		return true;
+	if (!ram_ptr_ok((const void *)c, __alignof__(struct kmem_cache)))
+		return false;
+	pg = slab_virt_to_page(base);
+	return pg && (page_load_state(pg).flags & PG_slab) &&
+	       READ_ONCE(pg->slab_cache) == &cache_cache &&
+	       slab_is_obj(&cache_cache, base, c) &&
+	       ((const struct kmem_cache *)c)->kc_magic == SLAB_MAGIC_LIVE;
+}
+
+/* Is e the kc_link of a live cache? */
+static bool cache_link_ok(const struct list_head *e)
+{
+	return cache_ptr_ok((uintptr_t)e -
+			    offsetof(struct kmem_cache, kc_link));
+}
+
 /* ---- small accessors ---------------------------------------------------------- */
 
 struct kmem_cache *kmem_cache_of(const void *addr)
 {
 	struct page *pg = page_block_head(virt_to_page(addr));
+	struct kmem_cache *c;
 	struct page seen;
 
 	if (!pg)
 		return NULL;
 	seen = page_load_state(pg);
-	return (seen.flags & PG_slab) ? READ_ONCE(pg->slab_cache) : NULL;
+	if (!(seen.flags & PG_slab))
+		return NULL;
+	c = READ_ONCE(pg->slab_cache);
+	/* a corrupted struct page names no cache; the validator reports it */
+	return cache_ptr_ok((uintptr_t)c) ? c : NULL;
 }
 
 size_t kmem_cache_size(const struct kmem_cache *c)
@@ -260,28 +293,6 @@ bool kmem_cache_obj_live(struct kmem_cache *c, const void *obj)
 	/* a cache with a broken layout is slab_validate()'s to report */
 	return obj && slab_layout_ok(c) &&
 	       slab_check_free(c, (void *)obj, 0, false);
-}
-
-/*
- * Is e the kc_link of a live cache: cache_cache, or an object of a slab of
- * cache_cache with the live magic?  Integer arithmetic until the address
- * is known to be such an object: e is not trusted.
- */
-static bool cache_link_ok(const struct list_head *e)
-{
-	uintptr_t c = (uintptr_t)e - offsetof(struct kmem_cache, kc_link);
-	uintptr_t base = c & ~(cache_cache.kc_slab_bytes - 1);
-	struct page *pg;
-
-	if (e == &cache_cache.kc_link)
-		return true;
-	if (!ram_ptr_ok((const void *)c, __alignof__(struct kmem_cache)))
-		return false;
-	pg = slab_virt_to_page(base);
-	return pg && (page_load_state(pg).flags & PG_slab) &&
-	       READ_ONCE(pg->slab_cache) == &cache_cache &&
-	       slab_is_obj(&cache_cache, base, c) &&
-	       ((const struct kmem_cache *)c)->kc_magic == SLAB_MAGIC_LIVE;
 }
 
 /*
