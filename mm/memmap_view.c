@@ -155,7 +155,8 @@ static unsigned long walk_block(struct mv *v, unsigned long pfn,
 				unsigned long end)
 {
 	struct page pg = page_load_state(pfn_to_page(pfn));
-	unsigned int f = pg.flags & PG_ALLOC_MASK;
+	/* the state bits; a block's kind (PG_KIND_MASK) does not matter here */
+	unsigned int f = pg.flags & PG_ALLOC_MASK & ~PG_KIND_MASK;
 	enum memmap_kind kind = MEMMAP_UNKNOWN;
 	unsigned long n = 1;
 

@@ -151,7 +151,8 @@ class Classifier:
     def block(self, pfn, walk):
         """(kind, frames) of the block at pfn; counts free blocks."""
         flags, order = self.frames.state(pfn)
-        f = flags & K.get("PG_ALLOC_MASK")
+        # the state bits; a block's kind (PG_KIND_MASK) does not matter
+        f = flags & K.get("PG_ALLOC_MASK") & ~K.get("PG_KIND_MASK")
         if f in (K.PG_buddy, K.PG_head) and order < K.MAX_ORDER:
             if f == K.PG_buddy:
                 walk.blocks[order] += 1
