@@ -375,16 +375,34 @@ static void *hooked_alloc(size_t size, size_t align, gfp_t gfp,
 	return p;
 }
 
-/* The general kmalloc() (mm/kmalloc_fast.c comes here for anything but a
- * magazine hit).  Every miss of a size class's magazine comes here (its
- * refill is the slow path), so this is where the class's peak of live
- * blocks is sampled. */
+/* This hart's magazine of the normal cache of size's class, or NULL. */
+static const struct kmem_cache_cpu *class_magazine(size_t size,
+						   unsigned int *idx)
+{
+	struct kmem_cache *c;
+
+	if (size - 1 >= KMALLOC_MAX_CACHE_SIZE)
+		return NULL;
+	*idx = km_class_index(size);
+	c = km_caches[KM_SET_NORMAL][*idx];
+	return c ? kmem_cache_cpu_part(c, slab_cpu()) : NULL;
+}
+
+/*
+ * The general kmalloc() (mm/kmalloc_fast.c comes here for anything but a
+ * magazine hit).  Every miss of a size class's magazine comes here: when
+ * this call refilled it (the hart's refill count moved), the class's
+ * peak of live blocks is sampled -- once per batch, off the fast path.
+ */
 void *km_alloc_slow(size_t size, gfp_t gfp, unsigned long caller)
 {
+	unsigned int idx = 0;
+	const struct kmem_cache_cpu *cc = class_magazine(size, &idx);
+	unsigned long refills = cc ? READ_ONCE(cc->cc_nr_refill) : 0;
 	void *p = hooked_alloc(size, 0, gfp, caller);
 
-	if (p && size - 1 < KMALLOC_MAX_CACHE_SIZE)
-		km_sample_peak(km_class_index(size));
+	if (p && cc && READ_ONCE(cc->cc_nr_refill) != refills)
+		km_sample_peak(idx);
 	return p;
 }
 

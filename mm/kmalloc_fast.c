@@ -35,8 +35,9 @@ static inline void *fast_alloc(struct kmem_cache *c, unsigned int mode,
 
 		if (likely(n)) {
 			struct km_cell *cell =
-				(struct km_cell *)(cell0 +
-						   cpu * sizeof(km_cpu_stats[0]));
+				(struct km_cell
+					 *)(cell0 +
+					    cpu * sizeof(km_cpu_stats[0]));
 
 			/* one shift from cc to the slot */
 			p = *(void **)((char *)cc->cc_objs +
@@ -143,10 +144,11 @@ static inline enum slab_free_result fast_free(struct kmem_cache *c, void *p)
 	cpu = slab_cpu();
 	cc = &c->kc_cpu[cpu];
 	if (likely(cc_trylock(cc))) {
-		r = slab_mag_put_tag(cc, p, (base + FW_MAG) ^ key);
+		r = slab_mag_put_tag(cc, p, fw, (base + FW_MAG) ^ key);
 		if (likely(r == SLAB_FREED))
-			cc_count((unsigned long *)(frees0 +
-						   cpu * sizeof(km_cpu_stats[0])),
+			cc_count((unsigned long
+					  *)(frees0 +
+					     cpu * sizeof(km_cpu_stats[0])),
 				 1);
 		cc_release(cc);
 	}

@@ -232,22 +232,23 @@ static unsigned int refill(struct kmem_cache *c, struct kmem_cache_cpu *cc,
 		struct list_head *from = !list_empty(&c->kc_partial)
 						 ? &c->kc_partial
 						 : &c->kc_free;
+		void **out = cc->cc_objs + cc->cc_avail;
 		struct page *pg;
-		void *obj;
+		unsigned int k;
 
 		if (list_empty(from))
 			break;
 		pg = list_first_entry(from, struct page, lru);
-		obj = slab_take_obj(c, pg);
-		if (!obj)
-			continue;
-		if (unlikely(c->kc_flags & SLAB_DEBUG))
-			slab_debug_on_alloc(c, obj, caller);
-		else
-			*free_word(c, obj) =
-				fw_encode(c, obj, slab_base(pg) + FW_MAG);
-		cc->cc_objs[cc->cc_avail++] = obj;
-		n++;
+		k = slab_take_objs(c, pg, out, cc->cc_batch - n);
+		for (unsigned int i = 0; i < k; i++) {
+			if (unlikely(c->kc_flags & SLAB_DEBUG))
+				slab_debug_on_alloc(c, out[i], caller);
+			else
+				*free_word(c, out[i]) = fw_encode(
+					c, out[i], slab_base(pg) + FW_MAG);
+		}
+		cc->cc_avail += k;
+		n += k;
 	}
 	spin_unlock(&c->kc_lock);
 	if (n)

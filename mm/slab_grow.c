@@ -78,15 +78,21 @@ static uint16_t freelist_empty(const struct kmem_cache *c, uintptr_t base)
 	return base == c->kc_lazy_base ? FREELIST_LAZY : FREELIST_NONE;
 }
 
-/* The next never-used object of the lazy slab at base (one exists). */
-static void *bump_obj(struct kmem_cache *c, uintptr_t base)
+/* Up to max never-used objects of the lazy slab at base (one exists) into
+ * out, in address order; returns how many. */
+static unsigned int bump_objs(struct kmem_cache *c, uintptr_t base, void **out,
+			      unsigned int max)
 {
-	unsigned int i = c->kc_lazy_next;
+	unsigned int i = c->kc_lazy_next, k = c->kc_objs - i;
 
-	WRITE_ONCE(c->kc_lazy_next, i + 1);
-	if (i + 1 == c->kc_objs)
+	if (k > max)
+		k = max;
+	for (unsigned int j = 0; j < k; j++)
+		out[j] = slab_obj(c, base, i + j);
+	WRITE_ONCE(c->kc_lazy_next, i + k);
+	if (i + k == c->kc_objs)
 		WRITE_ONCE(c->kc_lazy_base, 0);
-	return slab_obj(c, base, i);
+	return k;
 }
 
 /* Take the first threaded object off pg's freelist, or NULL (pg is then
@@ -109,32 +115,36 @@ static void *pop_threaded(struct kmem_cache *c, struct page *pg)
 	return obj;
 }
 
-/* Take a free object of pg (threaded first, then never used), or NULL
- * (pg quarantined). */
-void *slab_take_obj(struct kmem_cache *c, struct page *pg)
+/*
+ * Take free objects of pg into out: one threaded object (freed ones come
+ * first), or else up to max never-used ones at once.  Returns how many;
+ * 0 when pg's freelist is found corrupt (reported, pg quarantined).
+ */
+unsigned int slab_take_objs(struct kmem_cache *c, struct page *pg, void **out,
+			    unsigned int max)
 {
 	uintptr_t base = slab_base(pg);
 	enum slab_list was = slab_state(pg);
-	void *obj;
+	unsigned int k = 1;
 
 	if (pg->slab.freelist != FREELIST_LAZY) {
-		obj = pop_threaded(c, pg);
-		if (!obj)
-			return NULL;
+		out[0] = pop_threaded(c, pg);
+		if (!out[0])
+			return 0;
 	} else if (base == c->kc_lazy_base && c->kc_lazy_next < c->kc_objs) {
-		obj = bump_obj(c, base);
+		k = bump_objs(c, base, out, max);
 		if (c->kc_lazy_base != base)
 			pg->slab.freelist = FREELIST_NONE;
 	} else { /* a lazy mark on a slab that is not the lazy one */
 		slab_report_corrupt(c, pg, (void *)base, 0,
 				    "kmem_cache_alloc (slab quarantined)");
 		quarantine(c, pg);
-		return NULL;
+		return 0;
 	}
-	pg->slab.inuse++;
-	c->kc_nr_inuse++;
+	pg->slab.inuse += k;
+	c->kc_nr_inuse += k;
 	relist(c, pg, was);
-	return obj;
+	return k;
 }
 
 /*
@@ -298,4 +308,3 @@ bool slab_take_free_slabs(struct kmem_cache *c, bool try,
 	arch_irq_restore(flags);
 	return true;
 }
-

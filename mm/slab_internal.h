@@ -154,19 +154,20 @@ static inline struct page *slab_page_guess(const struct kmem_cache *c,
 /* ---- never-used objects (mm/slab.c section 2) ---- */
 
 /*
- * Is the object at addr of the slab at base one that was never handed
- * out?  Only the cache's lazy slab has such objects.  Read without
- * kc_lock: kc_lazy_next only grows, so a stale value says "never used"
- * of an object that was, which sends a free to the general path (safe);
+ * Is the object at addr (an object start: slab_is_obj()) of the slab at
+ * base one that was never handed out?  Only the lazy slab has such.  Read
+ * without kc_lock: kc_lazy_next only grows, so a stale value says "never
+ * used" of an object that was, which sends a free to the general path;
  * a slab becomes the lazy one before its PG_slab is set (release), and
  * kfree() reads PG_slab with acquire, so a new lazy slab is never missed.
  */
 static inline bool slab_never_used(const struct kmem_cache *c, uintptr_t base,
 				   uintptr_t addr)
 {
-	/* slab_index() -1 (cast: huge) also says "never used": general path */
+	uint64_t off = addr - base - c->kc_obj_off; /* an object start */
+
 	return base == READ_ONCE(c->kc_lazy_base) &&
-	       (unsigned int)slab_index(c, base, addr) >=
+	       (uint64_t)(((unsigned __int128)off * c->kc_div) >> 64) >=
 		       READ_ONCE(c->kc_lazy_next);
 }
 
@@ -306,33 +307,17 @@ enum slab_free_result {
 	SLAB_RACED
 };
 
-/* Push obj (past the checks), whose free word is its first word and
- * whose magazine tag is tag: the claim (claim_free_word()) and the push. */
+/* Push obj (past the checks), whose free word is at fw and whose
+ * magazine tag is tag: the claim (claim_free_word()) and the push. */
 static inline enum slab_free_result slab_mag_put_tag(struct kmem_cache_cpu *cc,
-						     void *obj, uintptr_t tag)
+						     void *obj, uintptr_t *fw,
+						     uintptr_t tag)
 {
 	unsigned long n = cc->cc_avail;
 
 	if (unlikely(n >= cc->cc_limit))
 		return SLAB_GENERAL;
-	if (unlikely(__atomic_exchange_n((uintptr_t *)obj, tag,
-					 __ATOMIC_RELAXED) == tag))
-		return SLAB_RACED;
-	cc->cc_objs[n] = obj;
-	cc->cc_avail = (unsigned int)(n + 1);
-	cc_count(&cc->cc_nr_free, 1);
-	return SLAB_FREED;
-}
-
-/* Push: obj has passed the checks (slab_obj_free_ok()). */
-static inline enum slab_free_result
-slab_mag_put(struct kmem_cache *c, struct kmem_cache_cpu *cc, void *obj)
-{
-	unsigned long n = cc->cc_avail;
-
-	if (unlikely(n >= cc->cc_limit))
-		return SLAB_GENERAL;
-	if (unlikely(!claim_free_word(c, obj)))
+	if (unlikely(__atomic_exchange_n(fw, tag, __ATOMIC_RELAXED) == tag))
 		return SLAB_RACED;
 	cc->cc_objs[n] = obj;
 	cc->cc_avail = (unsigned int)(n + 1);
@@ -359,21 +344,6 @@ static inline void *slab_mag_pop(struct kmem_cache *c)
 	return obj;
 }
 
-static inline enum slab_free_result slab_mag_push(struct kmem_cache *c,
-						  void *obj)
-{
-	unsigned long flags = arch_irq_save();
-	struct kmem_cache_cpu *cc = &c->kc_cpu[slab_cpu()];
-	enum slab_free_result r = SLAB_GENERAL;
-
-	if (likely(cc_trylock(cc))) {
-		r = slab_mag_put(c, cc, obj);
-		cc_release(cc);
-	}
-	arch_irq_restore(flags);
-	return r;
-}
-
 /* ---- mm/slab_cache.c ---- */
 /* Set (for good) when a walk found the list of caches corrupt. */
 extern bool slab_caches_corrupt;
@@ -393,9 +363,11 @@ unsigned long slab_shrink(struct kmem_cache *c, bool try);
 /* ---- mm/slab_grow.c (kc_lock held unless said) ---- */
 /* The list head of a slab list. */
 struct list_head *slab_list_head(struct kmem_cache *c, enum slab_list l);
-/* A free object of pg (threaded ones first, then never-used ones), or
- * NULL when pg's freelist is found corrupt (reported, pg quarantined). */
-void *slab_take_obj(struct kmem_cache *c, struct page *pg);
+/* Free objects of pg into out (max >= 1): one threaded object, or up to
+ * max never-used ones; how many, 0 when pg's freelist is found corrupt
+ * (reported, pg quarantined). */
+unsigned int slab_take_objs(struct kmem_cache *c, struct page *pg, void **out,
+			    unsigned int max);
 /* Give obj back to pg; a slab left empty beyond the reserve (or an
  * emptied quarantined one) moves to doomed. */
 void slab_put_obj(struct kmem_cache *c, struct page *pg, void *obj,
@@ -479,15 +451,39 @@ static inline bool slab_check_free(struct kmem_cache *c, void *obj,
 	return slab_check_free_slow(c, obj, caller, report);
 }
 
-/* The free fast path of __kmem_cache_free() and kfree(): the checks, then
- * the magazine push. */
+/*
+ * The free fast path of __kmem_cache_free(): the checks of
+ * slab_free_looks_valid(), with the free word's key (secret ^ its
+ * address) computed once for the check and the tag, then the push.
+ */
 static inline enum slab_free_result slab_free_fast(struct kmem_cache *c,
 						   void *obj)
 {
-	if (likely(!(c->kc_flags & SLAB_DEBUG) &&
-		   slab_free_looks_valid(c, obj)))
-		return slab_mag_push(c, obj);
-	return SLAB_GENERAL;
+	uintptr_t base = (uintptr_t)obj & ~(c->kc_slab_bytes - 1);
+	uintptr_t *fw = free_word(c, obj);
+	uintptr_t key = c->kc_secret ^ (uintptr_t)fw;
+	enum slab_free_result r = SLAB_GENERAL;
+	struct kmem_cache_cpu *cc;
+	struct page *pg;
+	unsigned long flags;
+
+	if (unlikely(c->kc_flags & SLAB_DEBUG))
+		return SLAB_GENERAL;
+	pg = slab_virt_to_page(base);
+	if (unlikely(!pg || !(slab_page_flags_acquire(pg) & PG_slab) ||
+		     READ_ONCE(pg->slab_cache) != c ||
+		     !slab_is_obj(c, base, (uintptr_t)obj) ||
+		     (*fw ^ key) - base < c->kc_slab_bytes ||
+		     slab_never_used(c, base, (uintptr_t)obj)))
+		return SLAB_GENERAL;
+	flags = arch_irq_save();
+	cc = &c->kc_cpu[slab_cpu()];
+	if (likely(cc_trylock(cc))) {
+		r = slab_mag_put_tag(cc, obj, fw, (base + FW_MAG) ^ key);
+		cc_release(cc);
+	}
+	arch_irq_restore(flags);
+	return r;
 }
 
 /* Report a free that lost a race with another free of the same object. */
