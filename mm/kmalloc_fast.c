@@ -130,7 +130,8 @@ static inline enum slab_free_result fast_free(struct kmem_cache *c, void *p)
 	uintptr_t base = (uintptr_t)p & ~(c->kc_slab_bytes - 1);
 	uintptr_t *fw = p; /* kc_user caches: kc_fp_off is 0 */
 	uintptr_t key = c->kc_secret ^ (uintptr_t)fw;
-	char *frees0 = (char *)&km_cpu_stats[0].s_frees[c->kc_user - 1];
+	char *frees0 =
+		(char *)&km_cpu_stats[0].s_frees[(unsigned long)c->kc_user - 1];
 	enum slab_free_result r = SLAB_GENERAL;
 	unsigned long flags, cpu;
 	struct kmem_cache_cpu *cc;
@@ -171,7 +172,8 @@ SLAB_LEAF void kfree(const void *p)
 		return;
 	c = slab_head_cache(p);
 	/* kc_user - 1 is the class: an unsigned compare also refuses 0 */
-	if (likely(!VG_ON && c && c->kc_user - 1 < KMALLOC_NR_CLASSES &&
+	if (likely(!VG_ON && c &&
+		   (unsigned long)c->kc_user - 1 < KMALLOC_NR_CLASSES &&
 		   !mm_hooks_get())) {
 		r = fast_free(c, (void *)p);
 		if (likely(r == SLAB_FREED))

@@ -313,14 +313,16 @@ static inline enum slab_free_result slab_mag_put_tag(struct kmem_cache_cpu *cc,
 						     void *obj, uintptr_t *fw,
 						     uintptr_t tag)
 {
-	unsigned long n = cc->cc_avail;
+	unsigned int n = cc->cc_avail;
 
 	if (unlikely(n >= cc->cc_limit))
 		return SLAB_GENERAL;
 	if (unlikely(__atomic_exchange_n(fw, tag, __ATOMIC_RELAXED) == tag))
 		return SLAB_RACED;
-	cc->cc_objs[n] = obj;
-	cc->cc_avail = (unsigned int)(n + 1);
+	/* one shift from cc to the slot */
+	*(void **)((char *)cc->cc_objs + (unsigned long)n * sizeof(void *)) =
+		obj;
+	cc->cc_avail = n + 1;
 	cc_count(&cc->cc_nr_free, 1);
 	return SLAB_FREED;
 }
