@@ -2,9 +2,10 @@
 /*
  * kmalloc: the general-purpose allocator on top of the slab layer, the page
  * allocator and the simple heap.  This file routes requests (size -> class,
- * pages or heap; address -> owner) and holds the public entry points; the
- * backends are in kmalloc_backend.c, debug tracking in kmalloc_debug.c,
- * counters, report and validator in kmalloc_stats.c.
+ * pages or heap; address -> owner) and holds the public entry points but
+ * kmalloc() and kfree() themselves, whose fast paths are in
+ * kmalloc_fast.c; the backends are in kmalloc_backend.c, debug tracking
+ * in kmalloc_debug.c, counters, report and validator in kmalloc_stats.c.
  */
 
 /*
@@ -79,9 +80,22 @@
  *    claims its block by clearing PG_large under it, so of two racing
  *    frees exactly one wins.  km_track_lock (kmalloc_debug.c, irqsave)
  *    guards the tracking hash.  Both are leaves; nothing is printed while
- *    either is held.  Counters are per-CPU (km_cpu_stats[cpu]) updated with
- *    relaxed atomic adds, so an interrupt on the same hart cannot lose an
- *    update and no other hart's cache line is touched.
+ *    either is held.  Counters are per-CPU (km_cpu_stats[cpu]), written
+ *    only by their hart with interrupts off (plain loads and stores: an
+ *    interrupt cannot split the update and no other hart writes it; no
+ *    other hart's cache line is touched); readers sum them.  The fast
+ *    paths update them inside the magazine's critical section.
+ *
+ * 7. The fast paths (kmalloc_fast.c)
+ *    kmalloc(): km_state's KM_ST_FAST bit (ready, two-tier or hybrid, no
+ *    debug, normal caches not debug), a size of a class, plain gfp, no
+ *    hooks; then the class's magazine pop and the counters in one
+ *    critical section.  kfree(): the head page of the address, PG_slab,
+ *    its cache's kc_user (class + 1 of a normal kmalloc cache, else 0),
+ *    the slab's object checks inline, then the claim, the push and the
+ *    free counter in one critical section.  Anything else -- and every
+ *    magazine miss, which is where a class's peak is sampled -- goes to
+ *    km_alloc_slow() / km_free_slow() here.
  *
  * 6. Failure protocol
  *    An allocation that fails returns NULL, leaves nothing allocated, sets
@@ -106,19 +120,14 @@ const unsigned int kmalloc_class_size[KMALLOC_NR_CLASSES] = {
 	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096};
 
 /* Class of sizes 1..4096: km_index[(size - 1) >> 3]. */
-static unsigned char km_index[KMALLOC_MAX_CACHE_SIZE / 8];
+unsigned char km_index[KMALLOC_MAX_CACHE_SIZE / 8];
 
 struct kmem_cache *km_caches[KM_NR_SETS][KMALLOC_NR_CLASSES];
 struct kmem_cache *km_zero_cache;
 
 /* ---- mode and debug: one word ----------------------------------------------- */
 
-#define KM_ST_MODE 0x03u /* enum kmalloc_mode */
-#define KM_ST_DEBUG 0x04u /* new blocks tracked, debug caches */
-#define KM_ST_READY 0x08u /* kmalloc_init() done */
-#define KM_ST_FAST 0x10u /* ready, not debug, mode two-tier or hybrid */
-
-static unsigned int km_state;
+unsigned int km_state;
 /* The normal class caches were created as debug caches (mm.debug=1 at
  * boot makes every cache one): the inline fast path must not be used. */
 static bool km_normal_is_debug;
@@ -366,48 +375,35 @@ static void *hooked_alloc(size_t size, size_t align, gfp_t gfp,
 	return p;
 }
 
-/* Out of line, so that the fast path below keeps a small frame. */
-static __attribute__((noinline)) void *kmalloc_slow(size_t size, gfp_t gfp,
-						    unsigned long caller)
+/* This hart's magazine of the normal cache of size's class, or NULL. */
+static const struct kmem_cache_cpu *class_magazine(size_t size,
+						   unsigned int *idx)
 {
-	return hooked_alloc(size, 0, gfp, caller);
+	struct kmem_cache *c;
+
+	if (size - 1 >= KMALLOC_MAX_CACHE_SIZE)
+		return NULL;
+	*idx = km_class_index(size);
+	c = km_caches[KM_SET_NORMAL][*idx];
+	return c ? kmem_cache_cpu_part(c, slab_cpu()) : NULL;
 }
 
 /*
- * The fast path: no hooks, a class size, not DMA, mode two-tier or hybrid
- * without debug.  One table load picks the cache; the slab's per-CPU path
- * does the rest; two relaxed adds on this hart's counters (one pointer
- * reaches both).  Anything else, and a fast-path failure (retried with
- * its report), takes the general path.
+ * The general kmalloc() (mm/kmalloc_fast.c comes here for anything but a
+ * magazine hit).  Every miss of a size class's magazine comes here: when
+ * this call refilled it (the hart's refill count moved), the class's
+ * peak of live blocks is sampled -- once per batch, off the fast path.
  */
-void *kmalloc(size_t size, gfp_t gfp)
+void *km_alloc_slow(size_t size, gfp_t gfp, unsigned long caller)
 {
-	unsigned int st = READ_ONCE(km_state);
+	unsigned int idx = 0;
+	const struct kmem_cache_cpu *cc = class_magazine(size, &idx);
+	unsigned long refills = cc ? READ_ONCE(cc->cc_nr_refill) : 0;
+	void *p = hooked_alloc(size, 0, gfp, caller);
 
-	if (likely(!VG_ON && (st & KM_ST_FAST) &&
-		   size - 1 < KMALLOC_MAX_CACHE_SIZE &&
-		   !(gfp & (__GFP_DMA | __GFP_ZERO | ~__GFP_ALL)) &&
-		   !mm_hooks_get())) {
-		unsigned long idx = km_index[(size - 1) >> 3];
-		struct kmem_cache *c = km_caches[KM_SET_NORMAL][idx];
-		void *p = slab_mag_pop(c);
-
-		if (likely(p)) {
-			struct km_cell *cell =
-				&km_this_cpu_stats()
-					 ->s_cell[st & KM_ST_MODE][idx];
-			unsigned long n;
-
-			*free_word(c, p) = 0;
-			n = __atomic_fetch_add(&cell->c_allocs, 1,
-					       __ATOMIC_RELAXED);
-			km_add(&cell->c_req, size);
-			if (unlikely((n & 63) == 63))
-				km_sample_peak((unsigned int)idx);
-			return p;
-		}
-	}
-	return kmalloc_slow(size, gfp, _RET_IP_);
+	if (p && cc && READ_ONCE(cc->cc_nr_refill) != refills)
+		km_sample_peak(idx);
+	return p;
 }
 
 void *kzalloc(size_t size, gfp_t gfp)
@@ -470,84 +466,11 @@ bool __kfree(const void *p, unsigned long caller)
 	return free_block(p, caller, false);
 }
 
-static __attribute__((noinline)) void kfree_slow(const void *p,
-						 unsigned long caller)
+/* The general kfree() (mm/kmalloc_fast.c comes here for anything but a
+ * magazine push). */
+void km_free_slow(const void *p, unsigned long caller)
 {
 	free_block(p, caller, true);
-}
-
-/* The direct map is linear (docs/buddy.md): the virtual address of the first
- * frame the memmap describes, and how many frames it describes (0 until
- * kmalloc_init(): no shortcut before). */
-static uintptr_t km_map_virt;
-static unsigned long km_map_frames;
-
-/*
- * The cache of p when p lies in the head page of a slab (always so for
- * the one-page slabs of the small classes), else NULL: a shortcut for
- * kmem_cache_of(), which also walks from tail pages to their head.
- */
-static inline struct kmem_cache *slab_head_cache(const void *p)
-{
-	unsigned long pfn = ((uintptr_t)p - km_map_virt) >> PAGE_SHIFT;
-	struct page *pg;
-
-	if (pfn >= km_map_frames) /* below the map wraps: fails too */
-		return NULL;
-	pg = mem_map + pfn;
-	if ((page_load_state(pg).flags & (PG_slab | PG_head)) !=
-	    (PG_slab | PG_head))
-		return NULL;
-	return pg->slab_cache;
-}
-
-/*
- * The fast path: an object in the head page of a normal kmalloc-N slab,
- * and no hooks.  The cache's object size gives the class through the same
- * table; the slab checks the object itself (and reports a bad one).
- */
-/* Two harts freed p at the same instant and this one lost. */
-static __attribute__((noinline)) void kfree_raced(struct kmem_cache *c,
-						  const void *p,
-						  unsigned long idx,
-						  unsigned long caller)
-{
-	slab_report_racing_free(c, (void *)p, caller);
-	km_stat_bad_free((unsigned int)idx);
-}
-
-/* Is c one of the normal size-class caches?  Its class in *idx. */
-static inline bool normal_class_of(const struct kmem_cache *c,
-				   unsigned long *idx)
-{
-	unsigned long size = c->kc_size;
-
-	if (size - 1 >= KMALLOC_MAX_CACHE_SIZE)
-		return false;
-	*idx = km_index[(size - 1) >> 3];
-	return c == km_caches[KM_SET_NORMAL][*idx];
-}
-
-void kfree(const void *p)
-{
-	struct kmem_cache *c;
-	enum slab_free_result r;
-	unsigned long idx;
-
-	if (!p)
-		return;
-	c = slab_head_cache(p);
-	if (likely(!VG_ON && c && !mm_hooks_get() &&
-		   normal_class_of(c, &idx))) {
-		r = slab_free_fast(c, (void *)p);
-		if (likely(r == SLAB_FREED)) {
-			km_add(&km_this_cpu_stats()->s_frees[idx], 1);
-			return;
-		}
-		if (r == SLAB_RACED)
-			return kfree_raced(c, p, idx, _RET_IP_);
-	}
-	kfree_slow(p, _RET_IP_);
 }
 
 /* ---- ksize, krealloc ----------------------------------------------------------- */
@@ -652,6 +575,16 @@ static bool create_caches(void)
 	}
 	km_normal_is_debug =
 		(km_caches[KM_SET_NORMAL][0]->kc_flags & SLAB_DEBUG) != 0;
+	/* kfree()'s fast path takes a cache with kc_user set: a normal
+	 * class cache whose free word is the object's first word. */
+	for (unsigned int i = 0; i < KMALLOC_NR_CLASSES; i++) {
+		struct kmem_cache *c = km_caches[KM_SET_NORMAL][i];
+
+		if (!km_normal_is_debug && c->kc_fp_off == 0)
+			c->kc_user = i + 1;
+		else
+			km_normal_is_debug = true; /* no fast path at all */
+	}
 	km_zero_cache =
 		kmem_cache_create("kmalloc-0", 8, KM_ZERO_ALIGN, 0, NULL);
 	return km_zero_cache != NULL;
@@ -669,8 +602,7 @@ void kmalloc_init(void)
 	if (READ_ONCE(km_state) & KM_ST_READY)
 		return;
 	build_index();
-	km_map_virt = (uintptr_t)page_address(mem_map);
-	km_map_frames = memmap_end_pfn - memmap_start_pfn;
+	km_fast_init();
 	if (!create_caches() || !km_track_init()) {
 		printk("kmalloc: cannot create the size-class caches: %s; "
 		       "kmalloc disabled\n",

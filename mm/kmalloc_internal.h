@@ -217,6 +217,20 @@ bool km_release(const void *p, struct km_block *b, unsigned long caller);
 /* krealloc: make the live block hold size bytes without moving it. */
 bool km_resize_in_place(const void *p, struct km_block *b, size_t size);
 
+/* ---- the state word (mm/kmalloc.c) and the fast paths (kmalloc_fast.c) ---- */
+#define KM_ST_MODE 0x03u /* enum kmalloc_mode */
+#define KM_ST_DEBUG 0x04u /* new blocks tracked, debug caches */
+#define KM_ST_READY 0x08u /* kmalloc_init() done */
+#define KM_ST_FAST 0x10u /* ready, not debug, mode two-tier or hybrid */
+extern unsigned int km_state;
+/* Class of sizes 1..4096: km_index[(size - 1) >> 3]. */
+extern unsigned char km_index[KMALLOC_MAX_CACHE_SIZE / 8];
+/* The general paths the fast ones fall back to (caller: of kmalloc()). */
+void *km_alloc_slow(size_t size, gfp_t gfp, unsigned long caller);
+void km_free_slow(const void *p, unsigned long caller);
+/* The direct-map shortcut of kfree() (after the memmap is built). */
+void km_fast_init(void);
+
 /* ---- helpers in mm/kmalloc.c ---------------------------------------------- */
 unsigned int km_class_index(size_t size); /* 1..4096 */
 /* The set and class of a kmalloc cache; false for any other cache. */

@@ -2,17 +2,22 @@
 /*
  * kmalloc's counters, its usage report and its validator.
  *
- * Counters.  The fast path touches only its own hart's km_cpu_stats (one
- * cache-line-aligned block per hart) with relaxed atomic adds: no shared
- * line, and an interrupt handler allocating on the same hart cannot lose
- * an update.  Rare events (failures, bad frees, red-zone errors) use
- * shared atomic counters in km_slow.  Live = allocations - frees summed
- * over harts; the peak of each size class is sampled every 64th
- * allocation on a hart (and on every snapshot), the peak of the large,
- * heap and zero rows on every allocation.  Reading allocations before
- * frees means a sample can only under-estimate, never invent a peak.
+ * Counters.  Each hart has its own km_cpu_stats (1 KiB aligned, so no
+ * other hart's line is touched), written only by that hart with
+ * interrupts off: plain loads and stores (cc_count()), which an interrupt
+ * cannot split and no other hart writes.  The fast paths update it inside
+ * the magazine's critical section (mm/kmalloc.c), the slow paths here.
+ * Rare events (failures, bad frees, red-zone errors) use shared atomic
+ * counters in km_slow.  Live = allocations - frees summed over harts.
+ * The peak of each size class is sampled where its magazine misses (every
+ * refill goes through kmalloc's slow path), on every 64th slow-path
+ * allocation of the class on a hart and on every snapshot; the peak of the
+ * large, heap and zero rows on every allocation.  Reading allocations
+ * before frees means a sample can only under-estimate, never invent a
+ * peak.
  */
 #include "mm/kmalloc_internal.h"
+#include "mm/slab_internal.h"
 #include "mm/internal.h"
 #include "mm/mm.h"
 #include "lib/printk.h"
@@ -56,22 +61,29 @@ void km_sample_peak(unsigned int row)
 void km_stat_alloc(unsigned int mode, unsigned int row, size_t req,
 		   size_t given)
 {
+	unsigned long flags = arch_irq_save();
 	struct km_cpu_stats *s = km_this_cpu_stats();
 	struct km_cell *cell = &s->s_cell[mode][row];
-	unsigned long n =
-		__atomic_fetch_add(&cell->c_allocs, 1, __ATOMIC_RELAXED);
+	unsigned long n = cell->c_allocs;
 
-	km_add(&cell->c_req, req);
+	cc_count(&cell->c_allocs, 1);
+	cc_count(&cell->c_req, req);
 	if (row >= KMALLOC_NR_CLASSES)
-		km_add(&s->s_given[row], given);
+		cc_count(&s->s_given[row], given);
+	arch_irq_restore(flags);
 	if (row >= KMALLOC_NR_CLASSES || (n & 63) == 63)
 		km_sample_peak(row);
 }
 
 void km_stat_free(unsigned int row)
 {
-	if (row < KMALLOC_NR_ROWS)
-		km_add(&km_this_cpu_stats()->s_frees[row], 1);
+	unsigned long flags;
+
+	if (row >= KMALLOC_NR_ROWS)
+		return;
+	flags = arch_irq_save();
+	cc_count(&km_this_cpu_stats()->s_frees[row], 1);
+	arch_irq_restore(flags);
 }
 
 void km_stat_fail(unsigned int mode, unsigned int row)

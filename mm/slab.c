@@ -31,6 +31,18 @@
  *    and its own address, and every decoded pointer is checked to be an
  *    object of the same slab before it is followed.
  *
+ *    Slot arithmetic uses no division: D. Lemire, O. Kaser, N. Kurz,
+ *    "Faster remainder by direct computation" (Software: Practice and
+ *    Experience, 2019): with kc_div = ceil(2^64 / stride), an offset n
+ *    below 2^32 is a multiple of the stride iff n * kc_div mod 2^64 <
+ *    kc_div, and n / stride is the high word of n * kc_div.
+ *
+ *    New slabs are not threaded (the bump allocation of never-used
+ *    objects, as in Linux SLUB's and jemalloc's fresh slabs): a cache
+ *    without constructor or debugging hands out a new slab's objects in
+ *    address order by an index, so making a slab costs the same for 8
+ *    objects or 512.
+ *
  * 2. Data layout
  *
  *    A slab is one buddy block of 2^kc_order pages, its head struct page
@@ -58,6 +70,17 @@
  *    object is free) or poisons (the whole object holds the pattern); then
  *    it sits after the right red zone.
  *
+ *    The lazy slab.  At most one slab of a cache (kc_lazy_base) has
+ *    never-used objects: [kc_lazy_next, kc_objs), free, on no freelist,
+ *    their memory unwritten.  A slab is made only when no slab has a free
+ *    object, so the previous lazy slab is used up by then; of two harts
+ *    that make one at the same time, the second gives its slab back
+ *    unused.  Its slab.freelist is FREELIST_LAZY while only bumped objects
+ *    remain; threaded objects (freed ones) are taken first.
+ *
+ *      lazy slab   | used | used | used | never | never | ... | never |
+ *                                       ^ kc_lazy_next
+ *
  *    A cache (struct kmem_cache, in mm/slab.h): NR_CPUS magazines, each on
  *    its own cache lines, then the read-only geometry, then the lists:
  *
@@ -73,11 +96,14 @@
  *      magazine   in one hart's cc_objs; free word decodes to base+FW_MAG
  *      slab-free  on its slab's freelist; free word decodes to the next
  *                 object of the same slab, or base+FW_END for the last
+ *      never used in the lazy slab at or after kc_lazy_next; its memory
+ *                 is whatever the page held (a free of it is refused)
  *    a. A slab is on kc_free iff inuse == 0, on kc_full iff it has no free
  *       object, on kc_partial otherwise, on kc_quarantine iff its freelist
  *       was found corrupt; the kc_nr_* counts equal the list lengths.
  *    b. A freelist walk decodes, stays inside the slab on object starts,
- *       visits each object at most once, and counts kc_objs - inuse.
+ *       visits each object at most once, and with the lazy slab's
+ *       never-used objects counts kc_objs - inuse.
  *    c. Each magazine object belongs to a slab of this cache on a list, is
  *       not on its freelist, and is in no other magazine slot.
  *    d. Sum of inuse = live + magazine objects, where live = sum over harts
@@ -89,16 +115,24 @@
  *                 -> the page allocator's locks
  *
  *    slab_caches_lock guards the list of caches (create, destroy, walks).
- *    cc_lock (a bare flag in kmem_cache_cpu) guards one magazine and its
- *    counters: its hart takes it around every alloc and free with
- *    interrupts off; others take it to drain or inspect.  kc_lock guards the
- *    slab lists and every slab's inuse/freelist and free words; it is
- *    always taken with interrupts off (inside a cc_lock section or with
- *    slab_lock_all()), so an interrupt handler never finds it held by its
- *    own hart.  No kc_lock is held while asking the page allocator for a
- *    slab (it may call slab_reclaim(), which then finds this hart's
- *    cc_lock taken and skips that magazine); slabs are given back after
- *    kc_lock is dropped.  slab_reclaim() only try-locks.
+ *
+ *    cc_lock (a bare flag in kmem_cache_cpu) guards one magazine: its
+ *    hart takes it around every alloc and free with interrupts off (an
+ *    uncontended amoswap, and a fence and a store to give it back);
+ *    others take it only to drain or inspect, which is why the owner
+ *    cannot do without it: a drain by another hart must not meet a
+ *    half-done pop.  The magazine's counters (cc_nr_*) are written only
+ *    by their hart inside that section: plain stores, summed on read.
+ *
+ *    kc_lock guards the slab lists, every slab's inuse/freelist and free
+ *    words, and kc_lazy_base/kc_lazy_next (which the fast free reads
+ *    without it, section 7).  It is always taken with interrupts off
+ *    (inside a cc_lock section or with slab_lock_all()), so an interrupt
+ *    handler never finds it held by its own hart.  No kc_lock is held
+ *    while asking the page allocator for a slab (it may call
+ *    slab_reclaim(), which then finds this hart's cc_lock taken and skips
+ *    that magazine); slabs are given back after kc_lock is dropped.
+ *    slab_reclaim() only try-locks.
  *
  * 5. Failure protocol
  *    Allocation never panics: no memory gives NULL with the page
@@ -121,18 +155,25 @@
  *    3a-3e: list membership against inuse, freelist walks, magazines,
  *    counters and (debug caches) red zones and poison.
  *
- * 7. The fast path (slab_mag_pop/slab_free_fast in mm/slab_internal.h,
- *    inlined by kmalloc() and kfree() too)
+ * 7. The fast path (slab_mag_pop/slab_free_fast in mm/slab_internal.h;
+ *    kmalloc's own versions in mm/kmalloc_fast.c)
  *    Allocation: interrupts off, this hart's cc_lock tried once (only a
- *    draining hart ever holds it), pop, release, clear the free word.
- *    Free: the always-on checks (slab page of this cache, an object
- *    start, free word not "free"), then the push, whose free-word tag is
- *    set with an atomic exchange (3, section 5).  Both are leaves: any
+ *    draining hart ever holds it), pop, count, release, clear the free
+ *    word.  Free: the always-on checks (slab page of this cache, an
+ *    object start by one multiply, free word not "free", not a
+ *    never-used object of the lazy slab), then the push, whose free-word
+ *    tag is set with an atomic exchange (of two harts freeing one object
+ *    at once only one may push it; section 5).  Both are leaves: any
  *    other case -- empty or full magazine, busy lock, debug cache,
  *    __GFP_ZERO, a suspicious free -- tail-calls alloc_general() or
- *    free_general(), which do the whole job with reports.  Keeping the
- *    general paths out of line is what keeps the fast path free of a
- *    stack frame and of callee-saved registers.
+ *    free_general(), which do the whole job with reports.
+ *    The never-used check reads kc_lazy_base and kc_lazy_next without
+ *    kc_lock.  kc_lazy_next only grows, so a stale value only sends a
+ *    free to the general path.  A new lazy slab is published before its
+ *    PG_slab (a release fence in slab_install()), and the free reads
+ *    PG_slab with acquire order (slab_free_looks_valid(); kfree() reaches
+ *    the cache through the same page), so no hart can see the slab
+ *    without seeing that it is the lazy one.
  */
 #include "mm/slab_internal.h"
 #include "mm/hooks.h"
@@ -169,177 +210,6 @@ void slab_unlock_all(struct kmem_cache *c, unsigned long flags)
 	arch_irq_restore(flags);
 }
 
-/* ---- slab lists (kc_lock held) ---------------------------------------------- */
-
-struct list_head *slab_list_head(struct kmem_cache *c, enum slab_list l)
-{
-	switch (l) {
-	case SL_PARTIAL:
-		return &c->kc_partial;
-	case SL_FULL:
-		return &c->kc_full;
-	case SL_FREE:
-		return &c->kc_free;
-	default:
-		return &c->kc_quarantine;
-	}
-}
-
-static unsigned long *list_count(struct kmem_cache *c, enum slab_list l)
-{
-	switch (l) {
-	case SL_PARTIAL:
-		return &c->kc_nr_partial;
-	case SL_FULL:
-		return &c->kc_nr_full;
-	case SL_FREE:
-		return &c->kc_nr_free;
-	default:
-		return &c->kc_nr_quarantine;
-	}
-}
-
-/* pg was on list `was`; put it where its state now says. */
-static void relist(struct kmem_cache *c, struct page *pg, enum slab_list was)
-{
-	enum slab_list now = slab_state(pg);
-
-	if (now == was)
-		return;
-	list_del(&pg->lru);
-	(*list_count(c, was))--;
-	list_add(&pg->lru, slab_list_head(c, now));
-	(*list_count(c, now))++;
-}
-
-/* Quarantine pg: its freelist cannot be trusted (reported by the caller). */
-static void quarantine(struct kmem_cache *c, struct page *pg)
-{
-	enum slab_list was = slab_state(pg);
-
-	pg->slab.freelist = FREELIST_QUARANTINE;
-	__atomic_fetch_add(&c->kc_nr_corrupt, 1, __ATOMIC_RELAXED);
-	relist(c, pg, was);
-}
-
-/* Take the first object off pg's freelist, or NULL (pg quarantined). */
-static void *take_obj(struct kmem_cache *c, struct page *pg)
-{
-	uintptr_t base = slab_base(pg);
-	enum slab_list was = slab_state(pg);
-	void *obj = slab_obj(c, base, pg->slab.freelist);
-	uintptr_t next = fw_decode(c, obj);
-	int idx = slab_index(c, base, next);
-
-	if (next != base + FW_END && idx < 0) {
-		slab_report_corrupt(c, pg, obj, next,
-				    "kmem_cache_alloc (slab quarantined)");
-		quarantine(c, pg);
-		return NULL;
-	}
-	pg->slab.freelist =
-		next == base + FW_END ? FREELIST_NONE : (uint16_t)idx;
-	pg->slab.inuse++;
-	c->kc_nr_inuse++;
-	relist(c, pg, was);
-	return obj;
-}
-
-/*
- * Give obj back to its slab pg.  A slab left empty beyond the reserve (or
- * an emptied quarantined one) moves to *doomed, for release after unlock.
- */
-static void put_obj(struct kmem_cache *c, struct page *pg, void *obj,
-		    struct list_head *doomed)
-{
-	uintptr_t base = slab_base(pg);
-	enum slab_list was = slab_state(pg);
-
-	if (was == SL_QUARANTINE) {
-		*free_word(c, obj) = fw_encode(c, obj, base + FW_QFREE);
-		c->kc_nr_inuse--;
-		if (--pg->slab.inuse == 0) {
-			list_del(&pg->lru);
-			c->kc_nr_quarantine--;
-			list_add(&pg->lru, doomed);
-		}
-		return;
-	}
-	*free_word(c, obj) = fw_encode(
-		c, obj,
-		pg->slab.freelist == FREELIST_NONE
-			? base + FW_END
-			: (uintptr_t)slab_obj(c, base, pg->slab.freelist));
-	pg->slab.freelist = (uint16_t)slab_index(c, base, (uintptr_t)obj);
-	pg->slab.inuse--;
-	c->kc_nr_inuse--;
-	relist(c, pg, was);
-	if (slab_state(pg) == SL_FREE && c->kc_nr_free > SLAB_FREE_RESERVE) {
-		list_del(&pg->lru);
-		c->kc_nr_free--;
-		list_add(&pg->lru, doomed);
-	}
-}
-
-/* ---- slabs and pages -------------------------------------------------------- */
-
-/* A new slab, every object on its freelist and constructed; NULL if no page. */
-static struct page *new_slab(struct kmem_cache *c, gfp_t gfp,
-			     unsigned long caller)
-{
-	struct page *pg = __alloc_pages((gfp & ~__GFP_ZERO) | __GFP_SLAB,
-					c->kc_order, caller);
-	uintptr_t base;
-
-	if (!pg)
-		return NULL;
-	base = slab_base(pg);
-	if (c->kc_flags & SLAB_DEBUG)
-		slab_debug_init_slab(c, base);
-	for (unsigned int i = 0; i < c->kc_objs; i++) {
-		void *obj = slab_obj(c, base, i);
-		uintptr_t next = i + 1 < c->kc_objs
-					 ? (uintptr_t)slab_obj(c, base, i + 1)
-					 : base + FW_END;
-
-		if (c->kc_ctor) {
-			vg_lend(obj, c->kc_size);
-			c->kc_ctor(obj);
-			vg_unlend(obj, c->kc_size);
-		}
-		*free_word(c, obj) = fw_encode(c, obj, next);
-	}
-	/* valgrind: no object is the caller's yet; red zones never are */
-	vg_unlend((void *)base, c->kc_objs_end);
-	pg->slab_cache = c;
-	pg->slab.inuse = 0;
-	pg->slab.freelist = 0;
-	list_init(&pg->lru);
-	page_owner_flags(pg, PG_slab, 0);
-	return pg;
-}
-
-/* Give back the slabs on doomed (no slab lock held). */
-unsigned long slab_release_slabs(struct kmem_cache *c, struct list_head *doomed)
-{
-	unsigned long pages = 0;
-
-	while (!list_empty(doomed)) {
-		struct page *pg = list_first_entry(doomed, struct page, lru);
-
-		list_del(&pg->lru);
-		if (c->kc_flags & (SLAB_POISON | SLAB_RED_ZONE))
-			slab_debug_check_release(c, slab_base(pg));
-		page_owner_flags(pg, 0, PG_slab);
-		pg->slab_cache = NULL;
-		__atomic_fetch_add(&c->kc_nr_release, 1, __ATOMIC_RELAXED);
-		__free_pages(pg, c->kc_order,
-			     (unsigned long)__builtin_return_address(0));
-		pages += 1UL << c->kc_order;
-	}
-	return pages;
-}
-
 /* ---- magazines (cc_lock held, interrupts off) -------------------------------- */
 
 /*
@@ -351,36 +221,34 @@ unsigned long slab_release_slabs(struct kmem_cache *c, struct list_head *doomed)
  * half-painted.
  */
 static unsigned int refill(struct kmem_cache *c, struct kmem_cache_cpu *cc,
-			   struct page *grown, unsigned long caller)
+			   struct page **grown, unsigned long caller)
 {
 	unsigned int n = 0;
 
 	spin_lock(&c->kc_lock);
-	if (grown) {
-		list_add(&grown->lru, &c->kc_free);
-		c->kc_nr_free++;
-		c->kc_nr_grow++;
-	}
+	if (grown && slab_install(c, *grown))
+		*grown = NULL;
 	while (n < cc->cc_batch) {
 		struct list_head *from = !list_empty(&c->kc_partial)
 						 ? &c->kc_partial
 						 : &c->kc_free;
+		void **out = cc->cc_objs + cc->cc_avail;
 		struct page *pg;
-		void *obj;
+		unsigned int k;
 
 		if (list_empty(from))
 			break;
 		pg = list_first_entry(from, struct page, lru);
-		obj = take_obj(c, pg);
-		if (!obj)
-			continue;
-		if (unlikely(c->kc_flags & SLAB_DEBUG))
-			slab_debug_on_alloc(c, obj, caller);
-		else
-			*free_word(c, obj) =
-				fw_encode(c, obj, slab_base(pg) + FW_MAG);
-		cc->cc_objs[cc->cc_avail++] = obj;
-		n++;
+		k = slab_take_objs(c, pg, out, cc->cc_batch - n);
+		for (unsigned int i = 0; i < k; i++) {
+			if (unlikely(c->kc_flags & SLAB_DEBUG))
+				slab_debug_on_alloc(c, out[i], caller);
+			else
+				*free_word(c, out[i]) = fw_encode(
+					c, out[i], slab_base(pg) + FW_MAG);
+		}
+		cc->cc_avail += k;
+		n += k;
 	}
 	spin_unlock(&c->kc_lock);
 	if (n)
@@ -395,7 +263,7 @@ static void flush_locked(struct kmem_cache *c, struct kmem_cache_cpu *cc,
 	for (unsigned int i = 0; i < n; i++) {
 		void *obj = cc->cc_objs[i];
 
-		put_obj(c, slab_page_guess(c, obj), obj, doomed);
+		slab_put_obj(c, slab_page_guess(c, obj), obj, doomed);
 	}
 	cc->cc_avail -= n;
 	memmove(cc->cc_objs, cc->cc_objs + n, cc->cc_avail * sizeof(void *));
@@ -417,12 +285,16 @@ static __attribute__((noinline)) void *alloc_slow(struct kmem_cache *c,
 						  unsigned long caller)
 {
 	struct page *pg;
+	unsigned int n = refill(c, cc, NULL, caller);
 
-	if (!refill(c, cc, NULL, caller)) {
-		pg = new_slab(c, gfp, caller);
+	if (!n) {
+		pg = slab_new(c, gfp, caller);
 		if (!pg)
 			return NULL;
-		if (!refill(c, cc, pg, caller))
+		n = refill(c, cc, &pg, caller);
+		if (pg) /* another hart's new slab came first: unused */
+			__free_pages(pg, c->kc_order, caller);
+		if (!n)
 			return NULL; /* cannot happen: a new slab has objects */
 	}
 	cc->cc_nr_alloc++;
@@ -450,7 +322,7 @@ static __attribute__((noinline)) bool free_slow(struct kmem_cache *c,
 		if (ok && (c->kc_flags & SLAB_DEBUG))
 			slab_debug_on_free(c, obj, caller);
 		if (ok)
-			put_obj(c, pg, obj, &doomed);
+			slab_put_obj(c, pg, obj, &doomed);
 		spin_unlock(&c->kc_lock);
 	} else {
 		ok = claim_free_word(c, obj);
@@ -679,31 +551,6 @@ static bool drain_cpu(struct kmem_cache *c, unsigned int cpu, bool try,
 		spin_unlock(&c->kc_lock);
 	}
 	cc_release(cc);
-	arch_irq_restore(flags);
-	return true;
-}
-
-/* Move every empty slab of c to doomed (all of them, reserve included). */
-bool slab_take_free_slabs(struct kmem_cache *c, bool try,
-			  struct list_head *doomed)
-{
-	unsigned long flags = arch_irq_save();
-
-	if (try && !spin_trylock(&c->kc_lock)) {
-		arch_irq_restore(flags);
-		return false;
-	}
-	if (!try)
-		spin_lock(&c->kc_lock);
-	while (!list_empty(&c->kc_free)) {
-		struct page *pg =
-			list_first_entry(&c->kc_free, struct page, lru);
-
-		list_del(&pg->lru);
-		list_add(&pg->lru, doomed);
-		c->kc_nr_free--;
-	}
-	spin_unlock(&c->kc_lock);
 	arch_irq_restore(flags);
 	return true;
 }

@@ -99,6 +99,14 @@ struct kmem_cache {
 	uintptr_t kc_secret; /* random: free words are XORed with it */
 	unsigned long kc_magic; /* SLAB_MAGIC_LIVE; SLAB_MAGIC_DEAD once
 				   destroyed (the public calls check it) */
+	uint64_t kc_div; /* 2^64 / kc_stride rounded up: slot tests and
+			    indices by one multiply (mm/slab.c, section 2) */
+	unsigned int kc_user; /* the owner's word, never read by the slab
+				 (kmalloc: class + 1 of its normal caches) */
+	uintptr_t kc_lazy_base; /* [L] the one slab with never-used objects
+				   (0: none); every free reads it, it
+				   changes once per new slab (mm/slab.c,
+				   section 2) */
 
 	/* Per hart, each on its own cache lines (see kmem_cache_cpu). */
 	struct kmem_cache_cpu kc_cpu[NR_CPUS];
@@ -124,6 +132,11 @@ struct kmem_cache {
 	unsigned long kc_nr_inuse; /* [L] sum of the slabs' inuse */
 	unsigned long kc_nr_grow; /* [L] slabs created */
 	unsigned long kc_nr_release; /* [L] slabs given back */
+	/* [L] The lazy slab's first never-used object: objects
+	 * [kc_lazy_next, kc_objs) of that slab are free but on no freelist
+	 * (mm/slab.c, section 2).  The fast free reads it without the lock
+	 * (section 7). */
+	unsigned int kc_lazy_next;
 
 	/* Atomic counters (no lock). */
 	unsigned long kc_nr_fail; /* allocations that returned NULL */

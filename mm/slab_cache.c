@@ -64,6 +64,7 @@ static bool set_order(struct kmem_cache *c)
 			c->kc_objs_end =
 				c->kc_obj_off + (unsigned int)n * c->kc_stride;
 			c->kc_slab_bytes = bytes;
+			c->kc_div = UINT64_MAX / c->kc_stride + 1;
 			return true;
 		}
 	}

@@ -58,8 +58,8 @@ int slab_freelist_mark(struct kmem_cache *c, struct page *pg, uint64_t *bm,
 	unsigned int idx = pg->slab.freelist;
 	int n = 0;
 
-	if (idx == FREELIST_NONE)
-		return 0;
+	if (idx == FREELIST_NONE || idx == FREELIST_LAZY)
+		return slab_lazy_mark(c, base, bm, 0);
 	if (idx >= c->kc_objs) {
 		if (report)
 			printk("slab_validate: cache %s slab %p: freelist head "
@@ -82,7 +82,7 @@ int slab_freelist_mark(struct kmem_cache *c, struct page *pg, uint64_t *bm,
 		n++;
 		next = fw_decode(c, obj);
 		if (next == base + FW_END)
-			return n;
+			return slab_lazy_mark(c, base, bm, n);
 		nidx = slab_index(c, base, next);
 		if (nidx < 0) {
 			if (report)

@@ -30,6 +30,7 @@
 /* page->slab.freelist values besides an object index. */
 #define FREELIST_NONE 0xffffu /* no free object */
 #define FREELIST_QUARANTINE 0xfffeu /* freelist found corrupt: unused */
+#define FREELIST_LAZY 0xfffdu /* none threaded; never-used objects remain */
 
 /* Per-object debug record after the object (SLAB_STORE_USER). */
 struct slab_track {
@@ -79,24 +80,33 @@ static inline void *slab_obj(const struct kmem_cache *c, uintptr_t base,
 	return (void *)(base + c->kc_obj_off + (uintptr_t)idx * c->kc_stride);
 }
 
-/* Is addr the start of an object of the slab at base? */
+/*
+ * Slot arithmetic without a division (Lemire, Kaser and Kurz, "Faster
+ * remainder by direct computation", 2019): with kc_div = 2^64 / stride
+ * rounded up, an offset n below 2^32 is a multiple of the stride iff
+ * n * kc_div (mod 2^64) < kc_div, and n / stride is the high word of
+ * n * kc_div.  Slab offsets are far below 2^32 (a slab is at most 4 MiB).
+ */
 static inline bool slab_is_obj(const struct kmem_cache *c, uintptr_t base,
 			       uintptr_t addr)
 {
-	uintptr_t off = addr - base - c->kc_obj_off;
+	uint64_t obj_off = c->kc_obj_off; /* 64-bit sums: no extensions */
+	uint64_t off = addr - base - obj_off;
 
-	/* A zero stride is an overwritten cache: never an object. */
-	return addr - base < c->kc_objs_end && c->kc_stride &&
-	       off % c->kc_stride == 0;
+	return off < c->kc_objs_end - obj_off && off * c->kc_div < c->kc_div;
 }
 
-/* Index of the object starting at addr in the slab at base, or -1. */
+/* Index of the object starting at addr in the slab at base, or -1 (also
+ * for an index past the slab: only an overwritten kc_div gives one). */
 static inline int slab_index(const struct kmem_cache *c, uintptr_t base,
 			     uintptr_t addr)
 {
+	uint64_t off = addr - base - c->kc_obj_off, idx;
+
 	if (!slab_is_obj(c, base, addr))
 		return -1;
-	return (int)((addr - base - c->kc_obj_off) / c->kc_stride);
+	idx = (uint64_t)(((unsigned __int128)off * c->kc_div) >> 64);
+	return idx < c->kc_objs && idx < SLAB_MAX_OBJS ? (int)idx : -1;
 }
 
 static inline enum slab_list slab_state(const struct page *pg)
@@ -124,6 +134,16 @@ static inline struct page *slab_virt_to_page(uintptr_t addr)
 	return pfn_valid(pfn) ? pfn_to_page(pfn) : NULL;
 }
 
+/* pg's flags, read before anything the slab published with them
+ * (slab_never_used()). */
+static inline unsigned int slab_page_flags_acquire(const struct page *pg)
+{
+	struct page seen;
+
+	seen.state = __atomic_load_n(&pg->state, __ATOMIC_ACQUIRE);
+	return seen.flags;
+}
+
 /* The slab page of cache c that would hold obj (not checked). */
 static inline struct page *slab_page_guess(const struct kmem_cache *c,
 					   const void *obj)
@@ -131,30 +151,123 @@ static inline struct page *slab_page_guess(const struct kmem_cache *c,
 	return slab_virt_to_page((uintptr_t)obj & ~(c->kc_slab_bytes - 1));
 }
 
+/* ---- never-used objects (mm/slab.c section 2) ---- */
+
+/*
+ * Is the object at addr (an object start: slab_is_obj()) of the slab at
+ * base one that was never handed out?  Only the lazy slab has such.  Read
+ * without kc_lock: kc_lazy_next only grows, so a stale value says "never
+ * used" of an object that was, which sends a free to the general path;
+ * a slab becomes the lazy one before its PG_slab is set (release), and
+ * kfree() reads PG_slab with acquire, so a new lazy slab is never missed.
+ */
+static inline bool slab_never_used(const struct kmem_cache *c, uintptr_t base,
+				   uintptr_t addr)
+{
+	uint64_t off = addr - base - c->kc_obj_off; /* an object start */
+
+	return base == READ_ONCE(c->kc_lazy_base) &&
+	       (uint64_t)(((unsigned __int128)off * c->kc_div) >> 64) >=
+		       READ_ONCE(c->kc_lazy_next);
+}
+
+/*
+ * Set the bits of the never-used objects of the slab at base in bm
+ * (kc_lock held; a freelist walk has set those of the threaded ones).
+ * Returns n plus their number, or -1 when one was on the freelist too.
+ */
+static inline int slab_lazy_mark(const struct kmem_cache *c, uintptr_t base,
+				 uint64_t *bm, int n)
+{
+	if (base != c->kc_lazy_base)
+		return n;
+	for (unsigned int i = c->kc_lazy_next;
+	     i < c->kc_objs && i < SLAB_MAX_OBJS; i++, n++) {
+		uint64_t bit = 1ULL << (i % 64);
+
+		if (bm[i / 64] & bit)
+			return -1;
+		bm[i / 64] |= bit;
+	}
+	return n;
+}
+
 /* ---- the per-CPU fast path (mm/slab.c section 7; kmalloc inlines it) ---- */
 
+/*
+ * A fast path that calls nothing but a tail call needs no frame: gcc
+ * builds one anyway under -fno-omit-frame-pointer (gcc 12 on RISC-V has
+ * no -momit-leaf-frame-pointer), so such functions ask for the leaf
+ * behaviour.  A backtrace taken inside one shows its caller's frame with
+ * the function itself named by ra, as on every arch that omits leaf
+ * frames.  clang does not know the attribute (and needs no help here).
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#define SLAB_LEAF __attribute__((optimize("omit-frame-pointer")))
+#else
+#define SLAB_LEAF
+#endif
+
+/*
+ * cc_lock is uncontended: its hart takes it around each magazine access,
+ * another hart only to drain or inspect (shrink, reclaim, destroy, the
+ * validator).  One amoswap takes it, one amoswap with release order gives
+ * it back (no separate fence).
+ */
 static inline bool cc_trylock(struct kmem_cache_cpu *cc)
 {
 	return !__atomic_exchange_n(&cc->cc_lock, 1, __ATOMIC_ACQUIRE);
 }
 
+/* A release fence and a plain store (gcc 12 would make an atomic store an
+ * amoswap: volatile keeps it one store). */
 static inline void cc_release(struct kmem_cache_cpu *cc)
 {
-	__atomic_store_n(&cc->cc_lock, 0, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	*(volatile unsigned int *)&cc->cc_lock = 0;
 }
 
-/* The tag of an object in a magazine. */
+/*
+ * Per-hart counters are written only by their hart, inside its magazine's
+ * critical section (interrupts off): a plain load and store, never lost.
+ * Readers on other harts sum them without a lock (READ_ONCE: a recent
+ * value).  Volatile, so the compiler neither tears nor merges them.
+ */
+static inline void cc_count(unsigned long *ctr, unsigned long v)
+{
+	volatile unsigned long *vc = ctr;
+
+	*vc = *vc + v;
+}
+
+/* This hart's index: below NR_CPUS by arch_cpu_id()'s contract; the mask
+ * (NR_CPUS is a power of two) also tells the compiler it needs no
+ * zero-extension. */
+static inline unsigned long slab_cpu(void)
+{
+	_Static_assert((NR_CPUS & (NR_CPUS - 1)) == 0, "NR_CPUS power of 2");
+	return arch_cpu_id() & (NR_CPUS - 1UL);
+}
+
+/* The tag of an object in a magazine (base: its slab's start). */
+static inline uintptr_t mag_tag_at(const struct kmem_cache *c, uintptr_t base,
+				   const void *obj)
+{
+	return fw_encode(c, obj, base + FW_MAG);
+}
+
 static inline uintptr_t mag_tag(const struct kmem_cache *c, const void *obj)
 {
-	return fw_encode(c, obj,
-			 ((uintptr_t)obj & ~(c->kc_slab_bytes - 1)) + FW_MAG);
+	return mag_tag_at(c, (uintptr_t)obj & ~(c->kc_slab_bytes - 1), obj);
 }
 
 /*
  * Tag obj as free with one atomic exchange.  Of two harts freeing the same
- * object at the same instant (both past slab_check_free()), only one sees
- * the live word; the other sees the tag and must refuse, or the object
- * would sit in two magazines.  False means "already free".
+ * object at the same instant (both past the checks), only one sees the
+ * live word; the other sees the tag and must refuse, or the object would
+ * sit in two magazines.  False means "already free".  This is the one
+ * atomic on the free path that is not the magazine's own lock: the free
+ * word is the one thing two harts can write at once.
  */
 static inline bool claim_free_word(const struct kmem_cache *c, void *obj)
 {
@@ -165,27 +278,20 @@ static inline bool claim_free_word(const struct kmem_cache *c, void *obj)
 }
 
 /*
- * The fast path (section 7 of the theory comment): pop from this hart's
- * magazine, or NULL when it is empty or another hart holds its lock (a
- * drain).  A leaf: no call, so no stack frame.
+ * The magazine's two operations, cc_lock held and interrupts off (the
+ * caller wraps them: kmalloc() bumps its own counters inside the same
+ * critical section).  Pop: the hottest object, or NULL when empty.
  */
-static inline void *slab_mag_pop(struct kmem_cache *c)
+static inline void *slab_mag_take(struct kmem_cache_cpu *cc)
 {
-	unsigned long flags = arch_irq_save();
-	struct kmem_cache_cpu *cc = &c->kc_cpu[arch_cpu_id()];
-	void *obj = NULL;
-	unsigned int n;
+	unsigned long n = cc->cc_avail;
+	void *obj;
 
-	if (likely(cc_trylock(cc))) {
-		n = cc->cc_avail;
-		if (likely(n)) {
-			obj = cc->cc_objs[n - 1];
-			cc->cc_avail = n - 1;
-			cc->cc_nr_alloc++;
-		}
-		cc_release(cc);
-	}
-	arch_irq_restore(flags);
+	if (unlikely(!n))
+		return NULL;
+	obj = cc->cc_objs[n - 1];
+	cc->cc_avail = (unsigned int)(n - 1);
+	cc_count(&cc->cc_nr_alloc, 1);
 	return obj;
 }
 
@@ -201,29 +307,43 @@ enum slab_free_result {
 	SLAB_RACED
 };
 
-static inline enum slab_free_result slab_mag_push(struct kmem_cache *c,
-						  void *obj)
+/* Push obj (past the checks), whose free word is at fw and whose
+ * magazine tag is tag: the claim (claim_free_word()) and the push. */
+static inline enum slab_free_result slab_mag_put_tag(struct kmem_cache_cpu *cc,
+						     void *obj, uintptr_t *fw,
+						     uintptr_t tag)
+{
+	unsigned int n = cc->cc_avail;
+
+	if (unlikely(n >= cc->cc_limit))
+		return SLAB_GENERAL;
+	if (unlikely(__atomic_exchange_n(fw, tag, __ATOMIC_RELAXED) == tag))
+		return SLAB_RACED;
+	/* one shift from cc to the slot */
+	*(void **)((char *)cc->cc_objs + (unsigned long)n * sizeof(void *)) =
+		obj;
+	cc->cc_avail = n + 1;
+	cc_count(&cc->cc_nr_free, 1);
+	return SLAB_FREED;
+}
+
+/*
+ * The fast allocation (section 7 of the theory comment): pop from this
+ * hart's magazine, or NULL when it is empty or another hart holds its
+ * lock (a drain).  A leaf: no call, so no stack frame.
+ */
+static inline void *slab_mag_pop(struct kmem_cache *c)
 {
 	unsigned long flags = arch_irq_save();
-	struct kmem_cache_cpu *cc = &c->kc_cpu[arch_cpu_id()];
-	enum slab_free_result r = SLAB_GENERAL;
-	unsigned int n;
+	struct kmem_cache_cpu *cc = &c->kc_cpu[slab_cpu()];
+	void *obj = NULL;
 
 	if (likely(cc_trylock(cc))) {
-		n = cc->cc_avail;
-		if (likely(n < cc->cc_limit)) {
-			r = SLAB_RACED;
-			if (likely(claim_free_word(c, obj))) {
-				cc->cc_objs[n] = obj;
-				cc->cc_avail = n + 1;
-				cc->cc_nr_free++;
-				r = SLAB_FREED;
-			}
-		}
+		obj = slab_mag_take(cc);
 		cc_release(cc);
 	}
 	arch_irq_restore(flags);
-	return r;
+	return obj;
 }
 
 /* ---- mm/slab_cache.c ---- */
@@ -238,11 +358,27 @@ bool slab_cache_usable(const struct kmem_cache *c, const char *what,
 /* Every cc_lock of c in cpu order, then kc_lock; interrupts off. */
 unsigned long slab_lock_all(struct kmem_cache *c);
 void slab_unlock_all(struct kmem_cache *c, unsigned long flags);
-/* The list head of a slab list. */
-struct list_head *slab_list_head(struct kmem_cache *c, enum slab_list l);
 /* Drain c's magazines and give back its empty slabs; try: only try-lock
  * (reclaim).  Returns pages given back. */
 unsigned long slab_shrink(struct kmem_cache *c, bool try);
+
+/* ---- mm/slab_grow.c (kc_lock held unless said) ---- */
+/* The list head of a slab list. */
+struct list_head *slab_list_head(struct kmem_cache *c, enum slab_list l);
+/* Free objects of pg into out (max >= 1): one threaded object, or up to
+ * max never-used ones; how many, 0 when pg's freelist is found corrupt
+ * (reported, pg quarantined). */
+unsigned int slab_take_objs(struct kmem_cache *c, struct page *pg, void **out,
+			    unsigned int max);
+/* Give obj back to pg; a slab left empty beyond the reserve (or an
+ * emptied quarantined one) moves to doomed. */
+void slab_put_obj(struct kmem_cache *c, struct page *pg, void *obj,
+		  struct list_head *doomed);
+/* A new slab for c, not yet published (no lock held); NULL if no page. */
+struct page *slab_new(struct kmem_cache *c, gfp_t gfp, unsigned long caller);
+/* Publish a new slab on kc_free; false when it would be a second lazy
+ * slab (the caller then frees it unused). */
+bool slab_install(struct kmem_cache *c, struct page *pg);
 /* Move every empty slab of c to doomed; false if try and kc_lock busy. */
 bool slab_take_free_slabs(struct kmem_cache *c, bool try,
 			  struct list_head *doomed);
@@ -291,6 +427,20 @@ bool slab_check_free_slow(struct kmem_cache *c, void *obj, unsigned long caller,
 			  bool report);
 
 /*
+ * The checks of every free that need no struct page: obj starts an object
+ * of the slab it lies in (one multiply, section 2) and its free word does
+ * not say "free".  For callers that know obj lies in a slab of c.
+ */
+static inline bool slab_obj_free_ok(const struct kmem_cache *c, void *obj)
+{
+	uintptr_t base = (uintptr_t)obj & ~(c->kc_slab_bytes - 1);
+
+	return slab_is_obj(c, base, (uintptr_t)obj) &&
+	       fw_decode(c, obj) - base >= c->kc_slab_bytes &&
+	       !slab_never_used(c, base, (uintptr_t)obj);
+}
+
+/*
  * The checks of every free (always on): obj must start an object of a slab
  * of c and its free word must not say "free".  A few loads and compares,
  * no report: false sends the caller to slab_check_free_slow().
@@ -300,10 +450,8 @@ static inline bool slab_free_looks_valid(struct kmem_cache *c, void *obj)
 	uintptr_t base = (uintptr_t)obj & ~(c->kc_slab_bytes - 1);
 	struct page *pg = slab_virt_to_page(base);
 
-	return pg && (page_load_state(pg).flags & PG_slab) &&
-	       READ_ONCE(pg->slab_cache) == c &&
-	       slab_is_obj(c, base, (uintptr_t)obj) &&
-	       fw_decode(c, obj) - base >= c->kc_slab_bytes;
+	return pg && (slab_page_flags_acquire(pg) & PG_slab) &&
+	       READ_ONCE(pg->slab_cache) == c && slab_obj_free_ok(c, obj);
 }
 
 /*
@@ -319,15 +467,39 @@ static inline bool slab_check_free(struct kmem_cache *c, void *obj,
 	return slab_check_free_slow(c, obj, caller, report);
 }
 
-/* The free fast path of __kmem_cache_free() and kfree(): the checks, then
- * the magazine push. */
+/*
+ * The free fast path of __kmem_cache_free(): the checks of
+ * slab_free_looks_valid(), with the free word's key (secret ^ its
+ * address) computed once for the check and the tag, then the push.
+ */
 static inline enum slab_free_result slab_free_fast(struct kmem_cache *c,
 						   void *obj)
 {
-	if (likely(!(c->kc_flags & SLAB_DEBUG) &&
-		   slab_free_looks_valid(c, obj)))
-		return slab_mag_push(c, obj);
-	return SLAB_GENERAL;
+	uintptr_t base = (uintptr_t)obj & ~(c->kc_slab_bytes - 1);
+	uintptr_t *fw = free_word(c, obj);
+	uintptr_t key = c->kc_secret ^ (uintptr_t)fw;
+	enum slab_free_result r = SLAB_GENERAL;
+	struct kmem_cache_cpu *cc;
+	struct page *pg;
+	unsigned long flags;
+
+	if (unlikely(c->kc_flags & SLAB_DEBUG))
+		return SLAB_GENERAL;
+	pg = slab_virt_to_page(base);
+	if (unlikely(!pg || !(slab_page_flags_acquire(pg) & PG_slab) ||
+		     READ_ONCE(pg->slab_cache) != c ||
+		     !slab_is_obj(c, base, (uintptr_t)obj) ||
+		     (*fw ^ key) - base < c->kc_slab_bytes ||
+		     slab_never_used(c, base, (uintptr_t)obj)))
+		return SLAB_GENERAL;
+	flags = arch_irq_save();
+	cc = &c->kc_cpu[slab_cpu()];
+	if (likely(cc_trylock(cc))) {
+		r = slab_mag_put_tag(cc, obj, fw, (base + FW_MAG) ^ key);
+		cc_release(cc);
+	}
+	arch_irq_restore(flags);
+	return r;
 }
 
 /* Report a free that lost a race with another free of the same object. */

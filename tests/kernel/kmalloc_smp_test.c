@@ -229,10 +229,62 @@ static void test_racing_double_free(struct ktest *t)
 	KT_EXPECT_TRUE(t, mm_validate());
 }
 
+/* ---- every hart's calls are counted exactly ------------------------------------- */
+
+#define EXACT_PAIRS 400
+#define EXACT_SIZE 80 /* a class size would do as well */
+
+static unsigned long exact_done[NR_CPUS];
+
+static void phase_exact(struct ktest *t, void *arg)
+{
+	unsigned int cpu = arch_cpu_id();
+
+	for (unsigned int i = 0; i < EXACT_PAIRS; i++) {
+		void *p = kmalloc(EXACT_SIZE, GFP_KERNEL);
+
+		if (!p) /* an injected failure: not counted as an allocation */
+			continue;
+		kfree(p);
+		exact_done[cpu]++;
+	}
+}
+
+/*
+ * The counters are per hart, written with plain stores by their hart only
+ * (the fast path counts inside the magazine's critical section): summed,
+ * they must show every pair of every hart, exactly.
+ */
+static void test_counts_exact(struct ktest *t)
+{
+	unsigned int row = 0;
+	struct kmalloc_stats a, b;
+	unsigned long done = 0;
+
+	while (kmalloc_class_size[row] < EXACT_SIZE)
+		row++;
+	if (kmalloc_get_mode() == KMALLOC_SIMPLE)
+		row = KMALLOC_ROW_HEAP;
+
+	memset(exact_done, 0, sizeof(exact_done));
+	kmalloc_stats_get(&a);
+	ktest_on_all_cpus(t, phase_exact, NULL);
+	kmalloc_stats_get(&b);
+	for (unsigned int c = 0; c < NR_CPUS; c++)
+		done += exact_done[c];
+	KT_EXPECT_EQ(t, b.row[row].allocs - a.row[row].allocs, done);
+	KT_EXPECT_EQ(t, b.row[row].frees - a.row[row].frees, done);
+	KT_EXPECT_EQ(t, b.row[row].bytes_req - a.row[row].bytes_req,
+		     done * EXACT_SIZE);
+	KT_EXPECT_EQ(t, b.row[row].live, a.row[row].live);
+	KT_EXPECT_TRUE(t, mm_validate());
+}
+
 static const struct ktest_case kmalloc_smp_cases[] = {
 	KTEST_CASE(test_cross_hart),
 	KTEST_CASE(test_churn),
 	KTEST_CASE(test_racing_double_free),
+	KTEST_CASE(test_counts_exact),
 	KTEST_END,
 };
 KMALLOC_MODE_SUITES(kmalloc_smp, kmalloc_smp_cases, false);

@@ -171,12 +171,56 @@ static void test_double_free_other_hart(struct ktest *t)
 	KT_EXPECT_EQ(t, kmem_cache_destroy(x.c), 0);
 }
 
+/*
+ * A new slab threads no freelist: its objects past the bump index are
+ * never used, free but on no list.  A free of one is a double free (the
+ * general path finds it free), never a push; every object is then handed
+ * out once, inside the slab, and the validator counts them all the while.
+ */
+static void test_never_used(struct ktest *t)
+{
+	struct kmem_cache *c =
+		kt_cache_at_end(t, plain_cache("bf-lazy", 64, 0, 0, NULL));
+	static void *objs[SLAB_MAX_OBJS];
+	uintptr_t base;
+	unsigned int n;
+
+	KT_ASSERT_NOT_NULL(t, c);
+	objs[0] = kmem_cache_alloc_really(c, GFP_KERNEL);
+	KT_ASSERT_NOT_NULL(t, objs[0]);
+	base = (uintptr_t)objs[0] & ~(c->kc_slab_bytes - 1);
+	KT_EXPECT_EQ(t, c->kc_lazy_base, base);
+	KT_ASSERT_LT(t, c->kc_lazy_next, c->kc_objs);
+	KT_EXPECT_TRUE(t, slab_validate());
+	/* The last object of the slab and the first never used. */
+	expect_refused(t, c, slab_obj(c, base, c->kc_objs - 1),
+		       SLAB_BAD_DOUBLE);
+	expect_refused(t, c, slab_obj(c, base, c->kc_lazy_next),
+		       SLAB_BAD_DOUBLE);
+	for (n = 1; n < c->kc_objs; n++) {
+		objs[n] = kmem_cache_alloc_really(c, GFP_KERNEL);
+		KT_ASSERT_NOT_NULL(t, objs[n]);
+		memset(objs[n], (int)n, 64);
+	}
+	/* Magazine objects (taken from the slab) are allocated first, the
+	 * slab's own after them: all of it is out once the bump is done. */
+	KT_EXPECT_EQ(t, c->kc_lazy_base, 0);
+	for (unsigned int i = 1; i < n; i++)
+		KT_EXPECT_EQ(t, *(unsigned char *)objs[i], (unsigned char)i);
+	KT_EXPECT_TRUE(t, slab_validate());
+	for (unsigned int i = 0; i < n; i++)
+		kmem_cache_free(c, objs[i]);
+	KT_EXPECT_TRUE(t, slab_validate());
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
+}
+
 static const struct ktest_case slab_badfree_cases[] = {
 	KTEST_CASE(test_not_slab),
 	KTEST_CASE(test_wrong_cache),
 	KTEST_CASE(test_interior),
 	KTEST_CASE(test_double_free),
 	KTEST_CASE(test_double_free_other_hart),
+	KTEST_CASE(test_never_used),
 	KTEST_END,
 };
 KTEST_SUITE(slab_badfree, slab_badfree_cases);
@@ -193,6 +237,9 @@ static struct page *fresh_slab(struct ktest *t, struct kmem_cache *c,
 	*first = kmem_cache_alloc_really(c, GFP_KERNEL);
 	if (!*first)
 		return NULL;
+	/* The magazine's batch goes back threaded on the slab's freelist
+	 * (a new slab threads nothing: its objects are never used yet). */
+	kmem_cache_shrink(c);
 	return slab_page_guess(c, *first);
 }
 

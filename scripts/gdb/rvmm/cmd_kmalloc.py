@@ -5,21 +5,14 @@ kmalloc (mm/kmalloc*.c) keeps its counters per hart in km_cpu_stats[]
 (allocations and bytes asked for per mode and row, frees and bytes given
 per row) and its rare events in km_slow; a row is a size class, then the
 zero-size, large and heap rows.  The mode and the debug switch are bits
-of km_state (KM_ST_* of mm/kmalloc.c, from the generated constants).
+of km_state (KM_ST_* of mm/kmalloc_internal.h, from the generated
+constants).
 This module sums them as kmalloc_stats_get() does.
 """
 import gdb
 
 from . import consts as K
 from . import kmem
-
-
-def local(name):
-    try:
-        return K.C.LOCAL["mm/kmalloc.c"][name]
-    except KeyError:
-        raise gdb.GdbError("rvmm: %s of mm/kmalloc.c is not in "
-                           "build/gdb/rvmm_consts.py (make)" % name) from None
 
 
 def class_sizes():
@@ -94,8 +87,8 @@ class Stats:
                 int(slow["bad_mode"][m])))
         self.slow = slow
         st = int(kmem.sym("km_state", file_suffix="mm/kmalloc.c"))
-        self.mode = mode_name(st & local("KM_ST_MODE"))
-        self.debug = bool(st & local("KM_ST_DEBUG"))
+        self.mode = mode_name(st & K.get("KM_ST_MODE"))
+        self.debug = bool(st & K.get("KM_ST_DEBUG"))
         self.tracked = int(kmem.sym("km_nr_tracked",
                                     file_suffix="mm/kmalloc_debug.c"))
 

@@ -126,6 +126,9 @@ class Geometry:
         self.obj_off = int(c["kc_obj_off"])
         self.fp_off = int(c["kc_fp_off"])
         self.secret = int(c["kc_secret"])
+        # the lazy slab's never-used objects: free, on no freelist
+        self.lazy_base = int(c["kc_lazy_base"])
+        self.lazy_next = int(c["kc_lazy_next"])
         self.size = int(c["kc_size"])
         self.bytes = K.PAGE_SIZE << int(c["kc_order"])
         self.flags = int(c["kc_flags"])
@@ -175,8 +178,13 @@ class SlabState:
         return int(self.words[(addr - self.base) // self.g.wsize])
 
     def walk_freelist(self):
+        self.walk_threaded()
+        if self.base == self.g.lazy_base:
+            self.free.extend(range(self.g.lazy_next, self.g.objs))
+
+    def walk_threaded(self):
         g = self.g
-        if self.head == K.get("FREELIST_NONE"):
+        if self.head in (K.get("FREELIST_NONE"), K.get("FREELIST_LAZY")):
             return
         if self.head == K.get("FREELIST_QUARANTINE"):
             self.problems.append("quarantined: its freelist was corrupt")
