@@ -544,3 +544,21 @@ RUNS["tour-mon"] = Monitor(["meminfo", "kmalloc 64", "meminfo",
                            args="ktest=none")
 collect(RUNS, T)
 RECIPES.update(T)
+
+# ---- README.md: the reading path's line counts and summaries ----------------
+# wc -l itself, and the first sentence of each file's opening comment
+# (scripts/docs_tour.py summary): a count or a summary that no longer
+# matches its file fails the check.
+READING = ["mm/page_alloc.h", "mm/page_alloc.c", "mm/page_pcp.c",
+           "mm/slab.h", "mm/slab.c", "mm/slab_cache.c", "mm/kmalloc.h",
+           "mm/kmalloc.c", "mm/kmalloc_backend.c", "mm/hooks.h", "mm/txn.h",
+           "mm/txn.c", "mm/txn_log.c"]
+RUNS["reading"] = Command(
+    "wc -l " + " ".join(READING),
+    "python3 scripts/docs_tour.py summary " + " ".join(READING))
+P = {"readme-lines-total": Fig("reading", r"^\s*(\d+) total$")}
+for f in READING:
+    base = os.path.basename(f)
+    P["readme-lines-" + base] = Fig("reading", r"^\s*(\d+) %s$" % f)
+    P["readme-about-" + base] = Fig("reading", r"^%s: (.*)$" % f)
+RECIPES.update(P)

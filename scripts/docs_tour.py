@@ -1,8 +1,12 @@
 # SPDX-License-Identifier: MIT
 """Pieces for the recipes of docs/tour.md (scripts/docs_recipes.py): a
-figure read from what GDB printed, and line counts and opening comments
-of source files for README.md's reading path."""
+figure read from what GDB printed; and, for README.md's reading path,
+the first sentence of each source file's opening comment:
+
+    python3 scripts/docs_tour.py summary FILE...   "FILE: sentence" each
+"""
 import re
+import sys
 
 from docs_runs import RunError
 
@@ -28,3 +32,27 @@ class GdbFig:
             raise RunError("%r printed no line matching %r" % (
                 self.of.line, self.regex))
         return m.group(self.group)
+
+
+def summary(path):
+    """The first sentence of the comment that opens a C file (after its
+    SPDX line), on one line."""
+    words = []
+    with open(path, encoding="utf-8") as f:
+        for ln in f:
+            ln = ln.strip()
+            if ln.startswith("/* SPDX") or ln == "/*":
+                continue
+            if not ln.startswith("*") or ln in ("*", "*/"):
+                break  # the end of the first paragraph
+            words.append(ln.lstrip("*").strip())
+    text = " ".join(words)
+    m = re.search(r"\.(\s|$)", text)
+    return text[:m.start() + 1] if m else text
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] != ["summary"]:
+        sys.exit("usage: docs_tour.py summary FILE...")
+    for p in sys.argv[2:]:
+        print("%s: %s" % (p, summary(p)))
