@@ -3,8 +3,8 @@
  * The boot argument demo.tour=1: the stops of docs/tour.md, the guided
  * tour of one allocation.  After the checkpoint, cpu 2 (the third hart
  * online) makes one kmalloc(64) and frees it, the kmalloc caches are
- * shrunk and the per-CPU page lists drained, so that the object's page
- * goes all the way back to the buddy lists; then a transaction allocates
+ * shrunk (the slab's page goes straight back to the buddy lists) and the
+ * per-CPU page lists drained; then a transaction allocates
  * three blocks, defers the free of an older one and aborts.  Each state
  * is reached at an empty mm_tour_* function (noinline), so one breakpoint
  * stops there.  Boot with ktest=none: no self-test has touched cpu 2's
@@ -40,13 +40,14 @@ TOUR_STOP mm_tour_kfree(void *p)
 	__asm__ volatile("" ::"r"(p) : "memory");
 }
 
-/* After kmalloc_shrink(): the slab's page, frame pfn, is free again. */
+/* After kmalloc_shrink(): the slab's page, frame pfn, is on the buddy
+ * lists again (a slab page skips the per-CPU lists). */
 TOUR_STOP mm_tour_shrunk(unsigned long pfn)
 {
 	__asm__ volatile("" ::"r"(pfn) : "memory");
 }
 
-/* After drain_all_pages(): the frame is back on the buddy lists. */
+/* After drain_all_pages(): every per-CPU list is empty too. */
 TOUR_STOP mm_tour_drained(unsigned long pfn)
 {
 	__asm__ volatile("" ::"r"(pfn) : "memory");

@@ -464,19 +464,28 @@ T["tour-kfree"] = tour(
     Cmd("finish", keep=[r"^Run till", r"^\w+ \("]),
     Cmd("mm-page $obj", keep=[r"^  owner", r"^  address"]),
     Cmd("mm-cache kmalloc-64", keep=[r"magazines", r"^    ", r"^total"]))
+# The slab's page goes straight back to the buddy lists of its pageblock's
+# kind (no per-CPU list): the kind is read from zones[1].pb_kind[] as
+# pageblock_kind() reads it (mm/page_alloc.h), 2^9-page pageblocks.
 TOUR_SHRUNK = Cmd("mm-page pfn=pfn")
+TOUR_SHRUNK_ZONES = Cmd("mm-zones", start=r"^zone Normal",
+                        keep=[r"^zone Normal", r"^  per-CPU"])
 T["tour-shrunk"] = tour(
     Cmd("delete"),
     Cmd("break mm_tour_shrunk"),
     Cmd("continue"),
     TOUR_SHRUNK,
-    Cmd("mm-slabinfo", keep=[r"^kmalloc-64 "]))
+    Cmd("p (enum page_kind)zones[1].pb_kind[(pfn >> 9) - "
+        "(zones[1].start_pfn >> 9)]"),
+    Cmd("mm-page pfn=pfn^4", keep=[r"^page", r"^  allocated", r"^  owner"]),
+    Cmd("mm-slabinfo", keep=[r"^kmalloc-64 "]),
+    TOUR_SHRUNK_ZONES,
+    Cmd("mm-buddyinfo", keep=[r"^order", r"Normal"]))
 TOUR_DRAINED = Cmd("mm-page pfn=pfn")
 T["tour-drained"] = tour(
     Cmd("break mm_tour_drained"),
     Cmd("continue"),
     TOUR_DRAINED,
-    Cmd("mm-page pfn=pfn^2", keep=[r"^page", r"^  allocated", r"^  owner"]),
     Cmd("mm-buddyinfo", keep=[r"^order", r"Normal"]))
 TOUR_TXN = Cmd("mm-txn")
 T["tour-txn"] = tour(
@@ -507,10 +516,13 @@ T["tour-mag-after-alloc"] = GdbFig("tour", r"cpu2 (\d+)/\d+",
                                    of=TOUR_LIVE_CACHE)
 T["tour-pcp-after-alloc"] = GdbFig("tour", r"(?s)zone Normal.*?cpu2 (\d+)/\d+",
                                    of=TOUR_LIVE_ZONES)
-T["tour-pcp-after-shrink"] = GdbFig("tour", r"position \d+ of (\d+)",
-                                    of=TOUR_SHRUNK)
+T["tour-pcp-after-shrink"] = GdbFig("tour",
+                                    r"(?s)zone Normal.*?cpu2 (\d+)/\d+",
+                                    of=TOUR_SHRUNK_ZONES)
 T["tour-merge-order"] = GdbFig("tour", r"free block of order (\d+)",
-                               of=TOUR_DRAINED)
+                               of=TOUR_SHRUNK)
+T["tour-drained-order"] = GdbFig("tour", r"free block of order (\d+)",
+                                 of=TOUR_DRAINED)
 T["tour-txn-entries"] = GdbFig("tour", r"log (\d+) entries", of=TOUR_TXN)
 T["tour-txn-rolled"] = GdbFig("tour", r"(\d+) rolled back", of=TOUR_ABORTED)
 SLABINFO = r"^%s +\d+ +\d+ +\d+ +(\d+) +(\d+) : tunables +(\d+) +(\d+)"
