@@ -438,13 +438,14 @@ T["tour-start"] = tour(
     Cmd("continue"),
     Cmd("mm-slabinfo", keep=[r"seen from", r"^# name", r"^kmalloc-64 "]),
     ZONES_PCP)
+TOUR_BUDDY_BEFORE = Cmd("mm-buddyinfo", keep=[r"^order", r"Normal"])
 T["tour-kmalloc"] = tour(
     Cmd("break kmalloc if " + CPU2),
     Cmd("continue"),
     Cmd("break buddy_take if " + CPU2),
     Cmd("continue"),
     Cmd("bt"),
-    Cmd("mm-buddyinfo", keep=[r"^order", r"Normal"]),
+    TOUR_BUDDY_BEFORE,
     Cmd("finish", keep=[r"^Run till", r"^\w+ \(", r"^Value returned"]),
     Cmd("mm-buddyinfo", keep=[r"^order", r"Normal"]))
 TOUR_LIVE_CACHE = Cmd("mm-cache kmalloc-64")
@@ -516,6 +517,8 @@ T["tour-mag-after-alloc"] = GdbFig("tour", r"cpu2 (\d+)/\d+",
                                    of=TOUR_LIVE_CACHE)
 T["tour-pcp-after-alloc"] = GdbFig("tour", r"(?s)zone Normal.*?cpu2 (\d+)/\d+",
                                    of=TOUR_LIVE_ZONES)
+T["tour-order1-before"] = GdbFig("tour", r"zone +Normal +\d+ +(\d+)",
+                                 of=TOUR_BUDDY_BEFORE)
 T["tour-pcp-after-shrink"] = GdbFig("tour",
                                     r"(?s)zone Normal.*?cpu2 (\d+)/\d+",
                                     of=TOUR_SHRUNK_ZONES)
