@@ -185,6 +185,7 @@ void riscv_boot_main(unsigned long hartid, const void *dtb)
 	failed += (int)args_refused;
 	report_mm();
 	mm_demo_walkthrough(); /* demo=1 only */
+	mm_demo_tour(); /* demo.tour=1 only */
 	failed += bench_boot();
 	crash_if_asked(bootparam_string("crash"));
 	if (!bootparam_bool("monitor"))

@@ -26,5 +26,7 @@ int cmd_txn_demo(int argc, char **argv);
 int cmd_fail(int argc, char **argv);
 /* demo=1: the states of docs/gdb.md, each at its mm_demo_* stop */
 void mm_demo_walkthrough(void);
+/* demo.tour=1: the stops of docs/tour.md (kernel/mm_tour.c) */
+void mm_demo_tour(void);
 
 #endif /* KERNEL_MM_CMDS_H */

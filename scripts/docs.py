@@ -154,7 +154,8 @@ def process(path, recipes, runner, mode, out=sys.stdout):
 
 
 def default_docs():
-    return sorted(glob.glob(os.path.join(ROOT, "docs", "*.md")))
+    return sorted(glob.glob(os.path.join(ROOT, "docs", "*.md"))) + [
+        os.path.join(ROOT, "README.md")]  # its reading path's figures
 
 
 def marked_names(paths):

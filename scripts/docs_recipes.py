@@ -407,3 +407,173 @@ RUNS["mon"] = Monitor(
      "fail"], mem="256M", smp=1, args="ktest=none")
 RECIPES = dict(R, **F)
 collect(RUNS, RECIPES)
+
+# ---- docs/tour.md: one kmalloc(64) on cpu 2, then a rollback ------------------
+# One GDB session on four harts without the self-tests (ktest=none):
+# demo.tour=1 (kernel/mm_tour.c) makes cpu 2 reach each mm_tour_* stop
+# while the other harts do nothing, so every figure is the same in every
+# run.  Which QEMU hart is cpu 2 depends on OpenSBI's boot lottery: hart
+# and GDB thread numbers are masked, and so are the return addresses of
+# a backtrace and offsets into the stacks (offsets into zones[], a
+# struct mm_txn or txn_cpus[] stay: they say which zone, entry or hart).
+from docs_tour import GdbFig  # noqa: E402
+
+T = {}
+CPU2 = "((struct percpu *)$tp)->pc_cpu == 2"
+TOUR_MASKS = DEFAULT_MASKS + (
+    (r"\bhart ?\d", "hart …"), (r"\bThread \d+(\.\d+)?", "Thread …"),
+    (r"=hart\d", "=hart…"), (r"\b0x0+[89][0-9a-f]{7}(?= in )", "0x…"),
+    (r"(caller@entry=)\d+", r"\1…"),
+    (r"<riscv_stacks\+\d+>", "<riscv_stacks+…>"))
+
+
+def tour(*cmds):
+    return GdbTranscript("tour", *cmds, masks=TOUR_MASKS)
+
+
+ZONES_PCP = Cmd("mm-zones", start=r"^zone Normal",
+                keep=[r"^zone Normal", r"^  per-CPU"])
+T["tour-start"] = tour(
+    Cmd("break mm_tour_kmalloc"),
+    Cmd("continue"),
+    Cmd("mm-slabinfo", keep=[r"seen from", r"^# name", r"^kmalloc-64 "]),
+    ZONES_PCP)
+TOUR_BUDDY_BEFORE = Cmd("mm-buddyinfo", keep=[r"^order", r"Normal"])
+T["tour-kmalloc"] = tour(
+    Cmd("break kmalloc if " + CPU2),
+    Cmd("continue"),
+    Cmd("break buddy_take if " + CPU2),
+    Cmd("continue"),
+    Cmd("bt"),
+    TOUR_BUDDY_BEFORE,
+    Cmd("finish", keep=[r"^Run till", r"^\w+ \(", r"^Value returned"]),
+    Cmd("mm-buddyinfo", keep=[r"^order", r"Normal"]))
+TOUR_LIVE_CACHE = Cmd("mm-cache kmalloc-64")
+TOUR_LIVE_ZONES = Cmd("mm-zones", start=r"^zone Normal",
+                      keep=[r"^zone Normal", r"^  per-CPU"])
+T["tour-live"] = tour(
+    Cmd("delete"),
+    Cmd("break mm_tour_kfree"),
+    Cmd("continue"),
+    Cmd("mm-page p"),
+    TOUR_LIVE_CACHE,
+    TOUR_LIVE_ZONES)
+T["tour-kfree"] = tour(
+    Cmd("set $obj = p"),
+    Cmd("break kfree if " + CPU2),
+    Cmd("continue"),
+    Cmd("finish", keep=[r"^Run till", r"^\w+ \("]),
+    Cmd("mm-page $obj", keep=[r"^  owner", r"^  address"]),
+    Cmd("mm-cache kmalloc-64", keep=[r"magazines", r"^    ", r"^total"]))
+# The slab's page goes straight back to the buddy lists of its pageblock's
+# kind (no per-CPU list): the kind is read from zones[1].pb_kind[] as
+# pageblock_kind() reads it (mm/page_alloc.h), 2^9-page pageblocks.
+TOUR_SHRUNK = Cmd("mm-page pfn=pfn")
+TOUR_SHRUNK_ZONES = Cmd("mm-zones", start=r"^zone Normal",
+                        keep=[r"^zone Normal", r"^  per-CPU"])
+T["tour-shrunk"] = tour(
+    Cmd("delete"),
+    Cmd("break mm_tour_shrunk"),
+    Cmd("continue"),
+    TOUR_SHRUNK,
+    Cmd("p (enum page_kind)zones[1].pb_kind[(pfn >> 9) - "
+        "(zones[1].start_pfn >> 9)]"),
+    Cmd("mm-page pfn=pfn^4", keep=[r"^page", r"^  allocated", r"^  owner"]),
+    Cmd("mm-slabinfo", keep=[r"^kmalloc-64 "]),
+    TOUR_SHRUNK_ZONES,
+    Cmd("mm-buddyinfo", keep=[r"^order", r"Normal"]))
+TOUR_DRAINED = Cmd("mm-page pfn=pfn")
+T["tour-drained"] = tour(
+    Cmd("break mm_tour_drained"),
+    Cmd("continue"),
+    TOUR_DRAINED,
+    Cmd("mm-buddyinfo", keep=[r"^order", r"Normal"]))
+TOUR_TXN = Cmd("mm-txn")
+T["tour-txn"] = tour(
+    Cmd("break mm_tour_txn"),
+    Cmd("continue"),
+    TOUR_TXN)
+T["tour-abort"] = tour(
+    Cmd("break txn_release if " + CPU2),
+    Cmd("continue"),
+    Cmd("p *e"),
+    Cmd("p (enum mm_kind)e->te_kind"),
+    Cmd("continue"),
+    Cmd("p *e"),
+    Cmd("p (enum mm_kind)e->te_kind"),
+    Cmd("continue"),
+    Cmd("p *e"),
+    Cmd("p (enum mm_kind)e->te_kind"),
+    Cmd("bt 5"))
+TOUR_ABORTED = Cmd("mm-txn")
+T["tour-aborted"] = tour(
+    Cmd("delete"),
+    Cmd("break mm_tour_aborted"),
+    Cmd("continue"),
+    TOUR_ABORTED,
+    Cmd("mm-page old", keep=[r"^  owner", r"^  address"]))
+# The exercises' answers: figures of the same session and boot.
+T["tour-mag-after-alloc"] = GdbFig("tour", r"cpu2 (\d+)/\d+",
+                                   of=TOUR_LIVE_CACHE)
+T["tour-pcp-after-alloc"] = GdbFig("tour", r"(?s)zone Normal.*?cpu2 (\d+)/\d+",
+                                   of=TOUR_LIVE_ZONES)
+T["tour-order1-before"] = GdbFig("tour", r"zone +Normal +\d+ +(\d+)",
+                                 of=TOUR_BUDDY_BEFORE)
+T["tour-pcp-after-shrink"] = GdbFig("tour",
+                                    r"(?s)zone Normal.*?cpu2 (\d+)/\d+",
+                                    of=TOUR_SHRUNK_ZONES)
+T["tour-merge-order"] = GdbFig("tour", r"free block of order (\d+)",
+                               of=TOUR_SHRUNK)
+T["tour-drained-order"] = GdbFig("tour", r"free block of order (\d+)",
+                                 of=TOUR_DRAINED)
+T["tour-txn-entries"] = GdbFig("tour", r"log (\d+) entries", of=TOUR_TXN)
+T["tour-txn-rolled"] = GdbFig("tour", r"(\d+) rolled back", of=TOUR_ABORTED)
+SLABINFO = r"^%s +\d+ +\d+ +\d+ +(\d+) +(\d+) : tunables +(\d+) +(\d+)"
+T["tour-km64-objs"] = Fig("tour", SLABINFO % "kmalloc-64")
+T["tour-km64-limit"] = Fig("tour", SLABINFO % "kmalloc-64", group=3)
+T["tour-km64-batch"] = Fig("tour", SLABINFO % "kmalloc-64", group=4)
+T["tour-km256-objs"] = Fig("tour", SLABINFO % "kmalloc-256")
+T["tour-kc-order"] = Fig("tour", r"^slab: ready; .*\(order-(\d+) slabs of")
+T["tour-kc-objs"] = Fig("tour", r"^slab: ready; .*slabs of (\d+)\)")
+T["tour-normal-min"] = Fig("tour", r"^mm: zone Normal watermarks min (\d+)")
+T["tour-normal-batch"] = Fig("tour",
+                             r"^mm: zone Normal watermarks .*batch (\d+)")
+T["tour-dma8-present"] = Fig("tour-dma8", r"^mm: zone DMA .* (\d+) present,")
+T["tour-dma8-managed"] = Fig("tour-dma8",
+                             r"^mm: zone DMA .* (\d+) managed pages")
+T["tour-dma-managed"] = Fig("tour", r"^mm: zone DMA .* (\d+) managed pages")
+MEMFREE = r"^MemFree: +(\d+) kB"
+T["tour-mon-free0"] = Fig("tour-mon", MEMFREE)
+T["tour-mon-free1"] = Fig("tour-mon", MEMFREE, after=r"^mm> kmalloc 64$")
+T["tour-mon-pcp1"] = Fig("tour-mon", r"^PerCPULists: +(\d+) kB",
+                         after=r"^mm> kmalloc 64$")
+T["tour-mon-usable"] = Fig("tour-mon", r"^kmalloc: 5000 bytes .*usable (\d+)")
+T["tour-mon-session"] = Transcript(
+    "tour-mon", Block(r"^mm> kmalloc 64$", n=2), Block(r"^mm> kmalloc 5000$",
+                                                        n=2))
+
+RUNS["tour"] = GdbRun(mem="256M", smp=4, args="ktest=none demo.tour=1")
+RUNS["tour-dma8"] = Boot(mem="256M", smp=1, args="ktest=none mm.dma_limit=8M")
+RUNS["tour-mon"] = Monitor(["meminfo", "kmalloc 64", "meminfo",
+                            "kmalloc 5000"], mem="256M", smp=1,
+                           args="ktest=none")
+collect(RUNS, T)
+RECIPES.update(T)
+
+# ---- README.md: the reading path's line counts and summaries ----------------
+# wc -l itself, and the first sentence of each file's opening comment
+# (scripts/docs_tour.py summary): a count or a summary that no longer
+# matches its file fails the check.
+READING = ["mm/page_alloc.h", "mm/page_alloc.c", "mm/page_pcp.c",
+           "mm/slab.h", "mm/slab.c", "mm/slab_cache.c", "mm/kmalloc.h",
+           "mm/kmalloc.c", "mm/kmalloc_backend.c", "mm/hooks.h", "mm/txn.h",
+           "mm/txn.c", "mm/txn_log.c"]
+RUNS["reading"] = Command(
+    "wc -l " + " ".join(READING),
+    "python3 scripts/docs_tour.py summary " + " ".join(READING))
+P = {"readme-lines-total": Fig("reading", r"^\s*(\d+) total$")}
+for f in READING:
+    base = os.path.basename(f)
+    P["readme-lines-" + base] = Fig("reading", r"^\s*(\d+) %s$" % f)
+    P["readme-about-" + base] = Fig("reading", r"^%s: (.*)$" % f)
+RECIPES.update(P)

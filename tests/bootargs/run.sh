@@ -82,7 +82,7 @@ expect() {
 	pass "$name"
 }
 
-NAMES="bench, bench.quick, crash, demo, kmalloc.heap, kmalloc.mode, ktest, mm.debug, mm.dma_limit, mm.fail, monitor, smp.late_start"
+NAMES="bench, bench.quick, crash, demo, demo.tour, kmalloc.heap, kmalloc.mode, ktest, mm.debug, mm.dma_limit, mm.fail, monitor, smp.late_start"
 REFUSED_1='^boot: 1 boot argument refused (see the bootargs: lines): the run fails$'
 DEBUG_OFF='^kmalloc: .* mode two-tier, debug off$'
 BOOL='accepted: 0 or 1 (the bare name means 1)'

@@ -10,6 +10,9 @@
 #   3. scripts/docs.py check: every marked transcript and figure of
 #      docs/*.md equals what the current kernel prints (docs/docs.md);
 #      `make docs` regenerates them.  Logs: build/test-logs/docs/.
+#   4. scripts/tour_check.py: docs/tour.md's exercises each ask, say how
+#      to find the answer and fold it away, most answers being figures
+#      that step 3 checks; its prose quotes no address or line number.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh # scaled SECONDS: times TEST_TIMEOUT_SCALE
@@ -19,6 +22,7 @@ status=0
 
 python3 scripts/bad_inputs.py check docs/bad-inputs.md || status=1
 python3 scripts/docs.py --self-test || status=1
+python3 scripts/tour_check.py docs/tour.md || status=1
 
 if ! ${MAKE:-make} --no-print-directory -s build/kernel.elf \
 	build/gdb/rvmm_consts.py > "$LOGS/build.log" 2>&1; then
