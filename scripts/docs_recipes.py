@@ -565,7 +565,8 @@ RECIPES.update(T)
 # (scripts/docs_tour.py summary): a count or a summary that no longer
 # matches its file fails the check.
 READING = ["mm/page_alloc.h", "mm/page_alloc.c", "mm/page_pcp.c",
-           "mm/slab.h", "mm/slab.c", "mm/slab_cache.c", "mm/kmalloc.h",
+           "mm/page_kind.c", "mm/slab.h", "mm/slab.c", "mm/slab_grow.c",
+           "mm/slab_cache.c", "mm/kmalloc.h", "mm/kmalloc_fast.c",
            "mm/kmalloc.c", "mm/kmalloc_backend.c", "mm/hooks.h", "mm/txn.h",
            "mm/txn.c", "mm/txn_log.c"]
 RUNS["reading"] = Command(
