@@ -409,9 +409,11 @@ docs: deps
 # `make bench`: the in-kernel benchmarks under QEMU -icount, default -march
 # and Zbb (its own build directory), into build/bench/kernel.{md,csv}.
 # `make bench-host`: the host benchmark against glibc, jemalloc, mimalloc,
-# then real programs on each of them and on libmm_malloc.so (LD_PRELOAD).
+# then real programs on each of them and on libmm_malloc.so (LD_PRELOAD);
+# BENCH_REPS repetitions of each.
 # `make bench-report`: tables and SVG plots of the last runs into docs/bench/.
 BENCH_OUT := $(B)/bench
+BENCH_REPS ?= 5
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(KERNEL)
@@ -442,8 +444,9 @@ bench-host: deps
 	$(Q)sh scripts/deps.sh bench
 	$(Q)$(MAKE) --no-print-directory $(addprefix $(BH_DIR)/bench-host-,$(BH_PEERS)) $(PRELOAD)
 	$(Q)python3 scripts/bench.py host --dir $(BH_DIR) --out $(BENCH_OUT) \
-		--peers "$(BH_PEERS)"
-	$(Q)python3 scripts/bench.py programs --so $(PRELOAD) --out $(BENCH_OUT)
+		--peers "$(BH_PEERS)" --reps $(BENCH_REPS)
+	$(Q)python3 scripts/bench.py programs --so $(PRELOAD) --out $(BENCH_OUT) \
+		--reps $(BENCH_REPS)
 
 bench-report:
 	$(Q)sh scripts/deps.sh bench

@@ -179,6 +179,7 @@ HOST_LINE = re.compile(r"^# bench-host: peer=(\S+) wl=(\S+) threads=(\d+) "
                        r"ns_per_op=([\d.]+) failures=(\d+)$")
 HOST_FIELDS = ["wl", "threads", "peer", "ratio_min", "ratio_median",
                "ratio_max", "ns_per_op_median", "reps"]
+HOST_REP_FIELDS = ["wl", "threads", "peer", "rep", "ns_per_op"]
 
 
 def median(v):
@@ -230,6 +231,15 @@ def cmd_host(a):
         w = csv.DictWriter(f, HOST_FIELDS)
         w.writeheader()
         w.writerows(rows)
+    # Every repetition's time, so that the report can take ratios against
+    # any peer of the same repetition (glibc, jemalloc, mimalloc) with
+    # their spread, not only against mimalloc.
+    with open(os.path.join(a.out, "host-reps.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(HOST_REP_FIELDS)
+        for (wl, thr, peer), v in times.items():
+            for rep, ns in enumerate(v, 1):
+                w.writerow([wl, thr, peer, rep, "%.3f" % ns])
     rev = subprocess.run(["git", "describe", "--always", "--dirty"],
                          capture_output=True, text=True).stdout.strip() or "?"
     lines = ["Measured %s UTC at commit %s with `make bench-host` (%d "
@@ -246,7 +256,8 @@ def cmd_host(a):
             r[k] for k in HOST_FIELDS[:7]))
     with open(os.path.join(a.out, "host.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
-    print("bench: host: %d rows in %s/host.md and host.csv" % (len(rows), a.out))
+    print("bench: host: %d rows in %s/host.md, host.csv and host-reps.csv" %
+          (len(rows), a.out))
     return 0 if ok and rows else 1
 
 
