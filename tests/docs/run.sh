@@ -10,6 +10,10 @@
 #   3. scripts/docs.py check: every marked transcript and figure of
 #      docs/*.md equals what the current kernel prints (docs/docs.md);
 #      `make docs` regenerates them.  Logs: build/test-logs/docs/.
+#   4. scripts/bench.py self-test, then check-doc: every bench figure and
+#      table of docs/bench.md equals what docs/bench/*.csv (the last
+#      benchmark run, copied by `make bench-report`) say; no benchmark
+#      runs here (docs/bench.md, "Generated figures").
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh # scaled SECONDS: times TEST_TIMEOUT_SCALE
@@ -19,6 +23,9 @@ status=0
 
 python3 scripts/bad_inputs.py check docs/bad-inputs.md || status=1
 python3 scripts/docs.py --self-test || status=1
+python3 scripts/bench.py self-test || status=1
+python3 scripts/bench.py check-doc docs/bench.md --data docs/bench ||
+	{ echo "(make bench-report regenerates docs/bench.md from the CSVs)"; status=1; }
 
 if ! ${MAKE:-make} --no-print-directory -s build/kernel.elf \
 	build/gdb/rvmm_consts.py > "$LOGS/build.log" 2>&1; then
