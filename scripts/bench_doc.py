@@ -39,7 +39,6 @@ FIG = re.compile(r"<!-- fig: (bench:[^ ]+) -->(.*?)<!-- /fig -->")
 TABLE = re.compile(r"^<!-- bench-table: ([\w.-]+) -->$")
 TABLE_END = "<!-- /bench-table -->"
 REF = re.compile(r"^(.+)\.(median|max)(?:@([\w.-]+))?$")
-WORKLOADS = ["u64", "mix8-256", "mix16-4096", "8k", "kdist"]
 BASELINE = "sheap"
 ZBB = "rv64imac_zbb"
 DEFAULT_Q = "rv64imac"
@@ -97,6 +96,11 @@ class Data:
         if v is None:
             raise BenchDocError("no row %s@%s in kernel.csv" % (name, q))
         return v
+
+    def workloads(self):
+        """The churn workloads of the run, in its order (bench/workload.c)."""
+        return [n.split(".")[1] for n in self.names("churn.*.%s.malloc"
+                                                    % BASELINE)]
 
     def names(self, glob, q=DEFAULT_Q):
         seen = []
@@ -281,6 +285,8 @@ def _pair(d, wl, b, q):
 
 
 def table_churn(d, wl):
+    if wl not in d.workloads():
+        raise BenchDocError("no churn.%s.* rows in kernel.csv" % wl)
     base = _pair(d, wl, BASELINE, DEFAULT_Q)
     rows = []
     for b, q in _backends(d, wl):
@@ -302,7 +308,7 @@ def table_churn(d, wl):
 def _all_backends(d):
     """Every (backend, march) of the churn tables, grouped by backend."""
     found = []
-    for wl in WORKLOADS:
+    for wl in d.workloads():
         found += [bq for bq in _backends(d, wl) if bq not in found]
     order = []
     for b, _ in found:
@@ -312,23 +318,25 @@ def _all_backends(d):
 
 
 def table_overhead(d):
+    wls = d.workloads()
     rows = [[b, q] + [num(d.get("overhead.%s.%s" % (wl, b), "median", q))
-                      for wl in WORKLOADS] for b, q in _all_backends(d)]
-    return _table(["backend", "-march"] + ["`%s`" % w for w in WORKLOADS],
-                  rows, "ll" + "r" * len(WORKLOADS))
+                      for wl in wls] for b, q in _all_backends(d)]
+    return _table(["backend", "-march"] + ["`%s`" % w for w in wls],
+                  rows, "ll" + "r" * len(wls))
 
 
 def table_worst(d):
+    wls = d.workloads()
     rows = []
     for b, q in _all_backends(d):
         cells = []
-        for wl in WORKLOADS:
+        for wl in wls:
             k = "churn.%s.%s." % (wl, b)
             cells.append("%s / %s" % (num(d.get(k + "malloc", "max", q)),
                                       num(d.get(k + "free", "max", q))))
         rows.append([b, q] + cells)
-    return _table(["backend", "-march"] + ["`%s`" % w for w in WORKLOADS],
-                  rows, "ll" + "r" * len(WORKLOADS))
+    return _table(["backend", "-march"] + ["`%s`" % w for w in wls],
+                  rows, "ll" + "r" * len(wls))
 
 
 def table_frag(d):
@@ -442,9 +450,8 @@ def table_programs(d):
     return _table(["program"] + peers, rows, "l" + "r" * len(peers))
 
 
-TABLES = {"churn." + wl: (lambda d, wl=wl: table_churn(d, wl))
-          for wl in WORKLOADS}
-TABLES.update({
+# churn.<workload> is table_churn(d, workload) for any workload of the run.
+TABLES = {
     "overhead": table_overhead,
     "worst": table_worst,
     "frag": table_frag,
@@ -457,7 +464,7 @@ TABLES.update({
     "host": table_host,
     "host-all": table_host_all,
     "programs": table_programs,
-})
+}
 
 
 # ---- the document ------------------------------------------------------
@@ -490,6 +497,8 @@ def parse(text):
 def render(d, kind, name):
     if kind == "fig":
         return evaluate(d, name)
+    if name.startswith("churn."):
+        return table_churn(d, name[len("churn."):])
     if name not in TABLES:
         raise BenchDocError("no table named %s (scripts/bench_doc.py "
                             "TABLES)" % name)
