@@ -411,7 +411,8 @@ docs: deps
 # `make bench-host`: the host benchmark against glibc, jemalloc, mimalloc,
 # then real programs on each of them and on libmm_malloc.so (LD_PRELOAD);
 # BENCH_REPS repetitions of each.
-# `make bench-report`: tables and SVG plots of the last runs into docs/bench/.
+# `make bench-report`: the last runs' CSVs and SVG plots into docs/bench/, and
+# every marked figure and table of docs/bench.md regenerated from them.
 BENCH_OUT := $(B)/bench
 BENCH_REPS ?= 5
 
@@ -477,7 +478,7 @@ help:
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS=$(FUZZ_SECONDS) each (docs/fuzz.md)"
 	@echo "make bench      in-kernel benchmarks under QEMU -icount (build/bench/)"
 	@echo "make bench-host host benchmark against glibc, jemalloc, mimalloc"
-	@echo "make bench-report  tables and plots of the last runs into docs/bench/"
+	@echo "make bench-report  the last runs' CSVs and plots into docs/bench/, figures of docs/bench.md"
 	@echo "make memmap-svg the physical memory map as SVG (MEMMAP_DO='fragment 4096')"
 	@echo "make docs       regenerate the transcripts and figures in docs/*.md (docs/docs.md)"
 	@echo "make TOOLCHAIN=llvm ...  the same with clang and ld.lld, into build/llvm/"
