@@ -153,7 +153,8 @@ def evaluate(d, expr):
         name, field, q = _ref(m.group(2))
         rows = d.rows(name, q)
         if not rows:
-            raise BenchDocError("no row matches %s@%s in kernel.csv" % (name, q))
+            raise BenchDocError("no row matches %s@%s in kernel.csv" %
+                                (name, q))
         texts = sorted((r[field] for r in rows), key=float)
         lo, hi = num(texts[0]), num(texts[-1])
         return {"min": lo, "max": hi,
@@ -575,9 +576,9 @@ class _Capture:
 
 def self_test(show=False):
     """The fixture tests/docs/fixture/bench/ (doc.md and a run's CSVs)
-    passes; a wrong figure, ratio or table cell fails, naming the marker
-    and both values, and update restores the doc exactly; a marker naming
-    no row, an unknown table and an unclosed table are refused."""
+    passes; a wrong figure, ratio, verdict or table cell fails, naming the
+    marker and both values, and update restores the doc exactly; a marker
+    naming no row, an unknown table and an unclosed table are refused."""
     import tempfile
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     fixture = os.path.join(root, "tests", "docs", "fixture", "bench")
@@ -620,12 +621,15 @@ def self_test(show=False):
 
     case("fixture-passes", good, False)
     case("wrong-figure",
-         edit("two-tier.malloc.median -->88<", "two-tier.malloc.median -->89<"),
+         edit("two-tier.malloc.median -->88<",
+              "two-tier.malloc.median -->89<"),
          True, ["doc.md/bench:churn.u64.two-tier.malloc.median: the doc "
                 "says '89', ", "say '88'"], restore=True)
     case("wrong-ratio", edit(
         "two-tier.malloc.median -->1.7<", "two-tier.malloc.median -->17<"),
         True, ["the doc says '17', ", "say '1.7'"], restore=True)
+    case("wrong-verdict", edit("<=60) -->met<", "<=60) -->missed<"), True,
+         ["the doc says 'missed', ", "say 'met'"], restore=True)
     case("wrong-table-cell", edit("| tlsf | rv64imac_zbb | 279 |",
                                   "| tlsf | rv64imac_zbb | 278 |"),
          True, ["doc.md/bench-table:churn.u64: table line 5 differs",
@@ -636,7 +640,8 @@ def self_test(show=False):
     case("unknown-row", edit("fig: bench:page.o0.pcp.alloc.median",
                              "fig: bench:page.o0.nosuch.alloc.median"),
          True, ["no row page.o0.nosuch.alloc@rv64imac in kernel.csv"])
-    case("unknown-table", edit("bench-table: churn.u64", "bench-table: nosuch"),
+    case("unknown-table",
+         edit("bench-table: churn.u64", "bench-table: nosuch"),
          True, ["no table named nosuch"])
     case("unclosed-table", edit(TABLE_END, ""), True,
          ["bench-table churn.u64 has no <!-- /bench-table -->"])
