@@ -70,19 +70,18 @@ struct k_heap {
 	struct list_head hp_node; /* on the list of heaps (heap_lock) */
 	/* Guarded by hp_lock. */
 	uint32_t hp_fl_bitmap; /* bit f: some list of first level f used */
-	uint16_t hp_sl_bitmap[TLSF_FL_COUNT]; /* bit s: list [f][s] used */
-	struct tlsf_block *hp_free[TLSF_FL_COUNT][TLSF_SL_COUNT];
 	/* Block bytes, each block's 16-byte header included (as Zephyr's
 	 * sys_heap counts): free + alloc = hp_end - hp_start. */
 	size_t hp_free_bytes; /* bytes of free blocks */
 	size_t hp_alloc_bytes; /* bytes of used blocks */
 	size_t hp_max_alloc_bytes; /* peak of hp_alloc_bytes */
 	unsigned long hp_nr_alloc; /* successful allocations */
-	unsigned long hp_nr_free; /* successful frees */
+	unsigned long hp_nr_free; /* successful frees; waiters watch it */
 	unsigned long hp_nr_fail; /* allocations that returned NULL */
 	unsigned long hp_nr_bad_free; /* refused frees */
 	unsigned long hp_nr_wait; /* allocations that had to wait */
-	unsigned long hp_free_gen; /* bumped by every free (waiters) */
+	uint16_t hp_sl_bitmap[TLSF_FL_COUNT]; /* bit s: list [f][s] used */
+	struct tlsf_block *hp_free[TLSF_FL_COUNT][TLSF_SL_COUNT];
 };
 
 /* Runtime statistics (Zephyr's sys_memory_stats, plus counters).  Bytes

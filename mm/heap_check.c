@@ -46,7 +46,7 @@ static size_t largest_free(struct k_heap *h)
 
 void k_heap_stats_get(struct k_heap *h, struct k_heap_stats *st)
 {
-	unsigned long flags = spin_lock_irqsave(&h->hp_lock);
+	unsigned long flags = heap_lock_irqsave(h);
 	struct tlsf_block *b;
 
 	memset(st, 0, sizeof(*st));
@@ -69,7 +69,7 @@ void k_heap_stats_get(struct k_heap *h, struct k_heap_stats *st)
 	st->nr_fail = h->hp_nr_fail;
 	st->nr_bad_free = h->hp_nr_bad_free;
 	st->nr_wait = h->hp_nr_wait;
-	spin_unlock_irqrestore(&h->hp_lock, flags);
+	heap_unlock_irqrestore(h, flags);
 }
 
 /* ---- the validator --------------------------------------------------------------- */
@@ -142,7 +142,7 @@ static bool walk_lists(struct k_heap *h, size_t free_blocks)
 				      fl, sl);
 			fl_used |= b != NULL;
 			for (; b && seen <= free_blocks; b = b->tb_next_free) {
-				unsigned int f, s;
+				unsigned long f, s;
 
 				seen++;
 				if (!in_heap(h, b)) {
@@ -151,7 +151,7 @@ static bool walk_lists(struct k_heap *h, size_t free_blocks)
 					      fl, sl, b);
 					return false;
 				}
-				mapping(bsize(b), &f, &s);
+				mapping(capacity(bsize(b)), &f, &s);
 				if (!(b->tb_size & TB_FREE) || f != fl ||
 				    s != sl || b->tb_prev_free != pv)
 					VFAIL(h,
@@ -172,7 +172,7 @@ static bool walk_lists(struct k_heap *h, size_t free_blocks)
 
 bool k_heap_validate(struct k_heap *h)
 {
-	unsigned long flags = spin_lock_irqsave(&h->hp_lock);
+	unsigned long flags = heap_lock_irqsave(h);
 	struct heap_walk w = {0};
 	bool ok = walk_blocks(h, &w);
 
@@ -186,7 +186,7 @@ bool k_heap_validate(struct k_heap *h)
 	if (h->hp_nr_alloc - h->hp_nr_free != w.used_blocks)
 		VFAIL(h, "%zu used blocks, counters say %lu\n", w.used_blocks,
 		      h->hp_nr_alloc - h->hp_nr_free);
-	spin_unlock_irqrestore(&h->hp_lock, flags);
+	heap_unlock_irqrestore(h, flags);
 	return ok;
 }
 

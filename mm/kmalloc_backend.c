@@ -113,7 +113,8 @@ void *km_large_alloc(struct km_req *r)
 		return NULL;
 	}
 	order = get_order(need > r->align ? need : r->align);
-	pg = __alloc_pages(r->gfp | __GFP_NOWARN, order, r->caller);
+	pg = __alloc_pages(r->gfp | __GFP_NOWARN | __GFP_LARGE, order,
+			   r->caller);
 	if (!pg)
 		return NULL;
 	base = page_address(pg);

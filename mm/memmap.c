@@ -279,11 +279,9 @@ static void init_limits(void)
 	if (dma->lowmem_reserve > dma->managed_pages / 2)
 		dma->lowmem_reserve = dma->managed_pages / 2;
 	for_each_zone (z) {
-		unsigned int batch = clamp_ul(z->managed_pages / 4096, 2, 63);
-
 		for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
-			z->pcp[cpu].batch = batch;
-			z->pcp[cpu].high = 4 * batch;
+			z->pcp[cpu].batch = PCP_BATCH;
+			z->pcp[cpu].high = PCP_HIGH;
 		}
 		z->below_low = z->free_pages < z->wmark[WMARK_LOW];
 		z->min_free_seen = z->free_pages;

@@ -30,15 +30,23 @@
  *    drained to the buddy lists in batches.  There is no reclaim: low and
  *    high are reporting thresholds (watermark events), min is enforced.
  *
+ *    Grouping by kind (section 8) is Linux's grouping of pages by
+ *    mobility, after Mel Gorman's anti-fragmentation work (M. Gorman and
+ *    A. Whitcroft, "The What, The Why and The Where To of
+ *    Anti-Fragmentation", Ottawa Linux Symposium 2006; Linux
+ *    mm/page_alloc.c, __rmqueue_fallback()): pageblocks of 2^9 pages
+ *    marked with the kind of allocation they serve.
+ *
  * 2. Data layout
  *
  *      zones[ZONE_DMA]                         struct page array (mem_map)
  *      +---------------------+                 +----+----+----+----+----+--
  *      | lock                |                 |pfn0|pfn1|pfn2|pfn3|pfn4|..
- *      | free_area[0] list --+---------------->|    |    |    |    |    |
- *      | free_area[1] list   |                 +----+----+----+----+----+--
+ *      | free_area[0] lists -+---------------->|    |    |    |    |    |
+ *      | free_area[1] lists  |                 +----+----+----+----+----+--
  *      | ...                 |   PG_buddy heads, linked through page->lru,
- *      | free_area[10] list  |   page->order = the block's order
+ *      | free_area[10] lists |   page->order = the block's order; one list
+ *      | pb_kind -> [O|S|O|L]|   per kind: the kind of the head's pageblock
  *      | pcp[cpu0] list -----+--> PG_pcp order-0 pages (no zone lock)
  *      | pcp[cpu1] ...       |
  *      +---------------------+
@@ -60,6 +68,10 @@
  *    e. Allocated blocks of order k in a zone = nr_alloc[k] - nr_freed[k]
  *       (per-CPU counters included for order 0: allocations minus frees,
  *       the frees derived from page flows, pcp_nr_free()).
+ *    f. Every pageblock has a valid kind and nr_pageblocks[k] counts those
+ *       of kind k; each free block is on free_area[order].free_list[k]
+ *       with k the kind of the pageblock holding its head; only allocated
+ *       heads carry kind bits (PG_kind_*), and at most one.
  *
  * 4. Lock order:  pcp_lock (one per zone and hart)  ->  zone->lock
  *
@@ -91,7 +103,7 @@
  *    only its owner may give it back, after clearing the bit.
  *
  * 6. The validator (mm/page_check.c) walks each zone frame by frame under
- *    all its locks and checks 3a-3e; it costs one pass over the zone's
+ *    all its locks and checks 3a-3f; it costs one pass over the zone's
  *    struct pages, cheap enough to run after every test suite.
  *
  * 7. The order-0 fast path (alloc_fast(), free_fast())
@@ -103,7 +115,7 @@
  *    needs no stack frame:
  *      - interrupts off, this hart's list: arch_cpu_id() and the irq
  *        save/restore are inline on the real machine; struct zone is
- *        2 KiB so &zones[i] is a shift; the preferred zone is computed at
+ *        4 KiB so &zones[i] is a shift; the preferred zone is computed at
  *        boot (pcp_pref);
  *      - pcp_lock tried once: a busy list (a remote drain) goes slow;
  *      - allocation pops the hottest page and makes it an allocated head
@@ -122,6 +134,36 @@
  *        branches and carry no frame (NO_FRAME, CALLER).
  *    The hooks (transactions, fault injection) keep their own path
  *    (alloc_hooked(), free_hooked()) and see every call as before.
+ *    A refill or drain moves PCP_BATCH pages, a constant, so the slow
+ *    order-0 calls cost the same at every memory size.
+ *
+ * 8. Grouping by kind
+ *    Slab pages live long and pin their page; if they were spread over
+ *    the zone, no large block could ever form again.  So each zone is cut
+ *    into pageblocks of PAGEBLOCK_NR_PAGES (2^9) and each pageblock has a
+ *    kind (zone->pb_kind[], one byte each): PGKIND_SLAB, PGKIND_LARGE
+ *    (large kmalloc blocks) or PGKIND_OTHER.  A request names its kind
+ *    with __GFP_SLAB or __GFP_LARGE (none: other).
+ *      - A free block goes on the list of its head's pageblock's kind, so
+ *        freeing never changes a kind, and merging is as before.
+ *      - Allocation takes the smallest block of its own kind's lists
+ *        (take_smallest()).  When there is none (take_fallback()) it
+ *        looks at the other kinds' largest free block: if that is at
+ *        least half a pageblock, the kind claims the pageblock(s) under
+ *        it outright (claim_pageblocks(): they change kind and all their
+ *        free blocks move to its lists; Linux claims a pageblock when it
+ *        would own half of it) and takes from its own lists again;
+ *        otherwise it borrows the smallest block that fits from another
+ *        kind, whose pageblock stays as it was (take_borrowed()).
+ *      - Per-CPU lists serve only PGKIND_OTHER: a kind request goes to
+ *        the buddy lists under the zone lock, and the allocated head
+ *        carries PG_kind_slab or PG_kind_large, so that its free fails
+ *        the fast path's exact compare-and-swap and goes back to the
+ *        buddy lists too.  The fast paths do not change.
+ *    Cost: a claim walks the pageblock once, one step per block in it
+ *    (at most PAGEBLOCK_NR_PAGES); every other step looks a pageblock's
+ *    kind up only for blocks of order >= PAGEBLOCK_ORDER, since smaller
+ *    ones share the kind of the block they came from.
  */
 #include "mm/page_alloc.h"
 #include "mm/health.h"
@@ -197,15 +239,22 @@ void set_state(struct page *pg, unsigned int flags, unsigned int order)
 
 /* ---- buddy lists (zone lock held) ------------------------------------------ */
 
-static void area_add(struct zone *z, struct page *pg, unsigned int order)
+/*
+ * A free block goes on the list of kind k, its head's pageblock's kind
+ * (3f).  The callers know it: blocks below PAGEBLOCK_ORDER inside one
+ * pageblock share its kind, so only larger ones look it up (pb_kind_of()).
+ */
+static void area_add(struct zone *z, struct page *pg, unsigned int order,
+		     enum page_kind k)
 {
 	set_state(pg, PG_buddy, order);
-	list_add(&pg->lru, &z->free_area[order].free_list);
+	list_add(&pg->lru, &z->free_area[order].free_list[k]);
 	z->free_area[order].nr_free++;
 	z->free_pages += 1UL << order;
 }
 
-static void area_del(struct zone *z, struct page *pg, unsigned int order)
+static void area_del(struct zone *z, struct page *pg, unsigned int order,
+		     enum page_kind k)
 {
 	list_del(&pg->lru);
 	set_state(pg, 0, 0);
@@ -224,45 +273,86 @@ static bool is_free_buddy(const struct zone *z, unsigned long pfn,
 	return (seen.flags & PG_buddy) && seen.order == order;
 }
 
+/* The kind of the block at pfn of this order, k being that of any frame
+ * in the same pageblock as pfn: a look-up only from pageblock size up. */
+static inline enum page_kind pb_kind_of(const struct zone *z, unsigned long pfn,
+					unsigned int order, enum page_kind k)
+{
+	return order >= PAGEBLOCK_ORDER ? pageblock_kind(z, pfn) : k;
+}
+
 /* Put the free block (pfn, order) on the lists, merging with free buddies. */
 void buddy_free(struct zone *z, unsigned long pfn, unsigned int order)
 {
+	enum page_kind k = pageblock_kind(z, pfn);
+
 	while (order < MAX_ORDER - 1) {
 		unsigned long buddy = pfn ^ (1UL << order);
+		enum page_kind bk;
 
 		if (!is_free_buddy(z, buddy, order))
 			break;
-		area_del(z, pfn_to_page(buddy), order);
+		bk = pb_kind_of(z, buddy, order, k);
+		area_del(z, pfn_to_page(buddy), order, bk);
+		if (buddy < pfn) /* the merged block's head is the buddy's */
+			k = bk;
 		pfn &= ~(1UL << order);
 		order++;
 		z->nr_merge++;
 	}
-	area_add(z, pfn_to_page(pfn), order);
+	area_add(z, pfn_to_page(pfn), order, k);
 	if (z->below_low && z->free_pages >= z->wmark[WMARK_HIGH]) {
 		z->below_low = false;
 		mm_health_zone_event(z);
 	}
 }
 
-/* Take a block of exactly this order: the smallest larger one, split down. */
-struct page *buddy_take(struct zone *z, unsigned int order)
+/* Take the free block pg of order o off kind k's list and split it down
+ * to order; the upper halves go back on their pageblocks' lists. */
+struct page *split_block(struct zone *z, struct page *pg, unsigned int o,
+			 unsigned int order, enum page_kind k)
 {
-	unsigned int o = order;
-	unsigned long pfn;
-	struct page *pg;
+	unsigned long pfn = page_to_pfn(pg);
 
-	while (o < MAX_ORDER && list_empty(&z->free_area[o].free_list))
-		o++;
-	if (o == MAX_ORDER)
-		return NULL;
-	pg = list_first_entry(&z->free_area[o].free_list, struct page, lru);
-	area_del(z, pg, o);
-	pfn = page_to_pfn(pg);
+	area_del(z, pg, o, k);
 	while (o > order) {
+		unsigned long half;
+
 		o--;
-		area_add(z, pfn_to_page(pfn + (1UL << o)), o);
+		half = pfn + (1UL << o);
+		area_add(z, pfn_to_page(half), o, pb_kind_of(z, half, o, k));
 		z->nr_split++;
 	}
+	return pg;
+}
+
+/* The smallest free block of order >= order on kind's lists, split down
+ * (Knuth's allocation, within one kind); NULL if kind has none. */
+struct page *take_smallest(struct zone *z, unsigned int order,
+			   enum page_kind kind)
+{
+	for (unsigned int o = order; o < MAX_ORDER; o++) {
+		struct list_head *l = &z->free_area[o].free_list[kind];
+
+		if (!list_empty(l))
+			return split_block(
+				z, list_first_entry(l, struct page, lru), o,
+				order, kind);
+	}
+	return NULL;
+}
+
+/* Zone lock held: a block of exactly this order for kind, split off the
+ * smallest larger one of kind's, or of another kind's when kind has none;
+ * NULL when the zone has no block that large. */
+struct page *buddy_take(struct zone *z, unsigned int order, enum page_kind kind)
+{
+	struct page *pg = take_smallest(z, order, kind);
+
+	if (!pg)
+		pg = take_fallback(z, order, kind);
+	if (!pg)
+		return NULL;
 	if (z->free_pages < z->min_free_seen)
 		z->min_free_seen = z->free_pages;
 	if (!z->below_low && z->free_pages < z->wmark[WMARK_LOW]) {
@@ -274,9 +364,10 @@ struct page *buddy_take(struct zone *z, unsigned int order)
 }
 
 /* A page leaves the allocator as the head of a block of this order. */
-static void set_allocated(struct page *pg, unsigned int order)
+static void set_allocated(struct page *pg, unsigned int order,
+			  enum page_kind kind)
 {
-	set_state(pg, PG_head, order);
+	set_state(pg, PG_head | kind * PG_kind_slab, order);
 	pg->u32 = 0;
 	list_init(&pg->lru);
 	pg->private = 0;
@@ -342,16 +433,27 @@ bool zone_ok(const struct zone *z, unsigned int order, unsigned long mark,
 
 /* ---- allocation ------------------------------------------------------------- */
 
+/* The kind a request names (NR_PGKINDS and up: both kind bits, invalid). */
+static inline unsigned int gfp_kind(gfp_t gfp)
+{
+	return (gfp & __GFP_KIND_MASK) / __GFP_SLAB;
+}
+_Static_assert(__GFP_LARGE / __GFP_SLAB == PGKIND_LARGE &&
+		       PG_kind_large / PG_kind_slab == PGKIND_LARGE &&
+		       PGKIND_SLAB == 1,
+	       "the kind bits of gfp and of page flags count kinds");
+
 static struct page *zone_alloc(struct zone *z, unsigned int order,
-			       unsigned long mark, bool *refused)
+			       enum page_kind kind, unsigned long mark,
+			       bool *refused)
 {
 	unsigned long flags = spin_lock_irqsave(&z->lock);
 	struct page *pg = NULL;
 
 	if (zone_ok(z, order, mark, refused))
-		pg = buddy_take(z, order);
+		pg = buddy_take(z, order, kind);
 	if (pg) {
-		set_allocated(pg, order);
+		set_allocated(pg, order, kind);
 		z->nr_alloc[order]++;
 	}
 	spin_unlock_irqrestore(&z->lock, flags);
@@ -377,6 +479,7 @@ static unsigned int zonelist(gfp_t gfp, enum zone_type list[MAX_NR_ZONES])
  */
 static struct page *get_page(gfp_t gfp, unsigned int order, bool *refused)
 {
+	enum page_kind kind = gfp_kind(gfp);
 	enum zone_type list[MAX_NR_ZONES];
 	unsigned int n = zonelist(gfp, list);
 	bool fallback = false;
@@ -388,10 +491,10 @@ static struct page *get_page(gfp_t gfp, unsigned int order, bool *refused)
 
 		if (zone_is_empty(z))
 			continue;
-		if (order == 0 && !fallback)
+		if (order == 0 && !fallback && kind == PGKIND_OTHER)
 			pg = pcp_alloc(z, mark, refused);
 		else
-			pg = zone_alloc(z, order, mark, refused);
+			pg = zone_alloc(z, order, kind, mark, refused);
 		if (pg)
 			return pg;
 		fallback = true;
@@ -451,7 +554,8 @@ alloc_slow(gfp_t gfp, unsigned int order, unsigned long caller)
 	bool refused = false;
 	struct page *pg;
 
-	if (order >= MAX_ORDER || (gfp & ~__GFP_ALL)) {
+	if (order >= MAX_ORDER || (gfp & ~(__GFP_ALL | __GFP_KIND_MASK)) ||
+	    gfp_kind(gfp) >= NR_PGKINDS) {
 		alloc_failed(gfp, order, MM_EINVAL, caller);
 		return NULL;
 	}
@@ -589,8 +693,8 @@ free_slow(struct page *pg, unsigned int order, unsigned long caller)
 		return;
 	}
 	z = page_zone(pg);
-	if (order == 0) {
-		ok = pcp_push(z, pg);
+	if (order == 0 && !(page_load_state(pg).flags & PG_KIND_MASK)) {
+		ok = pcp_push(z, pg); /* only PGKIND_OTHER pages go there */
 	} else {
 		flags = spin_lock_irqsave(&z->lock);
 		ok = claim(pg, order);
@@ -744,7 +848,9 @@ void zone_init_span(enum zone_type t, unsigned long start_pfn,
 	z->end_pfn = end_pfn > start_pfn ? end_pfn : start_pfn;
 	z->present_pages = present;
 	for (unsigned int o = 0; o < MAX_ORDER; o++)
-		list_init(&z->free_area[o].free_list);
+		for (unsigned int k = 0; k < NR_PGKINDS; k++)
+			list_init(&z->free_area[o].free_list[k]);
+	zone_init_pageblocks(z);
 	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
 		list_init(&z->pcp[cpu].list);
 }
@@ -758,6 +864,8 @@ void page_alloc_free_boot_range(unsigned long start, unsigned long end)
 		unsigned long stop = end < z->end_pfn ? end : z->end_pfn;
 		unsigned int order = 0;
 
+		if (start >= z->end_pfn) /* beyond the pageblock map */
+			break;
 		while (order + 1 < MAX_ORDER &&
 		       !(start & ((2UL << order) - 1)) &&
 		       start + (2UL << order) <= stop)

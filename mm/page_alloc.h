@@ -6,7 +6,9 @@
  * pages aligned to their size, from the zone the flags allow, or NULL (never
  * a panic) with the reason in mm_last_error().  Every call does a bounded
  * amount of work: at most MAX_ORDER split or merge steps, plus one per-CPU
- * batch.  free_pages() checks its argument and refuses, reports (with the
+ * batch of PCP_BATCH pages, plus one walk of a 2^9-page pageblock when a
+ * kind of allocation claims one (grouping by kind, mm/page_alloc.c
+ * section 8).  free_pages() checks its argument and refuses, reports (with the
  * caller) and counts anything that is not exactly a block this allocator
  * handed out, without touching any state.  Order-0 allocations and frees
  * normally take no zone lock (per-CPU page lists).  All of it is SMP-safe
@@ -40,10 +42,37 @@ typedef unsigned int gfp_t;
 #define __GFP_MEMALLOC 0x40u /* ignore watermarks and reserves (tests) */
 #define __GFP_ALL 0x7fu /* every valid bit; others give MM_EINVAL */
 
+/*
+ * The kind of a page allocation (section "Grouping by kind" of
+ * docs/buddy.md): only the page allocator takes these, from the slab layer
+ * (__GFP_SLAB: slab pages) and kmalloc (__GFP_LARGE: large blocks).  No
+ * kind bit: any other use.  Both bits at once give MM_EINVAL.
+ */
+#define __GFP_SLAB 0x100u
+#define __GFP_LARGE 0x200u
+#define __GFP_KIND_MASK 0x300u
+
 /* The usual combinations (fixed names). */
 #define GFP_KERNEL __GFP_WAIT /* Normal, then DMA above its lowmem reserve */
 #define GFP_ATOMIC __GFP_HIGH /* never waits; IRQ-safe; part of min reserve */
 #define GFP_DMA __GFP_DMA /* DMA zone only; combine: GFP_KERNEL|GFP_DMA */
+
+/*
+ * Grouping by kind (Linux's grouping by mobility, Mel Gorman): each zone is
+ * cut into pageblocks of 2^PAGEBLOCK_ORDER pages, each marked with one kind;
+ * free blocks sit on their pageblock's kind's lists, and an allocation takes
+ * from its own kind first, so that long-lived slab pages do not pepper the
+ * whole zone.
+ */
+#define PAGEBLOCK_ORDER 9
+#define PAGEBLOCK_NR_PAGES (1UL << PAGEBLOCK_ORDER)
+
+enum page_kind {
+	PGKIND_OTHER, /* no kind flag: page tables, buffers, anything */
+	PGKIND_SLAB, /* __GFP_SLAB: slab pages */
+	PGKIND_LARGE, /* __GFP_LARGE: large kmalloc blocks */
+	NR_PGKINDS
+};
 
 /* ---- zones ----------------------------------------------------------------- */
 enum zone_type {
@@ -59,6 +88,11 @@ enum zone_type {
 #define PG_buddy 0x0002u /* head of a free block on a buddy list */
 #define PG_pcp 0x0004u /* free order-0 page on a per-CPU list */
 #define PG_head 0x0008u /* first page of an allocated block */
+/* With PG_head: the kind the block was allocated as (none: PGKIND_OTHER);
+ * a free of a kind other than PGKIND_OTHER bypasses the per-CPU lists. */
+#define PG_kind_slab 0x0010u
+#define PG_kind_large 0x0020u
+#define PG_KIND_MASK 0x0030u
 /* Owners of allocated blocks set these on the head page and clear them
  * before giving the block back: free_pages() refuses a head that still
  * carries one (the block belongs to that owner). */
@@ -78,7 +112,7 @@ enum zone_type {
  *   reserved     PG_reserved  0            unused          unused
  *   free block   PG_buddy     block order  free_area list  unused
  *   per-CPU      PG_pcp       0            pcp list        unused
- *   allocated    PG_head      block order  owner's         owner's
+ *   allocated    PG_head(+kind) block order owner's         owner's
  *   tail page    (none)       0            owner's         owner's
  *
  * Tail pages (pages 1 .. 2^order-1 of a block) carry no allocator flag; the
@@ -161,9 +195,19 @@ static inline phys_addr_t page_to_phys(const struct page *pg)
 
 /* ---- zone ------------------------------------------------------------------- */
 struct free_area {
-	struct list_head free_list; /* heads of free blocks of this order */
-	unsigned long nr_free; /* number of blocks on free_list */
+	/* heads of free blocks of this order, by their pageblock's kind */
+	struct list_head free_list[NR_PGKINDS];
+	unsigned long nr_free; /* number of blocks on all of them */
 };
+
+/*
+ * Pages a per-CPU list moves per refill or drain, and the length at which
+ * a free drains a batch.  Constants, not sized from RAM: one refill or
+ * drain then costs the same bounded number of steps at every memory size
+ * (PCP_BATCH buddy splits or merges; mm/page_alloc.c, section 7).
+ */
+#define PCP_BATCH 8
+#define PCP_HIGH (4 * PCP_BATCH)
 
 /*
  * A per-CPU list of free order-0 pages of one zone.  Only its own hart uses
@@ -215,6 +259,11 @@ struct zone {
 	/* [L] the buddy free areas and counters. */
 	struct free_area free_area[MAX_ORDER];
 	unsigned long free_pages; /* pages in free_area (not pcp) */
+	unsigned long nr_pageblocks[NR_PGKINDS]; /* pageblocks of each kind */
+	unsigned long nr_steal, nr_claim; /* fallbacks to another kind's
+					     block; pageblocks claimed */
+	uint8_t *pb_kind; /* [L] kind of each pageblock of the span, from the
+			     one holding start_pfn (set at boot) */
 	unsigned long nr_alloc[MAX_ORDER]; /* blocks allocated from buddy */
 	unsigned long nr_freed[MAX_ORDER]; /* blocks freed to buddy */
 	unsigned long nr_split, nr_merge; /* buddy steps */
@@ -227,10 +276,10 @@ struct zone {
 	unsigned long wm_refusals; /* refused by a watermark/reserve */
 	/* One per hart, each on its own cache lines. */
 	struct per_cpu_pages pcp[NR_CPUS];
-} __attribute__((aligned(2048))); /* a power of two: &zones[i] is a shift
+} __attribute__((aligned(4096))); /* a power of two: &zones[i] is a shift
 				     on the per-CPU fast paths */
 
-_Static_assert(sizeof(struct zone) == 2048, "struct zone outgrew 2 KiB");
+_Static_assert(sizeof(struct zone) == 4096, "struct zone outgrew 4 KiB");
 
 extern struct zone zones[MAX_NR_ZONES];
 
@@ -346,6 +395,13 @@ bool page_alloc_validate(void);
 
 /* Free pages of one zone, per-CPU lists included. */
 unsigned long zone_free_pages(const struct zone *z);
+/* The kind of the pageblock holding pfn, a frame of z. */
+static inline enum page_kind pageblock_kind(const struct zone *z,
+					    unsigned long pfn)
+{
+	return (enum page_kind)z->pb_kind[(pfn >> PAGEBLOCK_ORDER) -
+					  (z->start_pfn >> PAGEBLOCK_ORDER)];
+}
 /* Free blocks of one order in one zone (buddy lists only). */
 unsigned long zone_free_blocks(const struct zone *z, unsigned int order);
 

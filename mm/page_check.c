@@ -219,10 +219,14 @@ static void scan_zone(struct vstate *v)
 
 	while (pfn < z->end_pfn) {
 		const struct page *pg = pfn_to_page(pfn);
-		unsigned int f = pg->flags & PG_ALLOC_MASK;
+		unsigned int f = pg->flags & PG_ALLOC_MASK & ~PG_KIND_MASK;
+		unsigned int kind = pg->flags & PG_KIND_MASK;
 
 		if (pg->zone != (unsigned int)(z - zones))
 			vfail(v, "pfn 0x%lx says zone %u", pfn, pg->zone);
+		if (kind && (f != PG_head || kind == PG_KIND_MASK))
+			vfail(v, "pfn 0x%lx: kind bits on flags 0x%x", pfn,
+			      pg->flags);
 		if (f == PG_reserved || f == PG_pcp) {
 			if (f == PG_pcp)
 				v->pcp_pages++;
@@ -252,7 +256,7 @@ static void scan_zone(struct vstate *v)
  * many entries as the zone has frames (a cycle). */
 static unsigned long walk_list(struct vstate *v, const struct list_head *head,
 			       unsigned int flag, unsigned int order,
-			       const char *what)
+			       const char *what, int kind)
 {
 	unsigned long n = 0, limit = v->z->end_pfn - v->z->start_pfn + 1;
 	const struct list_head *e;
@@ -283,6 +287,13 @@ static unsigned long walk_list(struct vstate *v, const struct list_head *head,
 		if (pg->flags != flag || pg->order != order)
 			vfail(v, "%s list: pfn 0x%lx has flags 0x%x order %u",
 			      what, page_to_pfn(pg), pg->flags, pg->order);
+		if (kind >= 0 &&
+		    (int)pageblock_kind(v->z, page_to_pfn(pg)) != kind)
+			vfail(v,
+			      "pfn 0x%lx on the kind-%d list, its pageblock "
+			      "is kind %u",
+			      page_to_pfn(pg), kind,
+			      pageblock_kind(v->z, page_to_pfn(pg)));
 	}
 	return n;
 }
@@ -294,9 +305,14 @@ static void check_free_areas(struct vstate *v)
 
 	for (unsigned int o = 0; o < MAX_ORDER; o++) {
 		const struct free_area *a = &z->free_area[o];
-		unsigned long n =
-			walk_list(v, &a->free_list, PG_buddy, o, "buddy");
+		unsigned long n = 0;
 
+		for (int k = 0; k < NR_PGKINDS; k++) {
+			unsigned long nk = walk_list(v, &a->free_list[k],
+						     PG_buddy, o, "buddy", k);
+
+			n += nk;
+		}
 		if (n != a->nr_free || n != v->free_blocks[o])
 			vfail(v,
 			      "order %u: list has %lu, nr_free %lu, scan "
@@ -319,7 +335,8 @@ static unsigned long check_pcp(struct vstate *v)
 
 	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
 		const struct per_cpu_pages *p = &v->z->pcp[cpu];
-		unsigned long n = walk_list(v, &p->list, PG_pcp, 0, "per-CPU");
+		unsigned long n =
+			walk_list(v, &p->list, PG_pcp, 0, "per-CPU", -1);
 
 		if (n != p->count || (p->high && p->count > p->high))
 			vfail(v, "cpu %u list has %lu, count %u, high %u", cpu,
@@ -356,6 +373,28 @@ static void check_in_use(struct vstate *v, unsigned long pcp_live)
 		      z->managed_pages);
 }
 
+/* Every pageblock has a valid kind; the counts per kind agree (3f). */
+static void check_pageblocks(struct vstate *v)
+{
+	const struct zone *z = v->z;
+	unsigned long n[NR_PGKINDS] = {0}, nr = 0;
+
+	if (z->end_pfn > z->start_pfn)
+		nr = ((z->end_pfn - 1) >> PAGEBLOCK_ORDER) -
+		     (z->start_pfn >> PAGEBLOCK_ORDER) + 1;
+	for (unsigned long i = 0; i < nr; i++) {
+		if (z->pb_kind[i] >= NR_PGKINDS) {
+			vfail(v, "pageblock %lu has kind %u", i, z->pb_kind[i]);
+			continue;
+		}
+		n[z->pb_kind[i]]++;
+	}
+	for (unsigned int k = 0; k < NR_PGKINDS; k++)
+		if (n[k] != z->nr_pageblocks[k])
+			vfail(v, "kind %u: %lu pageblocks, nr_pageblocks %lu",
+			      k, n[k], z->nr_pageblocks[k]);
+}
+
 static bool validate_zone(struct zone *z)
 {
 	struct vstate v = {.z = z, .ok = true};
@@ -373,6 +412,7 @@ static bool validate_zone(struct zone *z)
 	}
 	flags = zone_lock_all(z);
 	scan_zone(&v);
+	check_pageblocks(&v);
 	check_free_areas(&v);
 	check_in_use(&v, check_pcp(&v));
 	zone_unlock_all(z, flags);
@@ -450,6 +490,12 @@ static void zoneinfo_one(const struct zone *z)
 	       "refused by watermark %lu\n",
 	       READ_ONCE(z->nr_split), READ_ONCE(z->nr_merge),
 	       READ_ONCE(z->wm_low_events), READ_ONCE(z->wm_refusals));
+	printk("  pageblocks: other %lu slab %lu large %lu; fallbacks to "
+	       "another kind %lu, pageblocks claimed %lu\n",
+	       READ_ONCE(z->nr_pageblocks[PGKIND_OTHER]),
+	       READ_ONCE(z->nr_pageblocks[PGKIND_SLAB]),
+	       READ_ONCE(z->nr_pageblocks[PGKIND_LARGE]),
+	       READ_ONCE(z->nr_steal), READ_ONCE(z->nr_claim));
 	for (unsigned int o = 0; o < MAX_ORDER; o++)
 		if (z->nr_alloc[o] || z->nr_fail[o])
 			printk("  order %2u: buddy allocs %lu frees %lu "

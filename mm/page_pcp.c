@@ -58,7 +58,7 @@ static void pcp_refill(struct zone *z, struct per_cpu_pages *p,
 
 	spin_lock(&z->lock);
 	while (n < p->batch && zone_ok(z, 0, mark, refused) &&
-	       (pg = buddy_take(z, 0))) {
+	       (pg = buddy_take(z, 0, PGKIND_OTHER))) {
 		pcp_add_block(z, p, pg, 0);
 		n++;
 	}

@@ -18,8 +18,28 @@
 void set_state(struct page *pg, unsigned int flags, unsigned int order);
 /* Zone lock held: free the block (pfn, order), merging with its buddies. */
 void buddy_free(struct zone *z, unsigned long pfn, unsigned int order);
-/* Zone lock held: a block of exactly this order, split off a larger one. */
-struct page *buddy_take(struct zone *z, unsigned int order);
+/* Zone lock held: a block of exactly this order for kind, split off a
+ * larger one, of another kind's when kind has none (section 8). */
+struct page *buddy_take(struct zone *z, unsigned int order,
+			enum page_kind kind);
+/* Zone lock held: take the free block pg of order o off kind k's list and
+ * split it down to order (its halves back on their lists). */
+struct page *split_block(struct zone *z, struct page *pg, unsigned int o,
+			 unsigned int order, enum page_kind k);
+/* Zone lock held: the smallest block of order >= order of kind's own,
+ * split down; NULL if kind has none. */
+struct page *take_smallest(struct zone *z, unsigned int order,
+			   enum page_kind kind);
+
+/* ---- grouping by kind (page_kind.c) ---------------------------------------- */
+
+/* Boot: z's piece of the pageblock map, every pageblock PGKIND_OTHER. */
+void zone_init_pageblocks(struct zone *z);
+/* Zone lock held: a block for kind from another kind's (claiming its
+ * pageblock when the block is at least half of one); NULL if none. */
+struct page *take_fallback(struct zone *z, unsigned int order,
+			   enum page_kind kind);
+
 /* Claim an allocated head of this order for freeing (one CAS); false and
  * nothing changed when it is not one. */
 bool claim(struct page *pg, unsigned int order);

@@ -287,7 +287,8 @@ static void put_obj(struct kmem_cache *c, struct page *pg, void *obj,
 static struct page *new_slab(struct kmem_cache *c, gfp_t gfp,
 			     unsigned long caller)
 {
-	struct page *pg = __alloc_pages(gfp & ~__GFP_ZERO, c->kc_order, caller);
+	struct page *pg = __alloc_pages((gfp & ~__GFP_ZERO) | __GFP_SLAB,
+					c->kc_order, caller);
 	uintptr_t base;
 
 	if (!pg)

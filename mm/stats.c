@@ -316,7 +316,10 @@ static void xcheck_zone(struct xcheck *x, const struct zone *z,
 	unsigned long pages = 0, pcp = 0, in_use = 0;
 
 	for (unsigned int o = 0; o < MAX_ORDER; o++) {
-		unsigned long n = list_count(&z->free_area[o].free_list, limit);
+		unsigned long n = 0;
+
+		for (unsigned int k = 0; k < NR_PGKINDS; k++)
+			n += list_count(&z->free_area[o].free_list[k], limit);
 
 		if (n != zs->order[o].free_blocks)
 			xfail(x,

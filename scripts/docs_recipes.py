@@ -16,7 +16,8 @@ from docs_runs import (DEFAULT_MASKS, Block, Boot, Cmd, Command, Fig, From,
 
 # The page of the first free block on zone z's order-k list: the list's
 # first link is that page's lru member.
-FREE_HEAD = ("((struct page *)((char *)zones[%d].free_area[%d].free_list.next"
+FREE_HEAD = ("((struct page *)((char *)zones[%d].free_area[%d]"
+             ".free_list[PGKIND_OTHER].next"
              " - (long)&((struct page *)0)->lru))")
 
 
@@ -86,7 +87,7 @@ R["buddy-gdb"] = GdbTranscript(
         masks=[(r"list = \{[^}]*\}", "list = {...}"),
                (r"(nr_alloc = \d+), .*", r"\1, ...}")]),
     Cmd("set $pg = (struct page *)((char *)zones[1].free_area[10].free_list"
-        ".next - (long)&((struct page *)0)->lru)"),
+        "[PGKIND_OTHER].next - (long)&((struct page *)0)->lru)"),
     Cmd("p/r *$pg", note="first free 4 MiB block",
         masks=[(r"(state = \d+\}), .*", r"\1, ...}")]),
     Cmd("p/x (($pg - mem_map) + memmap_start_pfn) << 12",

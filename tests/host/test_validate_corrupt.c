@@ -43,9 +43,12 @@ static struct list_head *buddy_two(void)
 {
 	struct zone *z = &zones[ZONE_NORMAL];
 
-	for (unsigned int o = 0; o < MAX_ORDER; o++)
-		if (z->free_area[o].nr_free >= 2)
-			return &z->free_area[o].free_list;
+	for (unsigned int o = 0; o < MAX_ORDER; o++) {
+		struct list_head *l = &z->free_area[o].free_list[PGKIND_OTHER];
+
+		if (!list_empty(l) && l->next->next != l)
+			return l;
+	}
 	/* make two: split a block and keep its buddy's neighbour apart */
 	struct page *a = alloc_pages(GFP_KERNEL, 3);
 	struct page *b = alloc_pages(GFP_KERNEL, 3);
@@ -54,7 +57,7 @@ static struct list_head *buddy_two(void)
 	free_pages(a, 3);
 	free_pages(c, 3);
 	(void)b;
-	return &z->free_area[3].free_list;
+	return &z->free_area[3].free_list[PGKIND_OTHER];
 }
 
 static void buddy_cycle(void)
@@ -182,6 +185,37 @@ static void heap_size_garbage(void)
 static void heap_size_zero(void)
 {
 	hdr(heap_some())->tb_size = 0;
+}
+
+/*
+ * The size word of the block below a block that an open transaction
+ * holds, made to point backwards (the address wraps) or past the end:
+ * the validator must stop there, and the transaction's check that its
+ * heap block is still live must not follow the neighbour's size.
+ */
+static struct tlsf_block *heap_below_logged(void)
+{
+	static struct mm_txn htx;
+	void *q;
+
+	heap_some();
+	mm_txn_begin(&htx);
+	q = k_heap_alloc(&heap, 100, K_NO_WAIT);
+	return hdr(q)->tb_prev_phys;
+}
+
+static void heap_size_backwards(void)
+{
+	struct tlsf_block *x = heap_below_logged();
+
+	x->tb_size = (0ul - 2 * TLSF_ALIGN) | (x->tb_size & TB_FLAGS);
+}
+
+static void heap_size_past_end(void)
+{
+	struct tlsf_block *x = heap_below_logged();
+
+	x->tb_size = (64ul << 10) | (x->tb_size & TB_FLAGS);
 }
 
 static void heap_freelist_cycle(void)
@@ -505,6 +539,8 @@ static const struct vcase cases[] = {
 	{"slab-caches-cycle", slab_caches_cycle},
 	{"heap-size-garbage", heap_size_garbage},
 	{"heap-size-zero", heap_size_zero},
+	{"heap-size-backwards", heap_size_backwards},
+	{"heap-size-past-end", heap_size_past_end},
 	{"heap-freelist-cycle", heap_freelist_cycle},
 	{"heap-freelist-garbage", heap_freelist_garbage},
 	{"pool-freelist-garbage", pool_freelist_garbage},

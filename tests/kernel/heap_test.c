@@ -6,7 +6,7 @@
  * harts at once with cross-hart frees.
  */
 #include "kernel/ktest.h"
-#include "mm/heap.h"
+#include "mm/heap_internal.h"
 #include "mm/health.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
@@ -380,6 +380,64 @@ static void test_init_rejects(struct ktest *t)
 	KT_EXPECT_EQ(t, k_heap_init(&h, "null", NULL, 4096), -MM_EINVAL);
 }
 
+/*
+ * A request of exactly a list boundary (512 B, 1 KiB, 8 KiB ...) reuses a
+ * freed block of that size: the lists are indexed by payload bytes, so
+ * rounding the request up to a boundary does not skip the list the freed
+ * block sits on (by header-included size, 8192 + 16 bytes would land one
+ * list below what an 8192-byte request searches).
+ */
+static void test_boundary_reuse(struct ktest *t)
+{
+	static const size_t sizes[] = {256, 512, 1024, 2048, 4096, 8192};
+	unsigned int reused = 0;
+	void *p[3], *again;
+
+	heap_setup(t);
+	for (unsigned int i = 0; i < 6; i++) {
+		/* From the one free block: three neighbours, in order. */
+		for (unsigned int k = 0; k < 3; k++)
+			p[k] = k_heap_alloc(&heap, sizes[i], K_NO_WAIT);
+		KT_ASSERT_TRUE(t, p[0] && p[1] && p[2]);
+		k_heap_free(&heap, p[1]); /* between two used blocks */
+		again = k_heap_alloc(&heap, sizes[i], K_NO_WAIT);
+		KT_ASSERT_NOT_NULL(t, again);
+		reused += again == p[1];
+		ktest_log(t, "%zu bytes: %s", sizes[i],
+			  again == p[1] ? "freed block reused" : "NOT reused");
+		memset(again, 0x5a, sizes[i]);
+		KT_EXPECT_TRUE(t, mem_is_filled(again, 0x5a, sizes[i]));
+		KT_EXPECT_TRUE(t, k_heap_validate(&heap));
+		k_heap_free(&heap, p[0]);
+		k_heap_free(&heap, again);
+		k_heap_free(&heap, p[2]);
+		expect_pristine(t);
+	}
+	KT_EXPECT_EQ(t, reused, 6);
+	heap_teardown(t);
+}
+
+/* The bit scans the index uses (plain RV64 has no instruction for them:
+ * mm/heap_internal.h's fallbacks) against a loop, on every bit position
+ * with random lower (or higher) bits. */
+static void test_bit_scans(struct ktest *t)
+{
+	unsigned int wrong = 0;
+	struct prng r;
+
+	prng_seed(&r, 0xb175ca);
+	for (unsigned int i = 0; i < 64; i++)
+		for (unsigned int k = 0; k < 64; k++) {
+			uint64_t top = 1ull << i, v = prng_next(&r);
+			uint32_t low =
+				(uint32_t)(v << (i & 31)) | 1u << (i & 31);
+
+			wrong += floor_log2(top | (v & (top - 1))) != i;
+			wrong += lowest_bit(low) != (i & 31);
+		}
+	KT_EXPECT_EQ(t, wrong, 0);
+}
+
 static const struct ktest_case heap_cases[] = {
 	KTEST_CASE(test_random_ops),
 	KTEST_CASE(test_alignment),
@@ -389,6 +447,8 @@ static const struct ktest_case heap_cases[] = {
 	KTEST_CASE(test_timeout),
 	KTEST_CASE(test_all_harts),
 	KTEST_CASE(test_init_rejects),
+	KTEST_CASE(test_boundary_reuse),
+	KTEST_CASE(test_bit_scans),
 	KTEST_END,
 };
 KTEST_SUITE(heap, heap_cases);

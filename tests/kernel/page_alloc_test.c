@@ -135,6 +135,49 @@ static void test_pcp_fast_path_takes_no_lock(struct ktest *t)
 	KT_EXPECT_TRUE(t, again == pg);
 }
 
+/*
+ * A refill or drain moves at most PCP_BATCH pages, whatever the RAM size,
+ * so its cost is bounded by a constant (it grew with RAM when the batch
+ * was sized from the zone).  Counted per batch: a timer interrupt on this
+ * hart may move a batch of its own in between.
+ */
+static void test_pcp_batch_is_bounded(struct ktest *t)
+{
+	static struct page *pgs[PCP_HIGH + PCP_BATCH + 1];
+	unsigned int cpu = arch_cpu_id(), n = 0;
+	struct per_cpu_pages *p;
+	unsigned long in0, refills0, out0, drains0;
+	struct zone *z;
+
+	for_each_zone (z)
+		for (unsigned int c = 0; c < NR_CPUS; c++) {
+			KT_EXPECT_LE(t, z->pcp[c].batch, PCP_BATCH);
+			KT_EXPECT_LE(t, z->pcp[c].high, PCP_HIGH);
+		}
+	pgs[0] = alloc_pages_really(GFP_KERNEL, 0);
+	KT_ASSERT_NOT_NULL(t, pgs[0]);
+	p = &page_zone(pgs[0])->pcp[cpu];
+	free_pages(pgs[0], 0);
+	drain_all_pages(); /* the next order-0 allocation refills */
+	in0 = p->nr_in;
+	refills0 = p->nr_refill;
+	pgs[0] = alloc_pages_really(GFP_KERNEL, 0);
+	KT_ASSERT_NOT_NULL(t, pgs[0]);
+	KT_EXPECT_GE(t, p->nr_refill - refills0, 1);
+	KT_EXPECT_LE(t, p->nr_in - in0, PCP_BATCH * (p->nr_refill - refills0));
+	for (n = 1; n < sizeof(pgs) / sizeof(pgs[0]); n++) {
+		pgs[n] = alloc_pages_really(GFP_KERNEL, 0);
+		KT_ASSERT_NOT_NULL(t, pgs[n]);
+	}
+	out0 = p->nr_out;
+	drains0 = p->nr_drain;
+	while (n--)
+		free_pages(pgs[n], 0);
+	KT_EXPECT_GE(t, p->nr_drain - drains0, 1);
+	KT_EXPECT_LE(t, p->nr_out - out0, PCP_BATCH * (p->nr_drain - drains0));
+	KT_EXPECT_LE(t, p->count, PCP_HIGH);
+}
+
 static bool fail_all(const struct mm_call *call)
 {
 	return true;
@@ -264,6 +307,7 @@ static const struct ktest_case page_alloc_cases[] = {
 	KTEST_CASE(test_invalid_requests),
 	KTEST_CASE(test_split_merge_exact),
 	KTEST_CASE(test_pcp_fast_path_takes_no_lock),
+	KTEST_CASE(test_pcp_batch_is_bounded),
 	KTEST_CASE(test_hooks),
 	KTEST_CASE(test_error_is_per_context),
 	KTEST_CASE(test_validator_detects_damage),

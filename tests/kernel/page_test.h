@@ -137,10 +137,20 @@ static inline bool held_init_zone(struct ktest *t, struct held_set *s,
 	return held_init(t, s, z->managed_pages / MAX_ORDER_NR_PAGES + 8192);
 }
 
+/* Is a free block of order o or more on z's buddy lists? */
+static inline bool zone_has_block(const struct zone *z, unsigned int o)
+{
+	while (o < MAX_ORDER && !zone_free_blocks(z, o))
+		o++;
+	return o < MAX_ORDER;
+}
+
 /*
  * Take blocks from z, largest first and ignoring watermarks, until at most
- * `leave` free pages remain (or nothing more can be taken).  False if the
- * set filled up first.
+ * `leave` free pages remain (or nothing more can be taken).  An order is
+ * asked for only while a block that large is free, so that no request
+ * fails (a failure would count in the health verdict): free pages alone
+ * do not make a block.  False if the set filled up first.
  */
 static inline bool hold_zone_down(struct held_set *s, struct zone *z,
 				  unsigned long leave)
@@ -148,7 +158,8 @@ static inline bool hold_zone_down(struct held_set *s, struct zone *z,
 	gfp_t gfp = zone_gfp(z) | __GFP_MEMALLOC | __GFP_NOWARN;
 
 	for (int o = MAX_ORDER - 1; o >= 0; o--) {
-		while (zone_free_pages(z) >= leave + (1UL << o)) {
+		while (zone_free_pages(z) >= leave + (1UL << o) &&
+		       (o == 0 || zone_has_block(z, (unsigned int)o))) {
 			struct page *pg =
 				alloc_pages_really(gfp, (unsigned int)o);
 

@@ -42,7 +42,7 @@ if [ "$rc" -ne 0 ]; then
 	status=1
 else
 	expect=page,init,churn,overhead,frag,scale,slab,kmalloc,txn
-	expect=$expect,pool,arena,mempool
+	expect=$expect,pool,arena,mempool,frag.largest,frag.kdist
 	python3 scripts/bench.py check "$BLOG" --prefix kernel/bench-smoke \
 		--expect "$expect" || status=1
 fi

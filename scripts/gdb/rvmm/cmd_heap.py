@@ -60,7 +60,8 @@ def name_of(h):
 
 def mapping(size):
     """(fl, sl) of the free list holding blocks of exactly size bytes, as
-    mm/heap.c's mapping() computes it."""
+    mm/heap.c computes it: lists are indexed by payload bytes (capacity)."""
+    size -= K.get("TLSF_HDR")
     if size < K.get("TLSF_SMALL"):
         return 0, size >> K.get("TLSF_ALIGN_LOG2")
     t = size.bit_length() - 1

@@ -108,7 +108,9 @@ def check_free_list(mm, z, zi, order, limit):
     bad, n = [], 0
     start, end = int(z["start_pfn"]), int(z["end_pfn"])
     try:
-        for pg in kmem.list_entries(area["free_list"], mm.t, "lru", limit):
+        for pg in (pg for k in range(K.get("NR_PGKINDS"))
+                   for pg in kmem.list_entries(area["free_list"][k], mm.t,
+                                               "lru", limit)):
             n += 1
             pfn = mm.pfn_of(pg)
             if pfn is None:
