@@ -355,7 +355,8 @@ def table_frag(d):
             rows.append([b, q, num(vals[0]), num(vals[1]),
                          {"100": "yes", "0": "no"}.get(vals[2], num(vals[2]))])
     return _table(["backend", "-march", "USFI (64 KiB), %",
-                   "largest free block, bytes", "first 64 KiB request"],
+                   "largest request that succeeds, bytes",
+                   "first 64 KiB request"],
                   rows, "llrrr")
 
 
