@@ -409,9 +409,12 @@ docs: deps
 # `make bench`: the in-kernel benchmarks under QEMU -icount, default -march
 # and Zbb (its own build directory), into build/bench/kernel.{md,csv}.
 # `make bench-host`: the host benchmark against glibc, jemalloc, mimalloc,
-# then real programs on each of them and on libmm_malloc.so (LD_PRELOAD).
-# `make bench-report`: tables and SVG plots of the last runs into docs/bench/.
+# then real programs on each of them and on libmm_malloc.so (LD_PRELOAD);
+# BENCH_REPS repetitions of each.
+# `make bench-report`: the last runs' CSVs and SVG plots into docs/bench/, and
+# every marked figure and table of docs/bench.md regenerated from them.
 BENCH_OUT := $(B)/bench
+BENCH_REPS ?= 5
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(KERNEL)
@@ -442,8 +445,9 @@ bench-host: deps
 	$(Q)sh scripts/deps.sh bench
 	$(Q)$(MAKE) --no-print-directory $(addprefix $(BH_DIR)/bench-host-,$(BH_PEERS)) $(PRELOAD)
 	$(Q)python3 scripts/bench.py host --dir $(BH_DIR) --out $(BENCH_OUT) \
-		--peers "$(BH_PEERS)"
-	$(Q)python3 scripts/bench.py programs --so $(PRELOAD) --out $(BENCH_OUT)
+		--peers "$(BH_PEERS)" --reps $(BENCH_REPS)
+	$(Q)python3 scripts/bench.py programs --so $(PRELOAD) --out $(BENCH_OUT) \
+		--reps $(BENCH_REPS)
 
 bench-report:
 	$(Q)sh scripts/deps.sh bench
@@ -474,7 +478,7 @@ help:
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS=$(FUZZ_SECONDS) each (docs/fuzz.md)"
 	@echo "make bench      in-kernel benchmarks under QEMU -icount (build/bench/)"
 	@echo "make bench-host host benchmark against glibc, jemalloc, mimalloc"
-	@echo "make bench-report  tables and plots of the last runs into docs/bench/"
+	@echo "make bench-report  the last runs' CSVs and plots into docs/bench/, figures of docs/bench.md"
 	@echo "make memmap-svg the physical memory map as SVG (MEMMAP_DO='fragment 4096')"
 	@echo "make docs       regenerate the transcripts and figures in docs/*.md (docs/docs.md)"
 	@echo "make TOOLCHAIN=llvm ...  the same with clang and ld.lld, into build/llvm/"

@@ -17,8 +17,16 @@
       mimalloc, all by LD_PRELOAD; run times as ratios to glibc in the
       same repetition, appended to OUT/host.md as a section, and
       OUT/programs.csv.
-  bench.py report [--out build/bench] [--docs docs/bench]
-      tables and gnuplot SVGs from the CSVs into docs/bench/.
+  bench.py report [--out build/bench] [--docs docs/bench] [--doc docs/bench.md]
+      copies the last run's CSVs (and kernel.md, host.md) to docs/bench/,
+      draws the gnuplot SVGs there, and regenerates every bench marker of
+      docs/bench.md from those copies (scripts/bench_doc.py).
+  bench.py check-doc [DOC] [--data docs/bench]
+      PASS/FAIL per marker: the doc's figures and tables equal what the
+      CSVs in --data say (the docs test group; runs no benchmark).
+  bench.py self-test [--show]
+      check-doc on the fixture tests/docs/fixture/bench/: a wrong figure
+      or table cell must fail, naming the marker and both values.
 
 A figure line, as the kernel prints it (bench/bench.h):
   # bench: <name> median=<n> max=<n> unit=<instr|ratio|bytes|percent>
@@ -33,6 +41,10 @@ import shutil
 import subprocess
 import sys
 import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_doc  # noqa: E402
 
 LINE = re.compile(r"^# bench: (\S+) median=(\d+(?:\.\d+)?) "
                   r"max=(\d+(?:\.\d+)?) unit=(instr|ratio|bytes|percent)$")
@@ -179,6 +191,7 @@ HOST_LINE = re.compile(r"^# bench-host: peer=(\S+) wl=(\S+) threads=(\d+) "
                        r"ns_per_op=([\d.]+) failures=(\d+)$")
 HOST_FIELDS = ["wl", "threads", "peer", "ratio_min", "ratio_median",
                "ratio_max", "ns_per_op_median", "reps"]
+HOST_REP_FIELDS = ["wl", "threads", "peer", "rep", "ns_per_op"]
 
 
 def median(v):
@@ -230,6 +243,15 @@ def cmd_host(a):
         w = csv.DictWriter(f, HOST_FIELDS)
         w.writeheader()
         w.writerows(rows)
+    # Every repetition's time, so that the report can take ratios against
+    # any peer of the same repetition (glibc, jemalloc, mimalloc) with
+    # their spread, not only against mimalloc.
+    with open(os.path.join(a.out, "host-reps.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(HOST_REP_FIELDS)
+        for (wl, thr, peer), v in times.items():
+            for rep, ns in enumerate(v, 1):
+                w.writerow([wl, thr, peer, rep, "%.3f" % ns])
     rev = subprocess.run(["git", "describe", "--always", "--dirty"],
                          capture_output=True, text=True).stdout.strip() or "?"
     lines = ["Measured %s UTC at commit %s with `make bench-host` (%d "
@@ -246,7 +268,8 @@ def cmd_host(a):
             r[k] for k in HOST_FIELDS[:7]))
     with open(os.path.join(a.out, "host.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
-    print("bench: host: %d rows in %s/host.md and host.csv" % (len(rows), a.out))
+    print("bench: host: %d rows in %s/host.md, host.csv and host-reps.csv" %
+          (len(rows), a.out))
     return 0 if ok and rows else 1
 
 
@@ -395,6 +418,12 @@ plot %s
     return gnuplot(script, out_svg)
 
 
+# What `report` copies to docs/bench/: the in-kernel run (required), and
+# the host run when build/bench holds one (else docs/bench/ keeps the last).
+RUN_FILES = ["kernel.csv", "kernel.md"]
+HOST_FILES = ["host.csv", "host-reps.csv", "host.md", "programs.csv"]
+
+
 def cmd_report(a):
     src = os.path.join(a.out, "kernel.csv")
     if not os.path.exists(src):
@@ -402,10 +431,18 @@ def cmd_report(a):
         return 1
     rows = read_csv(src)
     os.makedirs(a.docs, exist_ok=True)
-    shutil.copy(os.path.join(a.out, "kernel.md"), os.path.join(a.docs, "kernel.md"))
-    host = os.path.join(a.out, "host.md")
-    if os.path.exists(host):
-        shutil.copy(host, os.path.join(a.docs, "host.md"))
+    for name in RUN_FILES + HOST_FILES:
+        if os.path.exists(os.path.join(a.out, name)):
+            shutil.copy(os.path.join(a.out, name), os.path.join(a.docs, name))
+    ok = plots(a, rows)
+    # The doc's figures and tables, from the copies it travels with.
+    ok &= bench_doc.process(a.doc, bench_doc.Data(a.docs), "update",
+                            sys.stdout) == 0
+    print("bench: report in %s/ and %s" % (a.docs, a.doc))
+    return 0 if ok else 1
+
+
+def plots(a, rows):
     ok = True
     # churn: malloc median per workload and backend (default -march)
     churn = []
@@ -413,8 +450,10 @@ def cmd_report(a):
         m = re.match(r"churn\.([^.]+)\.([^.]+)\.malloc$", r["name"])
         if m and r["config"] == "micro" and m.group(2) != "null":
             churn.append((m.group(1), m.group(2), r["median"]))
+        elif m and r["config"] == "micro-zbb" and m.group(2) == "tlsf":
+            churn.append((m.group(1), "tlsf-zbb", r["median"]))
     if churn:
-        ok &= bars(churn, "churn: malloc median per call (rv64imac)",
+        ok &= bars(churn, "churn: malloc median per call (rv64imac; tlsf also with Zbb)",
                    os.path.join(a.docs, "churn.svg"),
                    os.path.join(a.out, "churn.dat"))
     page = []
@@ -438,8 +477,18 @@ def cmd_report(a):
         ok &= bars(scale, "churn on N harts: median per call",
                    os.path.join(a.docs, "scale.svg"),
                    os.path.join(a.out, "scale.dat"))
-    print("bench: report in %s/" % a.docs)
-    return 0 if ok else 1
+    return ok
+
+
+def cmd_check_doc(a):
+    """Every bench marker of the doc equals what docs/bench/*.csv say."""
+    n = bench_doc.process(a.doc, bench_doc.Data(a.data), "check", sys.stdout)
+    return 1 if n else 0
+
+
+def cmd_self_test(a):
+    """check-doc on tests/docs/fixture/bench (no benchmark runs)."""
+    return 1 if bench_doc.self_test(a.show) else 0
 
 
 def main():
@@ -482,10 +531,17 @@ def main():
     p = sub.add_parser("report")
     p.add_argument("--out", default="build/bench")
     p.add_argument("--docs", default="docs/bench")
+    p.add_argument("--doc", default="docs/bench.md")
+    p = sub.add_parser("check-doc")
+    p.add_argument("doc", nargs="?", default="docs/bench.md")
+    p.add_argument("--data", default="docs/bench")
+    p = sub.add_parser("self-test")
+    p.add_argument("--show", action="store_true",
+                   help="also print what each failing check said")
     a = ap.parse_args()
     return {"run": cmd_run, "run-all": cmd_run_all, "check": cmd_check,
-            "report": cmd_report, "host": cmd_host,
-            "programs": cmd_programs}[a.cmd](a)
+            "report": cmd_report, "host": cmd_host, "programs": cmd_programs,
+            "check-doc": cmd_check_doc, "self-test": cmd_self_test}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,10 @@
 #   4. scripts/tour_check.py: docs/tour.md's exercises each ask, say how
 #      to find the answer and fold it away, most answers being figures
 #      that step 3 checks; its prose quotes no address or line number.
+#   5. scripts/bench.py self-test, then check-doc: every bench figure and
+#      table of docs/bench.md equals what docs/bench/*.csv (the last
+#      benchmark run, copied by `make bench-report`) say; no benchmark
+#      runs here (docs/bench.md, "Generated figures").
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh # scaled SECONDS: times TEST_TIMEOUT_SCALE
@@ -23,6 +27,9 @@ status=0
 python3 scripts/bad_inputs.py check docs/bad-inputs.md || status=1
 python3 scripts/docs.py --self-test || status=1
 python3 scripts/tour_check.py docs/tour.md || status=1
+python3 scripts/bench.py self-test || status=1
+python3 scripts/bench.py check-doc docs/bench.md --data docs/bench ||
+	{ echo "(make bench-report regenerates docs/bench.md from the CSVs)"; status=1; }
 
 if ! ${MAKE:-make} --no-print-directory -s build/kernel.elf \
 	build/gdb/rvmm_consts.py > "$LOGS/build.log" 2>&1; then
