@@ -6,6 +6,7 @@
  */
 #include <stdarg.h>
 #include "mm/page_alloc.h"
+#include "mm/page_pcp.h"
 #include "mm/internal.h"
 #include "mm/mm.h"
 #include "lib/printk.h"
@@ -377,11 +378,8 @@ static void check_in_use(struct vstate *v, unsigned long pcp_live)
 static void check_pageblocks(struct vstate *v)
 {
 	const struct zone *z = v->z;
-	unsigned long n[NR_PGKINDS] = {0}, nr = 0;
+	unsigned long n[NR_PGKINDS] = {0}, nr = zone_nr_pageblocks(z);
 
-	if (z->end_pfn > z->start_pfn)
-		nr = ((z->end_pfn - 1) >> PAGEBLOCK_ORDER) -
-		     (z->start_pfn >> PAGEBLOCK_ORDER) + 1;
 	for (unsigned long i = 0; i < nr; i++) {
 		if (z->pb_kind[i] >= NR_PGKINDS) {
 			vfail(v, "pageblock %lu has kind %u", i, z->pb_kind[i]);
@@ -408,6 +406,12 @@ static bool validate_zone(struct zone *z)
 	    z->end_pfn > memmap_end_pfn) {
 		vfail(&v, "span [0x%lx, 0x%lx) outside the struct page array",
 		      z->start_pfn, z->end_pfn);
+		return false;
+	}
+	/* ... and the free-list walks read the span's pageblock kinds */
+	if (!zone_pageblocks_ok(z, zone_nr_pageblocks(z))) {
+		vfail(&v, "pageblock map %p outside the map",
+		      (void *)z->pb_kind);
 		return false;
 	}
 	flags = zone_lock_all(z);

@@ -20,12 +20,18 @@ static uint8_t pb_map[PB_MAP_SIZE];
 static unsigned long pb_map_used;
 
 /* z's piece of the map; a span beyond the map is cut (and said). */
+unsigned long zone_nr_pageblocks(const struct zone *z)
+{
+	if (z->end_pfn <= z->start_pfn)
+		return 0;
+	return ((z->end_pfn - 1) >> PAGEBLOCK_ORDER) -
+	       (z->start_pfn >> PAGEBLOCK_ORDER) + 1;
+}
+
 void zone_init_pageblocks(struct zone *z)
 {
-	unsigned long first = z->start_pfn >> PAGEBLOCK_ORDER, n = 0;
-
-	if (z->end_pfn > z->start_pfn)
-		n = ((z->end_pfn - 1) >> PAGEBLOCK_ORDER) - first + 1;
+	unsigned long first = z->start_pfn >> PAGEBLOCK_ORDER;
+	unsigned long n = zone_nr_pageblocks(z);
 	if (n > PB_MAP_SIZE - pb_map_used) {
 		n = PB_MAP_SIZE - pb_map_used;
 		printk("mm: zone %s: pageblock map full: RAM from pfn 0x%lx "
@@ -38,6 +44,18 @@ void zone_init_pageblocks(struct zone *z)
 	memset(z->pb_kind, PGKIND_OTHER, n);
 	memset(z->nr_pageblocks, 0, sizeof(z->nr_pageblocks));
 	z->nr_pageblocks[PGKIND_OTHER] = n;
+}
+
+/*
+ * For validators: does z's piece of the map, nr entries from z->pb_kind,
+ * lie inside the map?  Integer arithmetic: the pointer may be corrupt.
+ */
+bool zone_pageblocks_ok(const struct zone *z, unsigned long nr)
+{
+	uintptr_t at = (uintptr_t)z->pb_kind, map = (uintptr_t)pb_map;
+
+	return at >= map && at - map <= pb_map_used &&
+	       nr <= pb_map_used - (at - map);
 }
 
 /* ---- claiming and falling back ------------------------------------------- */

@@ -35,6 +35,10 @@ struct page *take_smallest(struct zone *z, unsigned int order,
 
 /* Boot: z's piece of the pageblock map, every pageblock PGKIND_OTHER. */
 void zone_init_pageblocks(struct zone *z);
+/* Pageblocks in z's span (entries of its piece of the map). */
+unsigned long zone_nr_pageblocks(const struct zone *z);
+/* For validators: do nr entries from z->pb_kind lie inside the map? */
+bool zone_pageblocks_ok(const struct zone *z, unsigned long nr);
 /* Zone lock held: a block for kind from another kind's (claiming its
  * pageblock when the block is at least half of one); NULL if none. */
 struct page *take_fallback(struct zone *z, unsigned int order,
