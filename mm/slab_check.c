@@ -283,7 +283,8 @@ bool slab_layout_ok(const struct kmem_cache *c)
 	    c->kc_order >= MAX_ORDER ||
 	    c->kc_slab_bytes != PAGE_SIZE << c->kc_order || !objs ||
 	    objs > SLAB_MAX_OBJS || objs * stride > c->kc_slab_bytes ||
-	    obj >= stride || c->kc_objs_end != obj + objs * stride)
+	    obj >= stride || c->kc_objs_end != obj + objs * stride ||
+	    c->kc_div != UINT64_MAX / stride + 1) /* the slot test's divisor */
 		return false;
 	if (!c->kc_size || c->kc_size > c->kc_rz_end ||
 	    obj + c->kc_rz_end > stride ||
