@@ -107,6 +107,18 @@ static bool chunk_sane(const struct arena_chunk *c)
 	       c->ac_top <= c->ac_size;
 }
 
+/*
+ * The most chunks a's chain can hold: those counted, but never more than
+ * the frames of RAM (each chunk is at least a page), so that an
+ * overwritten count cannot let a walk of a cyclic chain run on.
+ */
+static unsigned long chunk_limit(const struct arena *a)
+{
+	unsigned long frames = memmap_end_pfn - memmap_start_pfn;
+
+	return a->ar_nr_chunks < frames ? a->ar_nr_chunks : frames;
+}
+
 /* ar_lock held: the chunk after c (a->ar_chunk first when c is NULL), or
  * NULL at the end of the chain, at a chunk that is not sane, or past the
  * ar_nr_chunks counted (*n counts the steps). */
@@ -115,7 +127,7 @@ chunk_next(const struct arena *a, const struct arena_chunk *c, unsigned long *n)
 {
 	struct arena_chunk *next = c ? c->ac_prev : a->ar_chunk;
 
-	if (!next || ++*n > a->ar_nr_chunks || !chunk_sane(next))
+	if (!next || ++*n > chunk_limit(a) || !chunk_sane(next))
 		return NULL;
 	return next;
 }
@@ -472,7 +484,7 @@ bool arena_validate(struct arena *a)
 	bool ok = true;
 
 	for (struct arena_chunk *c = a->ar_chunk; c; c = c->ac_prev) {
-		if (++n > a->ar_nr_chunks) {
+		if (++n > chunk_limit(a)) {
 			VFAIL(a, "more chunks linked than the %lu counted\n",
 			      a->ar_nr_chunks);
 			break;
