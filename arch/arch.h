@@ -31,18 +31,19 @@ typedef uint64_t phys_addr_t;
 /*
  * Identity of the running hart: a dense logical index 0..arch_nr_cpus()-1
  * (not the raw hart id, which OpenSBI may number sparsely).
+ *   unsigned int arch_cpu_id(void);
+ * It, and arch_irq_save/restore below, are inline (the fast paths call
+ * them on every allocation): arch/riscv/arch_inline.h in the kernel,
+ * arch/host/arch_inline.h in the host build, included at the end.
  */
-#ifndef KERNEL /* the kernel has it inline: arch/riscv/arch_inline.h */
-unsigned int arch_cpu_id(void);
-#endif
 /* Number of harts that are (or will be) online. */
 unsigned int arch_nr_cpus(void);
 
-/* Interrupt state of the running hart. */
-#ifndef KERNEL /* inline in the kernel, as arch_cpu_id() */
-unsigned long arch_irq_save(void); /* disable, return old state */
-void arch_irq_restore(unsigned long flags); /* put the old state back */
-#endif
+/*
+ * Interrupt state of the running hart.
+ *   unsigned long arch_irq_save(void);          disable, return old state
+ *   void arch_irq_restore(unsigned long flags); put the old state back
+ */
 bool arch_irqs_enabled(void);
 bool arch_in_irq(void); /* true inside an interrupt handler */
 
@@ -97,6 +98,8 @@ bool arch_call_from_irq(void (*fn)(void *arg), void *arg);
  */
 #ifdef KERNEL
 #include "arch/riscv/arch_inline.h"
+#else
+#include "arch/host/arch_inline.h"
 #endif
 
 #endif /* ARCH_ARCH_H */

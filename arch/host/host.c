@@ -25,9 +25,10 @@ static unsigned int nr_cpus = 1;
 static bool ram_hugepages;
 static int console_fd = STDOUT_FILENO;
 
-/* Per thread: which hart it plays and that hart's interrupt state. */
-static _Thread_local unsigned int this_cpu;
-static _Thread_local bool irqs_off;
+/* Per thread: which hart it plays and that hart's interrupt state (the
+ * first two are read inline: arch/host/arch_inline.h). */
+_Thread_local unsigned int host_this_cpu;
+_Thread_local bool host_irqs_off;
 static _Thread_local bool in_irq;
 
 /* mmap bytes of RAM aligned to HOST_RAM_ALIGN; NULL on failure. */
@@ -99,12 +100,7 @@ void host_set_cpu(unsigned int cpu)
 		fprintf(stderr, "host_set_cpu(%u): not below NR_CPUS\n", cpu);
 		abort();
 	}
-	this_cpu = cpu;
-}
-
-unsigned int arch_cpu_id(void)
-{
-	return this_cpu;
+	host_this_cpu = cpu;
 }
 
 unsigned int arch_nr_cpus(void)
@@ -112,23 +108,9 @@ unsigned int arch_nr_cpus(void)
 	return nr_cpus;
 }
 
-/* Returns the old state: 1 when interrupts were enabled. */
-unsigned long arch_irq_save(void)
-{
-	unsigned long flags = !irqs_off;
-
-	irqs_off = true;
-	return flags;
-}
-
-void arch_irq_restore(unsigned long flags)
-{
-	irqs_off = !flags;
-}
-
 bool arch_irqs_enabled(void)
 {
-	return !irqs_off;
+	return !host_irqs_off;
 }
 
 bool arch_in_irq(void)
@@ -232,7 +214,7 @@ void arch_run_on_all_cpus(void (*fn)(void *arg), void *arg)
 {
 	struct hart_start h[NR_CPUS];
 	pthread_t tid[NR_CPUS];
-	unsigned int me = this_cpu;
+	unsigned int me = host_this_cpu;
 
 	for (unsigned int i = 0; i < nr_cpus; i++) {
 		h[i] = (struct hart_start){i, fn, arg};
@@ -255,12 +237,12 @@ void arch_run_on_all_cpus(void (*fn)(void *arg), void *arg)
  */
 bool arch_call_from_irq(void (*fn)(void *arg), void *arg)
 {
-	if (irqs_off || in_irq)
+	if (host_irqs_off || in_irq)
 		return false;
-	irqs_off = true;
+	host_irqs_off = true;
 	in_irq = true;
 	fn(arg);
 	in_irq = false;
-	irqs_off = false;
+	host_irqs_off = false;
 	return true;
 }
