@@ -357,8 +357,9 @@ struct cache_walk {
 
 static void walk_cache(struct kmem_cache *c, struct cache_walk *w)
 {
-	/* a corrupted list may loop: never walk past every slab made */
-	unsigned long limit = c->kc_nr_grow + 1;
+	/* a corrupted list may loop: never walk past every slab made, nor
+	 * past the frames of RAM when the count itself is overwritten */
+	unsigned long limit = slab_list_limit(c);
 
 	for (unsigned int l = SL_PARTIAL; l <= SL_QUARANTINE; l++) {
 		struct list_head *head = slab_list_head(c, (enum slab_list)l);
