@@ -4,7 +4,7 @@
 
   bench.py run-all [--kernel K] [--kernel-zbb K] [--out build/bench] [--quick]
       every boot `make bench` makes: the micro and heap benchmarks with the
-      default -march and with Zbb, scaling on 8 harts, mm_init at 128M/1G/4G;
+      default -march and with Zbb, scaling on 8 harts, mm_init and pages at 128M/1G/4G;
       writes OUT/kernel.csv and OUT/kernel.md (and one .log per boot).
   bench.py run --label L [--mem M] [--smp N] [--filter F] [--kernel K] ...
       one boot; writes OUT/L.log and OUT/L.csv.
@@ -158,8 +158,10 @@ def cmd_run_all(a):
     if a.kernel_zbb:
         plan.append(("micro-zbb", a.kernel_zbb, "256M", 4, "page,slab,kmalloc,allocs,churn,frag"))
     plan.append(("scale", a.kernel, "256M", 8, "scale"))
+    # mm_init per page of RAM, and the page allocator's worst cases
+    # (refill, drain, splits) at more than the default MEM
     for mem in ("128M", "1G", "4G"):
-        plan.append(("init-" + mem, a.kernel, mem, 1, "init"))
+        plan.append(("init-" + mem, a.kernel, mem, 1, "init,page"))
     rows, ok = [], True
     for label, kernel, mem, smp, filt in plan:
         r, good = run_one(a, label, kernel, mem, smp, filt)
