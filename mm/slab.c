@@ -76,7 +76,10 @@
  *    object, so the previous lazy slab is used up by then; of two harts
  *    that make one at the same time, the second gives its slab back
  *    unused.  Its slab.freelist is FREELIST_LAZY while only bumped objects
- *    remain; threaded objects (freed ones) are taken first.
+ *    remain; threaded objects (freed ones) are taken first.  A refill
+ *    takes as many of a slab's objects as its batch wants in one go
+ *    (slab_take_objs()), threaded or bumped, and moves the slab between
+ *    lists once.
  *
  *      lazy slab   | used | used | used | never | never | ... | never |
  *                                       ^ kc_lazy_next

@@ -116,21 +116,30 @@ static void *pop_threaded(struct kmem_cache *c, struct page *pg)
 }
 
 /*
- * Take free objects of pg into out: one threaded object (freed ones come
- * first), or else up to max never-used ones at once.  Returns how many;
- * 0 when pg's freelist is found corrupt (reported, pg quarantined).
+ * Take free objects of pg into out, up to max: threaded ones (freed ones
+ * come first) while the freelist has them, else never-used ones of the
+ * lazy slab, in one go either way, with one relist at the end.  Returns
+ * how many.  A freelist found corrupt is reported and pg quarantined;
+ * the objects taken before the bad link stand (their links decoded).
  */
 unsigned int slab_take_objs(struct kmem_cache *c, struct page *pg, void **out,
 			    unsigned int max)
 {
 	uintptr_t base = slab_base(pg);
 	enum slab_list was = slab_state(pg);
-	unsigned int k = 1;
+	unsigned int k = 0;
 
 	if (pg->slab.freelist != FREELIST_LAZY) {
-		out[0] = pop_threaded(c, pg);
-		if (!out[0])
-			return 0;
+		do {
+			void *obj = pop_threaded(c, pg);
+
+			if (!obj) { /* pg quarantined (and relisted) */
+				pg->slab.inuse += k;
+				c->kc_nr_inuse += k;
+				return k;
+			}
+			out[k++] = obj;
+		} while (k < max && pg->slab.freelist < FREELIST_LAZY);
 	} else if (base == c->kc_lazy_base && c->kc_lazy_next < c->kc_objs) {
 		k = bump_objs(c, base, out, max);
 		if (c->kc_lazy_base != base)

@@ -365,9 +365,9 @@ unsigned long slab_shrink(struct kmem_cache *c, bool try);
 /* ---- mm/slab_grow.c (kc_lock held unless said) ---- */
 /* The list head of a slab list. */
 struct list_head *slab_list_head(struct kmem_cache *c, enum slab_list l);
-/* Free objects of pg into out (max >= 1): one threaded object, or up to
- * max never-used ones; how many, 0 when pg's freelist is found corrupt
- * (reported, pg quarantined). */
+/* Up to max (>= 1) free objects of pg into out: threaded ones while there
+ * are, else never-used ones; how many.  A corrupt freelist is reported
+ * and pg quarantined (the objects taken before it stand; 0 if none). */
 unsigned int slab_take_objs(struct kmem_cache *c, struct page *pg, void **out,
 			    unsigned int max);
 /* Give obj back to pg; a slab left empty beyond the reserve (or an

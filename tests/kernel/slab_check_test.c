@@ -244,9 +244,11 @@ static struct page *fresh_slab(struct ktest *t, struct kmem_cache *c,
 }
 
 /* Write bad_next (relative to the slab when relative) into the free word
- * of the slab's first free object, encoded or raw; then allocate. */
-static void corrupt_and_drain(struct ktest *t, uintptr_t bad_next,
-			      bool relative, bool encode)
+ * of the slab's free object number depth (0: the first) along its
+ * freelist, encoded or raw; then allocate.  The objects before it are
+ * handed out by the same refill that meets the bad word. */
+static void corrupt_deep(struct ktest *t, uintptr_t bad_next, bool relative,
+			 bool encode, unsigned int depth)
 {
 	struct kmem_cache *c =
 		kt_cache_at_end(t, plain_cache("hard-64", 64, 0, 0, NULL));
@@ -260,6 +262,12 @@ static void corrupt_and_drain(struct ktest *t, uintptr_t bad_next,
 	KT_ASSERT_NOT_NULL(t, pg);
 	KT_ASSERT_LT(t, pg->slab.freelist, c->kc_objs);
 	victim = slab_obj(c, slab_base(pg), pg->slab.freelist);
+	for (unsigned int d = 0; d < depth; d++) {
+		int next = slab_index(c, slab_base(pg), fw_decode(c, victim));
+
+		KT_ASSERT_GE(t, next, 0); /* the freelist is that long */
+		victim = slab_obj(c, slab_base(pg), (unsigned int)next);
+	}
 	/* From the damage to its repair (one of the allocations below meets
 	 * the corrupt word) nothing may be cut short: an injected failure
 	 * ending the case there would leave the damage in place. */
@@ -294,9 +302,22 @@ static void corrupt_and_drain(struct ktest *t, uintptr_t bad_next,
 	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
+static void corrupt_and_drain(struct ktest *t, uintptr_t bad_next,
+			      bool relative, bool encode)
+{
+	corrupt_deep(t, bad_next, relative, encode, 0);
+}
+
 static void test_garbage_word(struct ktest *t)
 {
 	corrupt_and_drain(t, 0x4141414141414141ULL, false, false);
+}
+
+/* A refill takes a slab's threaded objects in one go: the bad word of the
+ * fourth stops it there, the first three stand, the slab is quarantined. */
+static void test_garbage_word_deep(struct ktest *t)
+{
+	corrupt_deep(t, 0x4141414141414141ULL, false, false, 3);
 }
 
 static void test_interior_pointer(struct ktest *t)
@@ -370,6 +391,7 @@ static void test_validator_sees_damage(struct ktest *t)
 
 static const struct ktest_case slab_harden_cases[] = {
 	KTEST_CASE(test_garbage_word),
+	KTEST_CASE(test_garbage_word_deep),
 	KTEST_CASE(test_interior_pointer),
 	KTEST_CASE(test_outside_slab),
 	KTEST_CASE(test_plain_pointer),
