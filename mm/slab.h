@@ -51,6 +51,17 @@
 #define SLAB_FREE_RESERVE 1
 /* Most objects a slab can hold (8-byte objects in one 4 KiB page). */
 #define SLAB_MAX_OBJS 512
+/*
+ * Slabs of objects larger than a page are at least this order (32 KiB),
+ * as Linux SLUB's slub_max_order: 8 and 16 KiB objects come 4 and 2 to a
+ * slab, so making a slab is paid once per several objects, and kfree()
+ * finds the head of such a slab on the 32 KiB boundary below an object
+ * (mm/kmalloc_fast.c).  Their magazines hold at most SLAB_BIG_MAG_BYTES
+ * of objects (at least two objects), so that per-CPU caches do not hoard
+ * memory: 32 KiB x NR_CPUS harts per cache at most.
+ */
+#define SLAB_BIG_ORDER 3
+#define SLAB_BIG_MAG_BYTES (32u * 1024)
 
 /*
  * One hart's object cache (a "magazine", Bonwick & Adams 2001; Linux SLAB's

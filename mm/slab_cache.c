@@ -49,10 +49,13 @@ static void set_layout(struct kmem_cache *c)
 	c->kc_stride = (unsigned int)round_up(c->kc_obj_off + end, c->kc_align);
 }
 
-/* The smallest order whose waste is under 1/8 of the slab; false if none. */
+/* The smallest order whose waste is under 1/8 of the slab, from
+ * SLAB_BIG_ORDER up for objects larger than a page; false if none. */
 static bool set_order(struct kmem_cache *c)
 {
-	for (unsigned int o = 0; o < MAX_ORDER; o++) {
+	unsigned int first = c->kc_stride > PAGE_SIZE ? SLAB_BIG_ORDER : 0;
+
+	for (unsigned int o = first; o < MAX_ORDER; o++) {
 		unsigned long bytes = PAGE_SIZE << o;
 		unsigned long n = bytes / c->kc_stride;
 
@@ -71,12 +74,16 @@ static bool set_order(struct kmem_cache *c)
 	return false;
 }
 
-/* Magazine size by object size (Linux SLAB's limits, scaled down). */
+/* Magazine size by object size (Linux SLAB's limits, scaled down); objects
+ * larger than a page: SLAB_BIG_MAG_BYTES worth, at least two. */
 static void set_magazines(struct kmem_cache *c)
 {
-	unsigned int limit = c->kc_stride <= 256    ? SLAB_MAG_MAX
-			     : c->kc_stride <= 1024 ? 16
-						    : 8;
+	unsigned int limit = c->kc_stride <= 256	 ? SLAB_MAG_MAX
+			     : c->kc_stride <= 1024	 ? 16
+			     : c->kc_stride <= PAGE_SIZE ? 8
+			     : c->kc_stride <= SLAB_BIG_MAG_BYTES / 2
+				     ? SLAB_BIG_MAG_BYTES / c->kc_stride
+				     : 2;
 
 	if (c->kc_flags & SLAB_DEBUG)
 		limit = 0; /* every object goes through the checks */

@@ -29,6 +29,9 @@ static const struct {
 	{3000, 0, 0},
 	{4096, 4096, 0},
 	{5000, 8, 0},
+	{8192, 0, 0},
+	{12288, 0, 0},
+	{32768, 4096, 0},
 	{24, 0, SLAB_DEBUG},
 	{4096, 0, SLAB_DEBUG},
 };
@@ -55,8 +58,12 @@ static void test_geometry(struct ktest *t)
 			KT_EXPECT_EQ(t, c->kc_align % shapes[i].align, 0);
 		if (shapes[i].flags & SLAB_HWCACHE_ALIGN)
 			KT_EXPECT_EQ(t, c->kc_align % CACHE_LINE, 0);
-		/* The order is the smallest that keeps waste under 1/8. */
-		if (c->kc_order) {
+		/* The order is the smallest that keeps waste under 1/8,
+		 * from SLAB_BIG_ORDER up for objects above a page. */
+		if (c->kc_stride > PAGE_SIZE)
+			KT_EXPECT_GE(t, c->kc_order, SLAB_BIG_ORDER);
+		if (c->kc_order >
+		    (c->kc_stride > PAGE_SIZE ? SLAB_BIG_ORDER : 0)) {
 			unsigned long b = bytes / 2, n = b / c->kc_stride;
 
 			KT_EXPECT_TRUE(t,
