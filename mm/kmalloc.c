@@ -17,9 +17,19 @@
  *    blocks.  Linux's kmalloc (mm/slab_common.c, concepts only) adds what
  *    this file keeps: a table that maps a size to its class without a
  *    division or a loop, power-of-two classes aligned to their size, and
- *    separate caches for DMA memory.  Requests above 4 KiB take whole
+ *    separate caches for DMA memory.  Requests above 32 KiB take whole
  *    buddy blocks (Knowlton's buddy system, mm/page_alloc.c), marked
  *    PG_large on their head page, so that kfree() can recognise them.
+ *
+ *    The big classes.  8, 16 and 32 KiB are classes too, on order-3 (32
+ *    KiB) slabs of 4, 2 and 1 objects, as Linux SLUB serves kmalloc-8k..
+ *    kmalloc-32k (its slub_max_order is 3).  Why: a whole-page block costs
+ *    a buddy split and merge under the zone lock on every call (about 900
+ *    instructions each way), while a class object comes from the hart's
+ *    magazine like any small one (under 120).  The price is memory held in
+ *    magazines; the slab layer gives big objects short magazines (at most
+ *    32 KiB of objects per hart and cache, mm/slab_cache.c), and
+ *    kmalloc_shrink() and reclaim drain them like any other.
  *
  *    Three backend modes (docs/kmalloc.md): two-tier (the above, default), simple
  *    (the first-fit heap of mm/simple_heap.c over a region taken at boot:
@@ -35,16 +45,25 @@
  *      GFP_DMA -----------> dma-kmalloc-N        kmalloc-N cache -> that cache
  *                           or DMA pages         kmalloc-0 -------> zero block
  *      mode simple -------> simple heap          other cache -----> refused
- *      size <= 4096 ------> kmalloc-N        else p in a heap region -> heap
+ *      size <= 32768 -----> kmalloc-N        else p in a heap region -> heap
  *        (first class whose size and         else the block head has
  *         alignment suffice)                   PG_large and p is its
  *      else --------------> 2^order pages         start ------> pages
  *      hybrid, on ENOMEM -> simple heap      else refused ("bad free")
  *
- *    The class table km_index[(size - 1) >> 3] (512 bytes) gives the class
- *    of every size 1..4096 with one load.  Class N is aligned to the
- *    largest power of two dividing N (8 .. 4096), so power-of-two requests
- *    are naturally aligned; 2^order pages are aligned to their size.
+ *    The class table km_index[(size - 1) >> 3] (4 KiB) gives the class
+ *    of every size 1..32768 with one load: the same single load for every
+ *    class, where a second-level table for the big classes would cost the
+ *    small ones a compare.  Class N is aligned to the largest power of
+ *    two dividing N (8 .. 32768), so power-of-two requests are naturally
+ *    aligned; 2^order pages are aligned to their size.  Slab caches take
+ *    an alignment of at most a page: the big classes get theirs from the
+ *    layout (objects of a power-of-two stride from the start of a slab
+ *    that is aligned to its size).  A debug cache puts a red zone of one
+ *    alignment unit in front of each object, so its big classes are
+ *    created with page alignment; the dispatcher uses each cache's real
+ *    alignment (km_align[][]), and a request that needs more goes to the
+ *    next class or to pages.
  *
  * 3. Data layout
  *
@@ -117,12 +136,15 @@
 #include "lib/string.h"
 
 const unsigned int kmalloc_class_size[KMALLOC_NR_CLASSES] = {
-	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096};
+	8,   16,   32,	 64,   96,   128,   192,  256,
+	512, 1024, 2048, 4096, 8192, 16384, 32768};
 
-/* Class of sizes 1..4096: km_index[(size - 1) >> 3]. */
+/* Class of sizes 1..32768: km_index[(size - 1) >> 3]. */
 unsigned char km_index[KMALLOC_MAX_CACHE_SIZE / 8];
 
 struct kmem_cache *km_caches[KM_NR_SETS][KMALLOC_NR_CLASSES];
+/* The alignment each class cache's objects really have (see section 2). */
+static size_t km_align[KM_NR_SETS][KMALLOC_NR_CLASSES];
 struct kmem_cache *km_zero_cache;
 
 /* ---- mode and debug: one word ----------------------------------------------- */
@@ -262,7 +284,8 @@ static void *tiered(struct km_req *r, enum km_set set)
 	if (r->size <= KMALLOC_MAX_CACHE_SIZE) {
 		unsigned int idx = km_class_index(r->size);
 
-		while (idx < KMALLOC_NR_CLASSES && class_align(idx) < r->align)
+		while (idx < KMALLOC_NR_CLASSES &&
+		       km_align[set][idx] < r->align)
 			idx++;
 		if (idx < KMALLOC_NR_CLASSES)
 			return km_slab_alloc(r, set, idx);
@@ -553,6 +576,15 @@ static const char *const set_fmt[KM_NR_SETS] = {
 	[KM_SET_DMA_DEBUG] = "dma-kmalloc-dbg-%u",
 };
 
+/* The alignment every object of c has: objects lie kc_obj_off + k *
+ * kc_stride bytes into a slab aligned to its size. */
+static size_t cache_obj_align(const struct kmem_cache *c)
+{
+	unsigned long bits = c->kc_obj_off | c->kc_stride | c->kc_slab_bytes;
+
+	return bits & -bits;
+}
+
 static bool create_caches(void)
 {
 	char name[32];
@@ -566,11 +598,15 @@ static bool create_caches(void)
 		for (unsigned int i = 0; i < KMALLOC_NR_CLASSES; i++) {
 			ksnprintf(name, sizeof(name), set_fmt[s],
 				  kmalloc_class_size[i]);
-			km_caches[s][i] =
-				kmem_cache_create(name, kmalloc_class_size[i],
-						  class_align(i), flags, NULL);
+			/* caches align to a page at most (section 2) */
+			km_caches[s][i] = kmem_cache_create(
+				name, kmalloc_class_size[i],
+				class_align(i) < PAGE_SIZE ? class_align(i)
+							   : PAGE_SIZE,
+				flags, NULL);
 			if (!km_caches[s][i])
 				return false;
+			km_align[s][i] = cache_obj_align(km_caches[s][i]);
 		}
 	}
 	km_normal_is_debug =

@@ -10,9 +10,11 @@
  * interrupt handlers.  The design is explained in mm/kmalloc.c and
  * docs/kmalloc.md.
  *
- * Sizes and alignment.  Requests of 1..4096 bytes are served from twelve
- * size classes (kmalloc_class_size[], each a kmem cache "kmalloc-N");
- * larger ones take 2^order whole pages.  A request whose size is a power
+ * Sizes and alignment.  Requests of 1..32768 bytes are served from
+ * fifteen size classes (kmalloc_class_size[], each a kmem cache
+ * "kmalloc-N"; the 8, 16 and 32 KiB classes live on order-3 slabs, so
+ * that they too have per-CPU magazines); larger ones take 2^order whole
+ * pages.  A request whose size is a power
  * of two is aligned to its size (up to 4 MiB) in every mode; other sizes
  * are aligned to the largest power of two dividing their class size, and
  * to at least 8 bytes (16 in the simple heap).
@@ -28,7 +30,7 @@
  * ksize() is not 0).
  *
  * Modes (kmalloc_set_mode(), boot argument kmalloc.mode=):
- *   two-tier  (default) the size classes, whole pages above 4 KiB;
+ *   two-tier  (default) the size classes, whole pages above 32 KiB;
  *   simple    every request from the first-fit simple heap
  *             (mm/simple_heap.h) over a region taken at boot: 1/8 of RAM,
  *             at most 64 MiB, in 4 MiB buddy blocks (kmalloc.heap=SIZE
@@ -65,8 +67,8 @@
 #include "mm/page_alloc.h"
 
 /* The size classes (bytes); larger requests take whole pages. */
-#define KMALLOC_NR_CLASSES 12
-#define KMALLOC_MAX_CACHE_SIZE 4096
+#define KMALLOC_NR_CLASSES 15
+#define KMALLOC_MAX_CACHE_SIZE 32768
 extern const unsigned int kmalloc_class_size[KMALLOC_NR_CLASSES];
 
 /* The largest block the page path can give (one MAX_ORDER-1 block) and
@@ -110,7 +112,7 @@ void *kmalloc_aligned(size_t size, size_t align, gfp_t gfp);
 
 /* Backend modes (boot argument kmalloc.mode=two-tier|simple|hybrid). */
 enum kmalloc_mode {
-	KMALLOC_TWO_TIER, /* slab classes, pages above 4 KiB (default) */
+	KMALLOC_TWO_TIER, /* slab classes, pages above 32 KiB (default) */
 	KMALLOC_SIMPLE, /* first-fit simple heap only */
 	KMALLOC_HYBRID, /* two-tier, then the simple heap when it fails */
 	KMALLOC_NR_MODES

@@ -93,24 +93,56 @@ static struct {
 	struct page *map;
 } km_map;
 
+/* The state word of the struct page of the direct-map address a, or 0
+ * when a lies outside the memmap (below it, the subtraction wraps: also
+ * outside); *pg is then the page.  Acquire: a new slab's lazy state is
+ * published before its PG_slab. */
+static inline struct page *km_page(uintptr_t a)
+{
+	unsigned long pfn = (a - km_map.virt) >> PAGE_SHIFT;
+
+	return pfn < km_map.frames ? km_map.map + pfn : NULL;
+}
+
 /*
- * The cache of p when p lies in the head page of a slab (always so for
- * the one-page slabs of the small classes), else NULL: a shortcut for
- * kmem_cache_of(), which also walks from tail pages to their head.
+ * An object of a big class (8..32 KiB, on an order-3 slab) may lie in a
+ * tail page, which carries no flag.  Buddy blocks are aligned to their
+ * size, so the slab's head is the page at the 32 KiB boundary below p:
+ * that page must be a slab head of order 3 or more (a smaller block there
+ * would not reach p).  Anything else is NULL, and kfree() takes the
+ * general path (kmem_cache_of(), which walks up to MAX_ORDER pages).
+ */
+static inline struct kmem_cache *big_slab_cache(const void *p)
+{
+	struct page *pg =
+		km_page((uintptr_t)p & ~((PAGE_SIZE << SLAB_BIG_ORDER) - 1));
+	struct page seen;
+
+	if (!pg)
+		return NULL;
+	seen.state = __atomic_load_n(&pg->state, __ATOMIC_ACQUIRE);
+	if ((seen.flags & (PG_slab | PG_head)) != (PG_slab | PG_head) ||
+	    seen.order < SLAB_BIG_ORDER)
+		return NULL;
+	return pg->slab_cache;
+}
+
+/*
+ * The cache of p when p lies in a slab: its head page (always so for the
+ * one-page slabs of the small classes) or a big class's slab, else NULL.
+ * A shortcut for kmem_cache_of(), which also walks from tail pages to
+ * their head.
  */
 static inline struct kmem_cache *slab_head_cache(const void *p)
 {
-	unsigned long pfn = ((uintptr_t)p - km_map.virt) >> PAGE_SHIFT;
-	struct page *pg;
+	struct page *pg = km_page((uintptr_t)p);
 
-	if (pfn >= km_map.frames) /* below the map wraps: fails too */
+	if (!pg)
 		return NULL;
-	pg = km_map.map + pfn;
-	/* acquire: a new slab's lazy state is published before PG_slab */
-	if ((slab_page_flags_acquire(pg) & (PG_slab | PG_head)) !=
-	    (PG_slab | PG_head))
-		return NULL;
-	return pg->slab_cache;
+	if (likely((slab_page_flags_acquire(pg) & (PG_slab | PG_head)) ==
+		   (PG_slab | PG_head)))
+		return pg->slab_cache;
+	return big_slab_cache(p);
 }
 
 /* Two harts freed p at the same instant and this one lost. */
@@ -158,8 +190,9 @@ static inline enum slab_free_result fast_free(struct kmem_cache *c, void *p)
 }
 
 /*
- * The fast path: an object in the head page of a normal kmalloc-N slab
- * (kc_user says which: its class + 1), and no hooks.  The slab's checks
+ * The fast path: an object of a normal kmalloc-N slab (kc_user says
+ * which: its class + 1), found from its page or, for the big classes,
+ * from the 32 KiB boundary below it, and no hooks.  The slab's checks
  * run inline; anything odd (including a double free, whose free word says
  * "free") goes to the general path, which reports it.
  */

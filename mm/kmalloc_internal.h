@@ -120,18 +120,18 @@ struct km_cell {
 };
 
 /*
- * One hart's counters.  Rows are padded to 16 so that the whole is 1 KiB:
+ * One hart's counters.  Rows are padded to 32 so that the whole is 2 KiB:
  * the fast path finds its cell with shifts only.
  */
-#define KM_ROWS_PAD 16
+#define KM_ROWS_PAD 32
 struct km_cpu_stats {
 	struct km_cell s_cell[KMALLOC_NR_MODES][KM_ROWS_PAD];
 	unsigned long s_frees[KM_ROWS_PAD];
 	unsigned long s_given[KM_ROWS_PAD]; /* zero, large, heap rows only:
 					       classes give their size */
-} __attribute__((aligned(1024)));
+} __attribute__((aligned(2048)));
 _Static_assert(KMALLOC_NR_ROWS <= KM_ROWS_PAD, "rows fit the padding");
-_Static_assert(sizeof(struct km_cpu_stats) == 1024, "power-of-two stride");
+_Static_assert(sizeof(struct km_cpu_stats) == 2048, "power-of-two stride");
 extern struct km_cpu_stats km_cpu_stats[NR_CPUS];
 
 /* Slow-path counters (atomic). */
@@ -223,7 +223,7 @@ bool km_resize_in_place(const void *p, struct km_block *b, size_t size);
 #define KM_ST_READY 0x08u /* kmalloc_init() done */
 #define KM_ST_FAST 0x10u /* ready, not debug, mode two-tier or hybrid */
 extern unsigned int km_state;
-/* Class of sizes 1..4096: km_index[(size - 1) >> 3]. */
+/* Class of sizes 1..32768: km_index[(size - 1) >> 3]. */
 extern unsigned char km_index[KMALLOC_MAX_CACHE_SIZE / 8];
 /* The general paths the fast ones fall back to (caller: of kmalloc()). */
 void *km_alloc_slow(size_t size, gfp_t gfp, unsigned long caller);
@@ -232,7 +232,7 @@ void km_free_slow(const void *p, unsigned long caller);
 void km_fast_init(void);
 
 /* ---- helpers in mm/kmalloc.c ---------------------------------------------- */
-unsigned int km_class_index(size_t size); /* 1..4096 */
+unsigned int km_class_index(size_t size); /* 1..32768 */
 /* The set and class of a kmalloc cache; false for any other cache. */
 bool km_cache_class(const struct kmem_cache *c, enum km_set *set,
 		    unsigned int *idx);

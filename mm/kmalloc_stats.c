@@ -2,7 +2,7 @@
 /*
  * kmalloc's counters, its usage report and its validator.
  *
- * Counters.  Each hart has its own km_cpu_stats (1 KiB aligned, so no
+ * Counters.  Each hart has its own km_cpu_stats (2 KiB aligned, so no
  * other hart's line is touched), written only by that hart with
  * interrupts off: plain loads and stores (cc_count()), which an interrupt
  * cannot split and no other hart writes.  The fast paths update it inside

@@ -78,7 +78,9 @@ static void test_double_free_every_class(struct ktest *t)
 
 static void test_interior_pointers(struct ktest *t)
 {
-	static const size_t sizes[] = {16, 200, 4096, 3 * 4096 + 1, 70000};
+	/* 12289 and 20000: objects of the 16 and 32 KiB classes (order-3
+	 * slabs, so the second 16 KiB object lies in tail pages) */
+	static const size_t sizes[] = {16, 200, 4096, 12289, 20000, 70000};
 
 	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		unsigned char *p = kmalloc(sizes[i], GFP_KERNEL);
@@ -94,12 +96,14 @@ static void test_interior_pointers(struct ktest *t)
 	}
 }
 
-/* A large block freed twice: the second time its pages are free again
- * (two-tier) or the heap has merged it (simple). */
+/* A large block (above the largest class) freed twice: the second time
+ * its pages are free again (two-tier) or the heap has merged it
+ * (simple). */
+#define LARGE_SIZE (KMALLOC_MAX_CACHE_SIZE + 5 * PAGE_SIZE)
 static void test_double_free_large(struct ktest *t)
 {
-	void *p = kmalloc(5 * PAGE_SIZE, GFP_KERNEL);
-	unsigned int row = row_of(p, 5 * PAGE_SIZE);
+	void *p = kmalloc(LARGE_SIZE, GFP_KERNEL);
+	unsigned int row = row_of(p, LARGE_SIZE);
 
 	KT_ASSERT_NOT_NULL(t, p);
 	kfree(p);
@@ -138,7 +142,7 @@ static void test_foreign_object(struct ktest *t)
 /* The validator sees a large block that lost its PG_large flag. */
 static void test_validate_large(struct ktest *t)
 {
-	void *p = kmalloc(3 * PAGE_SIZE, GFP_KERNEL);
+	void *p = kmalloc(LARGE_SIZE, GFP_KERNEL);
 	struct page *pg;
 
 	KT_ASSERT_NOT_NULL(t, p);
