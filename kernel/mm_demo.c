@@ -327,7 +327,7 @@ static __attribute__((noinline)) void *demo_leak_small(void)
 
 static __attribute__((noinline)) void *demo_leak_large(void)
 {
-	void *p = kmalloc(7000, GFP_KERNEL);
+	void *p = kmalloc(40000, GFP_KERNEL);
 
 	__asm__ volatile("" : "+r"(p)); /* a call, not a tail jump */
 	return p;

@@ -43,7 +43,7 @@ enum owner {
 	O_SLAB, /* an object of a cache of our own */
 	O_SLAB_HEAD, /* the first object of a slab (its head page) */
 	O_KMALLOC, /* kmalloc(100) */
-	O_KMALLOC_LARGE, /* kmalloc(20000): whole pages, PG_large */
+	O_KMALLOC_LARGE, /* above the classes: whole pages, PG_large */
 	O_KMALLOC_ZERO, /* kmalloc(0) */
 	O_HEAP, /* a TLSF heap block */
 	O_POOL, /* a k_mem_slab block */
@@ -131,7 +131,7 @@ static bool make(enum owner o, struct blk *b)
 		b->p = kmalloc(100, GFP_KERNEL);
 		break;
 	case O_KMALLOC_LARGE:
-		b->p = kmalloc(20000, GFP_KERNEL);
+		b->p = kmalloc(KMALLOC_MAX_CACHE_SIZE + 20000, GFP_KERNEL);
 		break;
 	case O_KMALLOC_ZERO:
 		b->p = kmalloc(0, GFP_KERNEL);

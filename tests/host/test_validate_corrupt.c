@@ -365,10 +365,11 @@ static void dma_chunks_garbage(void)
 }
 
 /* kmalloc: large blocks and debug records. */
+/* Two large blocks: sizes above the largest class. */
 static void large_two(void)
 {
-	kmalloc(20000, GFP_KERNEL);
-	kmalloc(30000, GFP_KERNEL);
+	kmalloc(KMALLOC_MAX_CACHE_SIZE + 20000, GFP_KERNEL);
+	kmalloc(KMALLOC_MAX_CACHE_SIZE + 30000, GFP_KERNEL);
 }
 
 static void kmalloc_large_cycle(void)

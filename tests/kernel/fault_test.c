@@ -162,7 +162,8 @@ static void test_kmalloc_kind(struct ktest *t)
 	kmalloc_stats_get(&k0);
 	arm(t, "kind:kmalloc,nth:2");
 	for (unsigned int i = 0; i < 4; i++) {
-		p[i] = kmalloc(i == 3 ? 20000 : 32, GFP_KERNEL);
+		p[i] = kmalloc(i == 3 ? KMALLOC_MAX_CACHE_SIZE + 20000 : 32,
+			       GFP_KERNEL);
 		if (i == 1)
 			KT_EXPECT_EQ(t, mm_last_error(), MM_EFAULT_INJECTED);
 	}
@@ -170,7 +171,9 @@ static void test_kmalloc_kind(struct ktest *t)
 	arm(t, "kind:slab+pages,times:-1");
 	KT_EXPECT_NOT_NULL(t, p[1] = kmalloc(64, GFP_KERNEL));
 	kfree(p[1]);
-	KT_EXPECT_NOT_NULL(t, p[1] = kmalloc(9000, GFP_KERNEL)); /* pages */
+	/* above the classes: pages */
+	KT_EXPECT_NOT_NULL(
+		t, p[1] = kmalloc(KMALLOC_MAX_CACHE_SIZE + 9000, GFP_KERNEL));
 	KT_EXPECT_EQ(t, mm_fault_calls(), 0);
 	mm_fault_clear();
 	kmalloc_stats_get(&k1);

@@ -87,7 +87,8 @@ static void test_bad_frees_counted_once(struct ktest *t)
 {
 	struct page *pg = kt_pages_at_end(t, alloc_pages(GFP_KERNEL, 0), 0);
 	void *k = kt_kfree_at_end(t, kmalloc(64, GFP_KERNEL));
-	void *big = kt_kfree_at_end(t, kmalloc(9000, GFP_KERNEL));
+	void *big = kt_kfree_at_end(
+		t, kmalloc(KMALLOC_MAX_CACHE_SIZE + 9000, GFP_KERNEL));
 	struct page *hp;
 	void *obj, *hb;
 	long local = 0;

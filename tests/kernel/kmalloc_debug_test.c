@@ -26,7 +26,7 @@ static bool can_symbolize(void)
 
 /* Sizes that cover slack inside a class, exact class sizes (the slab's own
  * red zone), the page path and the heap. */
-static const size_t sizes[] = {1, 13, 64, 100, 4096, 5000, 70000};
+static const size_t sizes[] = {1, 13, 64, 100, 4096, 5000, 20000, 70000};
 #define NR_SIZES (sizeof(sizes) / sizeof(sizes[0]))
 
 /* Write one byte at p[off] of a fresh block, free it: a report naming the

@@ -239,7 +239,7 @@ static void test_size_zero(struct ktest *t)
 
 static void test_kzalloc(struct ktest *t)
 {
-	static const size_t sizes[] = {1, 100, 4096, 5000, 70000};
+	static const size_t sizes[] = {1, 100, 4096, 5000, 20000, 70000};
 
 	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		unsigned char *p = kmalloc(sizes[i], GFP_KERNEL);
@@ -379,10 +379,10 @@ static void test_ksize(struct ktest *t)
 
 static void test_aligned(struct ktest *t)
 {
-	static const size_t sizes[] = {1, 24, 100, 5000};
+	static const size_t sizes[] = {1, 24, 100, 5000, 20000};
 
 	for (size_t a = 1; a <= KMALLOC_MAX_ALIGN; a <<= 1) {
-		for (unsigned int i = 0; i < 4; i++) {
+		for (unsigned int i = 0; i < 5; i++) {
 			unsigned char *p = kmalloc_aligned(
 				sizes[i], a, GFP_KERNEL | __GFP_NOWARN);
 
@@ -441,7 +441,7 @@ static void irq_alloc(void *arg)
 
 	run->in_irq = arch_in_irq();
 	run->small = kmalloc(64, GFP_ATOMIC);
-	run->large = kmalloc(5000, GFP_ATOMIC);
+	run->large = kmalloc(KMALLOC_MAX_CACHE_SIZE + 5000, GFP_ATOMIC);
 	run->zeroed = kzalloc(300, GFP_ATOMIC);
 	tmp = kmalloc(1000, GFP_ATOMIC);
 	run->freed_inside = tmp;
