@@ -430,8 +430,11 @@ static unsigned long waste_of(struct ktest *t, struct prng *r, size_t lo,
  * of the page path for a few ranges above. */
 static void test_waste_per_class(struct ktest *t)
 {
-	static const size_t big[][2] = {
-		{4096, 8192}, {8192, 16384}, {16384, 65536}};
+	/* above the classes; at most 64 KiB blocks, so that WASTE_HELD of
+	 * them fit a small simple heap */
+	static const size_t big[][2] = {{KMALLOC_MAX_CACHE_SIZE, 40960},
+					{40960, 49152},
+					{49152, 65536}};
 	const char *mode = kmalloc_mode_name(kmalloc_get_mode());
 	struct prng r;
 
