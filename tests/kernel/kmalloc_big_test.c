@@ -17,7 +17,7 @@
 
 static bool has_magazines(void)
 {
-	return kmalloc_get_mode() != KMALLOC_SIMPLE && !kmalloc_get_debug();
+	return kmalloc_get_mode() != KMALLOC_SIMPLE && !kmt_debug_caches();
 }
 
 /* The classes above a page this suite is about. */
@@ -238,7 +238,7 @@ static void big_check_block(struct ktest *t, const struct big_slot *s)
 
 	KT_EXPECT_GE(t, usable, s->size);
 	KT_EXPECT_EQ(t, (uintptr_t)s->p % kmt_natural_align(s->size), 0);
-	if (kmalloc_get_mode() != KMALLOC_TWO_TIER || kmalloc_get_debug())
+	if (kmalloc_get_mode() != KMALLOC_TWO_TIER || kmt_debug_caches())
 		return;
 	if (s->size <= PAGE_SIZE) {
 		KT_EXPECT_EQ(t, usable, kmalloc_class_size[class_row(s->size)]);

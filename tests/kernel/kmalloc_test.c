@@ -25,6 +25,8 @@ static unsigned int row_for(size_t n)
 		return KMALLOC_ROW_ZERO;
 	if (simple_mode())
 		return KMALLOC_ROW_HEAP;
+	if (kmt_pages_for_class(n))
+		return KMALLOC_ROW_LARGE;
 	for (unsigned int i = 0; i < KMALLOC_NR_CLASSES; i++)
 		if (n <= kmalloc_class_size[i])
 			return i;

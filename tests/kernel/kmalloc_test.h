@@ -8,6 +8,7 @@
 #define TESTS_KERNEL_KMALLOC_TEST_H
 
 #include "kernel/ktest.h"
+#include "lib/bootparam.h"
 #include "lib/printk.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
@@ -111,6 +112,24 @@ static inline struct kmalloc_row_stats kmt_row(unsigned int row)
 
 	kmalloc_stats_get(&st);
 	return st.row[row];
+}
+
+/* Are new class blocks served by debug caches (kmalloc debug on, or
+ * mm.debug=1 at boot, which makes every cache one)? */
+static inline bool kmt_debug_caches(void)
+{
+	return kmalloc_get_debug() || bootparam_bool("mm.debug");
+}
+
+/*
+ * Does a two-tier request of n bytes take whole pages although n is a
+ * class size?  A debug cache's big classes are page-aligned only (their
+ * left red zone is one alignment unit), so a power-of-two size above a
+ * page, which must be aligned to its size, takes pages there.
+ */
+static inline bool kmt_pages_for_class(size_t n)
+{
+	return n > PAGE_SIZE && !(n & (n - 1)) && kmt_debug_caches();
 }
 
 /* Bytes that a live block of size n must be aligned to. */
