@@ -109,7 +109,10 @@
  *    kmalloc(): km_state's KM_ST_FAST bit (ready, two-tier or hybrid, no
  *    debug, normal caches not debug), a size of a class, plain gfp, no
  *    hooks; then the class's magazine pop and the counters in one
- *    critical section.  kfree(): the head page of the address, PG_slab,
+ *    critical section.  kfree(): the page of the address if it is a
+ *    slab head (PG_slab|PG_head), else the page on the 32 KiB boundary
+ *    below it if that is a slab head of order >= 3 (a big class's object
+ *    in a tail page: buddy blocks are aligned to their size), then
  *    its cache's kc_user (class + 1 of a normal kmalloc cache, else 0),
  *    the slab's object checks inline, then the claim, the push and the
  *    free counter in one critical section.  Anything else -- and every
