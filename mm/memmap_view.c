@@ -258,9 +258,12 @@ static void print_legend(const struct mv *v)
 	for (unsigned int k = 0; k < MEMMAP_NR_KINDS; k++) {
 		char blocks[32] = "";
 
-		if (k < MEMMAP_FREE + MAX_ORDER)
-			ksnprintf(blocks, sizeof(blocks), " in %lu blocks",
-				  v->blocks[k - MEMMAP_FREE]);
+		if (k < MEMMAP_FREE + MAX_ORDER) {
+			unsigned long n = v->blocks[k - MEMMAP_FREE];
+
+			ksnprintf(blocks, sizeof(blocks), " in %lu block%s", n,
+				  n == 1 ? "" : "s");
+		}
 		printk("  %c  %-38s %7lu pages%s\n", memmap_kinds[k].mk_char,
 		       memmap_kinds[k].mk_what, v->pages[k], blocks);
 	}

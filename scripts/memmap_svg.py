@@ -26,7 +26,7 @@ HEADER = re.compile(r"memmap: \[mem 0x([0-9a-f]{16})-0x([0-9a-f]{16})\] "
                     r"(\d+) pages; one character = (\d+) pages "
                     r"\((\d+) KiB\), (\d+) per row$")
 ROW = re.compile(r"0x([0-9a-f]{16}) (\S+)$")
-LEGEND = re.compile(r"  (\S)  (.{38}) +(\d+) pages(?: in (\d+) blocks)?$")
+LEGEND = re.compile(r"  (\S)  (.{38}) +(\d+) pages(?: in (\d+) blocks?)?$")
 TOTALS = re.compile(r"memmap: (\d+) pages free \(buddy (\d+) \+ per-CPU "
                     r"(\d+)\)$")
 PAGE = 4096
@@ -187,7 +187,8 @@ def draw_legend(m, col, y, out):
     for n, (ch, what, pages, blocks) in enumerate(m["kinds"]):
         x = 10 + (n // half) * 330
         yy = y + (n % half) * LINE
-        extra = " in %d blocks" % blocks if blocks is not None else ""
+        extra = "" if blocks is None else " in %d block%s" % (
+            blocks, "" if blocks == 1 else "s")
         out.append('<rect x="%d" y="%d" width="12" height="12" fill="%s" '
                    'stroke="#808080"/>' % (x, yy - 10, col[ch]))
         out.append('<text x="%d" y="%d"><tspan class="mono">%s</tspan>  '

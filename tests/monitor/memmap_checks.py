@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
 
-LEGEND = re.compile(r"^  (\S)  (.{38}) +(\d+) pages(?: in (\d+) blocks)?$",
+LEGEND = re.compile(r"^  (\S)  (.{38}) +(\d+) pages(?: in (\d+) blocks?)?$",
                     re.M)
 HEADER = re.compile(r"^memmap: \[mem 0x([0-9a-f]{16})-0x([0-9a-f]{16})\] "
                     r"(\d+) pages; one character = (\d+) pages \((\d+) KiB\), "

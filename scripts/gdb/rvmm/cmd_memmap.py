@@ -235,7 +235,8 @@ def render(mm, w):
     for k, (ch, what, _) in enumerate(w.legend):
         blocks = ""
         if k < free0 + K.MAX_ORDER:
-            blocks = " in %d blocks" % w.blocks[k - free0]
+            n = w.blocks[k - free0]
+            blocks = " in %d block%s" % (n, "" if n == 1 else "s")
         out.append("  %s  %-38s %7d pages%s\n" % (ch, what, w.pages[k],
                                                   blocks))
     buddy = sum(w.pages[free0:free0 + K.MAX_ORDER])

@@ -56,7 +56,7 @@ def kernel_map(group):
 def legend_pages(text):
     """{char: (pages, blocks or None)} from the legend lines."""
     out = {}
-    for m in re.finditer(r"^  (\S)  .{38} +(\d+) pages(?: in (\d+) blocks)?$",
+    for m in re.finditer(r"^  (\S)  .{38} +(\d+) pages(?: in (\d+) blocks?)?$",
                          text, re.M):
         out[m.group(1)] = (int(m.group(2)),
                            int(m.group(3)) if m.group(3) else None)
