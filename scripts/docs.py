@@ -29,10 +29,12 @@ library only.
 """
 import argparse
 import glob
+import importlib
 import os
 import re
 import sys
 import tempfile
+import traceback
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -76,6 +78,21 @@ def parse(text):
         items.append(("transcript", name, i + 2, j, lines[i + 1]))
         i = j + 2
     return lines, items
+
+
+def load_recipes(module):
+    """Import the recipe module (docs_recipes); a recipe name given twice
+    is refused, naming the line of the second definition."""
+    try:
+        return importlib.import_module(module)
+    except docs_runs.DuplicateRecipe as e:
+        where = [f for f in traceback.extract_tb(e.__traceback__)
+                 if os.path.basename(f.filename) == module + ".py"]
+        raise DocError("recipe %s is defined twice (%s)" % (
+            e.name, "%s line %d" % (os.path.relpath(where[-1].filename, ROOT)
+                                    if where[-1].filename.startswith(ROOT)
+                                    else os.path.basename(where[-1].filename),
+                                    where[-1].lineno) if where else module))
 
 
 def first_difference(want, have):
@@ -252,7 +269,32 @@ def self_test(show=False):
          True, ["no fig recipe named nosuch"])
     case("unclosed", good.replace(END, "", 1), True,
          ["is not followed by <!-- /transcript -->"])
+    failed += not duplicate_refused()
     return failed
+
+
+def duplicate_refused():
+    """A recipe module that names one recipe twice is refused, with the
+    line of the second definition."""
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "dup_recipes.py"), "w") as f:
+            f.write("from docs_runs import Fig, Recipes\n"
+                    "R = Recipes()\n"
+                    "R['twice'] = Fig('log', 'x')\n"
+                    "R['twice'] = Fig('log', 'x')\n")
+        sys.path.insert(0, d)
+        try:
+            load_recipes("dup_recipes")
+            why = "the module was accepted"
+        except DocError as e:
+            want = "recipe twice is defined twice (dup_recipes.py line 4)"
+            why = None if str(e) == want else "said %r" % str(e)
+        finally:
+            sys.path.remove(d)
+            sys.modules.pop("dup_recipes", None)
+    print("%s: docs/self-test/duplicate-recipe%s" % (
+        "FAIL" if why else "PASS", ": " + why if why else ""))
+    return why is None
 
 
 class _Capture:
@@ -277,7 +319,11 @@ def main():
     a = ap.parse_args()
     if a.self_test:
         sys.exit(1 if self_test(a.show) else 0)
-    import docs_recipes
+    try:
+        docs_recipes = load_recipes("docs_recipes")
+    except DocError as e:
+        print("FAIL: docs/recipes: %s" % e)
+        sys.exit(1)
     recipes = docs_recipes.RECIPES
     if a.mode == "list":
         for name, r in sorted(recipes.items()):

@@ -12,7 +12,8 @@ import os
 from docs_runs import ROOT
 from docs_runs import Gdb as GdbRun
 from docs_runs import (DEFAULT_MASKS, Block, Boot, Cmd, Command, Fig, From,
-                       GdbTranscript, Lit, Monitor, Pick, Transcript, collect)
+                       GdbTranscript, Lit, Monitor, Pick, Recipes, Transcript,
+                       collect)
 
 # The page of the first free block on zone z's order-k list: the list's
 # first link is that page's lru member.
@@ -28,8 +29,9 @@ def free_pfn(zone, order, plus=0):
 
 RUNS = {}
 
-R = {}
-F = {}
+# Recipes() refuses a name given twice (scripts/docs.py reports it).
+R = Recipes()
+F = Recipes()
 HART = (r"\bhart \d", "hart …")  # OpenSBI's lottery picks the boot hart
 # Where the boot's final report starts (mm_report() after the self-tests).
 REPORT = r"^mm: state after the self-tests"
@@ -360,18 +362,6 @@ RUNS["boot4"] = Boot(mem="256M", smp=4, args="ktest=none")
 # docs/kmalloc.md's report: after the two-tier suites only.
 RUNS["kmt"] = Boot(mem="256M", smp=1,
                    args="ktest=kmalloc_two_tier,kmalloc_smp_two_tier")
-# docs/simple_heap.md
-R["sheap-bad-free"] = Transcript(
-    "walk", Pick(r"^sheap: bad free of .*block not in use \(double free\?\)"))
-# docs/fault.md
-R["fault-boot-rule"] = Transcript(
-    "failboot", Pick(r"^mm.fail: armed", r"^mm.fail: injected failure"))
-R["fault-proof"] = Transcript(
-    "walk", Block(r"^\s+# kmalloc two-tier: tree", r"^\s+# proved \d+"),
-    masks=DEFAULT_MASKS + ((r"^\s+", ""),))
-PROOF = r"^\s+# kmalloc two-tier: tree (\d+) pages (\d+) krealloc (\d+) ring (\d+)"
-for n, op in enumerate(("tree", "pages", "krealloc", "ring"), 1):
-    F["fault-points-" + op] = Fig("walk", PROOF, group=n)
 # docs/boot.md: refused boot arguments (no suite runs: ktest=,,, and
 # ktest= are refused), a crash, too little RAM, run-qemu.sh's refusals.
 RUNS["bootargs-1"] = Boot(args=(
@@ -405,7 +395,8 @@ RUNS["mon"] = Monitor(
      "pages free {blk}", "pages free {blk} 3", "health", "health ack",
      "txn-demo", "fail kind:kmalloc nth:1", "kmalloc 64", "kmalloc 64",
      "fail"], mem="256M", smp=1, args="ktest=none")
-RECIPES = dict(R, **F)
+RECIPES = Recipes(R)
+RECIPES.update(F)
 collect(RUNS, RECIPES)
 
 # ---- docs/tour.md: one kmalloc(64) on cpu 2, then a rollback ------------------
@@ -418,7 +409,7 @@ collect(RUNS, RECIPES)
 # struct mm_txn or txn_cpus[] stay: they say which zone, entry or hart).
 from docs_tour import GdbFig  # noqa: E402
 
-T = {}
+T = Recipes()
 CPU2 = "((struct percpu *)$tp)->pc_cpu == 2"
 TOUR_MASKS = DEFAULT_MASKS + (
     (r"\bhart ?\d", "hart …"), (r"\bThread \d+(\.\d+)?", "Thread …"),
@@ -572,7 +563,7 @@ READING = ["mm/page_alloc.h", "mm/page_alloc.c", "mm/page_pcp.c",
 RUNS["reading"] = Command(
     "wc -l " + " ".join(READING),
     "python3 scripts/docs_tour.py summary " + " ".join(READING))
-P = {"readme-lines-total": Fig("reading", r"^\s*(\d+) total$")}
+P = Recipes({"readme-lines-total": Fig("reading", r"^\s*(\d+) total$")})
 for f in READING:
     base = os.path.basename(f)
     P["readme-lines-" + base] = Fig("reading", r"^\s*(\d+) %s$" % f)

@@ -48,6 +48,33 @@ class RunError(Exception):
     pass
 
 
+class DuplicateRecipe(Exception):
+    """A recipe name given twice: the second would silently replace the
+    first."""
+
+    def __init__(self, name):
+        super().__init__(name)
+        self.name = name
+
+
+class Recipes(dict):
+    """Recipes by name.  A name can be given once: setting it again, or
+    merging a dict that has it, raises DuplicateRecipe."""
+
+    def __init__(self, items=()):
+        super().__init__()
+        self.update(items)
+
+    def __setitem__(self, name, recipe):
+        if name in self:
+            raise DuplicateRecipe(name)
+        super().__setitem__(name, recipe)
+
+    def update(self, items=(), **more):
+        for name, recipe in dict(items, **more).items():
+            self[name] = recipe
+
+
 # ---- masks: what legitimately varies between runs ---------------------------
 
 # A pointer printed by %p or GDB (8 hex digits and more without leading
