@@ -17,6 +17,10 @@ A Markdown file marks what is generated (docs/docs.md explains them):
 
     ... the DMA zone manages <!-- fig: NAME -->3589<!-- /fig --> pages ...
 
+    <!-- files: NAME -->
+    ![a picture](memmap/boot.svg)     ...files the recipe writes, beside
+                                      the document (docs/memmap/*)
+
 NAME is a recipe of scripts/docs_recipes.py: which run produces the text
 (a boot: MEM, SMP, boot arguments; a session at the mm> prompt; a GDB
 session against QEMU) and which lines to keep, with the masks for what
@@ -24,7 +28,8 @@ legitimately varies between runs (timings, instruction counts, random
 secrets, addresses).  Each run needed by the chosen files happens once and
 feeds every recipe that names it.  `check` prints "PASS: docs/<doc>/<name>"
 or "FAIL: docs/<doc>/<name>: line N differs: ..." and exits 1 on a
-failure; `update` rewrites only the marked blocks.  Python 3 standard
+failure; `update` rewrites only the marked blocks and the generated
+files.  A recipe name defined twice is refused.  Python 3 standard
 library only.
 """
 import argparse
@@ -43,6 +48,7 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import docs_runs  # noqa: E402
 
 MARK = re.compile(r"^<!-- transcript: ([\w.-]+) -->$")
+FILES = re.compile(r"^<!-- files: ([\w.-]+) -->$")
 END = "<!-- /transcript -->"
 FIG = re.compile(r"<!-- fig: ([\w.-]+) -->(.*?)<!-- /fig -->")
 
@@ -53,14 +59,17 @@ class DocError(Exception):
 
 def parse(text):
     """The marked items of a document, in order: ('transcript', name,
-    first body line index, end index, fence) and ('fig', name, line
-    index, value)."""
+    first body line index, end index, fence), ('fig', name, line
+    index, value) and ('files', name, line index)."""
     lines = text.split("\n")
     items = []
     i = 0
     while i < len(lines):
         for m in FIG.finditer(lines[i]):
             items.append(("fig", m.group(1), i, m.group(2)))
+        m = FILES.match(lines[i])
+        if m:
+            items.append(("files", m.group(1), i))
         m = MARK.match(lines[i])
         if not m:
             i += 1
@@ -110,6 +119,33 @@ def first_difference(want, have):
     return None
 
 
+def files(where, have, mode, out):
+    """Compare (check) or write (update) the generated files have (a dict:
+    path relative to the document's directory -> text); the first
+    difference, or None."""
+    for rel, text in sorted(have.items()):
+        path = os.path.join(where, rel)
+        try:
+            with open(path, encoding="utf-8") as f:
+                old = f.read()
+        except OSError:
+            old = None
+        if mode == "update":
+            if old != text:
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(text)
+                print("docs: updated %s" % (os.path.relpath(path, ROOT) if
+                                            path.startswith(ROOT) else rel),
+                      file=out)
+            continue
+        if old is None:
+            return "%s is missing" % rel
+        diff = first_difference(old.split("\n"), text.split("\n"))
+        if diff:
+            return "%s %s" % (rel, diff.replace("doc ", "file ", 1))
+    return None
+
+
 def process(path, recipes, runner, mode, out=sys.stdout):
     """Check or update one document; returns the number of failures."""
     rel = os.path.relpath(path, ROOT) if path.startswith(ROOT) else path
@@ -139,7 +175,9 @@ def process(path, recipes, runner, mode, out=sys.stdout):
             verdicts.append("FAIL: %s: %s" % (label, e))
             failures += 1
             continue
-        if kind == "transcript":
+        if kind == "files":
+            diff = files(os.path.dirname(path), have, mode, out)
+        elif kind == "transcript":
             start, end = item[2], item[3]
             diff = first_difference(lines[start:end], have)
             if mode == "update":
@@ -186,6 +224,20 @@ def marked_names(paths):
     return names
 
 
+def count_items(paths):
+    """'N transcripts, N figures, N files markers' of the documents."""
+    n = {"transcript": 0, "fig": 0, "files": 0}
+    for p in paths:
+        with open(p, encoding="utf-8") as f:
+            try:
+                for item in parse(f.read())[1]:
+                    n[item[0]] += 1
+            except DocError:
+                pass
+    return "%d transcripts, %d figures, %d generated-file markers" % (
+        n["transcript"], n["fig"], n["files"])
+
+
 def needed_runs(paths, recipes):
     runs = set()
     for p in paths:
@@ -205,9 +257,10 @@ def needed_runs(paths, recipes):
 
 def self_test(show=False):
     """The checker against tests/docs/fixture: the fixture passes; an
-    edited figure or transcript line fails, naming the doc, the item and
-    the first differing line; update repairs it; malformed markers and
-    unknown recipes are refused."""
+    edited figure, transcript line or generated picture fails, naming
+    the doc, the item and the first differing line; update repairs it;
+    malformed markers, unknown recipes and a recipe defined twice are
+    refused."""
     fixture = os.path.join(ROOT, "tests", "docs", "fixture")
     sys.path.insert(0, fixture)
     import fixture_recipes  # noqa: E402
@@ -217,12 +270,23 @@ def self_test(show=False):
         good = f.read()
     failed = 0
 
-    def case(name, text, want_fail, want=(), update_to=None):
+    pics = {}  # the fixture's generated files, relative to doc.md
+    for name in os.listdir(os.path.join(fixture, "pic")):
+        with open(os.path.join(fixture, "pic", name), encoding="utf-8") as f:
+            pics[os.path.join("pic", name)] = f.read()
+
+    def case(name, text, want_fail, want=(), update_to=None, edit=None):
         nonlocal failed
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "doc.md")
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
+            os.mkdir(os.path.join(d, "pic"))
+            for rel, body in pics.items():
+                with open(os.path.join(d, rel), "w", encoding="utf-8") as f:
+                    f.write(body)
+            if edit:
+                edit(d)
             log = _Capture()
             n = process(path, recipes, runner, "check", log)
             problems = []
@@ -236,6 +300,10 @@ def self_test(show=False):
                 with open(path, encoding="utf-8") as f:
                     if f.read() != update_to:
                         problems.append("update did not restore the doc")
+                for rel, body in pics.items():
+                    with open(os.path.join(d, rel), encoding="utf-8") as f:
+                        if f.read() != body:
+                            problems.append("update did not restore " + rel)
                 if process(path, recipes, runner, "check", _Capture()):
                     problems.append("check fails after update")
         print("%s: docs/self-test/%s%s" % (
@@ -265,6 +333,21 @@ def self_test(show=False):
     case("masked-address", addr, True,
          ["bad-free: transcript line 1 differs", "free_pages(0x8fe44840",
           "free_pages(0x…"], update_to=good)
+
+    def edit_svg(d):  # the picture's background recoloured by hand
+        path = os.path.join(d, "pic", "map.svg")
+        with open(path, encoding="utf-8") as f:
+            svg = f.read()
+        assert 'fill="#ffffff"' in svg, "the fixture picture has no white"
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(svg.replace('fill="#ffffff"', 'fill="#fffff0"', 1))
+
+    case("edited-picture", good, True,
+         ["doc.md/picture: files pic/map.svg line ", " differs: file "],
+         update_to=good, edit=edit_svg)
+    case("missing-picture", good, True,
+         ["doc.md/picture: files pic/map.txt is missing"], update_to=good,
+         edit=lambda d: os.remove(os.path.join(d, "pic", "map.txt")))
     case("unknown-recipe", good.replace("fig: dma-managed", "fig: nosuch"),
          True, ["no fig recipe named nosuch"])
     case("unclosed", good.replace(END, "", 1), True,
@@ -346,6 +429,9 @@ def main():
             print("FAIL: docs/recipes/%s: no document in docs/ marks it "
                   "(scripts/docs_recipes.py)" % name)
             failures += 1
+    print("docs: %s %s in %d documents" % (
+        count_items(paths), "checked" if a.mode == "check" else "made",
+        len(paths)))
     if a.mode == "update":
         print("docs: %d item%s not generated" % (
             failures, "" if failures == 1 else "s") if failures else

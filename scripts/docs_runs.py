@@ -3,7 +3,9 @@
 (scripts/docs.py drives them; scripts/docs_recipes.py uses them).
 
 Runs (each happens once per `make docs`, its output kept in build/docs/):
-  Boot(mem, smp, args, bios)    QEMU to power-off (monitor=0 is added)
+  Boot(mem, smp, args, bios, pipe)  QEMU to power-off (monitor=0 is
+                                added); pipe: a shell command fed the
+                                console, its output appended
   Monitor(cmds, mem, smp, args) QEMU to the mm> prompt, then each command
                                 typed after the previous prompt came back;
                                 a command (CMD, {KEY: REGEX}) keeps group 1
@@ -24,6 +26,8 @@ Recipes:
   Fig(run, regex, after, group)  group 1 (or group) of the first line
                            matching regex on
                            the console (after the line(s) matching after)
+  Picture(run, out, title) the last memory map of the run drawn by
+                           scripts/memmap_svg.py: files OUT.svg, OUT.txt
 Every wait ends on an event (a port accepting, a prompt, an exit) and is
 bounded by a timeout multiplied by TEST_TIMEOUT_SCALE.
 """
@@ -217,6 +221,26 @@ class Fig:
         return re.search(self.regex, lines[i]).group(self.group)
 
 
+class Picture:
+    """A memory map the run printed (the last one), drawn as
+    scripts/memmap_svg.py draws it: files OUT.svg and OUT.txt (the map's
+    text), relative to the document's directory."""
+    kind = "files"
+
+    def __init__(self, run, out, title):
+        self.run, self.out, self.title = run, out, title
+
+    def render(self, runner):
+        import memmap_svg
+        try:
+            m = memmap_svg.parse("\n".join(runner.console(self.run)))
+        except memmap_svg.Refused as e:
+            raise RunError("run %s: no memory map: line %d: %s" % (
+                self.run, e.args[0], e.args[1]))
+        return {self.out + ".txt": m["text"],
+                self.out + ".svg": memmap_svg.svg(m, self.title)}
+
+
 class Cmd:
     """One GDB command of a session.  show=False: run, not shown.  head:
     keep the first n output lines (then "..."); keep: only lines matching
@@ -283,9 +307,15 @@ def _keep(body, pats):
 # ---- runs ----------------------------------------------------------------
 
 class Boot:
-    def __init__(self, mem="256M", smp=1, args="", timeout=300, bios=None):
+    """pipe: a shell command fed the console on its standard input, with
+    QEMU's exit status in $RC; its output follows the console, after a
+    line '==> pipe: COMMAND'."""
+
+    def __init__(self, mem="256M", smp=1, args="", timeout=300, bios=None,
+                 pipe=None):
         self.mem, self.smp, self.args, self.timeout = mem, smp, args, timeout
         self.bios = bios or OPENSBI
+        self.pipe = pipe
 
     def qemu(self, kernel, args):
         return [QEMU, "-machine", "virt", "-nographic", "-bios", self.bios,
@@ -302,7 +332,16 @@ class Boot:
         except subprocess.TimeoutExpired:
             raise RunError("run %s: QEMU did not end within %d s" % (
                 name, self.timeout * SCALE))
-        return {"console": p.stdout.decode("utf-8", "replace")}
+        text = p.stdout.decode("utf-8", "replace")
+        if self.pipe:
+            q = subprocess.run(["sh", "-c", self.pipe], cwd=ROOT,
+                               input=p.stdout, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT,
+                               env=dict(os.environ, RC=str(p.returncode)),
+                               timeout=60 * SCALE)
+            text += "\n==> pipe: %s\n%s" % (
+                self.pipe, q.stdout.decode("utf-8", "replace"))
+        return {"console": text}
 
 
 class Command:

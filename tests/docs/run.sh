@@ -5,11 +5,13 @@
 #   1. docs/bad-inputs.md: every row names a test file that exists and
 #      test names that are in it (scripts/bad_inputs.py);
 #   2. scripts/docs.py --self-test: the transcript checker on the fixture
-#      tests/docs/fixture/doc.md (an edited figure or line must fail,
-#      naming the doc, the item and the first differing line);
+#      tests/docs/fixture/doc.md (an edited figure, transcript line or
+#      generated picture must fail, naming the doc, the item and the
+#      first differing line; a recipe defined twice is refused);
 #   3. scripts/docs.py check: every marked transcript and figure of
-#      docs/*.md equals what the current kernel prints (docs/docs.md);
-#      `make docs` regenerates them.  Logs: build/test-logs/docs/.
+#      docs/*.md, and every generated file (docs/memmap/*), equals what
+#      the current kernel prints (docs/docs.md); `make docs` regenerates
+#      them.  Logs: build/test-logs/docs/.
 #   4. scripts/tour_check.py: docs/tour.md's exercises each ask, say how
 #      to find the answer and fold it away, most answers being figures
 #      that step 3 checks; its prose quotes no address or line number.
