@@ -356,6 +356,19 @@ R["boot-smp"] = Transcript(
     "boot4", Pick(r"^smp: \d+ of \d+ harts online"),
     masks=((r"=hart\d", "=hart…"),))
 
+# ---- docs/buddy.md, "Pictures of memory": make memmap-svg's maps, one hart ---
+R["memmap-boot"] = Picture("memmap-boot", "memmap/boot",
+                           "128 MiB after the self-tests")
+R["memmap-before"] = Picture("memmap-before", "memmap/before",
+                             "128 MiB after boot (ktest=none)")
+R["memmap-after"] = Picture("memmap-after", "memmap/after",
+                            "The same after fragment 8192")
+RUNS["memmap-boot"] = Monitor(["memmap"], mem="128M", smp=1)
+RUNS["memmap-before"] = Monitor(["memmap"], mem="128M", smp=1,
+                                args="ktest=none")
+RUNS["memmap-after"] = Monitor(["fragment 8192", "memmap"], mem="128M",
+                               smp=1, args="ktest=none")
+
 RUNS["walk"] = GdbRun(mem="256M", smp=1, args="demo=1")
 # Four harts without the self-tests: the boot lines only (which hart
 # boots is OpenSBI's lottery: masked).
