@@ -400,8 +400,17 @@ FULL_FAULT_SEEDS := 1 2 3 4 5 6 7 8 9 10
 # ---- generated docs (docs/docs.md) -------------------------------------------
 # `make docs`: regenerate every marked transcript and figure of docs/*.md
 # from real runs (QEMU, GDB); tests/docs/run.sh checks them.
+# tests/docs/broken.c: the allocators broken on purpose, for the reports
+# the documents quote.
+DOCS_BROKEN := $(B)/host/docs-broken
+
+$(DOCS_BROKEN): tests/docs/broken.c tests/host/hosttest.h $(HOSTLIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(HOSTCC) $(filter-out -MMD -MP,$(HCFLAGS)) -o $@ $< $(HOSTLIB)
+
 docs: deps
-	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(GDBCONSTS)
+	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(GDBCONSTS) $(DOCS_BROKEN)
 	$(Q)QEMU=$(QEMU) OPENSBI=$(OPENSBI) GDB=$(GDB) python3 scripts/docs.py \
 		update --kernel $(abspath $(KERNEL)) --build $(B)/docs
 

@@ -356,6 +356,18 @@ R["boot-smp"] = Transcript(
     "boot4", Pick(r"^smp: \d+ of \d+ harts online"),
     masks=((r"=hart\d", "=hart…"),))
 
+# ---- the allocators broken on purpose (tests/docs/broken.c, on the host) ----
+# docs/kmalloc.md, docs/simple_heap.md: what a validator says; docs/host.md:
+# the harness's PASS and FAIL lines.  Host addresses are masked.
+R["kmalloc-validate"] = Transcript(
+    "broken", Pick(r"^broken: \d+ kmalloc\(64\)", r"^kmalloc: validate: "))
+R["sheap-validate"] = Transcript(
+    "broken", Pick(r"^broken: the in-use bit",
+                   r"^sheap: validate: heap .*two adjacent free blocks"))
+R["host-harness"] = Transcript(
+    "broken", Pick(r"^PASS: host/broken/", r"^FAIL: host/broken/"))
+RUNS["broken"] = Command("build/host/docs-broken")
+
 # ---- docs/buddy.md, "Pictures of memory": make memmap-svg's maps, one hart ---
 R["memmap-boot"] = Picture("memmap-boot", "memmap/boot",
                            "128 MiB after the self-tests")
