@@ -368,6 +368,38 @@ R["host-harness"] = Transcript(
     "broken", Pick(r"^PASS: host/broken/", r"^FAIL: host/broken/"))
 RUNS["broken"] = Command("build/host/docs-broken")
 
+# ---- docs/testing.md: a filtered self-test run and what ktap.py makes of it --
+# One suite, one case that skips on one hart, and a name that matches
+# nothing (a failure): its KTAP, then scripts/ktap.py's lines (the
+# kernel group's), QEMU's exit status given as the boot's.
+KTAP_NOTES = [  # (pattern, the doc's note); the first match wins
+    (r"^KTAP version 1$", "(1) the run starts"),
+    (r"^# ktest: 'nosuch'", "(2) a failure"),
+    (r"^1\.\.\d+$", "(3) plan: 2 suites follow"),
+    (r"^    KTAP version 1$", "(4) a suite, indented"),
+    (r"^    # Subtest: lib", "(5) its name"),
+    (r"^    1\.\.7$", "(6) its plan: 7 cases"),
+    (r"^    ok \d+ .*# SKIP", "(9)"),
+    (r"^    ok 1 ", "(7) a passing case"),
+    (r"^capture 42$", "(8) not KTAP: the code's"),
+    (r"^# lib_printk: pass", "(10) the suite's counts"),
+    (r"^ok 1 lib_printk", "(11) the suite's result"),
+    (r"^ok \d+ \S+ # SKIP", "(12) every case skipped"),
+    (r"^# Totals:", "(13) all cases of the run"),
+    (r"^# ktest: FAILED", "(14)"),
+]
+R["testing-ktap"] = Transcript(
+    "ktap", Block(r"^KTAP version 1$", r"^# ktest: (FAILED|all passed)"),
+    masks=DEFAULT_MASKS + (MS,), notes=KTAP_NOTES, col=45)
+R["testing-ktap-lines"] = Transcript(
+    "ktap", Pick(r"^PASS: kernel/lib_printk/"), Lit(),
+    Pick(r"^PASS: kernel/page_zones/.* # SKIP"), Pick(r"^FAIL: kernel/boot"),
+    after=r"^==> pipe:", masks=DEFAULT_MASKS + (MS,))
+RUNS["ktap"] = Boot(
+    mem="256M", smp=1,
+    args="ktest=lib_printk,page_zones.test_drains_other_harts,nosuch",
+    pipe="python3 scripts/ktap.py --prefix kernel --exit-status $RC")
+
 # ---- docs/buddy.md, "Pictures of memory": make memmap-svg's maps, one hart ---
 R["memmap-boot"] = Picture("memmap-boot", "memmap/boot",
                            "128 MiB after the self-tests")
