@@ -12,7 +12,7 @@ import os
 from docs_runs import ROOT
 from docs_runs import Gdb as GdbRun
 from docs_runs import (DEFAULT_MASKS, MS, Block, Boot, Cmd, Command, Fig, From,
-                       GdbTranscript, Lit, Monitor, Pick, Picture,
+                       GdbTranscript, Grep, Lit, Monitor, Pick, Picture,
                        Recipes, Transcript, collect)
 
 # The page of the first free block on zone z's order-k list: the list's
@@ -272,6 +272,8 @@ R["health-monitor"] = Transcript(
     "mon", Block(r"^mm> pages 3$", r"^pages free: refused"),
     Block(r"^mm> health$", n=3), Lit(), Block(r"^reason:", n=1),
     Block(r"^mm> health ack", r"^calls looked at"))
+# docs/heap.md
+R["heap-system"] = Transcript("walk", Pick(r"^heap: system heap \(TLSF\)"))
 # docs/simple_heap.md
 R["sheap-bad-free"] = Transcript(
     "walk", Pick(r"^sheap: bad free of .*block not in use \(double free\?\)"))
@@ -407,6 +409,16 @@ R["memmap-before"] = Picture("memmap-before", "memmap/before",
                              "128 MiB after boot (ktest=none)")
 R["memmap-after"] = Picture("memmap-after", "memmap/after",
                             "The same after fragment 8192")
+# scripts/memmap_svg.py refusing two damaged copies of a saved map (the
+# self-test fixture's, which make docs does not redraw).
+R["memmap-svg-refused"] = Transcript(
+    "memmap-svg-refused", Grep(r"^memmap_svg\.py: map\.txt:"))
+REFUSE = ("d=$(mktemp -d) && { %s tests/docs/fixture/pic/map.txt > \"$d/map.txt\"; "
+          "(cd \"$d\" && python3 \"$OLDPWD/scripts/memmap_svg.py\" map.txt "
+          "-o map.svg; [ ! -e map.svg ] || echo memmap_svg.py: map.txt: "
+          "map.svg written); rm -r \"$d\"; }")
+RUNS["memmap-svg-refused"] = Command(
+    REFUSE % "sed '9s/^\\(.\\{30\\}\\)./\\1Z/'", REFUSE % "sed 5d")
 RUNS["memmap-boot"] = Monitor(["memmap"], mem="128M", smp=1)
 RUNS["memmap-before"] = Monitor(["memmap"], mem="128M", smp=1,
                                 args="ktest=none")
