@@ -81,7 +81,8 @@ int main(void)
 	ht_begin(&g, "kmalloc-counters");
 	ht_check(&g, km_ok,
 		 "kmalloc_validate() is false after %d blocks were freed "
-		 "behind kmalloc's back", NR_BLOCKS);
+		 "behind kmalloc's back",
+		 NR_BLOCKS);
 	ht_end(&g);
 	return km_ok || sh_ok ? 1 : 0;
 }
