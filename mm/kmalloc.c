@@ -290,21 +290,8 @@ static void *tiered(struct km_req *r, enum km_set set)
 		while (idx < KMALLOC_NR_CLASSES &&
 		       km_align[set][idx] < r->align)
 			idx++;
-		if (idx < KMALLOC_NR_CLASSES) {
-			void *p = km_slab_alloc(r, set, idx);
-			enum mm_error err;
-
-			/*
-			 * A class above a page needs an order-3 block for a
-			 * new slab; when fragmentation leaves none, a block
-			 * of the request's own order may still be free.
-			 */
-			if (p || kmalloc_class_size[idx] <= PAGE_SIZE)
-				return p;
-			err = mm_last_error();
-			if (err != MM_ENOMEM && err != MM_EWATERMARK)
-				return NULL;
-		}
+		if (idx < KMALLOC_NR_CLASSES)
+			return km_slab_alloc(r, set, idx);
 	}
 	return km_large_alloc(r);
 }

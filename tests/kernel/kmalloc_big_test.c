@@ -8,7 +8,6 @@
  * overlaps, honours natural alignment and gives every page back.
  */
 #include "kmalloc_test.h"
-#include "kt_cleanup.h"
 #include "lib/prng.h"
 #include "mm/health.h"
 #include "mm/page_alloc.h"
@@ -170,69 +169,6 @@ static void test_above_classes(struct ktest *t)
 	KT_EXPECT_EQ(t, kmt_row(KMALLOC_ROW_LARGE).frees, a.frees + 1);
 }
 
-/*
- * A big class's new slab needs an order-3 block.  With none left (every
- * block of order 2 and up held, then one order-3 block split in two
- * halves, one of them held) and one order-2 block free, kmalloc(16 KiB)
- * still succeeds, from that block (the page path), instead of failing.
- */
-static void test_big_class_without_order3(struct ktest *t)
-{
-	const gfp_t gfp = GFP_KERNEL | __GFP_MEMALLOC | __GFP_NOWARN;
-	void *held = NULL, *half;
-	struct page *pg;
-	void *p;
-
-	if (kmalloc_get_mode() == KMALLOC_SIMPLE)
-		ktest_skip(t, "no pages in simple mode");
-	if (kmalloc_get_debug()) /* a tracked block needs more than 16 KiB */
-		ktest_skip(t, "debug blocks of 16 KiB take pages anyway");
-	kt_faults_pause();
-	kmalloc_shrink(); /* no 16 KiB object waits in a slab or magazine */
-	for (unsigned int o = MAX_ORDER; o-- > 2;) {
-		while ((pg = alloc_pages(gfp, o))) {
-			*(void **)page_address(pg) = held;
-			held = page_address(pg);
-			pg->private = o; /* the order, to give it back */
-		}
-	}
-	KT_ASSERT_NOT_NULL(t, held);
-	/* the last order-3 block held becomes one held, one free order-2 */
-	for (void **pp = &held; *pp; pp = (void **)*pp) {
-		pg = virt_to_page(*pp);
-		if (pg->private == 3) {
-			*pp = *(void **)*pp;
-			free_pages(pg, 3);
-			break;
-		}
-	}
-	pg = alloc_pages(gfp, 2);
-	KT_EXPECT_NOT_NULL(t, pg);
-	half = pg ? page_address(pg) : NULL;
-	pg = alloc_pages(gfp, 3);
-	KT_EXPECT_NULL(t, pg);
-	if (pg)
-		free_pages(pg, 3);
-	p = kmalloc(16384, gfp);
-	KT_EXPECT_NOT_NULL(t, p);
-	if (p) {
-		KT_EXPECT_GE(t, ksize(p), 16384);
-		memset(p, 0x5a, 16384);
-		kfree(p);
-	}
-	if (half)
-		free_pages(virt_to_page(half), 2);
-	while (held) {
-		void *next = *(void **)held;
-
-		pg = virt_to_page(held);
-		free_pages(pg, (unsigned int)pg->private);
-		held = next;
-	}
-	kt_faults_resume();
-	KT_EXPECT_TRUE(t, mm_validate());
-}
-
 /* ---- random operations across the sizes -------------------------------------- */
 
 #define BIG_SLOTS 48
@@ -372,7 +308,6 @@ static void test_random_sizes(struct ktest *t)
 static const struct ktest_case kmalloc_big_cases[] = {
 	KTEST_CASE(test_big_classes_per_cpu),
 	KTEST_CASE(test_above_classes),
-	KTEST_CASE(test_big_class_without_order3),
 	KTEST_CASE(test_random_sizes),
 	KTEST_END,
 };
