@@ -8,6 +8,7 @@
  * overlaps, honours natural alignment and gives every page back.
  */
 #include "kmalloc_test.h"
+#include "kt_retry.h"
 #include "lib/prng.h"
 #include "mm/health.h"
 #include "mm/page_alloc.h"
@@ -253,14 +254,15 @@ static void big_step(struct ktest *t, struct prng *r, struct big_slot *s)
 	size_t n = big_random_size(r);
 
 	if (!s->p) {
-		s->p = kmalloc(n, GFP_KERNEL);
+		/* faultboot injects failures: retry those, fail on others */
+		s->p = KT_RETRY_INJECTED(kmalloc(n, GFP_KERNEL));
 		KT_ASSERT_NOT_NULL(t, s->p);
 		s->size = n;
 		s->seed = (unsigned char)prng_next(r);
 		big_check_block(t, s);
 		big_fill(s);
 	} else if (prng_below(r, 4) == 0) {
-		unsigned char *q = krealloc(s->p, n, GFP_KERNEL);
+		unsigned char *q = KT_RETRY_INJECTED(krealloc(s->p, n, GFP_KERNEL));
 
 		KT_ASSERT_NOT_NULL(t, q);
 		s->p = q;
