@@ -765,11 +765,6 @@ void page_alloc_set_reclaim(unsigned long (*reclaim)(void))
 
 /* ---- addresses and counts --------------------------------------------------- */
 
-void *page_address(const struct page *pg)
-{
-	return arch_phys_to_virt(page_to_phys(pg));
-}
-
 struct page *virt_to_page(const void *addr)
 {
 	unsigned long pfn;

@@ -338,8 +338,12 @@ static inline unsigned int get_order(size_t bytes)
 /* Convenience: the direct-map address of a fresh block, or NULL. */
 void *alloc_pages_addr(gfp_t gfp, unsigned int order);
 
-/* Direct-map address of a page (RV64: the direct map covers all RAM). */
-void *page_address(const struct page *page);
+/* Direct-map address of a page (RV64: the direct map covers all RAM).
+ * Inline: the slab layer computes a slab's base on every refill. */
+static inline void *page_address(const struct page *pg)
+{
+	return arch_phys_to_virt(page_to_phys(pg));
+}
 /* The struct page of a direct-map address, or NULL outside the memmap. */
 struct page *virt_to_page(const void *addr);
 

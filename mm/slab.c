@@ -81,6 +81,18 @@
  *    (slab_take_objs()), threaded or bumped, and moves the slab between
  *    lists once.
  *
+ *    Bounded refills.  A refill visits at most SLAB_REFILL_SLABS slabs.
+ *    After a random churn the partial slabs may hold one free object
+ *    each, and a refill of a whole batch then visited a slab per object
+ *    with kc_lock held: it was the slowest kmalloc() of the churn
+ *    benchmarks (docs/bench.md, "The worst call").  With the bound, a refill costs a constant whatever the
+ *    shape of the partial list: the magazine may get fewer objects than
+ *    its batch, and the next refill comes sooner -- the same work per
+ *    object, never all of it in one call.  When both lists look empty
+ *    (read without kc_lock: a stale answer only grows a slab that the
+ *    next refill installs or gives back), the allocation skips the empty
+ *    refill and makes a slab at once.
+ *
  *      lazy slab   | used | used | used | never | never | ... | never |
  *                                       ^ kc_lazy_next
  *
@@ -216,8 +228,27 @@ void slab_unlock_all(struct kmem_cache *c, unsigned long flags)
 /* ---- magazines (cc_lock held, interrupts off) -------------------------------- */
 
 /*
- * Move up to one batch of objects from the slabs into cc (kc_lock held);
- * returns how many.  grown, when not NULL, is a new slab to put on the
+ * Tag n objects of the slab at base as "in a magazine" (fw_encode() of
+ * base + FW_MAG).  The secret and the free word's offset are read once:
+ * the compiler cannot keep them in registers itself, since each store to
+ * a free word might change them as far as it knows.
+ */
+static void tag_objs(const struct kmem_cache *c, void *const *objs,
+		     unsigned int n, uintptr_t base)
+{
+	uintptr_t key = c->kc_secret ^ (base + FW_MAG);
+	uintptr_t off = c->kc_fp_off;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uintptr_t *fw = (uintptr_t *)((uintptr_t)objs[i] + off);
+
+		*fw = key ^ (uintptr_t)fw;
+	}
+}
+
+/*
+ * Move up to one batch of objects from at most SLAB_REFILL_SLABS slabs
+ * into cc (kc_lock held); returns how many.  grown, when not NULL, is a new slab to put on the
  * free list first, in the same critical section, so that this hart gets
  * its objects before other harts can.  A debug cache's one object gets its
  * allocation checks here, under kc_lock, so the validator never sees it
@@ -226,12 +257,12 @@ void slab_unlock_all(struct kmem_cache *c, unsigned long flags)
 static unsigned int refill(struct kmem_cache *c, struct kmem_cache_cpu *cc,
 			   struct page **grown, unsigned long caller)
 {
-	unsigned int n = 0;
+	unsigned int n = 0, slabs = 0;
 
 	spin_lock(&c->kc_lock);
 	if (grown && slab_install(c, *grown))
 		*grown = NULL;
-	while (n < cc->cc_batch) {
+	while (n < cc->cc_batch && slabs++ < SLAB_REFILL_SLABS) {
 		struct list_head *from = !list_empty(&c->kc_partial)
 						 ? &c->kc_partial
 						 : &c->kc_free;
@@ -243,13 +274,11 @@ static unsigned int refill(struct kmem_cache *c, struct kmem_cache_cpu *cc,
 			break;
 		pg = list_first_entry(from, struct page, lru);
 		k = slab_take_objs(c, pg, out, cc->cc_batch - n);
-		for (unsigned int i = 0; i < k; i++) {
-			if (unlikely(c->kc_flags & SLAB_DEBUG))
+		if (unlikely(c->kc_flags & SLAB_DEBUG))
+			for (unsigned int i = 0; i < k; i++)
 				slab_debug_on_alloc(c, out[i], caller);
-			else
-				*free_word(c, out[i]) = fw_encode(
-					c, out[i], slab_base(pg) + FW_MAG);
-		}
+		else
+			tag_objs(c, out, k, slab_base(pg));
 		cc->cc_avail += k;
 		n += k;
 	}
@@ -281,6 +310,13 @@ static void flush(struct kmem_cache *c, struct kmem_cache_cpu *cc,
 	spin_unlock(&c->kc_lock);
 }
 
+/* No partial and no free slab, read without kc_lock (section 2). */
+static inline bool slab_lists_look_empty(const struct kmem_cache *c)
+{
+	return READ_ONCE(c->kc_partial.next) == &c->kc_partial &&
+	       READ_ONCE(c->kc_free.next) == &c->kc_free;
+}
+
 /* The magazine is empty: refill it, growing the cache if need be. */
 static __attribute__((noinline)) void *alloc_slow(struct kmem_cache *c,
 						  struct kmem_cache_cpu *cc,
@@ -288,7 +324,8 @@ static __attribute__((noinline)) void *alloc_slow(struct kmem_cache *c,
 						  unsigned long caller)
 {
 	struct page *pg;
-	unsigned int n = refill(c, cc, NULL, caller);
+	unsigned int n =
+		slab_lists_look_empty(c) ? 0 : refill(c, cc, NULL, caller);
 
 	if (!n) {
 		pg = slab_new(c, gfp, caller);

@@ -47,6 +47,14 @@
 #define SLAB_NAME_LEN 24
 /* Per-CPU magazine capacity (objects); kmem_cache_cpu is 4 cache lines. */
 #define SLAB_MAG_MAX 26
+/*
+ * Most slabs one refill takes objects from.  The partial list is in no
+ * order: after random frees its slabs may hold one free object each, and
+ * a refill that visited a slab per object would cost ~200 instructions
+ * an object.  A refill stops at this many slabs, with fewer objects than
+ * its batch if need be (mm/slab.c section 2, "Bounded refills").
+ */
+#define SLAB_REFILL_SLABS 4
 /* Empty slabs a cache keeps for reuse; more go back to the page allocator. */
 #define SLAB_FREE_RESERVE 1
 /* Most objects a slab can hold (8-byte objects in one 4 KiB page). */

@@ -95,11 +95,11 @@ static unsigned int bump_objs(struct kmem_cache *c, uintptr_t base, void **out,
 	return k;
 }
 
-/* Take the first threaded object off pg's freelist, or NULL (pg is then
- * quarantined). */
-static void *pop_threaded(struct kmem_cache *c, struct page *pg)
+/* Take the first threaded object off pg's freelist (pg's slab is at
+ * base), or NULL (pg is then quarantined). */
+static inline void *pop_threaded(struct kmem_cache *c, struct page *pg,
+				 uintptr_t base)
 {
-	uintptr_t base = slab_base(pg);
 	void *obj = slab_obj(c, base, pg->slab.freelist);
 	uintptr_t next = fw_decode(c, obj);
 	int idx = slab_index(c, base, next);
@@ -131,7 +131,7 @@ unsigned int slab_take_objs(struct kmem_cache *c, struct page *pg, void **out,
 
 	if (pg->slab.freelist != FREELIST_LAZY) {
 		do {
-			void *obj = pop_threaded(c, pg);
+			void *obj = pop_threaded(c, pg, base);
 
 			if (!obj) { /* pg quarantined (and relisted) */
 				pg->slab.inuse += k;

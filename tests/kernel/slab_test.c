@@ -3,7 +3,7 @@
  * The slab layer (suite slab): geometry (order, waste, alignment),
  * allocation and free, constructors, random operations with fixed seeds
  * over caches of odd sizes checking contents and overlap, the lock-free
- * per-CPU fast path, shrink, destroy with live objects, all harts at once
+ * per-CPU fast path, refills bounded on sparse slabs, shrink, destroy with live objects, all harts at once
  * with cross-hart frees.
  */
 #include "tests/kernel/slab_test.h"
@@ -277,6 +277,94 @@ static void test_fast_path_lock_free(struct ktest *t)
 	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
 }
 
+/*
+ * A refill visits at most SLAB_REFILL_SLABS slabs, however sparse the
+ * partial list (mm/slab.c section 2, "Bounded refills").  The cache is
+ * made of 40 full slabs; a fixed-seed random one object in 48 is freed
+ * and the magazine flushed (kmem_cache_shrink()), so that the partial
+ * slabs hold one or two free objects each.  Then every allocation that
+ * refilled this hart's magazine must have taken its objects -- the one
+ * returned and those left in the magazine -- from at most
+ * SLAB_REFILL_SLABS slabs, and at least one object.  Irqs stay off around
+ * each allocation and its inspection: the magazine is this hart's only.
+ */
+#define SPARSE_SLABS 40
+
+static unsigned int slabs_in_magazine(struct kmem_cache *c,
+				      struct kmem_cache_cpu *cc, void *first)
+{
+	uintptr_t seen[SLAB_MAG_MAX + 1];
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i <= cc->cc_avail && i <= SLAB_MAG_MAX; i++) {
+		void *obj = i < cc->cc_avail ? cc->cc_objs[i] : first;
+		uintptr_t base = (uintptr_t)obj & ~(c->kc_slab_bytes - 1);
+		unsigned int j = 0;
+
+		while (j < n && seen[j] != base)
+			j++;
+		if (j == n)
+			seen[n++] = base;
+	}
+	return n;
+}
+
+static void test_refill_bounded(struct ktest *t)
+{
+	struct kmem_cache *c =
+		kt_cache_at_end(t, plain_cache("sparse-64", 64, 0, 0, NULL));
+	unsigned int cpu = arch_cpu_id(), total, live, refills = 0, worst = 0;
+	void **objs = alloc_pages_addr(GFP_KERNEL, 3);
+	struct prng r;
+
+	KT_ASSERT_NOT_NULL(t, c);
+	KT_ASSERT_NOT_NULL(t, objs);
+	kt_pages_at_end(t, virt_to_page(objs), 3);
+	total = SPARSE_SLABS * c->kc_objs;
+	KT_ASSERT_LE(t, total * sizeof(void *), PAGE_SIZE << 3);
+	for (unsigned int i = 0; i < total; i++) {
+		objs[i] = kmem_cache_alloc_really(c, GFP_KERNEL);
+		KT_ASSERT_NOT_NULL(t, objs[i]);
+	}
+	prng_seed(&r, 20261205);
+	live = 0;
+	for (unsigned int i = 0; i < total; i++) {
+		if (prng_below(&r, 48) == 0)
+			kmem_cache_free(c, objs[i]);
+		else
+			objs[live++] = objs[i];
+	}
+	kmem_cache_shrink(c); /* the magazines go back to the slabs */
+	KT_EXPECT_GT(t, c->kc_nr_partial, SLAB_REFILL_SLABS);
+	while (live < total) {
+		unsigned long flags = arch_irq_save();
+		struct kmem_cache_cpu *cc = &c->kc_cpu[cpu];
+		unsigned long before = cc->cc_nr_refill;
+		void *p = kmem_cache_alloc(c, GFP_KERNEL);
+		unsigned int slabs = 0;
+
+		if (p && cc->cc_nr_refill != before) {
+			refills++;
+			slabs = slabs_in_magazine(c, cc, p);
+		}
+		arch_irq_restore(flags);
+		if (!p)
+			break; /* an injected failure: the property stands */
+		objs[live++] = p;
+		if (slabs > worst)
+			worst = slabs;
+	}
+	KT_EXPECT_GT(t, refills, 0);
+	KT_EXPECT_LE(t, worst, SLAB_REFILL_SLABS);
+	KT_EXPECT_TRUE(t, slab_validate());
+	ktest_log(t, "%u refills, at most %u slabs each (bound %u)", refills,
+		  worst, SLAB_REFILL_SLABS);
+	for (unsigned int i = 0; i < live; i++)
+		kmem_cache_free(c, objs[i]);
+	kt_release_pages(t, virt_to_page(objs), 3);
+	KT_EXPECT_EQ(t, kt_cache_destroy(t, c), 0);
+}
+
 /* ---- shrink, destroy ----------------------------------------------------------------- */
 
 static void test_shrink(struct ktest *t)
@@ -453,6 +541,7 @@ static const struct ktest_case slab_cases[] = {
 	KTEST_CASE(test_ctor),
 	KTEST_CASE(test_random),
 	KTEST_CASE(test_fast_path_lock_free),
+	KTEST_CASE(test_refill_bounded),
 	KTEST_CASE(test_shrink),
 	KTEST_CASE(test_destroy_busy),
 	KTEST_CASE(test_all_harts),
