@@ -12,17 +12,26 @@
  *   BH_PEER_TLSF       the kernel's TLSF heap (k_heap) from libmm.a
  *   BH_PEER_SHEAP      the kernel's simple heap from libmm.a
  *
- *   bench-host-PEER [steps] [threads]
+ *   bench-host-PEER [steps] [threads] [workload]
  *
- * prints, per workload, one line
+ * (threads 0 or none: 1 and then 2; a workload name: only that one, for
+ * runs of one case under a profiler) prints, per workload, two lines
  *
  *   # bench-host: peer=glibc wl=u64 threads=1 ns_per_op=23.41 failures=0
+ *   # bench-host-cpu: peer=glibc wl=u64 threads=1 cpu_ns_per_op=23.12
  *
  * Each thread runs the whole workload on its own live set (its own seed);
  * ns_per_op is wall time from a common start to the last thread's end,
  * divided by one thread's calls, so two threads that scale perfectly show
- * the same figure as one.  scripts/bench.py (host) runs the programs in
- * turn, several times, and reports ratios to mimalloc.
+ * the same figure as one.  cpu_ns_per_op is the threads' own CPU time
+ * (CLOCK_THREAD_CPUTIME_ID) per call and thread: on a shared machine, a
+ * thread descheduled for another job raises ns_per_op but not it, while
+ * time lost to cache misses and lock waits raises both.  (On the 2-vCPU
+ * machine of docs/bench.md a second job turns a 2-thread run into two
+ * threads taking turns on one CPU: their cache lines then never move
+ * between cores, and the 2-thread figures say little.)  scripts/bench.py
+ * (host) runs the programs in turn, several times, and reports ratios to
+ * mimalloc from ns_per_op.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -159,6 +168,13 @@ static const struct wl_ops peer_ops = {"peer", PEER_ALLOC, PEER_FREE, NULL,
 
 /* ---- the runs ------------------------------------------------------------------- */
 
+/*
+ * One per thread.  Each thread writes its res on every call (wl_churn()
+ * counts calls and live bytes), so two workers must not share a cache
+ * line, nor the adjacent line that x86 prefetchers fetch in pairs:
+ * otherwise the harness itself bounces a line between the cores on every
+ * call and every peer's 2-thread figure pays for it.
+ */
 struct worker {
 	pthread_t tid;
 	unsigned int id;
@@ -168,13 +184,22 @@ struct worker {
 	struct wl_result res;
 	pthread_barrier_t *start;
 	double t0, t1; /* this thread's own start and end */
-};
+	double cpu; /* this thread's CPU time at its end, ns */
+} __attribute__((aligned(128)));
 
 static double now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static double thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
@@ -191,6 +216,8 @@ static void *worker_main(void *arg)
 		 42 + wk->id, NULL, &wk->res);
 	wl_release(&peer_ops, wk->slots, wk->w->live);
 	wk->t1 = now_ns();
+	/* the whole thread: the barrier wait before t0 takes no CPU time */
+	wk->cpu = thread_cpu_ns();
 	return NULL;
 }
 
@@ -200,7 +227,7 @@ static int run(const struct workload *w, unsigned int steps,
 	struct worker wk[2];
 	pthread_barrier_t start;
 	unsigned long failures = 0, calls;
-	double t0, t1;
+	double t0, t1, cpu = 0;
 
 	pthread_barrier_init(&start, NULL, threads + 1);
 	for (unsigned int i = 0; i < threads; i++) {
@@ -222,6 +249,7 @@ static int run(const struct workload *w, unsigned int steps,
 		pthread_join(wk[i].tid, NULL);
 		failures += wk[i].res.failures;
 		free(wk[i].slots);
+		cpu += wk[i].cpu;
 		t0 = wk[i].t0 < t0 ? wk[i].t0 : t0;
 		t1 = wk[i].t1 > t1 ? wk[i].t1 : t1;
 	}
@@ -231,6 +259,8 @@ static int run(const struct workload *w, unsigned int steps,
 	       "failures=%lu\n",
 	       peer_name, w->name, threads, (t1 - t0) / (double)calls,
 	       failures);
+	printf("# bench-host-cpu: peer=%s wl=%s threads=%u cpu_ns_per_op=%.3f\n",
+	       peer_name, w->name, threads, cpu / threads / (double)calls);
 	return failures ? -1 : 0;
 }
 
@@ -238,8 +268,19 @@ int main(int argc, char **argv)
 {
 	unsigned int steps = argc > 1 ? (unsigned int)atoi(argv[1]) : 2000000;
 	unsigned int threads = argc > 2 ? (unsigned int)atoi(argv[2]) : 0;
+	const char *only = argc > 3 ? argv[3] : NULL;
 	int status = 0;
 
+	if (only) {
+		unsigned int i = 0;
+
+		while (i < wl_count && strcmp(only, wl_table[i].name))
+			i++;
+		if (i == wl_count) {
+			fprintf(stderr, "bench-host: no workload '%s'\n", only);
+			return 2;
+		}
+	}
 	if (peer_init()) {
 		fprintf(stderr, "bench-host: %s could not be set up\n",
 			peer_name ? peer_name : "peer");
@@ -251,7 +292,8 @@ int main(int argc, char **argv)
 		if (threads && t != threads)
 			continue;
 		for (unsigned int i = 0; i < wl_count; i++)
-			status |= run(&wl_table[i], steps, t);
+			if (!only || !strcmp(only, wl_table[i].name))
+				status |= run(&wl_table[i], steps, t);
 	}
 	return status ? 1 : 0;
 }
