@@ -49,7 +49,10 @@
  *        (first class whose size and         else the block head has
  *         alignment suffice)                   PG_large and p is its
  *      else --------------> 2^order pages         start ------> pages
- *      hybrid, on ENOMEM -> simple heap      else refused ("bad free")
+ *        (also a class above 4 KiB           else refused ("bad free")
+ *         short of an order-3 block,
+ *         section 8)
+ *      hybrid, on ENOMEM -> simple heap
  *
  *    The class table km_index[(size - 1) >> 3] (4 KiB) gives the class
  *    of every size 1..32768 with one load: the same single load for every
@@ -127,6 +130,30 @@
  *    one line.  The public entry points follow mm/hooks.h once per call
  *    (kind MM_KIND_KMALLOC); __kmalloc() and __kfree() never consult hooks.
  *    A refused free changes nothing but counters and mm_last_error().
+ *
+ * 8. Fragmentation: a big class without an order-3 block
+ *    A big class (8, 16, 32 KiB) grows by whole order-3 (32 KiB) slabs, so
+ *    once the buddy has no free block of order 3 left, a new slab cannot
+ *    be had even when the request itself would fit in a smaller block:
+ *    kmalloc(8192) needs only an order-1 block.  Fragmentation makes that
+ *    state common.  Fill memory with objects of up to a page and free
+ *    every other one (bench/bench_frag.c): the freed pages are those of
+ *    page-sized objects whose neighbours were also freed, and free runs
+ *    are short -- one to four pages, no aligned run of eight (docs/bench.md).
+ *    So when a big class's slab fails for want of memory (MM_ENOMEM or
+ *    MM_EWATERMARK: the page allocator and the slab's reclaim have run),
+ *    the request takes a block of its own order from the buddy instead,
+ *    the path of requests above 32 KiB (km_large_alloc(): PG_large,
+ *    freed by kfree() like any large block).  What it costs: the
+ *    fallback's block goes through the zone lock both ways, as large
+ *    blocks always do, and it only exists while fragmentation lasts; the
+ *    class's counters do not see it (the large row does).  An injected
+ *    failure (MM_EFAULT_INJECTED, mm/fault.c) is not a shortage: it stays
+ *    the failure the caller sees, so that a fault rule fails a kmalloc()
+ *    exactly once and a retry (tests' KT_RETRY_INJECTED) behaves as the
+ *    first call would have.  Linux's SLUB does the like when a slab of
+ *    its preferred order cannot be had: it retries at the minimum order
+ *    for the object (allocate_slab(), concepts only).
  */
 #include "mm/kmalloc_internal.h"
 #include "mm/slab_internal.h"
@@ -281,7 +308,24 @@ static bool is_pow2(size_t x)
 	return x && !(x & (x - 1));
 }
 
-/* Two-tier: the first class whose size and alignment suffice, else pages. */
+/*
+ * A big class (above a page) failed: may the request take pages instead
+ * (section 8)?  Only when the slab failed for want of memory -- an
+ * order-3 block -- not for an injected failure or a bad argument, so that
+ * an injected failure stays the one failure the caller sees.
+ */
+static bool big_class_fallback(unsigned int idx)
+{
+	enum mm_error err;
+
+	if (kmalloc_class_size[idx] <= PAGE_SIZE)
+		return false;
+	err = mm_last_error();
+	return err == MM_ENOMEM || err == MM_EWATERMARK;
+}
+
+/* Two-tier: the first class whose size and alignment suffice, else pages
+ * (also when a big class has no order-3 block for a new slab). */
 static void *tiered(struct km_req *r, enum km_set set)
 {
 	if (r->size <= KMALLOC_MAX_CACHE_SIZE) {
@@ -290,8 +334,12 @@ static void *tiered(struct km_req *r, enum km_set set)
 		while (idx < KMALLOC_NR_CLASSES &&
 		       km_align[set][idx] < r->align)
 			idx++;
-		if (idx < KMALLOC_NR_CLASSES)
-			return km_slab_alloc(r, set, idx);
+		if (idx < KMALLOC_NR_CLASSES) {
+			void *p = km_slab_alloc(r, set, idx);
+
+			if (p || !big_class_fallback(idx))
+				return p;
+		}
 	}
 	return km_large_alloc(r);
 }

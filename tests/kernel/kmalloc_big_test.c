@@ -8,6 +8,7 @@
  * overlaps, honours natural alignment and gives every page back.
  */
 #include "kmalloc_test.h"
+#include "kt_cleanup.h"
 #include "kt_retry.h"
 #include "lib/prng.h"
 #include "mm/health.h"
@@ -170,6 +171,114 @@ static void test_above_classes(struct ktest *t)
 	KT_EXPECT_EQ(t, kmt_row(KMALLOC_ROW_LARGE).frees, a.frees + 1);
 }
 
+/* ---- no order-3 block left (mm/kmalloc.c, section 8) ------------------------- */
+
+/* Held blocks, linked through their first word, their order in the
+ * second. */
+static void *hold_from(unsigned int min_order, gfp_t gfp)
+{
+	void **held = NULL;
+	struct page *pg;
+
+	for (unsigned int o = MAX_ORDER; o-- > min_order;) {
+		while ((pg = alloc_pages(gfp, o))) {
+			void **b = page_address(pg);
+
+			b[0] = held;
+			b[1] = (void *)(uintptr_t)o;
+			held = b;
+		}
+	}
+	return held;
+}
+
+static void release_held(void *held)
+{
+	while (held) {
+		void **b = held;
+
+		held = b[0];
+		free_pages(virt_to_page(b), (unsigned int)(uintptr_t)b[1]);
+	}
+}
+
+/*
+ * A big class's new slab needs an order-3 block.  With none left (every
+ * free block of order 2 and up held, then one held order-3 block split
+ * and one half of it held again), requests of 4097..16384 bytes (fixed
+ * seed) still succeed, from a block of their own order: the large row
+ * counts them, they are naturally aligned and whole, and kfree() gives
+ * the block back.  32 KiB fails in two-tier mode, with MM_ENOMEM.
+ */
+#define NO_O3_ROUNDS 24
+static void test_big_class_without_order3(struct ktest *t)
+{
+	const gfp_t gfp = GFP_KERNEL | __GFP_MEMALLOC | __GFP_NOWARN;
+	struct kmalloc_row_stats a;
+	void **held, **half = NULL;
+	struct page *pg;
+	struct prng r;
+
+	if (kmalloc_get_mode() == KMALLOC_SIMPLE)
+		ktest_skip(t, "no pages in simple mode");
+	if (kmalloc_get_debug()) /* a tracked block needs red zones too */
+		ktest_skip(t, "debug blocks of 16 KiB take order-3 pages anyway");
+	kt_faults_pause();
+	kmalloc_shrink(); /* no big object waits in a slab or magazine */
+	held = hold_from(2, gfp);
+	KT_ASSERT_NOT_NULL(t, held);
+	/* the first order-3 block held becomes one held, one free order-2 */
+	for (void ***pp = &held; *pp; pp = (void ***)*pp) {
+		void **b = *pp;
+
+		if ((uintptr_t)b[1] == 3) {
+			*pp = b[0];
+			free_pages(virt_to_page(b), 3);
+			break;
+		}
+	}
+	pg = alloc_pages(gfp, 2);
+	if (pg) {
+		half = page_address(pg);
+		half[0] = held;
+		half[1] = (void *)(uintptr_t)2;
+		held = half;
+	}
+	KT_EXPECT_NOT_NULL(t, half);
+	pg = alloc_pages(gfp, 3);
+	KT_EXPECT_NULL(t, pg); /* the premise: no order-3 block anywhere */
+	if (pg)
+		free_pages(pg, 3);
+	a = kmt_row(KMALLOC_ROW_LARGE);
+	prng_seed(&r, 0x6e6f2d6f72646533ULL);
+	for (unsigned int i = 0; i < NO_O3_ROUNDS; i++) {
+		size_t n = PAGE_SIZE + 1 + prng_below(&r, 3 * PAGE_SIZE);
+		unsigned char *p = kmalloc(n, gfp);
+
+		KT_EXPECT_NOT_NULL(t, p);
+		if (!p)
+			break;
+		KT_EXPECT_GE(t, ksize(p), n);
+		KT_EXPECT_EQ(t, (uintptr_t)p & (PAGE_SIZE - 1), 0);
+		memset(p, 0x5a, n);
+		KT_EXPECT_EQ(t, p[n - 1], 0x5a);
+		kfree(p);
+	}
+	KT_EXPECT_EQ(t, kmt_row(KMALLOC_ROW_LARGE).allocs,
+		     a.allocs + NO_O3_ROUNDS);
+	KT_EXPECT_EQ(t, kmt_row(KMALLOC_ROW_LARGE).frees, a.frees + NO_O3_ROUNDS);
+	if (kmalloc_get_mode() == KMALLOC_TWO_TIER) {
+		void *p = kmalloc(32768, gfp);
+
+		KT_EXPECT_NULL(t, p);
+		KT_EXPECT_EQ(t, mm_last_error(), MM_ENOMEM);
+		kfree(p);
+	}
+	release_held(held);
+	kt_faults_resume();
+	KT_EXPECT_TRUE(t, mm_validate());
+}
+
 /* ---- random operations across the sizes -------------------------------------- */
 
 #define BIG_SLOTS 48
@@ -310,6 +419,7 @@ static void test_random_sizes(struct ktest *t)
 static const struct ktest_case kmalloc_big_cases[] = {
 	KTEST_CASE(test_big_classes_per_cpu),
 	KTEST_CASE(test_above_classes),
+	KTEST_CASE(test_big_class_without_order3),
 	KTEST_CASE(test_random_sizes),
 	KTEST_END,
 };
