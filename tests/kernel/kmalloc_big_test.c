@@ -120,7 +120,8 @@ static void test_big_classes_per_cpu(struct ktest *t)
 		KT_ASSERT_LT(t, class_row(size), KMALLOC_NR_CLASSES);
 		KT_ASSERT_EQ(t, kmalloc_class_size[class_row(size)], size);
 		for (unsigned int k = 0; k < BIG_OBJS; k++) {
-			objs[k] = kmalloc(k & 1 ? odd : size, GFP_KERNEL);
+			objs[k] = KT_RETRY_INJECTED(
+				kmalloc(k & 1 ? odd : size, GFP_KERNEL));
 			KT_ASSERT_NOT_NULL(t, objs[k]);
 			KT_EXPECT_EQ(t, ksize(objs[k]), size);
 			KT_EXPECT_EQ(t, (uintptr_t)objs[k] % size, 0);
@@ -222,7 +223,8 @@ static void test_big_class_without_order3(struct ktest *t)
 	if (kmalloc_get_mode() == KMALLOC_SIMPLE)
 		ktest_skip(t, "no pages in simple mode");
 	if (kmalloc_get_debug()) /* a tracked block needs red zones too */
-		ktest_skip(t, "debug blocks of 16 KiB take order-3 pages anyway");
+		ktest_skip(t,
+			   "debug blocks of 16 KiB take order-3 pages anyway");
 	kt_faults_pause();
 	kmalloc_shrink(); /* no big object waits in a slab or magazine */
 	held = hold_from(2, gfp);
@@ -266,7 +268,8 @@ static void test_big_class_without_order3(struct ktest *t)
 	}
 	KT_EXPECT_EQ(t, kmt_row(KMALLOC_ROW_LARGE).allocs,
 		     a.allocs + NO_O3_ROUNDS);
-	KT_EXPECT_EQ(t, kmt_row(KMALLOC_ROW_LARGE).frees, a.frees + NO_O3_ROUNDS);
+	KT_EXPECT_EQ(t, kmt_row(KMALLOC_ROW_LARGE).frees,
+		     a.frees + NO_O3_ROUNDS);
 	if (kmalloc_get_mode() == KMALLOC_TWO_TIER) {
 		void *p = kmalloc(32768, gfp);
 
@@ -371,7 +374,8 @@ static void big_step(struct ktest *t, struct prng *r, struct big_slot *s)
 		big_check_block(t, s);
 		big_fill(s);
 	} else if (prng_below(r, 4) == 0) {
-		unsigned char *q = KT_RETRY_INJECTED(krealloc(s->p, n, GFP_KERNEL));
+		unsigned char *q =
+			KT_RETRY_INJECTED(krealloc(s->p, n, GFP_KERNEL));
 
 		KT_ASSERT_NOT_NULL(t, q);
 		s->p = q;

@@ -8,6 +8,7 @@
  * on within one boot.
  */
 #include "kmalloc_test.h"
+#include "kt_retry.h"
 #include "mm/health.h"
 
 static char report[4096];
@@ -170,7 +171,8 @@ static void test_interior_free(struct ktest *t)
  * address would be the test's. */
 static LEAK_SITE void *leak_site_alpha(void)
 {
-	void *p = kmalloc(100, GFP_KERNEL);
+	/* faultboot injects failures: retry those */
+	void *p = KT_RETRY_INJECTED(kmalloc(100, GFP_KERNEL));
 
 	__asm__ volatile("" : : "r"(p) : "memory");
 	return p;
@@ -178,7 +180,8 @@ static LEAK_SITE void *leak_site_alpha(void)
 
 static LEAK_SITE void *leak_site_beta(void)
 {
-	void *p = kmalloc(7000, GFP_KERNEL);
+	/* faultboot injects failures: retry those */
+	void *p = KT_RETRY_INJECTED(kmalloc(7000, GFP_KERNEL));
 
 	__asm__ volatile("" : : "r"(p) : "memory");
 	return p;
@@ -244,9 +247,9 @@ static void test_switch(struct ktest *t)
 	void *plain, *dbg;
 
 	KT_EXPECT_TRUE(t, kmalloc_set_debug(false));
-	plain = kmalloc(13, GFP_KERNEL);
+	plain = KT_RETRY_INJECTED(kmalloc(13, GFP_KERNEL));
 	KT_EXPECT_FALSE(t, kmalloc_set_debug(true));
-	dbg = kmalloc(13, GFP_KERNEL);
+	dbg = KT_RETRY_INJECTED(kmalloc(13, GFP_KERNEL));
 	KT_ASSERT_TRUE(t, plain && dbg);
 	KT_EXPECT_GE(t, ksize(plain), 16);
 	KT_EXPECT_EQ(t, ksize(dbg), 13);

@@ -8,6 +8,7 @@
  * GFP_ATOMIC from the timer interrupt, and hybrid's fallback.
  */
 #include "kmalloc_test.h"
+#include "kt_retry.h"
 #include "lib/prng.h"
 #include "mm/health.h"
 #include "mm/page_alloc.h"
@@ -157,15 +158,16 @@ static void random_step(struct ktest *t, struct prng *r, struct slot *s)
 {
 	size_t n = random_size(r);
 
-	if (!s->p) {
-		s->p = kmalloc(n, GFP_KERNEL);
+	if (!s->p) { /* faultboot injects failures: retry those */
+		s->p = KT_RETRY_INJECTED(kmalloc(n, GFP_KERNEL));
 		KT_ASSERT_NOT_NULL(t, s->p);
 		s->size = n;
 		s->seed = (unsigned char)prng_next(r);
 		KT_EXPECT_EQ(t, (uintptr_t)s->p % kmt_natural_align(n), 0);
 		fill(s);
 	} else if (prng_below(r, 4) == 0) {
-		unsigned char *q = krealloc(s->p, n, GFP_KERNEL);
+		unsigned char *q =
+			KT_RETRY_INJECTED(krealloc(s->p, n, GFP_KERNEL));
 
 		KT_ASSERT_NOT_NULL(t, q);
 		s->p = q;
@@ -205,9 +207,12 @@ static void test_random_ops(struct ktest *t)
 
 static void test_size_zero(struct ktest *t)
 {
-	void *a = kmalloc(0, GFP_KERNEL), *b = kmalloc(0, GFP_KERNEL);
-	void *c = kzalloc(0, GFP_KERNEL), *d = kcalloc(0, 8, GFP_KERNEL);
-	void *e = kmalloc_aligned(0, 64, GFP_KERNEL), *f;
+	/* faultboot injects failures: retry those */
+	void *a = KT_RETRY_INJECTED(kmalloc(0, GFP_KERNEL));
+	void *b = KT_RETRY_INJECTED(kmalloc(0, GFP_KERNEL));
+	void *c = KT_RETRY_INJECTED(kzalloc(0, GFP_KERNEL));
+	void *d = KT_RETRY_INJECTED(kcalloc(0, 8, GFP_KERNEL));
+	void *e = KT_RETRY_INJECTED(kmalloc_aligned(0, 64, GFP_KERNEL)), *f;
 	unsigned long errs = 0;
 	struct kmalloc_stats st;
 	char buf[512], ptr[24];
@@ -217,9 +222,10 @@ static void test_size_zero(struct ktest *t)
 	KT_EXPECT_EQ(t, ksize(a), 0);
 	KT_EXPECT_TRUE(t, kmalloc_obj_live(a)); /* live, though 0 bytes */
 	KT_EXPECT_TRUE(t, krealloc(a, 0, GFP_KERNEL) == a);
-	f = kmalloc(40, GFP_KERNEL);
+	f = KT_RETRY_INJECTED(kmalloc(40, GFP_KERNEL));
 	KT_ASSERT_NOT_NULL(t, f);
-	f = krealloc(f, 0, GFP_KERNEL); /* frees the 40 bytes */
+	f = KT_RETRY_INJECTED(
+		krealloc(f, 0, GFP_KERNEL)); /* frees the 40 bytes */
 	KT_ASSERT_NOT_NULL(t, f);
 	KT_EXPECT_EQ(t, ksize(f), 0);
 	kmalloc_stats_get(&st);
@@ -314,7 +320,8 @@ static void test_krealloc_move(struct ktest *t)
 	for (unsigned int i = 1; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		size_t usable = ksize(s.p);
 		size_t n = steps[i] ? steps[i] : usable + 1;
-		unsigned char *q = krealloc(s.p, n, GFP_KERNEL);
+		unsigned char *q =
+			KT_RETRY_INJECTED(krealloc(s.p, n, GFP_KERNEL));
 		size_t keep = n < s.size ? n : s.size;
 
 		KT_ASSERT_NOT_NULL(t, q);
@@ -354,12 +361,13 @@ static void test_krealloc_fail(struct ktest *t)
 /* ksize() of anything but a live block's start is 0 and prints nothing. */
 static void test_ksize(struct ktest *t)
 {
-	unsigned char *p = kmalloc(200, GFP_KERNEL), *big;
+	/* faultboot injects failures: retry those */
+	unsigned char *p = KT_RETRY_INJECTED(kmalloc(200, GFP_KERNEL)), *big;
 	int local = 0;
 	char buf[256];
 
 	KT_ASSERT_NOT_NULL(t, p);
-	big = kmalloc(9000, GFP_KERNEL);
+	big = KT_RETRY_INJECTED(kmalloc(9000, GFP_KERNEL));
 	KT_ASSERT_NOT_NULL(t, big);
 	KT_ASSERT_TRUE(t, printk_capture_start(buf, sizeof(buf)));
 	KT_EXPECT_EQ(t, ksize(NULL), 0);
@@ -416,8 +424,10 @@ static void test_gfp_dma(struct ktest *t)
 		ktest_skip(t, "no DMA zone");
 	}
 	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		unsigned char *p = kmalloc(sizes[i], GFP_KERNEL | GFP_DMA);
-		unsigned char *z = kzalloc(sizes[i], GFP_DMA);
+		unsigned char *p = KT_RETRY_INJECTED(
+			kmalloc(sizes[i], GFP_KERNEL | GFP_DMA));
+		unsigned char *z =
+			KT_RETRY_INJECTED(kzalloc(sizes[i], GFP_DMA));
 
 		KT_ASSERT_TRUE(t, p && z);
 		KT_EXPECT_TRUE(t,
@@ -532,7 +542,7 @@ static void test_stats_report(struct ktest *t)
 	void *p[10];
 
 	for (unsigned int i = 0; i < 10; i++) {
-		p[i] = kmalloc(50, GFP_KERNEL);
+		p[i] = KT_RETRY_INJECTED(kmalloc(50, GFP_KERNEL));
 		KT_ASSERT_NOT_NULL(t, p[i]);
 	}
 	b = kmt_row(row);
