@@ -205,18 +205,20 @@ static void release_held(void *held)
 
 /*
  * A big class's new slab needs an order-3 block.  With none left (every
- * free block of order 2 and up held, then one held order-3 block split
- * and one half of it held again), requests of 4097..16384 bytes (fixed
- * seed) still succeed, from a block of their own order: the large row
- * counts them, they are naturally aligned and whole, and kfree() gives
- * the block back.  32 KiB fails in two-tier mode, with MM_ENOMEM.
+ * free block of order 2 and up held, then one held block of order 3 or
+ * more cut into held order-2 pieces but one), requests of 4097..16384
+ * bytes (fixed seed) still succeed, from a block of their own order: the
+ * large row counts them, they are page-aligned and whole, and kfree()
+ * gives the block back.  32 KiB fails in two-tier mode, with MM_ENOMEM.
  */
 #define NO_O3_ROUNDS 24
 static void test_big_class_without_order3(struct ktest *t)
 {
 	const gfp_t gfp = GFP_KERNEL | __GFP_MEMALLOC | __GFP_NOWARN;
 	struct kmalloc_row_stats a;
-	void **held, **half = NULL;
+	unsigned int big = 0;
+	bool piece_freed = false;
+	void **held;
 	struct page *pg;
 	struct prng r;
 
@@ -229,24 +231,38 @@ static void test_big_class_without_order3(struct ktest *t)
 	kmalloc_shrink(); /* no big object waits in a slab or magazine */
 	held = hold_from(2, gfp);
 	KT_ASSERT_NOT_NULL(t, held);
-	/* the first order-3 block held becomes one held, one free order-2 */
+	/* one held block of order >= 3 is cut into held order-2 pieces, and
+	 * one piece is let go: the only free block of order 2 and up */
 	for (void ***pp = &held; *pp; pp = (void ***)*pp) {
 		void **b = *pp;
 
-		if ((uintptr_t)b[1] == 3) {
+		if ((uintptr_t)b[1] >= 3) {
 			*pp = b[0];
-			free_pages(virt_to_page(b), 3);
+			big = (unsigned int)(uintptr_t)b[1];
+			free_pages(virt_to_page(b), big);
 			break;
 		}
 	}
-	pg = alloc_pages(gfp, 2);
-	if (pg) {
-		half = page_address(pg);
-		half[0] = held;
-		half[1] = (void *)(uintptr_t)2;
-		held = half;
+	KT_EXPECT_GE(t, big, 3);
+	for (unsigned long k = 0; big >= 3 && k < (1UL << (big - 2)); k++) {
+		void **b;
+
+		pg = alloc_pages(gfp, 2);
+		if (!pg)
+			break;
+		b = page_address(pg);
+		b[0] = held;
+		b[1] = (void *)(uintptr_t)2;
+		held = b;
 	}
-	KT_EXPECT_NOT_NULL(t, half);
+	if (big >= 3 && (uintptr_t)((void **)held)[1] == 2) {
+		void **b = held;
+
+		held = b[0];
+		free_pages(virt_to_page(b), 2);
+		piece_freed = true;
+	}
+	KT_EXPECT_TRUE(t, piece_freed);
 	pg = alloc_pages(gfp, 3);
 	KT_EXPECT_NULL(t, pg); /* the premise: no order-3 block anywhere */
 	if (pg)
