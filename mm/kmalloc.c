@@ -165,6 +165,8 @@
 #include "lib/printk.h"
 #include "lib/string.h"
 
+/* The last KM_BIG_CLASSES classes are the big ones, above a page. */
+#define KM_BIG_CLASSES 3
 const unsigned int kmalloc_class_size[KMALLOC_NR_CLASSES] = {
 	8,   16,   32,	 64,   96,   128,   192,  256,
 	512, 1024, 2048, 4096, 8192, 16384, 32768};
@@ -314,14 +316,23 @@ static bool is_pow2(size_t x)
  * order-3 block -- not for an injected failure or a bad argument, so that
  * an injected failure stays the one failure the caller sees.
  */
-static bool big_class_fallback(unsigned int idx)
+static bool big_class_fallback(void)
 {
-	enum mm_error err;
+	enum mm_error err = mm_last_error();
 
-	if (kmalloc_class_size[idx] <= PAGE_SIZE)
-		return false;
-	err = mm_last_error();
 	return err == MM_ENOMEM || err == MM_EWATERMARK;
+}
+
+/* A big class's object, else (section 8) a block of the request's own
+ * order.  Out of line, so that tiered() needs no frame for the others. */
+static __attribute__((noinline)) void *
+big_class_alloc(struct km_req *r, enum km_set set, unsigned int idx)
+{
+	void *p = km_slab_alloc(r, set, idx);
+
+	if (p || !big_class_fallback())
+		return p;
+	return km_large_alloc(r);
 }
 
 /* Two-tier: the first class whose size and alignment suffice, else pages
@@ -334,12 +345,10 @@ static void *tiered(struct km_req *r, enum km_set set)
 		while (idx < KMALLOC_NR_CLASSES &&
 		       km_align[set][idx] < r->align)
 			idx++;
-		if (idx < KMALLOC_NR_CLASSES) {
-			void *p = km_slab_alloc(r, set, idx);
-
-			if (p || !big_class_fallback(idx))
-				return p;
-		}
+		if (idx < KMALLOC_NR_CLASSES - KM_BIG_CLASSES)
+			return km_slab_alloc(r, set, idx);
+		if (idx < KMALLOC_NR_CLASSES)
+			return big_class_alloc(r, set, idx);
 	}
 	return km_large_alloc(r);
 }
