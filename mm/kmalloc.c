@@ -139,7 +139,8 @@
  *    state common.  Fill memory with objects of up to a page and free
  *    every other one (bench/bench_frag.c): the freed pages are those of
  *    page-sized objects whose neighbours were also freed, and free runs
- *    are short -- one to four pages, no aligned run of eight (docs/bench.md).
+ *    are short, too short for the aligned eight of an order-3 block
+ *    (docs/bench.md, "Fragmentation").
  *    So when a big class's slab fails for want of memory (MM_ENOMEM or
  *    MM_EWATERMARK: the page allocator and the slab's reclaim have run),
  *    the request takes a block of its own order from the buddy instead,
@@ -147,13 +148,18 @@
  *    freed by kfree() like any large block).  What it costs: the
  *    fallback's block goes through the zone lock both ways, as large
  *    blocks always do, and it only exists while fragmentation lasts; the
- *    class's counters do not see it (the large row does).  An injected
- *    failure (MM_EFAULT_INJECTED, mm/fault.c) is not a shortage: it stays
- *    the failure the caller sees, so that a fault rule fails a kmalloc()
- *    exactly once and a retry (tests' KT_RETRY_INJECTED) behaves as the
- *    first call would have.  Linux's SLUB does the like when a slab of
- *    its preferred order cannot be had: it retries at the minimum order
- *    for the object (allocate_slab(), concepts only).
+ *    class's counters do not see it (the large row does).  The big
+ *    classes' slow path goes through big_class_alloc(), out of line, so
+ *    that the other classes still reach their slab with a tail call.
+ *    An injected failure (MM_EFAULT_INJECTED, mm/fault.c) is not a
+ *    shortage: it stays the failure the caller sees, so that a fault rule
+ *    fails a kmalloc() exactly once and a retry (tests'
+ *    KT_RETRY_INJECTED) behaves as the first call would have.  Linux's
+ *    SLUB does the like when a slab of its preferred order cannot be had:
+ *    it retries at the minimum order for the object (allocate_slab(),
+ *    concepts only).  The fallback still needs an aligned block of the
+ *    request's order; what would serve requests from the free runs
+ *    themselves is in docs/bench.md ("Fragmentation").
  */
 #include "mm/kmalloc_internal.h"
 #include "mm/slab_internal.h"
