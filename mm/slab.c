@@ -85,10 +85,11 @@
  *    After a random churn the partial slabs may hold one free object
  *    each, and a refill of a whole batch then visited a slab per object
  *    with kc_lock held: it was the slowest kmalloc() of the churn
- *    benchmarks (docs/bench.md, "The worst call").  With the bound, a refill costs a constant whatever the
- *    shape of the partial list: the magazine may get fewer objects than
- *    its batch, and the next refill comes sooner -- the same work per
- *    object, never all of it in one call.  When both lists look empty
+ *    benchmarks (docs/bench.md, "The worst call").  With the bound, a
+ *    refill costs a constant whatever the shape of the partial list: the
+ *    magazine may get fewer objects than its batch, and the next refill
+ *    comes sooner -- the same work per object, never all of it in one
+ *    call.  When both lists look empty
  *    (read without kc_lock: a stale answer only grows a slab that the
  *    next refill installs or gives back), the allocation skips the empty
  *    refill and makes a slab at once.
@@ -248,11 +249,11 @@ static void tag_objs(const struct kmem_cache *c, void *const *objs,
 
 /*
  * Move up to one batch of objects from at most SLAB_REFILL_SLABS slabs
- * into cc (kc_lock held); returns how many.  grown, when not NULL, is a new slab to put on the
- * free list first, in the same critical section, so that this hart gets
- * its objects before other harts can.  A debug cache's one object gets its
- * allocation checks here, under kc_lock, so the validator never sees it
- * half-painted.
+ * into cc (kc_lock held); returns how many.  grown, when not NULL, is a
+ * new slab to put on the free list first, in the same critical section,
+ * so that this hart gets its objects before other harts can.  A debug
+ * cache's one object gets its allocation checks here, under kc_lock, so
+ * the validator never sees it half-painted.
  */
 static unsigned int refill(struct kmem_cache *c, struct kmem_cache_cpu *cc,
 			   struct page **grown, unsigned long caller)

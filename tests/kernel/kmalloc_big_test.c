@@ -10,6 +10,7 @@
 #include "kmalloc_test.h"
 #include "kt_cleanup.h"
 #include "kt_retry.h"
+#include "page_test.h"
 #include "lib/prng.h"
 #include "mm/health.h"
 #include "mm/page_alloc.h"
@@ -174,35 +175,6 @@ static void test_above_classes(struct ktest *t)
 
 /* ---- no order-3 block left (mm/kmalloc.c, section 8) ------------------------- */
 
-/* Held blocks, linked through their first word, their order in the
- * second. */
-static void *hold_from(unsigned int min_order, gfp_t gfp)
-{
-	void **held = NULL;
-	struct page *pg;
-
-	for (unsigned int o = MAX_ORDER; o-- > min_order;) {
-		while ((pg = alloc_pages(gfp, o))) {
-			void **b = page_address(pg);
-
-			b[0] = held;
-			b[1] = (void *)(uintptr_t)o;
-			held = b;
-		}
-	}
-	return held;
-}
-
-static void release_held(void *held)
-{
-	while (held) {
-		void **b = held;
-
-		held = b[0];
-		free_pages(virt_to_page(b), (unsigned int)(uintptr_t)b[1]);
-	}
-}
-
 /*
  * A big class's new slab needs an order-3 block.  With none left (every
  * free block of order 2 and up held, then one held block of order 3 or
@@ -218,7 +190,7 @@ static void test_big_class_without_order3(struct ktest *t)
 	struct kmalloc_row_stats a;
 	unsigned int big = 0;
 	bool piece_freed = false;
-	void **held;
+	static struct held_set hs; /* outlives the frame (held_init()) */
 	struct page *pg;
 	struct prng r;
 
@@ -227,39 +199,23 @@ static void test_big_class_without_order3(struct ktest *t)
 	if (kmalloc_get_debug()) /* a tracked block needs red zones too */
 		ktest_skip(t,
 			   "debug blocks of 16 KiB take order-3 pages anyway");
+	KT_ASSERT_TRUE(
+		t,
+		held_init(t, &hs, nr_free_pages() / MAX_ORDER_NR_PAGES + 8192));
 	kt_faults_pause();
 	kmalloc_shrink(); /* no big object waits in a slab or magazine */
-	held = hold_from(2, gfp);
-	KT_ASSERT_NOT_NULL(t, held);
+	for (unsigned int o = MAX_ORDER; o-- > 2;)
+		held_fill(&hs, gfp, o);
 	/* one held block of order >= 3 is cut into held order-2 pieces, and
 	 * one piece is let go: the only free block of order 2 and up */
-	for (void ***pp = &held; *pp; pp = (void ***)*pp) {
-		void **b = *pp;
-
-		if ((uintptr_t)b[1] >= 3) {
-			*pp = b[0];
-			big = (unsigned int)(uintptr_t)b[1];
-			free_pages(virt_to_page(b), big);
-			break;
+	for (unsigned long i = 0; i < hs.n && !big; i++)
+		if (held_order(&hs, i) >= 3) {
+			big = held_order(&hs, i);
+			held_drop(&hs, i);
 		}
-	}
 	KT_EXPECT_GE(t, big, 3);
-	for (unsigned long k = 0; big >= 3 && k < (1UL << (big - 2)); k++) {
-		void **b;
-
-		pg = alloc_pages(gfp, 2);
-		if (!pg)
-			break;
-		b = page_address(pg);
-		b[0] = held;
-		b[1] = (void *)(uintptr_t)2;
-		held = b;
-	}
-	if (big >= 3 && (uintptr_t)((void **)held)[1] == 2) {
-		void **b = held;
-
-		held = b[0];
-		free_pages(virt_to_page(b), 2);
+	if (big >= 3 && held_fill(&hs, gfp, 2)) {
+		held_drop(&hs, hs.n - 1);
 		piece_freed = true;
 	}
 	KT_EXPECT_TRUE(t, piece_freed);
@@ -293,7 +249,7 @@ static void test_big_class_without_order3(struct ktest *t)
 		KT_EXPECT_EQ(t, mm_last_error(), MM_ENOMEM);
 		kfree(p);
 	}
-	release_held(held);
+	held_done(t, &hs);
 	kt_faults_resume();
 	KT_EXPECT_TRUE(t, mm_validate());
 }

@@ -84,6 +84,13 @@ static inline void held_release(struct held_set *s)
 		free_pages(held_page(s, i - 1), held_order(s, i - 1));
 }
 
+/* Free held block i now; the newest takes its place in the set. */
+static inline void held_drop(struct held_set *s, unsigned long i)
+{
+	free_pages(held_page(s, i), held_order(s, i));
+	s->e[i] = s->e[--s->n];
+}
+
 static inline void held_done_action(void *arg)
 {
 	struct held_set *s = arg;
