@@ -26,12 +26,27 @@
 #define CACHE_LINE 64
 #define __cacheline_aligned __attribute__((aligned(CACHE_LINE)))
 
+/*
+ * Data read on every call of a fast path: in the kernel, placed where one
+ * gp-relative instruction reaches it (linker.ld, __global_pointer$).
+ * __gp_hot for small data, __gp_hot_tail for a table that may run past
+ * the reach (only its start must be near gp).  Nothing on the host.
+ */
+#ifdef KERNEL
+#define __gp_hot __attribute__((section(".sbss.hot")))
+#define __gp_hot_tail __attribute__((section(".sbss.hot.tail")))
+#else
+#define __gp_hot
+#define __gp_hot_tail
+#endif
+
 typedef uint64_t phys_addr_t;
 
 /*
  * Identity of the running hart: a dense logical index 0..arch_nr_cpus()-1
  * (not the raw hart id, which OpenSBI may number sparsely).
  *   unsigned int arch_cpu_id(void);
+ *   unsigned long arch_cpu_index(void);   the same, widened for indexing
  * It, and arch_irq_save/restore below, are inline (the fast paths call
  * them on every allocation): arch/riscv/arch_inline.h in the kernel,
  * arch/host/arch_inline.h in the host build, included at the end.
@@ -43,6 +58,15 @@ unsigned int arch_nr_cpus(void);
  * Interrupt state of the running hart.
  *   unsigned long arch_irq_save(void);          disable, return old state
  *   void arch_irq_restore(unsigned long flags); put the old state back
+ * (flags must come from arch_irq_save()).
+ *
+ * A per-CPU flag word (0 clear), for a lock that its own CPU takes on
+ * every call and others rarely (mm/slab.c's magazines), inline as above:
+ *   bool arch_flag_tryset(unsigned int *w);  set it, acquire order; true
+ *                                            when it was clear
+ *   void arch_flag_clear(unsigned int *w);   clear it, release order
+ * and a word exchange without ordering (the free word's claim):
+ *   unsigned long arch_xchg_relaxed(unsigned long *w, unsigned long v);
  */
 bool arch_irqs_enabled(void);
 bool arch_in_irq(void); /* true inside an interrupt handler */

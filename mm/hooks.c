@@ -18,10 +18,11 @@
  */
 #include "mm/hooks.h"
 #include "mm/fault.h"
+#include "mm/kmalloc_internal.h"
 #include "mm/txn.h"
 #include "lib/spinlock.h"
 
-const struct mm_hooks *mm_hooks_active;
+const struct mm_hooks *mm_hooks_active __gp_hot;
 
 static spinlock_t refresh_lock = SPINLOCK_INIT("mm_hooks");
 
@@ -61,6 +62,7 @@ static const struct mm_hooks mux = {
 void mm_set_hooks(const struct mm_hooks *hooks)
 {
 	__atomic_store_n(&mm_hooks_active, hooks, __ATOMIC_RELEASE);
+	km_fast_refresh(); /* kmalloc()'s gate reads no hook pointer */
 }
 
 /*

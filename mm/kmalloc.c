@@ -79,6 +79,10 @@
  *                            private = allocation site, lru on
  *                            km_large_list
  *    km_state                one word: mode, debug, ready, fast-path-ok
+ *    km_fast_max             kmalloc()'s gate: the largest class size while
+ *                            the fast path may run, else 0 (with
+ *                            km_index and km_caches in .gphot: one
+ *                            gp-relative instruction away, linker.ld)
  *
  * 4. Invariants (kmalloc_validate(), kmalloc_stats.c)
  *    a. every page on km_large_list is an allocated head (PG_head) with
@@ -102,25 +106,30 @@
  *    claims its block by clearing PG_large under it, so of two racing
  *    frees exactly one wins.  km_track_lock (kmalloc_debug.c, irqsave)
  *    guards the tracking hash.  Both are leaves; nothing is printed while
- *    either is held.  Counters are per-CPU (km_cpu_stats[cpu]), written
- *    only by their hart with interrupts off (plain loads and stores: an
- *    interrupt cannot split the update and no other hart writes it; no
- *    other hart's cache line is touched); readers sum them.  The fast
- *    paths update them inside the magazine's critical section.
+ *    either is held.  Counters are per-CPU, written only by their hart
+ *    with interrupts off (plain loads and stores: an interrupt cannot
+ *    split the update and no other hart writes it; no other hart's cache
+ *    line is touched); readers sum them.  A size class's are its caches'
+ *    magazine counters (cc_nr_alloc, cc_nr_free, cc_req), which the fast
+ *    paths update inside the magazine's critical section; the other rows'
+ *    are in km_cpu_stats[cpu] (kmalloc_stats.c).
  *
  * 7. The fast paths (kmalloc_fast.c)
- *    kmalloc(): km_state's KM_ST_FAST bit (ready, two-tier or hybrid, no
- *    debug, normal caches not debug), a size of a class, plain gfp, no
- *    hooks; then the class's magazine pop and the counters in one
- *    critical section.  kfree(): the page of the address if it is a
- *    slab head (PG_slab|PG_head), else the page on the 32 KiB boundary
- *    below it if that is a slab head of order >= 3 (a big class's object
- *    in a tail page: buddy blocks are aligned to their size), then
- *    its cache's kc_user (class + 1 of a normal kmalloc cache, else 0),
- *    the slab's object checks inline, then the claim, the push and the
- *    free counter in one critical section.  Anything else -- and every
+ *    kmalloc(): size - 1 < km_fast_max, one compare that says both "a
+ *    class" and "the fast path may run" (km_fast_refresh() keeps it: 0
+ *    unless KM_ST_FAST -- ready, two-tier or hybrid, no debug, normal
+ *    caches not debug -- and no hooks), plain gfp; then the class's
+ *    magazine pop and its counters in one critical section.  kfree(): the
+ *    page of the address if it is a slab head (PG_slab|PG_head), else the
+ *    page on the 32 KiB boundary below it if that is a slab head of
+ *    order >= 3 (a big class's object in a tail page: buddy blocks are
+ *    aligned to their size), then its cache's kc_user (class + 1 of a
+ *    normal kmalloc cache while no hooks are installed, else 0), the
+ *    slab's object checks inline, then the claim, the push and the free
+ *    counter in one critical section.  Anything else -- and every
  *    magazine miss, which is where a class's peak is sampled -- goes to
- *    km_alloc_slow() / km_free_slow() here.
+ *    km_alloc_slow() / km_free_slow() here, by a tail call: the slow
+ *    entry reads the caller from ra, so the fast paths need no frame.
  *
  * 6. Failure protocol
  *    An allocation that fails returns NULL, leaves nothing allocated, sets
@@ -177,10 +186,10 @@ const unsigned int kmalloc_class_size[KMALLOC_NR_CLASSES] = {
 	8,   16,   32,	 64,   96,   128,   192,  256,
 	512, 1024, 2048, 4096, 8192, 16384, 32768};
 
-/* Class of sizes 1..32768: km_index[(size - 1) >> 3]. */
-unsigned char km_index[KMALLOC_MAX_CACHE_SIZE / 8];
+/* Class of sizes 1..32768: km_index[(size - 1) >> 3] / KM_INDEX_SCALE. */
+unsigned char km_index[KMALLOC_MAX_CACHE_SIZE / 8] __gp_hot_tail;
 
-struct kmem_cache *km_caches[KM_NR_SETS][KMALLOC_NR_CLASSES];
+struct kmem_cache *km_caches[KM_NR_SETS][KMALLOC_NR_CLASSES] __gp_hot;
 /* The alignment each class cache's objects really have (see section 2). */
 static size_t km_align[KM_NR_SETS][KMALLOC_NR_CLASSES];
 struct kmem_cache *km_zero_cache;
@@ -188,6 +197,13 @@ struct kmem_cache *km_zero_cache;
 /* ---- mode and debug: one word ----------------------------------------------- */
 
 unsigned int km_state;
+/* kmalloc()'s gate, one load (mm/kmalloc_fast.c): KMALLOC_MAX_CACHE_SIZE
+ * while km_state has KM_ST_FAST and no hooks are installed, else 0, so
+ * that "size - 1 < km_fast_max" alone says "a class, and the fast path
+ * may run".  km_fast_refresh() recomputes it under km_fast_lock from
+ * both sources, so of two racing changes the last refresh sees both. */
+unsigned long km_fast_max __gp_hot;
+static spinlock_t km_fast_lock = SPINLOCK_INIT("kmalloc_fast");
 /* The normal class caches were created as debug caches (mm.debug=1 at
  * boot makes every cache one): the inline fast path must not be used. */
 static bool km_normal_is_debug;
@@ -210,6 +226,36 @@ static unsigned int state_with(unsigned int st, unsigned int mode, bool debug)
 	return st;
 }
 
+/*
+ * Recompute both fast paths' gates: km_fast_max for kmalloc(), and the
+ * normal caches' kc_user for kfree() (class + 1 while no hooks are
+ * installed, 0 while some are: kfree() then reads no hook pointer).
+ */
+void km_fast_refresh(void)
+{
+	unsigned long flags = spin_lock_irqsave(&km_fast_lock);
+	bool hooks = mm_hooks_get() != NULL;
+	unsigned int st = READ_ONCE(km_state);
+	bool on = !VG_ON && (st & KM_ST_FAST) && !hooks;
+
+	WRITE_ONCE(km_fast_max, on ? KMALLOC_MAX_CACHE_SIZE : 0);
+	for (unsigned int i = 0;
+	     (st & KM_ST_READY) && i < KMALLOC_NR_CLASSES; i++)
+		WRITE_ONCE(km_caches[KM_SET_NORMAL][i]->kc_user,
+			   hooks || km_normal_is_debug ? 0 : i + 1);
+	spin_unlock_irqrestore(&km_fast_lock, flags);
+}
+
+/* The class of a normal cache (kfree()'s fast path met it), else the
+ * unowned row. */
+unsigned int km_class_of_cache(const struct kmem_cache *c)
+{
+	for (unsigned int i = 0; i < KMALLOC_NR_CLASSES; i++)
+		if (km_caches[KM_SET_NORMAL][i] == c)
+			return i;
+	return KMALLOC_NR_ROWS;
+}
+
 /* Replace the mode (mode < 0: keep) and/or debug (debug < 0: keep). */
 static unsigned int state_update(int mode, int debug)
 {
@@ -223,6 +269,7 @@ static unsigned int state_update(int mode, int debug)
 	} while (!__atomic_compare_exchange_n(&km_state, &old, new_, false,
 					      __ATOMIC_RELEASE,
 					      __ATOMIC_RELAXED));
+	km_fast_refresh();
 	return old;
 }
 
@@ -232,7 +279,7 @@ int kmalloc_set_mode(enum kmalloc_mode mode)
 		return -MM_EINVAL;
 	if (mode != KMALLOC_TWO_TIER && !km_nr_heaps)
 		return -MM_EINVAL;
-	state_update((int)mode, -1);
+	km_stat_mode_switch(state_update((int)mode, -1) & KM_ST_MODE, mode);
 	return 0;
 }
 
@@ -265,7 +312,7 @@ bool kmalloc_get_debug(void)
 
 unsigned int km_class_index(size_t size)
 {
-	return km_index[(size - 1) >> 3];
+	return km_index[(size - 1) >> 3] / KM_INDEX_SCALE;
 }
 
 static size_t class_align(unsigned int idx)
@@ -283,7 +330,7 @@ bool km_cache_class(const struct kmem_cache *c, enum km_set *set,
 
 	if (size - 1 >= KMALLOC_MAX_CACHE_SIZE)
 		return false;
-	i = km_index[(size - 1) >> 3];
+	i = km_index[(size - 1) >> 3] / KM_INDEX_SCALE;
 	for (unsigned int s = 0; s < KM_NR_SETS; s++) {
 		if (km_caches[s][i] == c) {
 			*set = (enum km_set)s;
@@ -631,7 +678,7 @@ static void build_index(void)
 	for (unsigned int i = 0; i < KMALLOC_MAX_CACHE_SIZE / 8; i++) {
 		while (kmalloc_class_size[c] < (i + 1) * 8)
 			c++;
-		km_index[i] = (unsigned char)c;
+		km_index[i] = (unsigned char)(c * KM_INDEX_SCALE);
 	}
 }
 
@@ -677,14 +724,13 @@ static bool create_caches(void)
 	}
 	km_normal_is_debug =
 		(km_caches[KM_SET_NORMAL][0]->kc_flags & SLAB_DEBUG) != 0;
-	/* kfree()'s fast path takes a cache with kc_user set: a normal
-	 * class cache whose free word is the object's first word. */
+	/* kfree()'s fast path takes a cache with kc_user set (by
+	 * km_fast_refresh()): a normal class cache whose objects start their
+	 * slots and whose free word is the object's first word. */
 	for (unsigned int i = 0; i < KMALLOC_NR_CLASSES; i++) {
 		struct kmem_cache *c = km_caches[KM_SET_NORMAL][i];
 
-		if (!km_normal_is_debug && c->kc_fp_off == 0)
-			c->kc_user = i + 1;
-		else
+		if (c->kc_fp_off != 0 || c->kc_obj_off != 0)
 			km_normal_is_debug = true; /* no fast path at all */
 	}
 	km_zero_cache =
@@ -719,6 +765,7 @@ void kmalloc_init(void)
 	}
 	__atomic_store_n(&km_state, state_with(KM_ST_READY, mode, dbg),
 			 __ATOMIC_RELEASE);
+	km_fast_refresh();
 	printk("kmalloc: %u size classes 8..%u, pages above; mode %s, "
 	       "debug %s\n",
 	       KMALLOC_NR_CLASSES, KMALLOC_MAX_CACHE_SIZE, mode_names[mode],

@@ -36,7 +36,7 @@ void *km_zero_alloc(struct km_req *r)
 	if (!p)
 		return NULL;
 	*p = zero_canary(p);
-	km_stat_alloc(r->mode, KMALLOC_ROW_ZERO, 0, 0);
+	km_stat_alloc(KMALLOC_ROW_ZERO, 0, 0);
 	return p;
 }
 
@@ -66,7 +66,7 @@ void *km_slab_alloc(struct km_req *r, enum km_set set, unsigned int idx)
 	if (r->debug &&
 	    !km_debug_attach(r, p, p, kmalloc_class_size[idx], KM_SLAB))
 		goto undo;
-	km_stat_alloc(r->mode, idx, r->size, 0);
+	km_stat_alloc(idx, r->size, 0);
 	return p;
 undo:
 	__kmem_cache_free(c, p, r->caller);
@@ -131,7 +131,7 @@ void *km_large_alloc(struct km_req *r)
 	page_owner_flags(pg, PG_large, 0);
 	list_add(&pg->lru, &km_large_list);
 	spin_unlock_irqrestore(&km_large_lock, flags);
-	km_stat_alloc(r->mode, KMALLOC_ROW_LARGE, r->size,
+	km_stat_alloc(KMALLOC_ROW_LARGE, r->size,
 		      r->debug ? r->size : PAGE_SIZE << order);
 	return base + lead;
 }
@@ -180,7 +180,7 @@ void *km_heap_alloc(struct km_req *r)
 		mm_set_error(MM_ENOMEM);
 		return NULL;
 	}
-	km_stat_alloc(r->mode, KMALLOC_ROW_HEAP, r->size,
+	km_stat_alloc(KMALLOC_ROW_HEAP, r->size,
 		      r->debug ? r->size : usable);
 	return base + lead;
 }

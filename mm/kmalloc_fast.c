@@ -16,92 +16,115 @@
 #define KM_GFP_SLOW (__GFP_DMA | __GFP_ZERO | ~__GFP_ALL)
 
 /*
- * Pop from this hart's magazine of c and count the allocation in this
- * hart's row of kmalloc's counters, all in one critical section
- * (interrupts off, the magazine's lock): plain stores, no atomic add.
+ * The caller's address, for the slow paths' reports.  Both fast paths
+ * are leaves whose only call is the tail call to their slow path: a jump,
+ * so at the slow path's entry ra is still the fast path's caller's
+ * return address.  In the kernel (always -O2: gcc turns the call into a
+ * jump) the slow entries below read it there, and the fast paths neither
+ * build the frame that __builtin_return_address() costs nor copy ra.
+ * Host builds at -O1 make real calls, so they pass _RET_IP_ down.
  */
-static inline void *fast_alloc(struct kmem_cache *c, unsigned int mode,
-			       unsigned long idx, size_t size)
+#ifdef KERNEL
+static __attribute__((noinline)) void *alloc_slow_tail(size_t size, gfp_t gfp)
 {
-	/* Hart 0's cell; this hart's is a whole km_cpu_stats further. */
-	char *cell0 = (char *)&km_cpu_stats[0].s_cell[mode][idx];
+	return km_alloc_slow(size, gfp, _RET_IP_);
+}
+
+static __attribute__((noinline)) void free_slow_tail(const void *p)
+{
+	km_free_slow(p, _RET_IP_);
+}
+
+#define KM_ALLOC_SLOW(size, gfp) alloc_slow_tail(size, gfp)
+#define KM_FREE_SLOW(p) free_slow_tail(p)
+#define KM_RACED_CALLER 0UL
+#else
+#define KM_ALLOC_SLOW(size, gfp) km_alloc_slow(size, gfp, _RET_IP_)
+#define KM_FREE_SLOW(p) km_free_slow(p, _RET_IP_)
+#define KM_RACED_CALLER _RET_IP_
+#endif
+
+/*
+ * Pop from this hart's magazine of c, counting the allocation and its
+ * bytes in the magazine's own counters (plain stores: only this hart
+ * writes them, inside the critical section; mm/kmalloc_stats.c sums
+ * them).  Interrupts off and the magazine's lock held around it.
+ */
+static inline void *fast_alloc(struct kmem_cache *c, size_t size)
+{
 	unsigned long flags = arch_irq_save();
-	unsigned long cpu = slab_cpu();
-	struct kmem_cache_cpu *cc = &c->kc_cpu[cpu];
-	void *p = NULL;
+	struct kmem_cache_cpu *cc = slab_this_cc(c);
 
 	if (likely(cc_trylock(cc))) {
-		unsigned int n = cc->cc_avail;
+		unsigned long n = cc->cc_avail;
 
 		if (likely(n)) {
-			struct km_cell *cell =
-				(struct km_cell
-					 *)(cell0 +
-					    cpu * sizeof(km_cpu_stats[0]));
+			/* one shift from cc to the slot (the -8 folds into
+			 * the load's offset) */
+			uintptr_t *p;
 
-			/* one shift from cc to the slot */
-			p = *(void **)((char *)cc->cc_objs +
-				       (unsigned long)(n - 1) * sizeof(void *));
-			cc->cc_avail = n - 1;
+			cc_count(&cc->cc_req, size);
 			cc_count(&cc->cc_nr_alloc, 1);
-			cc_count(&cell->c_allocs, 1);
-			cc_count(&cell->c_req, size);
+			p = *(uintptr_t **)((char *)cc->cc_objs +
+					    n * sizeof(void *) - sizeof(void *));
+			cc->cc_avail = (unsigned short)(n - 1);
+			cc_release(cc);
+			arch_irq_restore(flags);
+			*p = 0; /* the free word (kc_fp_off 0) */
+			return p;
 		}
 		cc_release(cc);
 	}
 	arch_irq_restore(flags);
-	return p;
+	return NULL;
 }
 
 /*
- * The fast path: no hooks, a class size, not DMA, mode two-tier or hybrid
- * without debug (all in km_state's KM_ST_FAST bit but the hooks, which
- * are one more load).  One table load picks the cache; the magazine pop
- * and the counters share one critical section.  The free word is the
- * object's first word in the normal caches (kmalloc_init() checks), and
- * is cleared so that the tag never reaches the caller.  Anything else,
- * and a miss (an empty magazine: the refill), takes the general path.
+ * The fast path.  One load is the whole gate: km_fast_max is the largest
+ * class size while the fast path may run (ready, two-tier or hybrid, no
+ * debug, no hooks, not under valgrind; mm/kmalloc.c keeps it) and 0
+ * otherwise, so "size - 1 < km_fast_max" says both "a class" and "go"
+ * (size 0 wraps and fails it).  Then plain gfp, one table load for the
+ * class and one for its cache, and the magazine pop.  The free word is
+ * the object's first word in the normal caches (kmalloc_init() checks)
+ * and is cleared so that the tag never reaches the caller.  Anything
+ * else, and a miss (an empty magazine: the refill), takes the general
+ * path.
  */
 SLAB_LEAF void *kmalloc(size_t size, gfp_t gfp)
 {
-	unsigned int st = READ_ONCE(km_state);
+	if (likely(size - 1 < READ_ONCE(km_fast_max) &&
+		   !(gfp & KM_GFP_SLOW))) {
+		void *p = fast_alloc(
+			*(struct kmem_cache **)((char *)km_caches[KM_SET_NORMAL] +
+						km_index_gp[(size - 1) >> 3]),
+			size);
 
-	if (likely(!VG_ON && (st & KM_ST_FAST) &&
-		   size - 1 < KMALLOC_MAX_CACHE_SIZE && !(gfp & KM_GFP_SLOW) &&
-		   !mm_hooks_get())) {
-		unsigned long idx = km_index[(size - 1) >> 3];
-		uintptr_t *p = fast_alloc(km_caches[KM_SET_NORMAL][idx],
-					  st & KM_ST_MODE, idx, size);
-
-		if (likely(p)) {
-			*p = 0; /* the free word (kc_fp_off 0) */
+		if (likely(p))
 			return p;
-		}
 	}
-	return km_alloc_slow(size, gfp, _RET_IP_);
+	return KM_ALLOC_SLOW(size, gfp);
 }
 
 /*
  * The direct map is linear (docs/buddy.md): the virtual address of the
  * first frame the memmap describes, how many frames it describes (0 until
  * kmalloc_init(): no shortcut before) and the memmap, side by side so that
- * kfree() reaches all three from one address.
+ * kfree() reaches all three from one address (gp-relative, __gp_hot).
  */
-static struct {
-	uintptr_t virt;
-	unsigned long frames;
-	struct page *map;
-} km_map;
+uintptr_t km_map_virt __gp_hot;
+unsigned long km_map_frames __gp_hot;
+struct page *km_map_pages __gp_hot;
 
-/* The state word of the struct page of the direct-map address a, or 0
- * when a lies outside the memmap (below it, the subtraction wraps: also
- * outside); *pg is then the page.  Acquire: a new slab's lazy state is
- * published before its PG_slab. */
+/* The struct page of the direct-map address a, or NULL when a lies
+ * outside the memmap (below it, the subtraction wraps: also outside). */
 static inline struct page *km_page(uintptr_t a)
 {
-	unsigned long pfn = (a - km_map.virt) >> PAGE_SHIFT;
+	unsigned long pfn = (a - km_map_virt) >> PAGE_SHIFT;
 
-	return pfn < km_map.frames ? km_map.map + pfn : NULL;
+	if (pfn >= km_map_frames)
+		return NULL;
+	return km_map_pages + pfn;
 }
 
 /*
@@ -135,9 +158,10 @@ static inline struct kmem_cache *big_slab_cache(const void *p)
  */
 static inline struct kmem_cache *slab_head_cache(const void *p)
 {
-	struct page *pg = km_page((uintptr_t)p);
+	unsigned long pfn = ((uintptr_t)p - km_map_virt) >> PAGE_SHIFT;
+	struct page *pg = km_map_pages + pfn;
 
-	if (!pg)
+	if (pfn >= km_map_frames)
 		return NULL;
 	if (likely((slab_page_flags_acquire(pg) & (PG_slab | PG_head)) ==
 		   (PG_slab | PG_head)))
@@ -145,44 +169,45 @@ static inline struct kmem_cache *slab_head_cache(const void *p)
 	return big_slab_cache(p);
 }
 
-/* Two harts freed p at the same instant and this one lost. */
+/* Two harts freed p at the same instant and this one lost.  caller 0:
+ * reached by kfree()'s tail call, ra is kfree()'s caller (see above). */
 static __attribute__((noinline)) void
 kfree_raced(struct kmem_cache *c, const void *p, unsigned long caller)
 {
-	slab_report_racing_free(c, (void *)p, caller);
-	km_stat_bad_free(c->kc_user - 1);
+	slab_report_racing_free(c, (void *)p, caller ? caller : _RET_IP_);
+	km_stat_bad_free(km_class_of_cache(c));
 }
 
 /*
- * The checks (an object start whose free word does not say "free"), then
- * the magazine push and this hart's free counter in one critical section.
+ * The checks, then the magazine push and this hart's free counter in one
+ * critical section.  kmalloc's normal caches have the object at the
+ * start of its slot and the free word at the start of the object
+ * (kmalloc_init() gives kc_user only to such caches), so the slab's
+ * slab_obj_free_ok() reduces to: an object start (one multiply, mm/slab.c
+ * section 2), a free word that does not decode to a place in this slab
+ * (free objects' words do: a double free), and not a never-used object
+ * of the lazy slab.
  */
 static inline enum slab_free_result fast_free(struct kmem_cache *c, void *p)
 {
-	uintptr_t base = (uintptr_t)p & ~(c->kc_slab_bytes - 1);
-	uintptr_t *fw = p; /* kc_user caches: kc_fp_off is 0 */
+	uintptr_t bytes = c->kc_slab_bytes;
+	uintptr_t off = (uintptr_t)p & (bytes - 1);
+	uintptr_t base = (uintptr_t)p - off;
+	uintptr_t *fw = p;
 	uintptr_t key = c->kc_secret ^ (uintptr_t)fw;
-	char *frees0 =
-		(char *)&km_cpu_stats[0].s_frees[(unsigned long)c->kc_user - 1];
+	uint64_t div = c->kc_div;
 	enum slab_free_result r = SLAB_GENERAL;
-	unsigned long flags, cpu;
+	unsigned long flags;
 	struct kmem_cache_cpu *cc;
 
-	/* slab_obj_free_ok(), with the free word's key kept for the tag */
-	if (unlikely(!slab_is_obj(c, base, (uintptr_t)p) ||
-		     (*fw ^ key) - base < c->kc_slab_bytes ||
+	if (unlikely(off >= c->kc_objs_end || off * div >= div ||
+		     (*fw ^ key) - base < bytes ||
 		     slab_never_used(c, base, (uintptr_t)p)))
 		return SLAB_GENERAL;
 	flags = arch_irq_save();
-	cpu = slab_cpu();
-	cc = &c->kc_cpu[cpu];
+	cc = slab_this_cc(c);
 	if (likely(cc_trylock(cc))) {
 		r = slab_mag_put_tag(cc, p, fw, (base + FW_MAG) ^ key);
-		if (likely(r == SLAB_FREED))
-			cc_count((unsigned long
-					  *)(frees0 +
-					     cpu * sizeof(km_cpu_stats[0])),
-				 1);
 		cc_release(cc);
 	}
 	arch_irq_restore(flags);
@@ -190,36 +215,35 @@ static inline enum slab_free_result fast_free(struct kmem_cache *c, void *p)
 }
 
 /*
- * The fast path: an object of a normal kmalloc-N slab (kc_user says
- * which: its class + 1), found from its page or, for the big classes,
- * from the 32 KiB boundary below it, and no hooks.  The slab's checks
- * run inline; anything odd (including a double free, whose free word says
- * "free") goes to the general path, which reports it.
+ * The fast path: an object of a normal kmalloc-N slab whose cache's
+ * kc_user is set (class + 1; kmalloc clears it while hooks are
+ * installed, km_fast_refresh()), found from its page or, for the big
+ * classes, from the 32 KiB boundary below it.  The slab's
+ * checks run inline; anything odd (including a double free, whose free
+ * word says "free") goes to the general path, which reports it.  The
+ * free is counted by the push (cc_nr_free), which is also kmalloc's
+ * count of the class (mm/kmalloc_stats.c).
  */
 SLAB_LEAF void kfree(const void *p)
 {
 	struct kmem_cache *c;
 	enum slab_free_result r;
 
-	if (unlikely(!p))
-		return;
+	/* NULL fails the memmap bounds: the slow path's no-op */
 	c = slab_head_cache(p);
-	/* kc_user - 1 is the class: an unsigned compare also refuses 0 */
-	if (likely(!VG_ON && c &&
-		   (unsigned long)c->kc_user - 1 < KMALLOC_NR_CLASSES &&
-		   !mm_hooks_get())) {
+	if (likely(!VG_ON && c && READ_ONCE(c->kc_user))) {
 		r = fast_free(c, (void *)p);
 		if (likely(r == SLAB_FREED))
 			return;
 		if (r == SLAB_RACED)
-			return kfree_raced(c, p, _RET_IP_);
+			return kfree_raced(c, p, KM_RACED_CALLER);
 	}
-	km_free_slow(p, _RET_IP_);
+	KM_FREE_SLOW(p);
 }
 
 void km_fast_init(void)
 {
-	km_map.virt = (uintptr_t)page_address(mem_map);
-	km_map.map = mem_map;
-	km_map.frames = memmap_end_pfn - memmap_start_pfn;
+	km_map_virt = (uintptr_t)page_address(mem_map);
+	km_map_pages = mem_map;
+	km_map_frames = memmap_end_pfn - memmap_start_pfn;
 }

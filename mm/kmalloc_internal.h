@@ -112,26 +112,24 @@ unsigned long km_quarantine_flush(void);
 bool km_quarantine_validate(unsigned long *heap_blocks);
 
 /* ---- statistics (mm/kmalloc_stats.c) ----------------------------------- */
-/* One (mode, row) pair of a hart: the two counters the fast path adds to,
- * side by side so that one pointer reaches both. */
-struct km_cell {
-	unsigned long c_allocs; /* successful allocations */
-	unsigned long c_req; /* bytes asked for */
-};
-
 /*
- * One hart's counters.  Rows are padded to 32 so that the whole is 2 KiB:
- * the fast path finds its cell with shifts only.
+ * One hart's counters for what the slab layer does not count.  A size
+ * class's allocations and frees are its caches' own per-hart counters
+ * (cc_nr_alloc, cc_nr_free of kmem_cache_cpu), and the bytes its fast
+ * path was asked for are cc_req there: kmalloc()'s fast path adds to
+ * nothing else.  Here: the zero-size, large and heap rows' allocations
+ * and frees, every row's bytes asked for on the slow path, and, for a
+ * class row, s_allocs counts slow-path allocations only (the 1-in-64
+ * peak sample of km_stat_alloc()).
  */
-#define KM_ROWS_PAD 32
 struct km_cpu_stats {
-	struct km_cell s_cell[KMALLOC_NR_MODES][KM_ROWS_PAD];
-	unsigned long s_frees[KM_ROWS_PAD];
-	unsigned long s_given[KM_ROWS_PAD]; /* zero, large, heap rows only:
-					       classes give their size */
-} __attribute__((aligned(2048)));
-_Static_assert(KMALLOC_NR_ROWS <= KM_ROWS_PAD, "rows fit the padding");
-_Static_assert(sizeof(struct km_cpu_stats) == 2048, "power-of-two stride");
+	unsigned long s_allocs[KMALLOC_NR_ROWS];
+	unsigned long s_req[KMALLOC_NR_ROWS]; /* bytes asked for */
+	unsigned long s_frees[KMALLOC_NR_ROWS]; /* not class rows */
+	unsigned long s_given[KMALLOC_NR_ROWS]; /* zero, large, heap rows
+						   only: classes give their
+						   size */
+} __cacheline_aligned;
 extern struct km_cpu_stats km_cpu_stats[NR_CPUS];
 
 /* Slow-path counters (atomic). */
@@ -163,8 +161,10 @@ static inline struct km_cpu_stats *km_this_cpu_stats(void)
 
 void km_sample_peak(unsigned int row);
 /* Count a successful allocation (given: usable bytes for non-class rows). */
-void km_stat_alloc(unsigned int mode, unsigned int row, size_t req,
-		   size_t given);
+void km_stat_alloc(unsigned int row, size_t req, size_t given);
+/* The mode changed from old to new (kmalloc_set_mode()): the allocations
+ * so far are the old mode's (kmalloc_stats_get()'s mode_allocs). */
+void km_stat_mode_switch(unsigned int old, unsigned int new_);
 void km_stat_free(unsigned int row);
 void km_stat_fail(unsigned int mode, unsigned int row);
 /* Count a refused free (row KMALLOC_NR_ROWS: unowned); MM_EBADFREE. */
@@ -224,12 +224,34 @@ bool km_resize_in_place(const void *p, struct km_block *b, size_t size);
 #define KM_ST_FAST 0x10u /* ready, not debug, mode two-tier or hybrid */
 extern unsigned int km_state;
 /* Class of sizes 1..32768: km_index[(size - 1) >> 3]. */
+/* km_index holds class x KM_INDEX_SCALE: the byte offset of the class's
+ * cache pointer in a row of km_caches, so the fast path needs no shift. */
+#define KM_INDEX_SCALE sizeof(struct kmem_cache *)
+_Static_assert(KMALLOC_NR_CLASSES * sizeof(struct kmem_cache *) <= 255,
+	       "km_index entries are bytes");
 extern unsigned char km_index[KMALLOC_MAX_CACHE_SIZE / 8];
+/* The same table for kmalloc()'s fast path: in the kernel, a name that
+ * linker.ld gives it without a size, so that one gp-relative instruction
+ * reaches it (arch/arch.h, __gp_hot). */
+#ifdef KERNEL
+extern unsigned char km_index_gp[];
+#else
+#define km_index_gp km_index
+#endif
 /* The general paths the fast ones fall back to (caller: of kmalloc()). */
 void *km_alloc_slow(size_t size, gfp_t gfp, unsigned long caller);
 void km_free_slow(const void *p, unsigned long caller);
 /* The direct-map shortcut of kfree() (after the memmap is built). */
 void km_fast_init(void);
+/* The direct map's shortcut for the fast paths (mm/kmalloc_fast.c). */
+extern uintptr_t km_map_virt;
+extern unsigned long km_map_frames;
+extern struct page *km_map_pages;
+/* kmalloc()'s gate (km_fast_max, mm/kmalloc.c): recomputed whenever
+ * km_state or the installed hooks change. */
+extern unsigned long km_fast_max;
+void km_fast_refresh(void);
+unsigned int km_class_of_cache(const struct kmem_cache *c);
 
 /* ---- helpers in mm/kmalloc.c ---------------------------------------------- */
 unsigned int km_class_index(size_t size); /* 1..32768 */

@@ -2,13 +2,23 @@
 /*
  * kmalloc's counters, its usage report and its validator.
  *
- * Counters.  Each hart has its own km_cpu_stats (2 KiB aligned, so no
- * other hart's line is touched), written only by that hart with
- * interrupts off: plain loads and stores (cc_count()), which an interrupt
- * cannot split and no other hart writes.  The fast paths update it inside
- * the magazine's critical section (mm/kmalloc.c), the slow paths here.
- * Rare events (failures, bad frees, red-zone errors) use shared atomic
- * counters in km_slow.  Live = allocations - frees summed over harts.
+ * Counters.  A size class is counted where its objects are: its caches'
+ * per-hart counters (cc_nr_alloc and cc_nr_free of each kmem_cache_cpu,
+ * which the slab layer keeps for every path, fast or slow) give its
+ * allocations and frees, and cc_req holds the bytes kmalloc()'s fast path
+ * was asked for.  So the fast paths add to nothing of kmalloc's own: the
+ * pop or push and its hart's counter are one critical section
+ * (mm/kmalloc_fast.c).  The other rows (zero-size, large, heap) and the
+ * slow path's bytes asked for are in km_cpu_stats[hart], written only by
+ * that hart with interrupts off: plain loads and stores (cc_count()),
+ * which an interrupt cannot split and no other hart writes.  Readers sum
+ * over harts.  Rare events (failures, bad frees, red-zone errors) use
+ * shared atomic counters in km_slow.  Live = allocations - frees.
+ * Allocations per mode: when the mode changes, the allocations counted
+ * so far that followed the previous change are the old mode's
+ * (km_stat_mode_switch()); those since the last change are the current
+ * mode's.  A call that races with a change may be counted under either
+ * mode; the sum over modes is always the total.
  * The peak of each size class is sampled where its magazine misses (every
  * refill goes through kmalloc's slow path), on every 64th slow-path
  * allocation of the class on a hart and on every snapshot; the peak of the
@@ -28,22 +38,71 @@ struct km_slow_stats km_slow;
 
 /* ---- updates --------------------------------------------------------------------- */
 
+/* Mode bookkeeping (km_stat_mode_switch()), under km_mode_lock. */
+static spinlock_t km_mode_lock = SPINLOCK_INIT("kmalloc_modes");
+static unsigned long km_mode_allocs[KMALLOC_NR_MODES]; /* ended periods */
+static unsigned long km_mode_mark; /* all allocations at the last change */
+
+/* A class's allocations and frees: its caches' per-hart counters, all
+ * sets (normal, debug, DMA, DMA debug). */
+static void class_counts(unsigned int row, unsigned long *allocs,
+			 unsigned long *frees)
+{
+	for (unsigned int s = 0; s < KM_NR_SETS; s++) {
+		const struct kmem_cache *c = km_caches[s][row];
+
+		if (!c)
+			continue;
+		for (unsigned int h = 0; h < NR_CPUS; h++) {
+			*allocs += READ_ONCE(c->kc_cpu[h].cc_nr_alloc);
+			*frees += READ_ONCE(c->kc_cpu[h].cc_nr_free);
+		}
+	}
+}
+
 static long row_live(unsigned int row, unsigned long *allocs_out,
 		     unsigned long *frees_out)
 {
 	unsigned long allocs = 0, frees = 0;
 
-	for (unsigned int c = 0; c < NR_CPUS; c++)
-		for (unsigned int m = 0; m < KMALLOC_NR_MODES; m++)
-			allocs += READ_ONCE(
-				km_cpu_stats[c].s_cell[m][row].c_allocs);
-	for (unsigned int c = 0; c < NR_CPUS; c++)
-		frees += READ_ONCE(km_cpu_stats[c].s_frees[row]);
+	if (row < KMALLOC_NR_CLASSES) {
+		class_counts(row, &allocs, &frees);
+	} else {
+		for (unsigned int c = 0; c < NR_CPUS; c++)
+			allocs += READ_ONCE(km_cpu_stats[c].s_allocs[row]);
+		for (unsigned int c = 0; c < NR_CPUS; c++)
+			frees += READ_ONCE(km_cpu_stats[c].s_frees[row]);
+	}
 	if (allocs_out)
 		*allocs_out = allocs;
 	if (frees_out)
 		*frees_out = frees;
 	return (long)(allocs - frees);
+}
+
+/* Every allocation kmalloc has counted, all rows. */
+static unsigned long all_allocs(void)
+{
+	unsigned long sum = 0, a;
+
+	for (unsigned int r = 0; r < KMALLOC_NR_ROWS; r++) {
+		row_live(r, &a, NULL);
+		sum += a;
+	}
+	return sum;
+}
+
+void km_stat_mode_switch(unsigned int old, unsigned int new_)
+{
+	unsigned long flags, now;
+
+	if (old == new_ || old >= KMALLOC_NR_MODES)
+		return;
+	flags = spin_lock_irqsave(&km_mode_lock);
+	now = all_allocs();
+	km_mode_allocs[old] += now - km_mode_mark;
+	km_mode_mark = now;
+	spin_unlock_irqrestore(&km_mode_lock, flags);
 }
 
 void km_sample_peak(unsigned int row)
@@ -58,16 +117,14 @@ void km_sample_peak(unsigned int row)
 		;
 }
 
-void km_stat_alloc(unsigned int mode, unsigned int row, size_t req,
-		   size_t given)
+void km_stat_alloc(unsigned int row, size_t req, size_t given)
 {
 	unsigned long flags = arch_irq_save();
 	struct km_cpu_stats *s = km_this_cpu_stats();
-	struct km_cell *cell = &s->s_cell[mode][row];
-	unsigned long n = cell->c_allocs;
+	unsigned long n = s->s_allocs[row];
 
-	cc_count(&cell->c_allocs, 1);
-	cc_count(&cell->c_req, req);
+	cc_count(&s->s_allocs[row], 1);
+	cc_count(&s->s_req[row], req);
 	if (row >= KMALLOC_NR_CLASSES)
 		cc_count(&s->s_given[row], given);
 	arch_irq_restore(flags);
@@ -75,11 +132,12 @@ void km_stat_alloc(unsigned int mode, unsigned int row, size_t req,
 		km_sample_peak(row);
 }
 
+/* A class row's frees are its caches' (cc_nr_free): nothing to add. */
 void km_stat_free(unsigned int row)
 {
 	unsigned long flags;
 
-	if (row >= KMALLOC_NR_ROWS)
+	if (row < KMALLOC_NR_CLASSES || row >= KMALLOC_NR_ROWS)
 		return;
 	flags = arch_irq_save();
 	cc_count(&km_this_cpu_stats()->s_frees[row], 1);
@@ -116,10 +174,13 @@ static void fill_row(struct kmalloc_stats *st, unsigned int r)
 	rs->live = live > 0 ? (unsigned long)live : 0;
 	rs->peak_live = READ_ONCE(km_slow.peak[r]);
 	for (unsigned int c = 0; c < NR_CPUS; c++) {
-		for (unsigned int m = 0; m < KMALLOC_NR_MODES; m++)
-			rs->bytes_req +=
-				READ_ONCE(km_cpu_stats[c].s_cell[m][r].c_req);
+		rs->bytes_req += READ_ONCE(km_cpu_stats[c].s_req[r]);
 		rs->bytes_given += READ_ONCE(km_cpu_stats[c].s_given[r]);
+		for (unsigned int s = 0; r < KMALLOC_NR_CLASSES && s < KM_NR_SETS;
+		     s++)
+			if (km_caches[s][r])
+				rs->bytes_req +=
+					READ_ONCE(km_caches[s][r]->kc_cpu[c].cc_req);
 	}
 	if (r < KMALLOC_NR_CLASSES)
 		rs->bytes_given = rs->allocs * kmalloc_class_size[r];
@@ -131,14 +192,18 @@ static void fill_row(struct kmalloc_stats *st, unsigned int r)
 
 void kmalloc_stats_get(struct kmalloc_stats *st)
 {
+	unsigned long flags;
+
 	memset(st, 0, sizeof(*st));
 	for (unsigned int r = 0; r < KMALLOC_NR_ROWS; r++)
 		fill_row(st, r);
+	flags = spin_lock_irqsave(&km_mode_lock);
+	for (unsigned int m = 0; m < KMALLOC_NR_MODES; m++)
+		st->mode_allocs[m] = km_mode_allocs[m];
+	/* counters only grow: now >= the mark taken under the lock */
+	st->mode_allocs[km_mode_now()] += all_allocs() - km_mode_mark;
+	spin_unlock_irqrestore(&km_mode_lock, flags);
 	for (unsigned int m = 0; m < KMALLOC_NR_MODES; m++) {
-		for (unsigned int c = 0; c < NR_CPUS; c++)
-			for (unsigned int r = 0; r < KMALLOC_NR_ROWS; r++)
-				st->mode_allocs[m] += READ_ONCE(
-					km_cpu_stats[c].s_cell[m][r].c_allocs);
 		for (unsigned int r = 0; r <= KMALLOC_NR_ROWS; r++)
 			st->mode_fails[m] += READ_ONCE(km_slow.fails[m][r]);
 		st->mode_bad_frees[m] = READ_ONCE(km_slow.bad_mode[m]);

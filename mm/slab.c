@@ -134,7 +134,8 @@
  *
  *    cc_lock (a bare flag in kmem_cache_cpu) guards one magazine: its
  *    hart takes it around every alloc and free with interrupts off (an
- *    uncontended amoswap, and a fence and a store to give it back);
+ *    uncontended amoswap, and an amoswap with release order to give it
+ *    back: arch_flag_tryset/clear);
  *    others take it only to drain or inspect, which is why the owner
  *    cannot do without it: a drain by another hart must not meet a
  *    half-done pop.  The magazine's counters (cc_nr_*) are written only

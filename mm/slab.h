@@ -81,16 +81,21 @@
  */
 struct kmem_cache_cpu {
 	unsigned int cc_lock; /* 0 free, 1 held */
-	unsigned int cc_avail; /* objects in cc_objs[0 .. cc_avail) */
-	unsigned int
+	unsigned short cc_avail; /* objects in cc_objs[0 .. cc_avail) */
+	unsigned char
 		cc_limit; /* capacity in use (0: debug cache, no magazine) */
-	unsigned int cc_batch; /* objects moved per refill or flush */
+	unsigned char cc_batch; /* objects moved per refill or flush */
 	unsigned long cc_nr_alloc; /* objects allocated on this hart */
 	unsigned long cc_nr_free; /* objects freed on this hart */
 	unsigned long cc_nr_refill; /* batches taken from the slabs */
 	unsigned long cc_nr_flush; /* batches given back to the slabs */
+	unsigned long cc_req; /* bytes kmalloc()'s fast path was asked for
+				 (its caches only; mm/kmalloc_stats.c) */
 	void *cc_objs[SLAB_MAG_MAX]; /* [cc_avail-1] is the hottest */
 } __cacheline_aligned;
+/* 256 bytes: a hart's magazine is one shift away from the first. */
+_Static_assert(sizeof(struct kmem_cache_cpu) == 256, "magazine stride");
+_Static_assert(SLAB_MAG_MAX <= 255, "cc_limit and cc_batch are bytes");
 
 /* Kinds of refused kmem_cache_free() calls (counted per cache). */
 enum slab_bad_free {
@@ -121,11 +126,15 @@ struct kmem_cache {
 	uint64_t kc_div; /* 2^64 / kc_stride rounded up: slot tests and
 			    indices by one multiply (mm/slab.c, section 2) */
 	unsigned int kc_user; /* the owner's word, never read by the slab
-				 (kmalloc: class + 1 of its normal caches) */
+				 (kmalloc: class + 1 of its normal caches
+				 while kfree()'s fast path may take them) */
 	uintptr_t kc_lazy_base; /* [L] the one slab with never-used objects
 				   (0: none); every free reads it, it
 				   changes once per new slab (mm/slab.c,
 				   section 2) */
+	uintptr_t kc_lazy_addr; /* [L] its first never-used object's address
+				   (kc_lazy_next's; only grows within a
+				   slab): the fast free's one compare */
 
 	/* Per hart, each on its own cache lines (see kmem_cache_cpu). */
 	struct kmem_cache_cpu kc_cpu[NR_CPUS];

@@ -572,6 +572,14 @@ static bool validate_cache(struct kmem_cache *c, void *arg)
 			      list_names[l], n, *counts[l]);
 	}
 	check_counters(&v);
+	/* the fast free's copy of kc_lazy_next (slab_never_used()) */
+	if (c->kc_lazy_base && c->kc_lazy_next < c->kc_objs &&
+	    c->kc_lazy_addr !=
+		    (uintptr_t)slab_obj(c, c->kc_lazy_base, c->kc_lazy_next))
+		VFAIL(&v, (struct page *)NULL,
+		      "lazy slab %p: kc_lazy_addr %p is not object %u\n",
+		      (void *)c->kc_lazy_base, (void *)c->kc_lazy_addr,
+		      c->kc_lazy_next);
 	slab_unlock_all(c, flags);
 	if (!v.ok)
 		*(bool *)arg = false;

@@ -90,6 +90,7 @@ static unsigned int bump_objs(struct kmem_cache *c, uintptr_t base, void **out,
 	for (unsigned int j = 0; j < k; j++)
 		out[j] = slab_obj(c, base, i + j);
 	WRITE_ONCE(c->kc_lazy_next, i + k);
+	WRITE_ONCE(c->kc_lazy_addr, (uintptr_t)slab_obj(c, base, i + k));
 	if (i + k == c->kc_objs)
 		WRITE_ONCE(c->kc_lazy_base, 0);
 	return k;
@@ -262,6 +263,8 @@ bool slab_install(struct kmem_cache *c, struct page *pg)
 		if (c->kc_lazy_base)
 			return false;
 		WRITE_ONCE(c->kc_lazy_next, 0);
+		WRITE_ONCE(c->kc_lazy_addr,
+			   (uintptr_t)slab_obj(c, slab_base(pg), 0));
 		WRITE_ONCE(c->kc_lazy_base, slab_base(pg));
 	}
 	__atomic_thread_fence(__ATOMIC_RELEASE);

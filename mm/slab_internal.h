@@ -155,20 +155,20 @@ static inline struct page *slab_page_guess(const struct kmem_cache *c,
 
 /*
  * Is the object at addr (an object start: slab_is_obj()) of the slab at
- * base one that was never handed out?  Only the lazy slab has such.  Read
- * without kc_lock: kc_lazy_next only grows, so a stale value says "never
- * used" of an object that was, which sends a free to the general path;
- * a slab becomes the lazy one before its PG_slab is set (release), and
- * kfree() reads PG_slab with acquire, so a new lazy slab is never missed.
+ * base one that was never handed out?  Only the lazy slab has such, from
+ * kc_lazy_addr on.  Read without kc_lock: kc_lazy_addr only grows within
+ * a slab, so a stale value says "never used" of an object that was, which
+ * sends a free to the general path.  A slab becomes the lazy one (its
+ * kc_lazy_addr, then kc_lazy_base) before its PG_slab is set (release),
+ * and kfree() reads PG_slab with acquire, so a new lazy slab is never
+ * missed.  A stale kc_lazy_base naming an earlier lazy slab is harmless:
+ * that slab stopped being lazy only once all its objects were handed out.
  */
 static inline bool slab_never_used(const struct kmem_cache *c, uintptr_t base,
 				   uintptr_t addr)
 {
-	uint64_t off = addr - base - c->kc_obj_off; /* an object start */
-
 	return base == READ_ONCE(c->kc_lazy_base) &&
-	       (uint64_t)(((unsigned __int128)off * c->kc_div) >> 64) >=
-		       READ_ONCE(c->kc_lazy_next);
+	       addr >= READ_ONCE(c->kc_lazy_addr);
 }
 
 /*
@@ -212,19 +212,16 @@ static inline int slab_lazy_mark(const struct kmem_cache *c, uintptr_t base,
  * cc_lock is uncontended: its hart takes it around each magazine access,
  * another hart only to drain or inspect (shrink, reclaim, destroy, the
  * validator).  One amoswap takes it, one amoswap with release order gives
- * it back (no separate fence).
+ * it back (arch_flag_tryset/clear: on RISC-V each is one instruction).
  */
 static inline bool cc_trylock(struct kmem_cache_cpu *cc)
 {
-	return !__atomic_exchange_n(&cc->cc_lock, 1, __ATOMIC_ACQUIRE);
+	return arch_flag_tryset(&cc->cc_lock);
 }
 
-/* A release fence and a plain store (gcc 12 would make an atomic store an
- * amoswap: volatile keeps it one store). */
 static inline void cc_release(struct kmem_cache_cpu *cc)
 {
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	*(volatile unsigned int *)&cc->cc_lock = 0;
+	arch_flag_clear(&cc->cc_lock);
 }
 
 /*
@@ -240,13 +237,28 @@ static inline void cc_count(unsigned long *ctr, unsigned long v)
 	*vc = *vc + v;
 }
 
-/* This hart's index: below NR_CPUS by arch_cpu_id()'s contract; the mask
- * (NR_CPUS is a power of two) also tells the compiler it needs no
- * zero-extension. */
+/* This hart's index: below NR_CPUS by arch_cpu_id()'s contract, which
+ * the compiler is told (no mask, no extension on the fast paths). */
 static inline unsigned long slab_cpu(void)
 {
-	_Static_assert((NR_CPUS & (NR_CPUS - 1)) == 0, "NR_CPUS power of 2");
-	return arch_cpu_id() & (NR_CPUS - 1UL);
+	unsigned long cpu = arch_cpu_index();
+
+	if (cpu >= NR_CPUS)
+		__builtin_unreachable();
+	return cpu;
+}
+
+/*
+ * This hart's magazine of c.  The empty asm makes the compiler keep the
+ * one pointer (the lock's address) and reach every field from it, rather
+ * than re-deriving the fields' addresses from c.
+ */
+static inline struct kmem_cache_cpu *slab_this_cc(struct kmem_cache *c)
+{
+	struct kmem_cache_cpu *cc = &c->kc_cpu[slab_cpu()];
+
+	__asm__("" : "+r"(cc));
+	return cc;
 }
 
 /* The tag of an object in a magazine (base: its slab's start). */
@@ -317,7 +329,7 @@ static inline enum slab_free_result slab_mag_put_tag(struct kmem_cache_cpu *cc,
 
 	if (unlikely(n >= cc->cc_limit))
 		return SLAB_GENERAL;
-	if (unlikely(__atomic_exchange_n(fw, tag, __ATOMIC_RELAXED) == tag))
+	if (unlikely(arch_xchg_relaxed((unsigned long *)fw, tag) == tag))
 		return SLAB_RACED;
 	/* one shift from cc to the slot */
 	*(void **)((char *)cc->cc_objs + (unsigned long)n * sizeof(void *)) =
@@ -335,7 +347,7 @@ static inline enum slab_free_result slab_mag_put_tag(struct kmem_cache_cpu *cc,
 static inline void *slab_mag_pop(struct kmem_cache *c)
 {
 	unsigned long flags = arch_irq_save();
-	struct kmem_cache_cpu *cc = &c->kc_cpu[slab_cpu()];
+	struct kmem_cache_cpu *cc = slab_this_cc(c);
 	void *obj = NULL;
 
 	if (likely(cc_trylock(cc))) {
@@ -493,7 +505,7 @@ static inline enum slab_free_result slab_free_fast(struct kmem_cache *c,
 		     slab_never_used(c, base, (uintptr_t)obj)))
 		return SLAB_GENERAL;
 	flags = arch_irq_save();
-	cc = &c->kc_cpu[slab_cpu()];
+	cc = slab_this_cc(c);
 	if (likely(cc_trylock(cc))) {
 		r = slab_mag_put_tag(cc, obj, fw, (base + FW_MAG) ^ key);
 		cc_release(cc);

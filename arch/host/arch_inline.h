@@ -20,6 +20,11 @@ static inline unsigned int arch_cpu_id(void)
 	return host_this_cpu;
 }
 
+static inline unsigned long arch_cpu_index(void)
+{
+	return host_this_cpu;
+}
+
 /* Returns the old state: 1 when interrupts were enabled. */
 static inline unsigned long arch_irq_save(void)
 {
@@ -32,6 +37,24 @@ static inline unsigned long arch_irq_save(void)
 static inline void arch_irq_restore(unsigned long flags)
 {
 	host_irqs_off = !flags;
+}
+
+/* As on RISC-V (arch/riscv/arch_inline.h); x86 gives a release store
+ * for free, so the clear is a plain store there. */
+static inline bool arch_flag_tryset(unsigned int *w)
+{
+	return __atomic_exchange_n(w, 1, __ATOMIC_ACQUIRE) == 0;
+}
+
+static inline unsigned long arch_xchg_relaxed(unsigned long *w,
+					      unsigned long v)
+{
+	return __atomic_exchange_n(w, v, __ATOMIC_RELAXED);
+}
+
+static inline void arch_flag_clear(unsigned int *w)
+{
+	__atomic_store_n(w, 0, __ATOMIC_RELEASE);
 }
 
 #endif /* ARCH_HOST_ARCH_INLINE_H */

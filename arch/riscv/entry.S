@@ -5,6 +5,19 @@
  */
 #include "arch/riscv/riscv.h"
 
+/*
+ * The linker may turn an address formed from __global_pointer$'s
+ * neighbourhood into one gp-relative instruction (linker.ld); gp is not
+ * set until SET_GP below, so nothing in this file may be relaxed.
+ */
+	.option norelax
+
+/* gp: set once per hart, never changed (nothing in the kernel uses it
+ * for anything else); the trap entry saves and restores it unchanged. */
+.macro SET_GP
+	la	gp, __global_pointer$
+.endm
+
 	.section .text.entry, "ax"
 	.globl _start
 /* a0 = hart id, a1 = device tree; paging off, interrupts off. */
@@ -27,7 +40,8 @@ _start:
 	sd	zero, 0(t0)
 	addi	t0, t0, 8
 	j	1b
-2:	la	tp, riscv_percpu	/* logical cpu 0 is the boot hart */
+2:	SET_GP
+	la	tp, riscv_percpu	/* logical cpu 0 is the boot hart */
 	la	sp, riscv_stacks
 	li	t0, 4096 + STACK_SIZE
 	add	sp, sp, t0
@@ -68,6 +82,7 @@ boot_claimed:
 	.globl secondary_entry
 secondary_entry:
 	csrw	sie, zero
+	SET_GP
 	mv	tp, a1
 	ld	sp, PCPU_STACK_TOP(tp)
 	la	t0, trap_vector

@@ -136,7 +136,18 @@ static void slab_magazine_count(void)
 	struct kmem_cache *c = kmem_cache_create("corrupt", 64, 0, 0, NULL);
 
 	kmem_cache_free(c, kmem_cache_alloc(c, GFP_KERNEL));
-	c->kc_cpu[arch_cpu_id()].cc_avail = 100000;
+	c->kc_cpu[arch_cpu_id()].cc_avail = 60000; /* > SLAB_MAG_MAX */
+}
+
+/* The lazy slab's address copy of its bump index (the fast free's
+ * never-used test) off by one object: the fast free would misjudge the
+ * object at the boundary. */
+static void slab_lazy_addr(void)
+{
+	struct kmem_cache *c = kmem_cache_create("corrupt", 64, 0, 0, NULL);
+
+	kmem_cache_alloc(c, GFP_KERNEL);
+	c->kc_lazy_addr += c->kc_stride;
 }
 
 static void slab_magazine_garbage(void)
@@ -537,6 +548,7 @@ static const struct vcase cases[] = {
 	{"slab-list-head-garbage", slab_list_head_garbage},
 	{"slab-magazine-count", slab_magazine_count},
 	{"slab-magazine-garbage", slab_magazine_garbage},
+	{"slab-lazy-addr", slab_lazy_addr},
 	{"slab-caches-cycle", slab_caches_cycle},
 	{"heap-size-garbage", heap_size_garbage},
 	{"heap-size-zero", heap_size_zero},

@@ -588,6 +588,123 @@ static void test_peak_sampled(struct ktest *t)
 	KT_EXPECT_GE(t, b.peak_live + SLAB_MAG_MAX, a.live + n);
 }
 
+/*
+ * The counters are exact whichever path a call takes.  Thousands of
+ * random kmalloc/kzalloc/kfree calls (fixed seed; sizes 0..40000, so the
+ * fast path, refills, flushes, new slabs, the page path and size 0), and
+ * every row's allocations, frees and bytes asked for move by exactly what
+ * the test did; the mode in force is credited with every allocation, and
+ * the other modes with none.  A size class is counted in its caches'
+ * magazine counters and nowhere else (mm/kmalloc_stats.c), so this is
+ * what shows that the fast paths and the slow ones add up.
+ */
+#define EXACT_SLOTS 256
+#define EXACT_OPS 6000
+
+static size_t exact_size(struct prng *r)
+{
+	unsigned int k = prng_below(r, 100);
+
+	if (k < 2)
+		return 0;
+	if (k < 72)
+		return 1 + prng_below(r, 512);
+	if (k < 92)
+		return 513 + prng_below(r, 8192 - 512);
+	return 8193 + prng_below(r, 40000 - 8192);
+}
+
+static void test_counts_exact(struct ktest *t)
+{
+	static struct {
+		void *p;
+		size_t n;
+	} s[EXACT_SLOTS];
+	static unsigned long allocs[KMALLOC_NR_ROWS], frees[KMALLOC_NR_ROWS],
+		req[KMALLOC_NR_ROWS];
+	static struct kmalloc_stats a, b;
+	unsigned int mode = kmalloc_get_mode();
+	unsigned long total = 0;
+	struct prng r;
+
+	memset(s, 0, sizeof(s));
+	memset(allocs, 0, sizeof(allocs));
+	memset(frees, 0, sizeof(frees));
+	memset(req, 0, sizeof(req));
+	prng_seed(&r, 0x636f756e7473ULL + mode);
+	kmalloc_stats_get(&a);
+	for (unsigned int op = 0; op < EXACT_OPS + EXACT_SLOTS; op++) {
+		unsigned int i = op < EXACT_OPS ? prng_below(&r, EXACT_SLOTS)
+						: op - EXACT_OPS;
+
+		if (s[i].p) {
+			kfree(s[i].p);
+			frees[row_for(s[i].n)]++;
+			s[i].p = NULL;
+		} else if (op < EXACT_OPS) {
+			size_t n = exact_size(&r);
+			void *p = op % 8 ? kmalloc(n, GFP_KERNEL)
+					 : kzalloc(n, GFP_KERNEL);
+
+			if (!p)
+				continue; /* injected: counted as a failure */
+			allocs[row_for(n)]++;
+			req[row_for(n)] += n;
+			total++;
+			s[i].p = p;
+			s[i].n = n;
+		}
+	}
+	kmalloc_stats_get(&b);
+	for (unsigned int row = 0; row < KMALLOC_NR_ROWS; row++) {
+		KT_EXPECT_EQ(t, b.row[row].allocs - a.row[row].allocs,
+			     allocs[row]);
+		KT_EXPECT_EQ(t, b.row[row].frees - a.row[row].frees,
+			     frees[row]);
+		KT_EXPECT_EQ(t, b.row[row].bytes_req - a.row[row].bytes_req,
+			     req[row]);
+		KT_EXPECT_EQ(t, b.row[row].live, a.row[row].live);
+	}
+	for (unsigned int m = 0; m < KMALLOC_NR_MODES; m++)
+		KT_EXPECT_EQ(t, b.mode_allocs[m] - a.mode_allocs[m],
+			     m == mode ? total : 0);
+	KT_EXPECT_TRUE(t, kmalloc_validate());
+}
+
+/*
+ * Allocations per mode across mode changes: each mode is credited with
+ * exactly the allocations made while it was in force.
+ */
+static void test_mode_counts(struct ktest *t)
+{
+	static struct kmalloc_stats a, b;
+	static const enum kmalloc_mode order[] = {
+		KMALLOC_TWO_TIER, KMALLOC_HYBRID, KMALLOC_SIMPLE,
+		KMALLOC_TWO_TIER};
+	unsigned long made[KMALLOC_NR_MODES] = {0};
+	enum kmalloc_mode mode = kmalloc_get_mode();
+	void *p[40];
+
+	kmalloc_stats_get(&a);
+	for (unsigned int k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		unsigned int n = 0;
+
+		if (kmalloc_set_mode(order[k]))
+			continue; /* no simple heap: two-tier only */
+		for (unsigned int i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+			p[n] = kmalloc(8 + 24 * i, GFP_KERNEL);
+			n += p[n] != NULL;
+		}
+		made[order[k]] += n;
+		while (n)
+			kfree(p[--n]);
+	}
+	KT_ASSERT_EQ(t, kmalloc_set_mode(mode), 0);
+	kmalloc_stats_get(&b);
+	for (unsigned int m = 0; m < KMALLOC_NR_MODES; m++)
+		KT_EXPECT_EQ(t, b.mode_allocs[m] - a.mode_allocs[m], made[m]);
+}
+
 static const struct ktest_case kmalloc_cases[] = {
 	KTEST_CASE(test_every_class),
 	KTEST_CASE(test_reuse),
@@ -605,6 +722,8 @@ static const struct ktest_case kmalloc_cases[] = {
 	KTEST_CASE(test_short_of_pages),
 	KTEST_CASE(test_stats_report),
 	KTEST_CASE(test_peak_sampled),
+	KTEST_CASE(test_counts_exact),
+	KTEST_CASE(test_mode_counts),
 	KTEST_END,
 };
 KMALLOC_MODE_SUITES(kmalloc, kmalloc_cases, false);

@@ -1,12 +1,16 @@
 # SPDX-License-Identifier: MIT
 """mm-kmalloc: the kmalloc size classes, their usage and the active mode.
 
-kmalloc (mm/kmalloc*.c) keeps its counters per hart in km_cpu_stats[]
-(allocations and bytes asked for per mode and row, frees and bytes given
-per row) and its rare events in km_slow; a row is a size class, then the
-zero-size, large and heap rows.  The mode and the debug switch are bits
-of km_state (KM_ST_* of mm/kmalloc_internal.h, from the generated
-constants).
+kmalloc (mm/kmalloc*.c) counts a size class where its objects are: its
+caches' per-hart magazine counters (cc_nr_alloc, cc_nr_free, and cc_req
+for the bytes the fast path was asked for, in kc_cpu[] of each of
+km_caches[set][class]).  The other rows (zero-size, large, heap) and the
+slow path's bytes asked for are per hart in km_cpu_stats[]; rare events
+are in km_slow; allocations per mode are km_mode_allocs[] (ended periods)
+plus, for the current mode, everything since km_mode_mark.  A row is a
+size class, then the zero-size, large and heap rows.  The mode and the
+debug switch are bits of km_state (KM_ST_* of mm/kmalloc_internal.h,
+from the generated constants).
 This module sums them as kmalloc_stats_get() does.
 """
 import gdb
@@ -56,15 +60,27 @@ class Stats:
         ncpu = cpu.type.range()[1] + 1
         nmodes, nrows = K.get("KMALLOC_NR_MODES"), K.get("KMALLOC_NR_ROWS")
         cells = [kmem.fetch(cpu[c]) for c in range(ncpu)]
+        caches = kmem.sym("km_caches", file_suffix="mm/kmalloc.c")
+        nsets = caches.type.range()[1] + 1
         self.rows = []
         for r in range(nrows):
-            allocs = sum(int(s["s_cell"][m][r]["c_allocs"])
-                         for s in cells for m in range(nmodes))
-            frees = sum(int(s["s_frees"][r]) for s in cells)
-            req = sum(int(s["s_cell"][m][r]["c_req"])
-                      for s in cells for m in range(nmodes))
-            given = allocs * self.sizes[r] if r < len(self.sizes) else \
-                sum(int(s["s_given"][r]) for s in cells)
+            req = sum(int(s["s_req"][r]) for s in cells)
+            if r < len(self.sizes):
+                allocs = frees = 0
+                for st in range(nsets):
+                    c = caches[st][r]
+                    if not int(c):
+                        continue
+                    for h in range(ncpu):
+                        cc = c["kc_cpu"][h]
+                        allocs += int(cc["cc_nr_alloc"])
+                        frees += int(cc["cc_nr_free"])
+                        req += int(cc["cc_req"])
+                given = allocs * self.sizes[r]
+            else:
+                allocs = sum(int(s["s_allocs"][r]) for s in cells)
+                frees = sum(int(s["s_frees"][r]) for s in cells)
+                given = sum(int(s["s_given"][r]) for s in cells)
             live = max(allocs - frees, 0)
             self.rows.append({
                 "name": row_name(r, self.sizes), "live": live,
@@ -77,16 +93,19 @@ class Stats:
                 "bad": sum(int(slow["bad_frees"][m][r])
                            for m in range(nmodes)),
                 "req": req, "given": given})
+        st = int(kmem.sym("km_state", file_suffix="mm/kmalloc.c"))
+        cur = st & K.get("KM_ST_MODE")
+        ended = kmem.sym("km_mode_allocs", file_suffix="mm/kmalloc_stats.c")
+        mark = int(kmem.sym("km_mode_mark", file_suffix="mm/kmalloc_stats.c"))
+        total = sum(row["allocs"] for row in self.rows)
         self.modes = []
         for m in range(nmodes):
             self.modes.append((
                 mode_name(m),
-                sum(int(s["s_cell"][m][r]["c_allocs"]) for s in cells
-                    for r in range(nrows)),
+                int(ended[m]) + (total - mark if m == cur else 0),
                 sum(int(slow["fails"][m][r]) for r in range(nrows + 1)),
                 int(slow["bad_mode"][m])))
         self.slow = slow
-        st = int(kmem.sym("km_state", file_suffix="mm/kmalloc.c"))
         self.mode = mode_name(st & K.get("KM_ST_MODE"))
         self.debug = bool(st & K.get("KM_ST_DEBUG"))
         self.tracked = int(kmem.sym("km_nr_tracked",
