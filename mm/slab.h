@@ -45,8 +45,9 @@
 #define SLAB_MAGIC_DEAD 0x6465616463616368UL /* "deadcach" */
 
 #define SLAB_NAME_LEN 24
-/* Per-CPU magazine capacity (objects); kmem_cache_cpu is 4 cache lines. */
-#define SLAB_MAG_MAX 26
+/* Per-CPU magazine room (objects): kmem_cache_cpu is 8 cache lines.  A
+ * cache uses up to its cc_limit of it (set_magazines()). */
+#define SLAB_MAG_MAX 58
 /*
  * Most slabs one refill takes objects from.  The partial list is in no
  * order: after random frees its slabs may hold one free object each, and
@@ -93,8 +94,8 @@ struct kmem_cache_cpu {
 				 (its caches only; mm/kmalloc_stats.c) */
 	void *cc_objs[SLAB_MAG_MAX]; /* [cc_avail-1] is the hottest */
 } __cacheline_aligned;
-/* 256 bytes: a hart's magazine is one shift away from the first. */
-_Static_assert(sizeof(struct kmem_cache_cpu) == 256, "magazine stride");
+/* 512 bytes: a hart's magazine is one shift away from the first. */
+_Static_assert(sizeof(struct kmem_cache_cpu) == 512, "magazine stride");
 _Static_assert(SLAB_MAG_MAX <= 255, "cc_limit and cc_batch are bytes");
 
 /* Kinds of refused kmem_cache_free() calls (counted per cache). */
