@@ -55,7 +55,8 @@
  *      hybrid, on ENOMEM -> simple heap
  *
  *    The class table km_index[(size - 1) >> 3] (4 KiB) gives the class
- *    of every size 1..32768 with one load: the same single load for every
+ *    (times KM_INDEX_SCALE: the byte offset of its cache pointer) of
+ *    every size 1..32768 with one load: the same single load for every
  *    class, where a second-level table for the big classes would cost the
  *    small ones a compare.  Class N is aligned to the largest power of
  *    two dividing N (8 .. 32768), so power-of-two requests are naturally
@@ -105,8 +106,10 @@
  *    km_large_list and the PG_large bit of every head on it: a large free
  *    claims its block by clearing PG_large under it, so of two racing
  *    frees exactly one wins.  km_track_lock (kmalloc_debug.c, irqsave)
- *    guards the tracking hash.  Both are leaves; nothing is printed while
- *    either is held.  Counters are per-CPU, written only by their hart
+ *    guards the tracking hash.  km_fast_lock (irqsave) serialises
+ *    km_fast_refresh(); it is taken inside mm/hooks.c's refresh_lock and
+ *    takes nothing itself.  All three are leaves; nothing is printed while
+ *    any is held.  Counters are per-CPU, written only by their hart
  *    with interrupts off (plain loads and stores: an interrupt cannot
  *    split the update and no other hart writes it; no other hart's cache
  *    line is touched); readers sum them.  A size class's are its caches'

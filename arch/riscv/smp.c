@@ -9,6 +9,7 @@
  */
 #include "arch/riscv/csr.h"
 #include "arch/riscv/riscv.h"
+#include "kernel/panic.h"
 #include "arch/riscv/sbi.h"
 #include "lib/bootparam.h"
 #include "lib/printk.h"
@@ -66,6 +67,12 @@ static void percpu_setup(unsigned int cpu, unsigned long hartid)
 {
 	struct percpu *pc = &riscv_percpu[cpu];
 
+	/* arch_flag_tryset() stores tp's low half as "held": never 0 for an
+	 * image linked at 0x80200000 (linker.ld), but say so if it is */
+	if (!(uint32_t)(uintptr_t)pc)
+		panic("percpu of cpu %u at %p: low half 0, per-CPU flags "
+		      "would read free while held",
+		      cpu, (void *)pc);
 	pc->pc_cpu = cpu;
 	pc->pc_hartid = (unsigned int)hartid;
 	pc->pc_stack_lo = smp_stack_lo(cpu);
