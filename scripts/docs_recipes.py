@@ -362,7 +362,8 @@ R["boot-smp"] = Transcript(
 # docs/kmalloc.md, docs/simple_heap.md: what a validator says; docs/host.md:
 # the harness's PASS and FAIL lines.  Host addresses are masked.
 R["kmalloc-validate"] = Transcript(
-    "broken", Pick(r"^broken: \d+ kmalloc\(64\)", r"^kmalloc: validate: "))
+    "broken", Pick(r"^broken: \d+ kmalloc\(\d+\) blocks taken off",
+                   r"^kmalloc: validate: "))
 R["sheap-validate"] = Transcript(
     "broken", Pick(r"^broken: the in-use bit",
                    r"^sheap: validate: heap .*two adjacent free blocks"))
