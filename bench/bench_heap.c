@@ -12,6 +12,12 @@
  *
  * Figures (docs/bench.md):
  *   churn.<wl>.<backend>.{malloc,free}   per call, during the steps
+ *   churn.<wl>.two-tier.locked           percent of those calls that took
+ *                                        a spinlock (lib/spinlock.h counts
+ *                                        them per hart): kmalloc's trips
+ *                                        to the slabs.  Two-tier only: the
+ *                                        heaps' locks are bare flags that
+ *                                        every call takes, not counted.
  *   overhead.<wl>.<backend>              (peak footprint - peak bytes
  *                                        requested) / peak requested
  * The fragmentation benchmark is bench/bench_frag.c.
@@ -20,6 +26,7 @@
 #include "bench/bench.h"
 #include "bench/workload.h"
 
+#include "lib/string.h"
 #include "mm/page_alloc.h"
 
 /* Slot arrays: 4 MiB = 262144 slots, enough to fill 256 MiB. */
@@ -64,6 +71,10 @@ static void churn_one(const struct workload *w, struct backend *b,
 			    b->ops.name, res.failures);
 	bench_report(m.alloc, "churn.%s.%s.malloc", w->name, b->ops.name);
 	bench_report(m.free, "churn.%s.%s.free", w->name, b->ops.name);
+	if (m.calls && !strcmp(b->ops.name, "two-tier"))
+		bench_value_milli(m.locked * 100000 / m.calls,
+				  m.locked * 100000 / m.calls, "percent",
+				  "churn.%s.%s.locked", w->name, b->ops.name);
 	if (peak >= res.peak_live_bytes && res.peak_live_bytes)
 		bench_value_milli((peak - res.peak_live_bytes) * 1000 /
 					  res.peak_live_bytes,

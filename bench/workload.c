@@ -6,15 +6,23 @@
 #include "bench/workload.h"
 
 #ifdef HOST
-#define WL_MEASURE(s, stmt) stmt
+#define WL_MEASURE(m, s, stmt) stmt
 #else
+#include "arch/arch.h"
 #include "bench/bench.h"
-#define WL_MEASURE(s, stmt)                     \
-	do {                                    \
-		if (s)                          \
-			BENCH_MEASURE(s, stmt); \
-		else                            \
-			stmt;                   \
+#include "lib/spinlock.h"
+/* stmt measured into samples s when there are, and counted in meter m. */
+#define WL_MEASURE(m, s, stmt)                                            \
+	do {                                                              \
+		if (s) {                                                  \
+			unsigned int cpu_ = arch_cpu_id();                \
+			unsigned long l0_ = spin_acquisitions(cpu_);      \
+			BENCH_MEASURE(s, stmt);                           \
+			(m)->calls++;                                     \
+			(m)->locked += spin_acquisitions(cpu_) != l0_;    \
+		} else {                                                  \
+			stmt;                                             \
+		}                                                         \
 	} while (0)
 #endif
 
@@ -79,12 +87,13 @@ size_t wl_size(const struct workload *w, struct prng *r)
 }
 
 static void do_alloc(const struct wl_ops *ops, struct wl_slot *s, size_t size,
-		     struct bench_samples *m, struct wl_result *res)
+		     struct wl_meter *m, struct bench_samples *samples,
+		     struct wl_result *res)
 {
 	void *p;
 
 	WL_OPAQUE(size);
-	WL_MEASURE(m, p = ops->alloc(ops->ctx, size));
+	WL_MEASURE(m, samples, p = ops->alloc(ops->ctx, size));
 	res->allocs++;
 	s->p = p;
 	s->size = p ? size : 0;
@@ -101,7 +110,8 @@ static void do_alloc(const struct wl_ops *ops, struct wl_slot *s, size_t size,
 }
 
 static void do_free(const struct wl_ops *ops, struct wl_slot *s,
-		    struct bench_samples *m, struct wl_result *res)
+		   struct wl_meter *m, struct bench_samples *samples,
+		   struct wl_result *res)
 {
 	void *p = s->p;
 	size_t size = s->size;
@@ -109,7 +119,7 @@ static void do_free(const struct wl_ops *ops, struct wl_slot *s,
 	if (!p)
 		return;
 	WL_OPAQUE(p);
-	WL_MEASURE(m, ops->free(ops->ctx, p, size));
+	WL_MEASURE(m, samples, ops->free(ops->ctx, p, size));
 	res->frees++;
 	res->live_bytes -= size;
 	s->p = NULL;
@@ -127,12 +137,12 @@ void wl_churn(const struct workload *w, const struct wl_ops *ops,
 	*res = (struct wl_result){0};
 	prng_seed(&r, seed);
 	for (unsigned int i = 0; i < live; i++)
-		do_alloc(ops, &slots[i], wl_size(w, &r), NULL, res);
+		do_alloc(ops, &slots[i], wl_size(w, &r), m, NULL, res);
 	for (unsigned int i = 0; i < steps; i++) {
 		struct wl_slot *s = &slots[prng_below(&r, live)];
 
-		do_free(ops, s, mf, res);
-		do_alloc(ops, s, wl_size(w, &r), ma, res);
+		do_free(ops, s, m, mf, res);
+		do_alloc(ops, s, wl_size(w, &r), m, ma, res);
 	}
 }
 
@@ -142,6 +152,6 @@ void wl_release(const struct wl_ops *ops, struct wl_slot *slots, unsigned int n)
 
 	for (unsigned int i = 0; i < n; i++) {
 		res.live_bytes = slots[i].size;
-		do_free(ops, &slots[i], NULL, &res);
+		do_free(ops, &slots[i], NULL, NULL, &res);
 	}
 }

@@ -51,10 +51,13 @@ struct wl_slot {
 	size_t size;
 };
 
-/* Per-call samples (kernel only; NULL members are not measured). */
+/* Per-call samples (kernel only; NULL members are not measured), and how
+ * many of the measured calls took a shared lock (a spinlock acquisition
+ * on this hart during the call: a refill, a flush, a new slab). */
 struct bench_samples;
 struct wl_meter {
 	struct bench_samples *alloc, *free;
+	unsigned long calls, locked;
 };
 
 struct wl_result {

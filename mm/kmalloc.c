@@ -240,23 +240,14 @@ void km_fast_refresh(void)
 	bool hooks = mm_hooks_get() != NULL;
 	unsigned int st = READ_ONCE(km_state);
 	bool on = !VG_ON && (st & KM_ST_FAST) && !hooks;
+	bool free_on = !hooks && !km_normal_is_debug;
 
 	WRITE_ONCE(km_fast_max, on ? KMALLOC_MAX_CACHE_SIZE : 0);
-	for (unsigned int i = 0;
-	     (st & KM_ST_READY) && i < KMALLOC_NR_CLASSES; i++)
-		WRITE_ONCE(km_caches[KM_SET_NORMAL][i]->kc_user,
-			   hooks || km_normal_is_debug ? 0 : i + 1);
+	if (st & KM_ST_READY) /* the caches exist */
+		for (unsigned int i = 0; i < KMALLOC_NR_CLASSES; i++)
+			WRITE_ONCE(km_caches[KM_SET_NORMAL][i]->kc_user,
+				   free_on ? i + 1 : 0);
 	spin_unlock_irqrestore(&km_fast_lock, flags);
-}
-
-/* The class of a normal cache (kfree()'s fast path met it), else the
- * unowned row. */
-unsigned int km_class_of_cache(const struct kmem_cache *c)
-{
-	for (unsigned int i = 0; i < KMALLOC_NR_CLASSES; i++)
-		if (km_caches[KM_SET_NORMAL][i] == c)
-			return i;
-	return KMALLOC_NR_ROWS;
 }
 
 /* Replace the mode (mode < 0: keep) and/or debug (debug < 0: keep). */

@@ -45,10 +45,11 @@ static __attribute__((noinline)) void free_slow_tail(const void *p)
 #endif
 
 /*
- * Pop from this hart's magazine of c, counting the allocation and its
- * bytes in the magazine's own counters (plain stores: only this hart
- * writes them, inside the critical section; mm/kmalloc_stats.c sums
- * them).  Interrupts off and the magazine's lock held around it.
+ * Pop from this hart's magazine of c (slab_mag_pop_nth(), which counts
+ * the allocation) and count the bytes asked for beside it: plain stores,
+ * only this hart writes them, inside the critical section;
+ * mm/kmalloc_stats.c sums them.  The free word is cleared once the lock
+ * is given back.
  */
 static inline void *fast_alloc(struct kmem_cache *c, size_t size)
 {
@@ -59,15 +60,10 @@ static inline void *fast_alloc(struct kmem_cache *c, size_t size)
 		unsigned long n = cc->cc_avail;
 
 		if (likely(n)) {
-			/* one shift from cc to the slot (the -8 folds into
-			 * the load's offset) */
 			uintptr_t *p;
 
 			cc_count(&cc->cc_req, size);
-			cc_count(&cc->cc_nr_alloc, 1);
-			p = *(uintptr_t **)((char *)cc->cc_objs +
-					    n * sizeof(void *) - sizeof(void *));
-			cc->cc_avail = (unsigned short)(n - 1);
+			p = slab_mag_pop_nth(cc, n);
 			cc_release(cc);
 			arch_irq_restore(flags);
 			*p = 0; /* the free word (kc_fp_off 0) */
@@ -116,15 +112,16 @@ uintptr_t km_map_virt __gp_hot;
 unsigned long km_map_frames __gp_hot;
 struct page *km_map_pages __gp_hot;
 
-/* The struct page of the direct-map address a, or NULL when a lies
- * outside the memmap (below it, the subtraction wraps: also outside). */
-static inline struct page *km_page(uintptr_t a)
+/* The struct page of the direct-map address a in *pg; false when a lies
+ * outside the memmap (below it, the subtraction wraps: also outside).
+ * A bool rather than NULL, so that callers test the bound, not a pointer
+ * the compiler cannot know is non-NULL. */
+static inline bool km_page(uintptr_t a, struct page **pg)
 {
 	unsigned long pfn = (a - km_map_virt) >> PAGE_SHIFT;
 
-	if (pfn >= km_map_frames)
-		return NULL;
-	return km_map_pages + pfn;
+	*pg = km_map_pages + pfn;
+	return pfn < km_map_frames;
 }
 
 /*
@@ -137,11 +134,9 @@ static inline struct page *km_page(uintptr_t a)
  */
 static inline struct kmem_cache *big_slab_cache(const void *p)
 {
-	struct page *pg =
-		km_page((uintptr_t)p & ~((PAGE_SIZE << SLAB_BIG_ORDER) - 1));
-	struct page seen;
+	struct page *pg, seen;
 
-	if (!pg)
+	if (!km_page((uintptr_t)p & ~((PAGE_SIZE << SLAB_BIG_ORDER) - 1), &pg))
 		return NULL;
 	seen.state = __atomic_load_n(&pg->state, __ATOMIC_ACQUIRE);
 	if ((seen.flags & (PG_slab | PG_head)) != (PG_slab | PG_head) ||
@@ -158,10 +153,9 @@ static inline struct kmem_cache *big_slab_cache(const void *p)
  */
 static inline struct kmem_cache *slab_head_cache(const void *p)
 {
-	unsigned long pfn = ((uintptr_t)p - km_map_virt) >> PAGE_SHIFT;
-	struct page *pg = km_map_pages + pfn;
+	struct page *pg;
 
-	if (pfn >= km_map_frames)
+	if (!km_page((uintptr_t)p, &pg))
 		return NULL;
 	if (likely((slab_page_flags_acquire(pg) & (PG_slab | PG_head)) ==
 		   (PG_slab | PG_head)))
@@ -174,8 +168,12 @@ static inline struct kmem_cache *slab_head_cache(const void *p)
 static __attribute__((noinline)) void
 kfree_raced(struct kmem_cache *c, const void *p, unsigned long caller)
 {
+	enum km_set set;
+	unsigned int idx;
+
 	slab_report_racing_free(c, (void *)p, caller ? caller : _RET_IP_);
-	km_stat_bad_free(km_class_of_cache(c));
+	km_stat_bad_free(km_cache_class(c, &set, &idx) ? idx
+						       : KMALLOC_NR_ROWS);
 }
 
 /*
@@ -196,22 +194,12 @@ static inline enum slab_free_result fast_free(struct kmem_cache *c, void *p)
 	uintptr_t *fw = p;
 	uintptr_t key = c->kc_secret ^ (uintptr_t)fw;
 	uint64_t div = c->kc_div;
-	enum slab_free_result r = SLAB_GENERAL;
-	unsigned long flags;
-	struct kmem_cache_cpu *cc;
 
 	if (unlikely(off >= c->kc_objs_end || off * div >= div ||
 		     (*fw ^ key) - base < bytes ||
 		     slab_never_used(c, base, (uintptr_t)p)))
 		return SLAB_GENERAL;
-	flags = arch_irq_save();
-	cc = slab_this_cc(c);
-	if (likely(cc_trylock(cc))) {
-		r = slab_mag_put_tag(cc, p, fw, (base + FW_MAG) ^ key);
-		cc_release(cc);
-	}
-	arch_irq_restore(flags);
-	return r;
+	return slab_mag_push(c, p, fw, (base + FW_MAG) ^ key);
 }
 
 /*

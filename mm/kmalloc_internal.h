@@ -223,8 +223,8 @@ bool km_resize_in_place(const void *p, struct km_block *b, size_t size);
 #define KM_ST_READY 0x08u /* kmalloc_init() done */
 #define KM_ST_FAST 0x10u /* ready, not debug, mode two-tier or hybrid */
 extern unsigned int km_state;
-/* Class of sizes 1..32768: km_index[(size - 1) >> 3]. */
-/* km_index holds class x KM_INDEX_SCALE: the byte offset of the class's
+/* Class of sizes 1..32768: km_index[(size - 1) >> 3] / KM_INDEX_SCALE.
+ * km_index holds class x KM_INDEX_SCALE: the byte offset of the class's
  * cache pointer in a row of km_caches, so the fast path needs no shift. */
 #define KM_INDEX_SCALE sizeof(struct kmem_cache *)
 _Static_assert(KMALLOC_NR_CLASSES * sizeof(struct kmem_cache *) <= 255,
@@ -251,7 +251,6 @@ extern struct page *km_map_pages;
  * km_state or the installed hooks change. */
 extern unsigned long km_fast_max;
 void km_fast_refresh(void);
-unsigned int km_class_of_cache(const struct kmem_cache *c);
 
 /* ---- helpers in mm/kmalloc.c ---------------------------------------------- */
 unsigned int km_class_index(size_t size); /* 1..32768 */

@@ -43,40 +43,46 @@ static spinlock_t km_mode_lock = SPINLOCK_INIT("kmalloc_modes");
 static unsigned long km_mode_allocs[KMALLOC_NR_MODES]; /* ended periods */
 static unsigned long km_mode_mark; /* all allocations at the last change */
 
-/* A class's allocations and frees: its caches' per-hart counters, all
- * sets (normal, debug, DMA, DMA debug). */
+/* A class's allocations, frees and bytes its fast path was asked for:
+ * its caches' per-hart counters, all sets (normal, debug, DMA, DMA
+ * debug), added to the totals given. */
 static void class_counts(unsigned int row, unsigned long *allocs,
-			 unsigned long *frees)
+			 unsigned long *frees, unsigned long *req)
 {
 	for (unsigned int s = 0; s < KM_NR_SETS; s++) {
 		const struct kmem_cache *c = km_caches[s][row];
 
-		if (!c)
-			continue;
-		for (unsigned int h = 0; h < NR_CPUS; h++) {
+		for (unsigned int h = 0; c && h < NR_CPUS; h++) {
 			*allocs += READ_ONCE(c->kc_cpu[h].cc_nr_alloc);
 			*frees += READ_ONCE(c->kc_cpu[h].cc_nr_free);
+			*req += READ_ONCE(c->kc_cpu[h].cc_req);
 		}
 	}
 }
 
+/* A row's live count; its allocations, frees and bytes asked for into
+ * the *_out that are not NULL. */
 static long row_live(unsigned int row, unsigned long *allocs_out,
-		     unsigned long *frees_out)
+		     unsigned long *frees_out, unsigned long *req_out)
 {
-	unsigned long allocs = 0, frees = 0;
+	unsigned long allocs = 0, frees = 0, req = 0;
 
 	if (row < KMALLOC_NR_CLASSES) {
-		class_counts(row, &allocs, &frees);
+		class_counts(row, &allocs, &frees, &req);
 	} else {
-		for (unsigned int c = 0; c < NR_CPUS; c++)
+		for (unsigned int c = 0; c < NR_CPUS; c++) {
 			allocs += READ_ONCE(km_cpu_stats[c].s_allocs[row]);
-		for (unsigned int c = 0; c < NR_CPUS; c++)
 			frees += READ_ONCE(km_cpu_stats[c].s_frees[row]);
+		}
 	}
+	for (unsigned int c = 0; req_out && c < NR_CPUS; c++)
+		req += READ_ONCE(km_cpu_stats[c].s_req[row]);
 	if (allocs_out)
 		*allocs_out = allocs;
 	if (frees_out)
 		*frees_out = frees;
+	if (req_out)
+		*req_out = req;
 	return (long)(allocs - frees);
 }
 
@@ -86,7 +92,7 @@ static unsigned long all_allocs(void)
 	unsigned long sum = 0, a;
 
 	for (unsigned int r = 0; r < KMALLOC_NR_ROWS; r++) {
-		row_live(r, &a, NULL);
+		row_live(r, &a, NULL, NULL);
 		sum += a;
 	}
 	return sum;
@@ -107,7 +113,7 @@ void km_stat_mode_switch(unsigned int old, unsigned int new_)
 
 void km_sample_peak(unsigned int row)
 {
-	long live = row_live(row, NULL, NULL);
+	long live = row_live(row, NULL, NULL, NULL);
 	unsigned long old = READ_ONCE(km_slow.peak[row]);
 
 	while (live > 0 && (unsigned long)live > old &&
@@ -168,20 +174,13 @@ void km_stat_bad_free(unsigned int row)
 static void fill_row(struct kmalloc_stats *st, unsigned int r)
 {
 	struct kmalloc_row_stats *rs = &st->row[r];
-	long live = row_live(r, &rs->allocs, &rs->frees);
+	long live = row_live(r, &rs->allocs, &rs->frees, &rs->bytes_req);
 
 	km_sample_peak(r);
 	rs->live = live > 0 ? (unsigned long)live : 0;
 	rs->peak_live = READ_ONCE(km_slow.peak[r]);
-	for (unsigned int c = 0; c < NR_CPUS; c++) {
-		rs->bytes_req += READ_ONCE(km_cpu_stats[c].s_req[r]);
+	for (unsigned int c = 0; c < NR_CPUS; c++)
 		rs->bytes_given += READ_ONCE(km_cpu_stats[c].s_given[r]);
-		for (unsigned int s = 0; r < KMALLOC_NR_CLASSES && s < KM_NR_SETS;
-		     s++)
-			if (km_caches[s][r])
-				rs->bytes_req +=
-					READ_ONCE(km_caches[s][r]->kc_cpu[c].cc_req);
-	}
 	if (r < KMALLOC_NR_CLASSES)
 		rs->bytes_given = rs->allocs * kmalloc_class_size[r];
 	for (unsigned int m = 0; m < KMALLOC_NR_MODES; m++) {
@@ -367,7 +366,7 @@ static bool validate_heaps(unsigned long *live)
 /* A walk's count against the live count of a row. */
 static bool check_count(unsigned int row, unsigned long walked)
 {
-	long live = row_live(row, NULL, NULL);
+	long live = row_live(row, NULL, NULL, NULL);
 	char name[24];
 
 	if (live == (long)walked)
@@ -417,7 +416,7 @@ bool kmalloc_validate(void)
 	for (unsigned int r = 0; r < KMALLOC_NR_ROWS; r++) {
 		char name[24];
 
-		if (row_live(r, NULL, NULL) < 0) {
+		if (row_live(r, NULL, NULL, NULL) < 0) {
 			printk("kmalloc: validate: %s: more frees than "
 			       "allocations\n",
 			       km_row_name(r, name, sizeof(name)));

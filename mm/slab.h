@@ -48,6 +48,8 @@
 /* Per-CPU magazine room (objects): kmem_cache_cpu is 8 cache lines.  A
  * cache uses up to its cc_limit of it (set_magazines()). */
 #define SLAB_MAG_MAX 58
+/* The base magazine size of the smallest objects (mm/slab_cache.c). */
+#define SLAB_MAG_BASE 26
 /*
  * Most slabs one refill takes objects from.  The partial list is in no
  * order: after random frees its slabs may hold one free object each, and

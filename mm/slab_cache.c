@@ -100,7 +100,7 @@ static bool set_order(struct kmem_cache *c)
  */
 static void set_magazines(struct kmem_cache *c)
 {
-	unsigned int m = c->kc_stride <= 256	   ? 26
+	unsigned int m = c->kc_stride <= 256	   ? SLAB_MAG_BASE
 			 : c->kc_stride <= 1024	   ? 16
 			 : c->kc_stride <= PAGE_SIZE ? 8
 			 : c->kc_stride <= SLAB_BIG_MAG_BYTES / 2
@@ -109,7 +109,8 @@ static void set_magazines(struct kmem_cache *c)
 	unsigned int batch = m - (m >= 8 ? m / 8 : 1);
 	unsigned int limit = c->kc_stride <= PAGE_SIZE ? batch + m : m;
 
-	_Static_assert(23 + 26 <= SLAB_MAG_MAX, "room for batch + m");
+	_Static_assert(2 * SLAB_MAG_BASE - SLAB_MAG_BASE / 8 <= SLAB_MAG_MAX,
+		       "room for the largest batch + m");
 	if (c->kc_flags & SLAB_DEBUG) {
 		limit = 0; /* every object goes through the checks */
 		batch = 1;

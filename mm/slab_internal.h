@@ -291,20 +291,28 @@ static inline bool claim_free_word(const struct kmem_cache *c, void *obj)
 
 /*
  * The magazine's two operations, cc_lock held and interrupts off (the
- * caller wraps them: kmalloc() bumps its own counters inside the same
- * critical section).  Pop: the hottest object, or NULL when empty.
+ * caller wraps them: kmalloc() counts the bytes asked for inside the same
+ * critical section).  Pop: the hottest object, or NULL when empty;
+ * slab_mag_pop_nth() when the caller has read cc_avail (n, not 0) itself,
+ * so that no NULL test on the object follows.
  */
+static inline void *slab_mag_pop_nth(struct kmem_cache_cpu *cc,
+				     unsigned long n)
+{
+	/* one shift from cc to the slot (the -1 folds into the offset) */
+	void *obj = *(void **)((char *)cc->cc_objs + n * sizeof(void *) -
+			       sizeof(void *));
+
+	cc->cc_avail = (unsigned short)(n - 1);
+	cc_count(&cc->cc_nr_alloc, 1);
+	return obj;
+}
+
 static inline void *slab_mag_take(struct kmem_cache_cpu *cc)
 {
 	unsigned long n = cc->cc_avail;
-	void *obj;
 
-	if (unlikely(!n))
-		return NULL;
-	obj = cc->cc_objs[n - 1];
-	cc->cc_avail = (unsigned int)(n - 1);
-	cc_count(&cc->cc_nr_alloc, 1);
-	return obj;
+	return likely(n) ? slab_mag_pop_nth(cc, n) : NULL;
 }
 
 /*
@@ -337,6 +345,27 @@ static inline enum slab_free_result slab_mag_put_tag(struct kmem_cache_cpu *cc,
 	cc->cc_avail = n + 1;
 	cc_count(&cc->cc_nr_free, 1);
 	return SLAB_FREED;
+}
+
+/*
+ * The locked half of a fast free, past the checks: with interrupts off
+ * and this hart's magazine lock held, the claim of the free word at fw
+ * (tag: obj's magazine tag) and the push.  A busy lock (another hart is
+ * draining) is SLAB_GENERAL, like a full magazine.
+ */
+static inline enum slab_free_result
+slab_mag_push(struct kmem_cache *c, void *obj, uintptr_t *fw, uintptr_t tag)
+{
+	unsigned long flags = arch_irq_save();
+	struct kmem_cache_cpu *cc = slab_this_cc(c);
+	enum slab_free_result r = SLAB_GENERAL;
+
+	if (likely(cc_trylock(cc))) {
+		r = slab_mag_put_tag(cc, obj, fw, tag);
+		cc_release(cc);
+	}
+	arch_irq_restore(flags);
+	return r;
 }
 
 /*
@@ -490,10 +519,7 @@ static inline enum slab_free_result slab_free_fast(struct kmem_cache *c,
 	uintptr_t base = (uintptr_t)obj & ~(c->kc_slab_bytes - 1);
 	uintptr_t *fw = free_word(c, obj);
 	uintptr_t key = c->kc_secret ^ (uintptr_t)fw;
-	enum slab_free_result r = SLAB_GENERAL;
-	struct kmem_cache_cpu *cc;
 	struct page *pg;
-	unsigned long flags;
 
 	if (unlikely(c->kc_flags & SLAB_DEBUG))
 		return SLAB_GENERAL;
@@ -504,14 +530,7 @@ static inline enum slab_free_result slab_free_fast(struct kmem_cache *c,
 		     (*fw ^ key) - base < c->kc_slab_bytes ||
 		     slab_never_used(c, base, (uintptr_t)obj)))
 		return SLAB_GENERAL;
-	flags = arch_irq_save();
-	cc = slab_this_cc(c);
-	if (likely(cc_trylock(cc))) {
-		r = slab_mag_put_tag(cc, obj, fw, (base + FW_MAG) ^ key);
-		cc_release(cc);
-	}
-	arch_irq_restore(flags);
-	return r;
+	return slab_mag_push(c, obj, fw, (base + FW_MAG) ^ key);
 }
 
 /* Report a free that lost a race with another free of the same object. */

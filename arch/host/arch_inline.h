@@ -22,7 +22,7 @@ static inline unsigned int arch_cpu_id(void)
 
 static inline unsigned long arch_cpu_index(void)
 {
-	return host_this_cpu;
+	return arch_cpu_id();
 }
 
 /* Returns the old state: 1 when interrupts were enabled. */

@@ -11,23 +11,20 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/riscv.h"
 
-/* tp always points at this hart's struct percpu (riscv.h). */
-static inline unsigned int arch_cpu_id(void)
-{
-	unsigned int id;
-
-	__asm__("lwu %0, %1(tp)" : "=r"(id) : "i"(PCPU_CPU));
-	return id;
-}
-
-/* The same, as an index: lwu has zero-extended it already, which the
- * compiler cannot see through an unsigned int asm result. */
+/* tp always points at this hart's struct percpu (riscv.h).  The index
+ * is read as a 64-bit value: lwu has zero-extended it, which the compiler
+ * could not see through an unsigned int asm result. */
 static inline unsigned long arch_cpu_index(void)
 {
 	unsigned long id;
 
 	__asm__("lwu %0, %1(tp)" : "=r"(id) : "i"(PCPU_CPU));
 	return id;
+}
+
+static inline unsigned int arch_cpu_id(void)
+{
+	return (unsigned int)arch_cpu_index();
 }
 
 static inline unsigned long arch_irq_save(void)
