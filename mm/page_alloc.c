@@ -5,8 +5,10 @@
  *
  * Files: this one (theory, the buddy core, the entry points, boot),
  * mm/page_pcp.h (the per-CPU fast paths, inline), mm/page_pcp.c (the
- * per-CPU lists' slow paths: refill, drain, drain_all_pages) and
- * mm/page_check.c (bad-free reports, the validator, the reports).
+ * per-CPU lists' slow paths: refill, drain, drain_all_pages),
+ * mm/page_kind.c (grouping by kind), mm/page_run.c (runs of pages that
+ * are not buddy blocks) and mm/page_check.c (bad-free reports, the
+ * validator, the reports).
  *
  * 1. Design and references
  *
@@ -143,7 +145,9 @@
  *    into pageblocks of PAGEBLOCK_NR_PAGES (2^9) and each pageblock has a
  *    kind (zone->pb_kind[], one byte each): PGKIND_SLAB, PGKIND_LARGE
  *    (large kmalloc blocks) or PGKIND_OTHER.  A request names its kind
- *    with __GFP_SLAB or __GFP_LARGE (none: other).
+ *    with __GFP_SLAB or __GFP_LARGE (none: other); a slab of one object
+ *    asks for __GFP_LARGE, since it comes free with that object as a
+ *    large block does (mm/slab_grow.c, slab_kind()).
  *      - A free block goes on the list of its head's pageblock's kind, so
  *        freeing never changes a kind, and merging is as before.
  *      - Allocation takes the smallest block of its own kind's lists
@@ -253,8 +257,8 @@ static void area_add(struct zone *z, struct page *pg, unsigned int order,
 	z->free_pages += 1UL << order;
 }
 
-static void area_del(struct zone *z, struct page *pg, unsigned int order,
-		     enum page_kind k)
+void area_del(struct zone *z, struct page *pg, unsigned int order,
+	      enum page_kind k)
 {
 	list_del(&pg->lru);
 	set_state(pg, 0, 0);
@@ -351,8 +355,14 @@ struct page *buddy_take(struct zone *z, unsigned int order, enum page_kind kind)
 
 	if (!pg)
 		pg = take_fallback(z, order, kind);
-	if (!pg)
-		return NULL;
+	if (pg)
+		zone_took(z);
+	return pg;
+}
+
+/* Zone lock held, pages just taken off the lists: the low-water marks. */
+void zone_took(struct zone *z)
+{
 	if (z->free_pages < z->min_free_seen)
 		z->min_free_seen = z->free_pages;
 	if (!z->below_low && z->free_pages < z->wmark[WMARK_LOW]) {
@@ -360,12 +370,10 @@ struct page *buddy_take(struct zone *z, unsigned int order, enum page_kind kind)
 		z->wm_low_events++;
 		mm_health_zone_event(z);
 	}
-	return pg;
 }
 
 /* A page leaves the allocator as the head of a block of this order. */
-static void set_allocated(struct page *pg, unsigned int order,
-			  enum page_kind kind)
+void set_allocated(struct page *pg, unsigned int order, enum page_kind kind)
 {
 	set_state(pg, PG_head | kind * PG_kind_slab, order);
 	pg->u32 = 0;
@@ -407,7 +415,7 @@ bool claim(struct page *pg, unsigned int order)
 /* ---- watermarks ------------------------------------------------------------- */
 
 /* The free pages a request must leave in z. */
-static unsigned long zone_mark(const struct zone *z, gfp_t gfp, bool fallback)
+unsigned long zone_mark(const struct zone *z, gfp_t gfp, bool fallback)
 {
 	unsigned long mark = z->wmark[WMARK_MIN];
 
@@ -433,11 +441,6 @@ bool zone_ok(const struct zone *z, unsigned int order, unsigned long mark,
 
 /* ---- allocation ------------------------------------------------------------- */
 
-/* The kind a request names (NR_PGKINDS and up: both kind bits, invalid). */
-static inline unsigned int gfp_kind(gfp_t gfp)
-{
-	return (gfp & __GFP_KIND_MASK) / __GFP_SLAB;
-}
 _Static_assert(__GFP_LARGE / __GFP_SLAB == PGKIND_LARGE &&
 		       PG_kind_large / PG_kind_slab == PGKIND_LARGE &&
 		       PGKIND_SLAB == 1,
@@ -461,7 +464,7 @@ static struct page *zone_alloc(struct zone *z, unsigned int order,
 }
 
 /* The zones a request may use, preferred first; returns how many. */
-static unsigned int zonelist(gfp_t gfp, enum zone_type list[MAX_NR_ZONES])
+unsigned int zonelist(gfp_t gfp, enum zone_type list[MAX_NR_ZONES])
 {
 	if (gfp & __GFP_DMA) {
 		list[0] = ZONE_DMA;
@@ -502,8 +505,8 @@ static struct page *get_page(gfp_t gfp, unsigned int order, bool *refused)
 	return NULL;
 }
 
-static void alloc_failed(gfp_t gfp, unsigned int order, enum mm_error err,
-			 unsigned long caller)
+void alloc_failed(gfp_t gfp, unsigned int order, enum mm_error err,
+		  unsigned long caller)
 {
 	enum zone_type list[MAX_NR_ZONES];
 	struct zone *z;
@@ -857,14 +860,11 @@ void page_alloc_free_boot_range(unsigned long start, unsigned long end)
 	while (start < end) {
 		struct zone *z = page_zone(pfn_to_page(start));
 		unsigned long stop = end < z->end_pfn ? end : z->end_pfn;
-		unsigned int order = 0;
+		unsigned int order;
 
 		if (start >= z->end_pfn) /* beyond the pageblock map */
 			break;
-		while (order + 1 < MAX_ORDER &&
-		       !(start & ((2UL << order) - 1)) &&
-		       start + (2UL << order) <= stop)
-			order++;
+		order = page_run_order(start, stop - start);
 		z->managed_pages += 1UL << order;
 		buddy_free(z, start, order);
 		pcp_pref = zone_is_empty(&zones[ZONE_NORMAL]) ? ZONE_DMA

@@ -8,7 +8,8 @@
  * amount of work: at most MAX_ORDER split or merge steps, plus one per-CPU
  * batch of PCP_BATCH pages, plus one walk of a 2^9-page pageblock when a
  * kind of allocation claims one (grouping by kind, mm/page_alloc.c
- * section 8).  free_pages() checks its argument and refuses, reports (with the
+ * section 8).  A run of pages (below) looks at a bounded number of free
+ * blocks.  free_pages() checks its argument and refuses, reports (with the
  * caller) and counts anything that is not exactly a block this allocator
  * handed out, without touching any state.  Order-0 allocations and frees
  * normally take no zone lock (per-CPU page lists).  All of it is SMP-safe
@@ -100,6 +101,8 @@ enum zone_type {
 #define PG_large 0x0200u /* mm/kmalloc.c: a large kmalloc block */
 #define PG_owner1 0x0400u /* mm/dma.c: PG_dma, buffers and pool chunks */
 #define PG_owner2 0x0800u /* mm/arena.c: PG_arena, arena chunks */
+#define PG_run 0x1000u /* mm/page_run.c: a later block of a run of pages,
+			  given back with the run (__free_page_run()) */
 #define PG_ALLOC_MASK 0x00ffu /* bits only the page allocator changes */
 #define PG_OWNER_MASK 0xff00u /* owner bits */
 
@@ -324,6 +327,44 @@ void free_pages(struct page *page, unsigned int order);
  * reports; pass __builtin_return_address(0) or your own caller. */
 struct page *__alloc_pages(gfp_t gfp, unsigned int order, unsigned long caller);
 void __free_pages(struct page *page, unsigned int order, unsigned long caller);
+
+/*
+ * Runs (mm/page_run.c): nr contiguous pages, 1 <= nr <= MAX_ORDER_NR_PAGES,
+ * neither a power of two nor aligned beyond a page, for an allocator that
+ * needs whole pages but not a buddy block (kmalloc's large blocks, when no
+ * block of their order is free).  The run is made of the free blocks
+ * around a free block of order >= floor(log2 nr) - 1, smallest first, and
+ * handed out as its cut into aligned blocks (page_run_order()), each an
+ * allocated head of its order and kind, the blocks after the first marked
+ * PG_run (so that free_pages() refuses them).  Returns its first page, or NULL
+ * with the reason as alloc_pages() gives it (no hooks: like
+ * __alloc_pages(), for allocators that log at their own level).
+ * __free_page_run() gives back exactly such a run: it checks every block
+ * first and changes nothing (a report with the caller) unless all are
+ * the allocated heads the cut says.
+ */
+struct page *__alloc_page_run(gfp_t gfp, unsigned long nr,
+			      unsigned long caller);
+void __free_page_run(struct page *page, unsigned long nr, unsigned long caller);
+
+/* The order of the block at pfn in the cut of a run that has nr pages
+ * left from pfn: the largest block aligned at pfn that fits in nr. */
+static inline unsigned int page_run_order(unsigned long pfn, unsigned long nr)
+{
+	unsigned int order = 0;
+
+	while (order + 1 < MAX_ORDER && !(pfn & ((2UL << order) - 1)) &&
+	       (2UL << order) <= nr)
+		order++;
+	return order;
+}
+
+/* What is wrong with the run of nr pages at page as a live allocation
+ * (each block of its cut an allocated head of its order; the first
+ * carries exactly the owner bits owner, the others exactly PG_run), or
+ * NULL. */
+const char *page_run_check(const struct page *page, unsigned long nr,
+			   uint16_t owner);
 
 /* The smallest order whose block holds bytes (MAX_ORDER when none does). */
 static inline unsigned int get_order(size_t bytes)

@@ -66,6 +66,9 @@ static const char *owner_name(unsigned int flags)
 		return "a DMA buffer or DMA pool chunk (PG_owner1)";
 	if (flags & PG_owner2)
 		return "an arena chunk (PG_owner2)";
+	if (flags & PG_run)
+		return "a later block of a run of pages (PG_run): free the "
+		       "run from its first page";
 	return "a block of an unknown owner";
 }
 

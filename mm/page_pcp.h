@@ -31,6 +31,30 @@ struct page *split_block(struct zone *z, struct page *pg, unsigned int o,
 struct page *take_smallest(struct zone *z, unsigned int order,
 			   enum page_kind kind);
 
+/* Zone lock held: take the free block pg of order off kind k's list. */
+void area_del(struct zone *z, struct page *pg, unsigned int order,
+	      enum page_kind k);
+/* Zone lock held, pages just taken off the lists: low-water bookkeeping. */
+void zone_took(struct zone *z);
+/* Make pg the head of an allocated block of this order and kind. */
+void set_allocated(struct page *pg, unsigned int order, enum page_kind kind);
+
+/* ---- requests ------------------------------------------------------------ */
+
+/* The kind a request names (NR_PGKINDS and up: both kind bits, invalid). */
+static inline unsigned int gfp_kind(gfp_t gfp)
+{
+	return (gfp & __GFP_KIND_MASK) / __GFP_SLAB;
+}
+/* The zones a request may use, preferred first; returns how many. */
+unsigned int zonelist(gfp_t gfp, enum zone_type list[MAX_NR_ZONES]);
+/* The free pages a request must leave in z (fallback: not its first). */
+unsigned long zone_mark(const struct zone *z, gfp_t gfp, bool fallback);
+/* Count and report a failed request (order MAX_ORDER: not counted by
+ * order); sets mm_last_error(). */
+void alloc_failed(gfp_t gfp, unsigned int order, enum mm_error err,
+		  unsigned long caller);
+
 /* ---- grouping by kind (page_kind.c) ---------------------------------------- */
 
 /* Boot: z's piece of the pageblock map, every pageblock PGKIND_OTHER. */

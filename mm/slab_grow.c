@@ -223,6 +223,21 @@ static void thread_all(struct kmem_cache *c, uintptr_t base)
 }
 
 /*
+ * The kind of page a slab asks for (grouping by kind, mm/page_alloc.c
+ * section 8).  A slab of one object is a whole-page allocation in all but
+ * name: it comes free with its one object, as a large kmalloc block
+ * does, while a slab of many small objects stays pinned by any one of
+ * them.  So one-object slabs (kmalloc-4k, kmalloc-32k) share the
+ * pageblocks of large blocks: a page that comes free there has
+ * neighbours that can come free too, and the free runs grow long enough
+ * for a large request (mm/page_run.c; docs/bench.md, "Fragmentation").
+ */
+static inline gfp_t slab_kind(const struct kmem_cache *c)
+{
+	return c->kc_objs == 1 ? __GFP_LARGE : __GFP_SLAB;
+}
+
+/*
  * A new slab, not yet PG_slab (slab_install() publishes it); NULL if no
  * page.  A lazy cache's slab threads nothing (section 2): its objects are
  * handed out in order by the bump index once it is the lazy slab, so the
@@ -231,7 +246,7 @@ static void thread_all(struct kmem_cache *c, uintptr_t base)
  */
 struct page *slab_new(struct kmem_cache *c, gfp_t gfp, unsigned long caller)
 {
-	struct page *pg = __alloc_pages((gfp & ~__GFP_ZERO) | __GFP_SLAB,
+	struct page *pg = __alloc_pages((gfp & ~__GFP_ZERO) | slab_kind(c),
 					c->kc_order, caller);
 	uintptr_t base;
 

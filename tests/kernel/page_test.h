@@ -8,6 +8,7 @@
 
 #include "kernel/ktest.h"
 #include "mm/health.h"
+#include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
 #include "tests/kernel/kt_retry.h"
@@ -201,6 +202,55 @@ static inline bool area_snap_equal(const struct area_snap *a,
 		if (a->nr_free[o] != b->nr_free[o])
 			return false;
 	return a->free_pages == b->free_pages;
+}
+
+/* The held block holding frame pfn, or hs->n. */
+static inline unsigned long held_find(const struct held_set *s,
+				      unsigned long pfn)
+{
+	for (unsigned long i = 0; i < s->n; i++)
+		if (page_to_pfn(held_page(s, i)) == pfn)
+			return i;
+	return s->n;
+}
+
+/*
+ * Hold every page (gfp: GFP_KERNEL-like with __GFP_MEMALLOC), then cut one
+ * held block of order >= 4 into held single pages (kind __GFP_LARGE) and
+ * let frames 3..7 of it go: the free memory of the machine is then those
+ * five frames, a free order-0 block at 3 and an order-2 block at 4, and
+ * no free block of order 3 or more.  Returns the cut block's first frame,
+ * or 0 when no block of order 4 could be held.  Fault injection must be
+ * paused (kt_faults_pause()).
+ */
+static inline unsigned long hold_all_but_run5(struct held_set *s, gfp_t gfp)
+{
+	unsigned long big = s->n, base;
+	unsigned int o;
+
+	kmalloc_shrink(); /* no page waits in a slab or magazine */
+	drain_all_pages();
+	for (o = MAX_ORDER; o-- > 0;)
+		held_fill(s, gfp, o);
+	for (unsigned long i = 0; i < s->n; i++)
+		if (held_order(s, i) >= 4 &&
+		    (big == s->n || held_order(s, i) < held_order(s, big)))
+			big = i;
+	if (big == s->n)
+		return 0;
+	base = page_to_pfn(held_page(s, big));
+	o = held_order(s, big);
+	held_drop(s, big);
+	if (held_fill(s, gfp | __GFP_LARGE, 0) < 1UL << o)
+		return 0;
+	for (unsigned long pfn = base + 3; pfn < base + 8; pfn++) {
+		unsigned long i = held_find(s, pfn);
+
+		if (i == s->n)
+			return 0;
+		held_drop(s, i);
+	}
+	return base;
 }
 
 #endif /* TESTS_KERNEL_PAGE_TEST_H */
