@@ -76,7 +76,8 @@
  *    km_heaps[]              simple heaps over 4 MiB buddy blocks, adjacent
  *                            blocks merged into one region
  *    large block head page:  flags PG_head|PG_large, order = the order,
- *                            u32 = bytes asked for (bit 31: tracked),
+ *                            u32 = bytes asked for (bit 31: tracked,
+ *                            bit 30: a run of pages, section 9),
  *                            private = allocation site, lru on
  *                            km_large_list
  *    km_state                one word: mode, debug, ready, fast-path-ok
@@ -87,9 +88,10 @@
  *
  * 4. Invariants (kmalloc_validate(), kmalloc_stats.c)
  *    a. every page on km_large_list is an allocated head (PG_head) with
- *       PG_large, its order holds the size asked for, it lies outside the
- *       heap regions, and the list length equals the live count of the
- *       large row;
+ *       PG_large, its pages (2^order, or a run's count whose blocks are
+ *       still allocated as its cut) hold the size asked for, it lies
+ *       outside the heap regions, and the list length equals the live
+ *       count of the large row;
  *    b. each heap passes sheap_validate(), and the heaps' live blocks equal
  *       the live count of the heap row; the heap's buddy blocks are still
  *       allocated heads of their order;
@@ -169,9 +171,28 @@
  *    KT_RETRY_INJECTED) behaves as the first call would have.  Linux's
  *    SLUB does the like when a slab of its preferred order cannot be had:
  *    it retries at the minimum order for the object (allocate_slab(),
- *    concepts only).  The fallback still needs an aligned block of the
- *    request's order; what would serve requests from the free runs
- *    themselves is in docs/bench.md ("Fragmentation").
+ *    concepts only).  When even a block of the request's own order is
+ *    missing, section 9 takes over.
+ *
+ * 9. Large blocks from runs of pages
+ *    A fragmented buddy may have no free block of order k and still have
+ *    2^k or fewer free pages in a row: blocks side by side that are not
+ *    buddies.  So a large block (km_large_alloc(): above 32 KiB, or a big
+ *    class's fallback) whose buddy block fails for want of memory asks
+ *    the page allocator for a run of exactly the pages it needs
+ *    (__alloc_page_run(), mm/page_run.c), when it needs no more than page
+ *    alignment: a power-of-two size keeps its natural alignment, so it
+ *    still needs its aligned block.  A run is marked KM_LARGE_RUN in the
+ *    head's u32 and its page count is kept in the second page's private
+ *    (owner's field: the page allocator keeps no record of a run, whose
+ *    blocks are ordinary allocated blocks).  km_large_pages() reads the
+ *    size either way; km_large_give() frees either way, and the validator
+ *    checks a run's blocks against its count (page_run_check()).  Besides
+ *    using memory that no aligned block could, a run wastes nothing: a
+ *    block of 2^k pages for 2^(k-1) + 1 pages of request wastes almost
+ *    half.  The normal path keeps the aligned block all the same: one
+ *    buddy split beats a search, and an aligned block is what free runs
+ *    merge back into.
  */
 #include "mm/kmalloc_internal.h"
 #include "mm/slab_internal.h"

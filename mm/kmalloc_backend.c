@@ -93,10 +93,21 @@ static size_t large_lead(const struct km_req *r)
 	return lead;
 }
 
+/* Did the last page allocation fail for want of memory (not an injected
+ * failure or a bad argument)? */
+static bool short_of_memory(void)
+{
+	enum mm_error err = mm_last_error();
+
+	return err == MM_ENOMEM || err == MM_EWATERMARK;
+}
+
 void *km_large_alloc(struct km_req *r)
 {
 	size_t lead = large_lead(r), need = lead + r->size;
+	unsigned long nr;
 	unsigned int order;
+	bool run = false;
 	unsigned long flags;
 	struct page *pg;
 	char *base;
@@ -113,17 +124,28 @@ void *km_large_alloc(struct km_req *r)
 		return NULL;
 	}
 	order = get_order(need > r->align ? need : r->align);
+	nr = 1UL << order;
 	pg = __alloc_pages(r->gfp | __GFP_NOWARN | __GFP_LARGE, order,
 			   r->caller);
+	if (!pg && order && r->align <= PAGE_SIZE && short_of_memory()) {
+		/* a run: mm/kmalloc.c, section 9 */
+		nr = (need + PAGE_SIZE - 1) >> PAGE_SHIFT;
+		pg = __alloc_page_run(r->gfp | __GFP_NOWARN | __GFP_LARGE, nr,
+				      r->caller);
+		run = pg != NULL;
+	}
 	if (!pg)
 		return NULL;
 	base = page_address(pg);
-	pg->u32 = (uint32_t)r->size | (r->debug ? KM_LARGE_TRACKED : 0);
+	pg->u32 = (uint32_t)r->size | (r->debug ? KM_LARGE_TRACKED : 0) |
+		  (run ? KM_LARGE_RUN : 0);
 	pg->private = r->caller;
+	if (run)
+		pg[1].private = nr;
 	if (r->debug &&
-	    !km_debug_attach(r, base + lead, base, (PAGE_SIZE << order) - lead,
+	    !km_debug_attach(r, base + lead, base, (nr << PAGE_SHIFT) - lead,
 			     KM_LARGE)) {
-		__free_pages(pg, order, r->caller);
+		km_large_give(pg, r->caller);
 		mm_set_error(MM_ENOMEM);
 		return NULL;
 	}
@@ -132,8 +154,19 @@ void *km_large_alloc(struct km_req *r)
 	list_add(&pg->lru, &km_large_list);
 	spin_unlock_irqrestore(&km_large_lock, flags);
 	km_stat_alloc(KMALLOC_ROW_LARGE, r->size,
-		      r->debug ? r->size : PAGE_SIZE << order);
+		      r->debug ? r->size : nr << PAGE_SHIFT);
 	return base + lead;
+}
+
+unsigned long km_large_give(struct page *head, unsigned long caller)
+{
+	unsigned long nr = km_large_pages(head); /* before the pages go */
+
+	if (head->u32 & KM_LARGE_RUN)
+		__free_page_run(head, nr, caller);
+	else
+		__free_pages(head, head->order, caller);
+	return nr;
 }
 
 /* ---- the simple heap ----------------------------------------------------------- */
@@ -333,12 +366,13 @@ static bool resolve_large(const void *p, struct page *pg, struct km_block *b)
 	flags = spin_lock_irqsave(&km_large_lock);
 	seen = page_load_state(head);
 	/* a corrupted order: mm_validate() reports the block */
-	if ((seen.flags & PG_large) && seen.order < MAX_ORDER) {
+	if ((seen.flags & PG_large) && seen.order < MAX_ORDER &&
+	    km_large_pages(head) - 1 < MAX_ORDER_NR_PAGES) {
 		b->kind = KM_LARGE;
 		b->row = KMALLOC_ROW_LARGE;
 		b->head = head;
 		b->tracked = (head->u32 & KM_LARGE_TRACKED) != 0;
-		b->usable = PAGE_SIZE << seen.order;
+		b->usable = km_large_pages(head) << PAGE_SHIFT;
 	}
 	spin_unlock_irqrestore(&km_large_lock, flags);
 	if (b->kind != KM_LARGE) {
@@ -486,7 +520,7 @@ bool km_release(const void *p, struct km_block *b, unsigned long caller)
 		ok = sheap_free_from(b->heap, (void *)p, (void *)caller);
 		break;
 	case KM_LARGE:
-		__free_pages(b->head, b->head->order, caller);
+		km_large_give(b->head, caller);
 		break;
 	default:
 		ok = false;
@@ -522,7 +556,7 @@ bool km_resize_in_place(const void *p, struct km_block *b, size_t size)
 	if (b->kind == KM_LARGE) {
 		flags = spin_lock_irqsave(&km_large_lock);
 		b->head->u32 =
-			(uint32_t)size | (b->head->u32 & KM_LARGE_TRACKED);
+			(uint32_t)size | (b->head->u32 & KM_LARGE_FLAGS);
 		spin_unlock_irqrestore(&km_large_lock, flags);
 	}
 	return true;

@@ -38,9 +38,24 @@ struct sheap *km_heap_of(const void *p);
 
 /* ---- large blocks (head page: PG_large, order; u32, private, lru) --------- */
 #define KM_LARGE_TRACKED 0x80000000u /* u32: the block is debug-tracked */
-#define KM_LARGE_SIZE_MASK 0x7fffffffu /* u32: the size asked for */
+#define KM_LARGE_RUN 0x40000000u /* u32: a run of pages (mm/page_run.c);
+				    the second page's private = its pages */
+#define KM_LARGE_SIZE_MASK 0x3fffffffu /* u32: the size asked for */
+#define KM_LARGE_FLAGS (KM_LARGE_TRACKED | KM_LARGE_RUN)
 extern spinlock_t km_large_lock; /* guards km_large_list and PG_large */
 extern struct list_head km_large_list; /* live large blocks (head->lru) */
+
+/* Pages of a large block: 2^order, or a run's count (0 when that count
+ * cannot be read: a corrupted u32 on the last frame of the memmap). */
+static inline unsigned long km_large_pages(const struct page *head)
+{
+	if (!(head->u32 & KM_LARGE_RUN))
+		return 1UL << head->order;
+	return page_in_mem_map(head + 1) ? head[1].private : 0;
+}
+/* Give a large block's pages back, its PG_large already cleared;
+ * returns how many. */
+unsigned long km_large_give(struct page *head, unsigned long caller);
 
 /* ---- fill patterns (bytes) ---------------------------------------------- */
 #define KM_FRESH 0x5a /* debug: a new block not zeroed */

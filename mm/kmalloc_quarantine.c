@@ -81,17 +81,13 @@ static bool check_entry(const struct quar_entry *e, bool from_validate)
 /* Give a held block to its backend.  Returns the pages released. */
 static unsigned long release(const struct quar_entry *e)
 {
-	unsigned int order;
-
 	check_entry(e, false);
 	if (e->q_heap) {
 		sheap_free_from(e->q_heap, e->q_track.t_base,
 				(void *)e->q_freer);
 		return 0;
 	}
-	order = e->q_head->order; /* read before the page is given back */
-	__free_pages(e->q_head, order, e->q_freer);
-	return 1UL << order;
+	return km_large_give(e->q_head, e->q_freer);
 }
 
 /*

@@ -300,8 +300,12 @@ static const char *bad_large(const struct page *pg)
 		return "lacks PG_head or PG_large";
 	if (seen.flags & (PG_slab | PG_buddy | PG_pcp | PG_reserved))
 		return "has a flag of another state";
-	if (seen.order >= MAX_ORDER ||
-	    (pg->u32 & KM_LARGE_SIZE_MASK) > (PAGE_SIZE << seen.order))
+	if (seen.order >= MAX_ORDER)
+		return "order out of range";
+	if ((pg->u32 & KM_LARGE_RUN) &&
+	    page_run_check(pg, km_large_pages(pg), PG_large))
+		return "a run whose page count does not match its blocks";
+	if ((pg->u32 & KM_LARGE_SIZE_MASK) > km_large_pages(pg) << PAGE_SHIFT)
 		return "size asked for exceeds the block";
 	if (km_heap_of(page_address(pg)))
 		return "inside a simple heap region";

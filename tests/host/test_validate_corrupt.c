@@ -400,6 +400,17 @@ static void kmalloc_large_garbage(void)
 	km_large_list.next->next = GARBAGE;
 }
 
+/* A large block that claims to be a run of pages (mm/page_run.c) with a
+ * page count its blocks do not match. */
+static void kmalloc_large_run_count(void)
+{
+	struct page *pg = virt_to_page(
+		kmalloc(KMALLOC_MAX_CACHE_SIZE + 20000, GFP_KERNEL));
+
+	pg->u32 |= KM_LARGE_RUN;
+	pg[1].private = (unsigned long)GARBAGE;
+}
+
 static void kmalloc_track_cycle(void)
 {
 	size_t bytes;
@@ -570,6 +581,7 @@ static const struct vcase cases[] = {
 	{"dma-chunks-garbage", dma_chunks_garbage},
 	{"kmalloc-large-cycle", kmalloc_large_cycle},
 	{"kmalloc-large-garbage", kmalloc_large_garbage},
+	{"kmalloc-large-run-count", kmalloc_large_run_count},
 	{"kmalloc-track-cycle", kmalloc_track_cycle},
 	{"sheap-freelist-cycle", sheap_freelist_cycle},
 	{"sheap-freelist-garbage", sheap_freelist_garbage},

@@ -254,6 +254,61 @@ static void test_big_class_without_order3(struct ktest *t)
 	KT_EXPECT_TRUE(t, mm_validate());
 }
 
+/*
+ * A run of pages (mm/page_run.c) serves a large block when no buddy
+ * block of its order is free: with five free frames in a row (an order-0
+ * and an order-2 block) the only free memory, kmalloc(20000) gets exactly
+ * those frames; the block is whole and page-aligned, its usable size is
+ * the run's, a free of its middle or a second free is refused, and kfree()
+ * gives the five frames back.  Before runs, this request failed.
+ */
+static void test_large_from_run(struct ktest *t)
+{
+	const gfp_t gfp = GFP_KERNEL | __GFP_MEMALLOC | __GFP_NOWARN;
+	static struct held_set hs; /* outlives the frame (held_init()) */
+	struct kmalloc_row_stats a;
+	unsigned long base;
+	unsigned char *p;
+
+	if (kmalloc_get_mode() == KMALLOC_SIMPLE)
+		ktest_skip(t, "no pages in simple mode");
+	if (kmalloc_get_debug()) /* a page of red zone in front */
+		ktest_skip(t, "a debug block of 20000 bytes needs 6 pages");
+	KT_ASSERT_TRUE(
+		t,
+		held_init(t, &hs, nr_free_pages() / MAX_ORDER_NR_PAGES + 8192));
+	kt_faults_pause();
+	base = hold_all_but_run5(&hs, gfp);
+	KT_EXPECT_NE(t, base, 0);
+	KT_EXPECT_EQ(t, nr_free_pages(), 5);
+	a = kmt_row(KMALLOC_ROW_LARGE);
+	p = base ? kmalloc(20000, gfp) : NULL;
+	KT_EXPECT_NOT_NULL(t, p);
+	if (p) {
+		struct page *head = virt_to_page(p);
+
+		KT_EXPECT_EQ(t, page_to_pfn(head), base + 3);
+		KT_EXPECT_EQ(t, ksize(p), 20480);
+		KT_EXPECT_EQ(t, nr_free_pages(), 0);
+		memset(p, 0x3c, 20000);
+		KT_EXPECT_TRUE(t, kmalloc_validate());
+		KT_EXPECT_TRUE(t, page_alloc_validate());
+		kfree(p + PAGE_SIZE); /* the run's second block: refused */
+		KT_EXPECT_EQ(t, mm_last_error(), MM_EBADFREE);
+		KT_EXPECT_EQ(t, p[19999], 0x3c);
+		kfree(p);
+		KT_EXPECT_EQ(t, nr_free_pages(), 5);
+		kfree(p); /* twice */
+		KT_EXPECT_EQ(t, mm_last_error(), MM_EBADFREE);
+		KT_EXPECT_EQ(t, kmt_row(KMALLOC_ROW_LARGE).allocs, a.allocs + 1);
+		KT_EXPECT_EQ(t, kmt_row(KMALLOC_ROW_LARGE).frees, a.frees + 1);
+	}
+	KT_EXPECT_TRUE(t, kmalloc_validate());
+	held_done(t, &hs);
+	kt_faults_resume();
+	KT_EXPECT_TRUE(t, mm_validate());
+}
+
 /* ---- random operations across the sizes -------------------------------------- */
 
 #define BIG_SLOTS 48
@@ -396,6 +451,7 @@ static const struct ktest_case kmalloc_big_cases[] = {
 	KTEST_CASE(test_big_classes_per_cpu),
 	KTEST_CASE(test_above_classes),
 	KTEST_CASE(test_big_class_without_order3),
+	KTEST_CASE(test_large_from_run),
 	KTEST_CASE(test_random_sizes),
 	KTEST_END,
 };

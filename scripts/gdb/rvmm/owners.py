@@ -24,11 +24,20 @@ def describe_owner(mm, pfn, pg):
     if flags & K.PG_large:
         if K.has("KM_LARGE_SIZE_MASK"):
             u = int(pg["u32"])
+            run = ""
+            if K.has("KM_LARGE_RUN") and u & K.get("KM_LARGE_RUN"):
+                # the run's page count: the second page's private
+                run = ", a run of %d pages (mm/page_run.c)" % \
+                    int(mm.page(pfn + 1)["private"])
             return ["owner: a large kmalloc block (PG_large) of %d bytes "
-                    "asked%s" % (u & K.get("KM_LARGE_SIZE_MASK"),
-                                 ", debug-tracked" if u &
-                                 K.get("KM_LARGE_TRACKED") else "")]
+                    "asked%s%s" % (u & K.get("KM_LARGE_SIZE_MASK"),
+                                   ", debug-tracked" if u &
+                                   K.get("KM_LARGE_TRACKED") else "", run)]
         return ["owner: a large kmalloc block (PG_large, mm/kmalloc.c)"]
+    if K.has("PG_run") and flags & K.get("PG_run"):
+        return ["owner: a later block of a run of pages (PG_run, "
+                "mm/page_run.c); the run's first block, below, names its "
+                "owner"]
     bits = owner_bits(flags)
     if bits:
         return ["owner: a later layer (owner bits %s)" % "|".join(bits)]
