@@ -25,6 +25,8 @@
  *                          bytes still live) that 64 KiB requests cannot
  *                          get, taking as many as succeed
  *   frag.<b>.first_large   100 if the first 64 KiB request succeeded
+ *   frag.two-tier.free_run the longest stretch of free pages in the budget
+ *                          after the pattern, bytes (kmalloc only)
  *   frag.largest.two-tier_vs_sheap   kmalloc's largest / the simple heap's
  *   frag.kdist.two-tier.o9_share     after the kdist churn (10,000 live
  *                          objects of kernel sizes, 20,000 replacements)
@@ -171,6 +173,35 @@ static unsigned long o9_share_milli(void)
 	return all ? big * 1000 / all : 0;
 }
 
+/* The longest stretch of free frames in buddy blocks (per-CPU lists
+ * drained first), in pages: what a run of pages (mm/page_run.c) can get. */
+static unsigned long longest_free_run(void)
+{
+	unsigned long best = 0;
+
+	drain_all_pages();
+	for (unsigned int z = 0; z < MAX_NR_ZONES; z++) {
+		unsigned long run = 0, flags = spin_lock_irqsave(&zones[z].lock);
+
+		for (unsigned long pfn = zones[z].start_pfn;
+		     pfn < zones[z].end_pfn;) {
+			struct page *pg = pfn_to_page(pfn);
+
+			if (pg->flags & PG_buddy) {
+				run += 1UL << pg->order;
+				pfn += 1UL << pg->order;
+				continue;
+			}
+			best = run > best ? run : best;
+			run = 0;
+			pfn++;
+		}
+		best = run > best ? run : best;
+		spin_unlock_irqrestore(&zones[z].lock, flags);
+	}
+	return best;
+}
+
 /* ---- the pattern -------------------------------------------------------------- */
 
 /* Fill, free every other block, probe; returns the largest request. */
@@ -196,6 +227,14 @@ static size_t frag_one(const struct wl_ops *ops, struct wl_slot *slots)
 		live += slots[i].size;
 	}
 	free_bytes = BUDGET > live ? BUDGET - live : 0;
+	if (ops == &km_budget_ops) {
+		unsigned long run;
+
+		kmalloc_shrink(); /* as the probe's failures would, first */
+		slab_reclaim();
+		run = longest_free_run() << PAGE_SHIFT;
+		bench_value(run, run, "bytes", "frag.two-tier.free_run");
+	}
 	largest = probe_largest(ops, BUDGET);
 	got = take_large(ops, slots, n, cap);
 	lost = got * LARGE >= free_bytes ? 0 : free_bytes - got * LARGE;
