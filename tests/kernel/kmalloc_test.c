@@ -480,24 +480,34 @@ static void test_atomic_from_irq(struct ktest *t)
 
 #define HOG_ORDER 8
 
-/* Take every free block of HOG_ORDER (chained through their first word). */
+/*
+ * Take every free block of order HOG_ORDER - 1 and up, as blocks of
+ * HOG_ORDER, then of HOG_ORDER - 1 (chained through their first word, the
+ * order in the second).  Then no request of 2^HOG_ORDER pages can succeed:
+ * no block of that order is free, and a run of that many free pages
+ * (mm/page_run.c) would surround a free block of order HOG_ORDER - 1 or
+ * more (section 2 there).
+ */
 static void *hog_pages(void)
 {
 	void *chain = NULL, *p;
 
-	while ((p = alloc_pages_addr(GFP_KERNEL | __GFP_NOWARN, HOG_ORDER))) {
-		*(void **)p = chain;
-		chain = p;
-	}
+	for (unsigned int o = HOG_ORDER; o + 1 >= HOG_ORDER; o--)
+		while ((p = alloc_pages_addr(GFP_KERNEL | __GFP_NOWARN, o))) {
+			((void **)p)[0] = chain;
+			((uintptr_t *)p)[1] = o;
+			chain = p;
+		}
 	return chain;
 }
 
 static void unhog_pages(void *chain)
 {
 	while (chain) {
-		void *next = *(void **)chain;
+		void *next = ((void **)chain)[0];
 
-		free_pages(virt_to_page(chain), HOG_ORDER);
+		free_pages(virt_to_page(chain),
+			   (unsigned int)((uintptr_t *)chain)[1]);
 		chain = next;
 	}
 }
