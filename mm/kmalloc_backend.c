@@ -376,7 +376,10 @@ static bool resolve_large(const void *p, struct page *pg, struct km_block *b)
 	}
 	spin_unlock_irqrestore(&km_large_lock, flags);
 	if (b->kind != KM_LARGE) {
-		b->why = "not a kmalloc block (pages of another owner)";
+		b->why = (seen.flags & PG_run)
+				 ? "inside a run of pages (mm/page_run.c), not "
+				   "at its start"
+				 : "not a kmalloc block (pages of another owner)";
 		return false;
 	}
 	b->why = "interior pointer of a large block";

@@ -266,6 +266,7 @@ static void test_large_from_run(struct ktest *t)
 {
 	const gfp_t gfp = GFP_KERNEL | __GFP_MEMALLOC | __GFP_NOWARN;
 	static struct held_set hs; /* outlives the frame (held_init()) */
+	static char cap[512];
 	struct kmalloc_row_stats a;
 	unsigned long base;
 	unsigned char *p;
@@ -293,8 +294,11 @@ static void test_large_from_run(struct ktest *t)
 		memset(p, 0x3c, 20000);
 		KT_EXPECT_TRUE(t, kmalloc_validate());
 		KT_EXPECT_TRUE(t, page_alloc_validate());
+		KT_ASSERT_TRUE(t, kt_capture(t, cap, sizeof(cap)));
 		kfree(p + PAGE_SIZE); /* the run's second block: refused */
 		KT_EXPECT_EQ(t, mm_last_error(), MM_EBADFREE);
+		kt_capture_stop(t);
+		KT_EXPECT_NOT_NULL(t, strstr(cap, "inside a run of pages"));
 		KT_EXPECT_EQ(t, p[19999], 0x3c);
 		kfree(p);
 		KT_EXPECT_EQ(t, nr_free_pages(), 5);
