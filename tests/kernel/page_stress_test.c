@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Random stress of the page allocator with fixed seeds (page_stress): mixed
- * orders and flags on one hart with the validator run every few thousand
- * operations, then all harts at once handing blocks to each other so that
- * pages allocated on one hart are freed on another.
+ * orders and flags, and runs of pages (mm/page_run.c) among the blocks, on
+ * one hart with the validator run every few thousand operations, then all
+ * harts at once handing blocks to each other so that pages allocated on
+ * one hart are freed on another while the others take and give runs.
  */
 #include "tests/kernel/page_test.h"
 #include "lib/prng.h"
@@ -15,7 +16,14 @@
 struct slot {
 	struct page *pg;
 	unsigned int order;
+	unsigned int nr; /* a run of nr pages (order unused), or 0: a block */
 };
+
+/* The pages a slot holds. */
+static unsigned long slot_pages(const struct slot *s)
+{
+	return s->nr ? s->nr : 1UL << s->order;
+}
 
 /* Mostly order 0, geometrically fewer of each higher order. */
 static unsigned int random_order(struct prng *r)
@@ -38,41 +46,57 @@ static gfp_t random_gfp(struct prng *r)
 }
 
 /* Stamp the first word of every page with its frame number. */
-static void tag_block(struct page *pg, unsigned int order)
+static void tag_block(struct page *pg, unsigned long pages)
 {
-	for (unsigned long i = 0; i < (1UL << order); i++)
+	for (unsigned long i = 0; i < pages; i++)
 		*(uint64_t *)page_address(pg + i) =
 			TAG_MAGIC ^ page_to_pfn(pg + i);
 }
 
-static unsigned long tag_damage(struct page *pg, unsigned int order)
+static unsigned long tag_damage(struct page *pg, unsigned long pages)
 {
 	unsigned long bad = 0;
 
-	for (unsigned long i = 0; i < (1UL << order); i++)
+	for (unsigned long i = 0; i < pages; i++)
 		bad += *(uint64_t *)page_address(pg + i) !=
 		       (TAG_MAGIC ^ page_to_pfn(pg + i));
 	return bad;
 }
 
 struct stress_result {
-	unsigned long damage, bad_zone, bad_zero, odd_errors, allocs;
+	unsigned long damage, bad_zone, bad_zero, odd_errors, allocs, runs;
+	unsigned long bad_cut; /* runs whose blocks are not their cut */
 };
 
-/* One operation on a random slot: free what is there, or fill it. */
+/* Give back what the slot holds, checking its tags first. */
+static void slot_free(struct slot *s, struct stress_result *res)
+{
+	res->damage += tag_damage(s->pg, slot_pages(s));
+	if (s->nr)
+		__free_page_run(s->pg, s->nr,
+				(unsigned long)__builtin_return_address(0));
+	else
+		free_pages(s->pg, s->order);
+	s->pg = NULL;
+}
+
+/* One operation on a random slot: free what is there, or fill it: a block
+ * of a random order, or (one time in four) a run of 1..24 pages. */
 static void stress_op(struct prng *r, struct slot *s, struct stress_result *res)
 {
 	gfp_t gfp;
 
 	if (s->pg) {
-		res->damage += tag_damage(s->pg, s->order);
-		free_pages(s->pg, s->order);
-		s->pg = NULL;
+		slot_free(s, res);
 		return;
 	}
 	gfp = random_gfp(r);
 	s->order = random_order(r);
-	s->pg = alloc_pages(gfp, s->order);
+	s->nr = prng_below(r, 4) == 0 ? 1 + (unsigned int)prng_below(r, 24)
+				      : 0;
+	s->pg = s->nr ? __alloc_page_run(gfp, s->nr,
+					 (unsigned long)__builtin_return_address(0))
+		      : alloc_pages(gfp, s->order);
 	if (!s->pg) {
 		enum mm_error e = mm_last_error();
 
@@ -80,23 +104,21 @@ static void stress_op(struct prng *r, struct slot *s, struct stress_result *res)
 		return;
 	}
 	res->allocs++;
+	res->runs += s->nr != 0;
+	res->bad_cut += s->nr && page_run_check(s->pg, s->nr, 0);
 	if ((gfp & GFP_DMA) && page_zone(s->pg) != &zones[ZONE_DMA])
 		res->bad_zone++;
 	if ((gfp & __GFP_ZERO) &&
-	    !mem_is_filled(page_address(s->pg), 0, PAGE_SIZE << s->order))
+	    !mem_is_filled(page_address(s->pg), 0, PAGE_SIZE * slot_pages(s)))
 		res->bad_zero++;
-	tag_block(s->pg, s->order);
+	tag_block(s->pg, slot_pages(s));
 }
 
 static void release_slots(struct slot *slots, struct stress_result *res)
 {
-	for (unsigned int i = 0; i < SLOTS; i++) {
-		if (slots[i].pg) {
-			res->damage += tag_damage(slots[i].pg, slots[i].order);
-			free_pages(slots[i].pg, slots[i].order);
-			slots[i].pg = NULL;
-		}
-	}
+	for (unsigned int i = 0; i < SLOTS; i++)
+		if (slots[i].pg)
+			slot_free(&slots[i], res);
 }
 
 static void test_random_one_hart(struct ktest *t)
@@ -117,9 +139,11 @@ static void test_random_one_hart(struct ktest *t)
 	}
 	release_slots(slots, &res);
 	free_pages(virt_to_page(slots), 2);
-	ktest_log(t, "%lu allocations, %lu validations", res.allocs,
-		  validations);
+	ktest_log(t, "%lu allocations (%lu runs), %lu validations",
+		  res.allocs, res.runs, validations);
 	KT_EXPECT_EQ(t, res.damage, 0);
+	KT_EXPECT_EQ(t, res.bad_cut, 0);
+	KT_EXPECT_GT(t, res.runs, 1000);
 	KT_EXPECT_EQ(t, res.bad_zone, 0);
 	KT_EXPECT_EQ(t, res.bad_zero, 0);
 	KT_EXPECT_EQ(t, res.odd_errors, 0);
@@ -149,17 +173,20 @@ static void unpack_free(unsigned long v, struct stress_result *res)
 	struct page *pg = (struct page *)(v & ~31UL);
 	unsigned int order = v & 31;
 
-	res->damage += tag_damage(pg, order);
+	res->damage += tag_damage(pg, 1UL << order);
 	free_pages(pg, order);
 }
 
-/* Hand a block to another hart through a mailbox, or take one and free it. */
+/* Hand a block to another hart through a mailbox, or take one and free
+ * it.  A run is freed here (its page count does not fit the mailbox). */
 static void smp_exchange(struct smp_run *run, struct prng *r, struct slot *s,
 			 struct stress_result *res)
 {
 	unsigned long *box = &run->mailbox[prng_below(r, MAILBOXES)];
 	unsigned long old;
 
+	if (s->pg && s->nr)
+		slot_free(s, res);
 	if (s->pg) {
 		old = __atomic_exchange_n(box, pack(s->pg, s->order),
 					  __ATOMIC_ACQ_REL);
@@ -200,7 +227,7 @@ static void smp_worker(void *arg)
 
 static void test_random_all_harts(struct ktest *t)
 {
-	unsigned long before = nr_free_pages(), damage = 0, allocs = 0;
+	unsigned long before = nr_free_pages(), damage = 0, allocs = 0, runs = 0;
 	static struct smp_run run;
 	struct stress_result left = {0};
 
@@ -213,11 +240,14 @@ static void test_random_all_harts(struct ktest *t)
 	for (unsigned int c = 0; c < NR_CPUS; c++) {
 		damage += run.res[c].damage;
 		allocs += run.res[c].allocs;
+		runs += run.res[c].runs;
+		KT_EXPECT_EQ(t, run.res[c].bad_cut, 0);
 		KT_EXPECT_EQ(t, run.res[c].bad_zone, 0);
 		KT_EXPECT_EQ(t, run.res[c].bad_zero, 0);
 		KT_EXPECT_EQ(t, run.res[c].odd_errors, 0);
 	}
-	ktest_log(t, "%u harts, %lu allocations", arch_nr_cpus(), allocs);
+	ktest_log(t, "%u harts, %lu allocations (%lu runs)", arch_nr_cpus(),
+		  allocs, runs);
 	KT_EXPECT_EQ(t, run.no_slots, 0);
 	KT_EXPECT_EQ(t, run.invalid, 0);
 	KT_EXPECT_EQ(t, damage + left.damage, 0);
