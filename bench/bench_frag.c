@@ -27,6 +27,8 @@
  *   frag.<b>.first_large   100 if the first 64 KiB request succeeded
  *   frag.two-tier.free_run the longest stretch of free pages in the budget
  *                          after the pattern, bytes (kmalloc only)
+ *   frag.two-tier.run.*    instructions to take that stretch as a run of
+ *                          pages (mm/page_run.c) and to give it back
  *   frag.largest.two-tier_vs_sheap   kmalloc's largest / the simple heap's
  *   frag.kdist.two-tier.o9_share     after the kdist churn (10,000 live
  *                          objects of kernel sizes, 20,000 replacements)
@@ -202,6 +204,26 @@ static unsigned long longest_free_run(void)
 	return best;
 }
 
+/* What taking and giving back a run of nr pages (mm/page_run.c) costs in
+ * the fragmented budget: the search among its free blocks, the cut. */
+static void run_cost(unsigned long nr)
+{
+	struct bench_samples *a = bench_samples(0, 0), *f = bench_samples(1, 0);
+	struct page *pg = NULL;
+
+	if (!nr)
+		return;
+	BENCH_MEASURE(a, pg = __alloc_page_run(KM_GFP | __GFP_LARGE, nr,
+					       (unsigned long)run_cost));
+	if (!pg) {
+		bench_error("frag: no run of %lu pages after all", nr);
+		return;
+	}
+	BENCH_MEASURE(f, __free_page_run(pg, nr, (unsigned long)run_cost));
+	bench_report(a, "frag.two-tier.run.alloc");
+	bench_report(f, "frag.two-tier.run.free");
+}
+
 /* ---- the pattern -------------------------------------------------------------- */
 
 /* Fill, free every other block, probe; returns the largest request. */
@@ -232,8 +254,10 @@ static size_t frag_one(const struct wl_ops *ops, struct wl_slot *slots)
 
 		kmalloc_shrink(); /* as the probe's failures would, first */
 		slab_reclaim();
-		run = longest_free_run() << PAGE_SHIFT;
-		bench_value(run, run, "bytes", "frag.two-tier.free_run");
+		run = longest_free_run();
+		bench_value(run << PAGE_SHIFT, run << PAGE_SHIFT, "bytes",
+			    "frag.two-tier.free_run");
+		run_cost(run);
 	}
 	largest = probe_largest(ops, BUDGET);
 	got = take_large(ops, slots, n, cap);
