@@ -124,17 +124,18 @@
  *    class" and "the fast path may run" (km_fast_refresh() keeps it: 0
  *    unless KM_ST_FAST -- ready, two-tier or hybrid, no debug, normal
  *    caches not debug -- and no hooks), plain gfp; then the class's
- *    magazine pop and its counters in one critical section.  kfree(): the
- *    page of the address if it is a slab head (PG_slab|PG_head), else the
- *    page on the 32 KiB boundary below it if that is a slab head of
- *    order >= 3 (a big class's object in a tail page: buddy blocks are
- *    aligned to their size), then its cache's kc_user (class + 1 of a
- *    normal kmalloc cache while no hooks are installed, else 0), the
- *    slab's object checks inline, then the claim, the push and the free
- *    counter in one critical section.  Anything else -- and every
- *    magazine miss, which is where a class's peak is sampled -- goes to
- *    km_alloc_slow() / km_free_slow() here, by a tail call: the slow
- *    entry reads the caller from ra, so the fast paths need no frame.
+ *    magazine pop and its counters in one critical section.  kfree():
+ *    the page of the address if it is a slab head (PG_slab: only heads
+ *    carry owner bits), else the page on the 32 KiB boundary below it if
+ *    that is a slab head of order >= 3 (a big class's object in a tail
+ *    page: buddy blocks are aligned to their size), then its cache's
+ *    kc_user (class + 1 of a normal kmalloc cache while no hooks are
+ *    installed, else 0), the slab's object checks inline, then the
+ *    claim, the push and the free counter in one critical section.
+ *    Anything else -- and every magazine miss, which is where a class's
+ *    peak is sampled -- goes to km_alloc_slow() / km_free_slow() here, by
+ *    a tail call: the slow entry reads the caller from ra, so the fast
+ *    paths need no frame.
  *
  * 6. Failure protocol
  *    An allocation that fails returns NULL, leaves nothing allocated, sets

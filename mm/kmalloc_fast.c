@@ -157,8 +157,8 @@ static inline struct kmem_cache *slab_head_cache(const void *p)
 
 	if (!km_page((uintptr_t)p, &pg))
 		return NULL;
-	if (likely((slab_page_flags_acquire(pg) & (PG_slab | PG_head)) ==
-		   (PG_slab | PG_head)))
+	/* PG_slab, an owner bit, is only ever on a head (mm/page_alloc.h) */
+	if (likely(slab_page_flags_acquire(pg) & PG_slab))
 		return pg->slab_cache;
 	return big_slab_cache(p);
 }
@@ -192,14 +192,14 @@ static inline enum slab_free_result fast_free(struct kmem_cache *c, void *p)
 	uintptr_t off = (uintptr_t)p & (bytes - 1);
 	uintptr_t base = (uintptr_t)p - off;
 	uintptr_t *fw = p;
-	uintptr_t key = c->kc_secret ^ (uintptr_t)fw;
+	uintptr_t kb = fw_key_base(c, fw, base); /* one xor per use below */
 	uint64_t div = c->kc_div;
 
 	if (unlikely(off >= c->kc_objs_end || off * div >= div ||
-		     (*fw ^ key) - base < bytes ||
+		     (*fw ^ kb) < bytes ||
 		     slab_never_used(c, base, (uintptr_t)p)))
 		return SLAB_GENERAL;
-	return slab_mag_push(c, p, fw, (base + FW_MAG) ^ key);
+	return slab_mag_push(c, p, fw, kb ^ FW_MAG);
 }
 
 /*

@@ -509,16 +509,31 @@ static inline bool slab_check_free(struct kmem_cache *c, void *obj,
 }
 
 /*
+ * For the fast frees: the key of the free word at fw (fw_encode()) xor the
+ * base of its slab.  A slab is aligned to its size (a buddy block), so
+ * for any v, v lies in [base, base + bytes) <=> (v ^ base) < bytes, and
+ * base + FW_MAG = base ^ FW_MAG.  So "the word decodes to a place in this
+ * slab" (free: a double free) is (*fw ^ kb) < bytes, and the magazine tag
+ * fw_encode(base + FW_MAG) is kb ^ FW_MAG: one xor each.
+ */
+_Static_assert(FW_MAG < PAGE_SIZE, "a slab's base has FW_MAG's bits clear");
+static inline uintptr_t fw_key_base(const struct kmem_cache *c,
+				    const uintptr_t *fw, uintptr_t base)
+{
+	return c->kc_secret ^ (uintptr_t)fw ^ base;
+}
+
+/*
  * The free fast path of __kmem_cache_free(): the checks of
- * slab_free_looks_valid(), with the free word's key (secret ^ its
- * address) computed once for the check and the tag, then the push.
+ * slab_free_looks_valid(), with the free word's key computed once for the
+ * check and the tag (fw_key_base()), then the push.
  */
 static inline enum slab_free_result slab_free_fast(struct kmem_cache *c,
 						   void *obj)
 {
 	uintptr_t base = (uintptr_t)obj & ~(c->kc_slab_bytes - 1);
 	uintptr_t *fw = free_word(c, obj);
-	uintptr_t key = c->kc_secret ^ (uintptr_t)fw;
+	uintptr_t kb = fw_key_base(c, fw, base);
 	struct page *pg;
 
 	if (unlikely(c->kc_flags & SLAB_DEBUG))
@@ -527,10 +542,10 @@ static inline enum slab_free_result slab_free_fast(struct kmem_cache *c,
 	if (unlikely(!pg || !(slab_page_flags_acquire(pg) & PG_slab) ||
 		     READ_ONCE(pg->slab_cache) != c ||
 		     !slab_is_obj(c, base, (uintptr_t)obj) ||
-		     (*fw ^ key) - base < c->kc_slab_bytes ||
+		     (*fw ^ kb) < c->kc_slab_bytes ||
 		     slab_never_used(c, base, (uintptr_t)obj)))
 		return SLAB_GENERAL;
-	return slab_mag_push(c, obj, fw, (base + FW_MAG) ^ key);
+	return slab_mag_push(c, obj, fw, kb ^ FW_MAG);
 }
 
 /* Report a free that lost a race with another free of the same object. */
