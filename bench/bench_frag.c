@@ -204,8 +204,9 @@ static unsigned long longest_free_run(void)
 	return best;
 }
 
-/* What taking and giving back a run of nr pages (mm/page_run.c) costs in
- * the fragmented budget: the search among its free blocks, the cut. */
+/* What taking and giving back a run of nr pages (mm/page_run.c; at most
+ * MAX_ORDER_NR_PAGES, a run's limit) costs in the fragmented budget: the
+ * search among its free blocks, the cut. */
 static void run_cost(unsigned long nr)
 {
 	struct bench_samples *a = bench_samples(0, 0), *f = bench_samples(1, 0);
@@ -213,6 +214,8 @@ static void run_cost(unsigned long nr)
 
 	if (!nr)
 		return;
+	if (nr > MAX_ORDER_NR_PAGES) /* bench.quick: the budget hardly used */
+		nr = MAX_ORDER_NR_PAGES;
 	BENCH_MEASURE(a, pg = __alloc_page_run(KM_GFP | __GFP_LARGE, nr,
 					       (unsigned long)run_cost));
 	if (!pg) {
