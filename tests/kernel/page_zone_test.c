@@ -32,19 +32,30 @@ static void test_dma_only_dma(struct ktest *t)
 	}
 }
 
+/*
+ * GFP_KERNEL takes a Normal page whenever Normal has a free block of the
+ * order (order 0: its per-CPU list too), and falls back to DMA only when
+ * it has none: on a small machine (32M) Normal may hold no free 4 MiB
+ * block after the boot's suites, which is no reason to fail.
+ */
 static void test_kernel_prefers_normal(struct ktest *t)
 {
 	struct zone *normal = &zones[ZONE_NORMAL];
+	unsigned int from_normal = 0;
 
 	if (zone_is_empty(normal))
 		ktest_skip(t, "Normal zone is empty");
 	for (unsigned int o = 0; o < MAX_ORDER; o += 2) {
+		bool had = o == 0 || zone_has_block(normal, o);
 		struct page *pg = alloc_pages(GFP_KERNEL, o);
 
 		KT_ASSERT_NOT_NULL(t, pg);
-		KT_EXPECT_TRUE(t, page_in_zone(normal, pg, o));
+		KT_EXPECT_TRUE(t, page_in_zone(had ? normal : &zones[ZONE_DMA],
+					       pg, o));
+		from_normal += page_in_zone(normal, pg, o);
 		free_pages(pg, o);
 	}
+	KT_EXPECT_GT(t, from_normal, 0);
 }
 
 static struct page *irq_pages[2];
