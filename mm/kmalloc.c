@@ -379,19 +379,6 @@ static bool is_pow2(size_t x)
 	return x && !(x & (x - 1));
 }
 
-/*
- * A big class (above a page) failed: may the request take pages instead
- * (section 8)?  Only when the slab failed for want of memory -- an
- * order-3 block -- not for an injected failure or a bad argument, so that
- * an injected failure stays the one failure the caller sees.
- */
-static bool big_class_fallback(void)
-{
-	enum mm_error err = mm_last_error();
-
-	return err == MM_ENOMEM || err == MM_EWATERMARK;
-}
-
 /* A big class's object, else (section 8) a block of the request's own
  * order.  Out of line, so that tiered() needs no frame for the others. */
 static __attribute__((noinline)) void *
@@ -399,7 +386,7 @@ big_class_alloc(struct km_req *r, enum km_set set, unsigned int idx)
 {
 	void *p = km_slab_alloc(r, set, idx);
 
-	if (p || !big_class_fallback())
+	if (p || !km_short_of_memory()) /* section 8: not an injected one */
 		return p;
 	return km_large_alloc(r);
 }
@@ -425,7 +412,6 @@ static void *tiered(struct km_req *r, enum km_set set)
 static void *dispatch(struct km_req *r, unsigned int st)
 {
 	enum km_set set = (st & KM_ST_DEBUG) ? KM_SET_DEBUG : KM_SET_NORMAL;
-	enum mm_error err;
 	void *p;
 
 	if (r->size == 0)
@@ -437,8 +423,7 @@ static void *dispatch(struct km_req *r, unsigned int st)
 	p = tiered(r, set);
 	if (p || r->mode != KMALLOC_HYBRID)
 		return p;
-	err = mm_last_error();
-	if (err != MM_ENOMEM && err != MM_EWATERMARK)
+	if (!km_short_of_memory())
 		return NULL;
 	p = km_heap_alloc(r);
 	if (p)

@@ -93,15 +93,6 @@ static size_t large_lead(const struct km_req *r)
 	return lead;
 }
 
-/* Did the last page allocation fail for want of memory (not an injected
- * failure or a bad argument)? */
-static bool short_of_memory(void)
-{
-	enum mm_error err = mm_last_error();
-
-	return err == MM_ENOMEM || err == MM_EWATERMARK;
-}
-
 void *km_large_alloc(struct km_req *r)
 {
 	size_t lead = large_lead(r), need = lead + r->size;
@@ -127,7 +118,7 @@ void *km_large_alloc(struct km_req *r)
 	nr = 1UL << order;
 	pg = __alloc_pages(r->gfp | __GFP_NOWARN | __GFP_LARGE, order,
 			   r->caller);
-	if (!pg && order && r->align <= PAGE_SIZE && short_of_memory()) {
+	if (!pg && order && r->align <= PAGE_SIZE && km_short_of_memory()) {
 		/* a run: mm/kmalloc.c, section 9 */
 		nr = (need + PAGE_SIZE - 1) >> PAGE_SHIFT;
 		pg = __alloc_page_run(r->gfp | __GFP_NOWARN | __GFP_LARGE, nr,

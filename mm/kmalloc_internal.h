@@ -45,6 +45,18 @@ struct sheap *km_heap_of(const void *p);
 extern spinlock_t km_large_lock; /* guards km_large_list and PG_large */
 extern struct list_head km_large_list; /* live large blocks (head->lru) */
 
+/* Did the last allocation below kmalloc fail for want of memory
+ * (MM_ENOMEM, MM_EWATERMARK), not because of an injected failure or a bad
+ * argument?  Only then does kmalloc fall back (a big class to pages,
+ * pages to a run, hybrid to the heap): an injected failure stays the one
+ * failure the caller sees. */
+static inline bool km_short_of_memory(void)
+{
+	enum mm_error err = mm_last_error();
+
+	return err == MM_ENOMEM || err == MM_EWATERMARK;
+}
+
 /* Pages of a large block: 2^order, or a run's count (0 when that count
  * cannot be read: a corrupted u32 on the last frame of the memmap). */
 static inline unsigned long km_large_pages(const struct page *head)

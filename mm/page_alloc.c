@@ -557,8 +557,7 @@ alloc_slow(gfp_t gfp, unsigned int order, unsigned long caller)
 	bool refused = false;
 	struct page *pg;
 
-	if (order >= MAX_ORDER || (gfp & ~(__GFP_ALL | __GFP_KIND_MASK)) ||
-	    gfp_kind(gfp) >= NR_PGKINDS) {
+	if (order >= MAX_ORDER || !gfp_valid(gfp)) {
 		alloc_failed(gfp, order, MM_EINVAL, caller);
 		return NULL;
 	}

@@ -46,6 +46,13 @@ static inline unsigned int gfp_kind(gfp_t gfp)
 {
 	return (gfp & __GFP_KIND_MASK) / __GFP_SLAB;
 }
+/* Flags a page allocator entry point accepts: known bits, one kind at
+ * most (else MM_EINVAL). */
+static inline bool gfp_valid(gfp_t gfp)
+{
+	return !(gfp & ~(__GFP_ALL | __GFP_KIND_MASK)) &&
+	       gfp_kind(gfp) < NR_PGKINDS;
+}
 /* The zones a request may use, preferred first; returns how many. */
 unsigned int zonelist(gfp_t gfp, enum zone_type list[MAX_NR_ZONES]);
 /* The free pages a request must leave in z (fallback: not its first). */

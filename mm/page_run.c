@@ -89,7 +89,9 @@
 #define RUN_SCAN_MAX 256 /* start blocks looked at per zone and search */
 #define NO_RUN (~0UL)
 
-/* The order of the free block headed at pfn, or -1 (zone lock held). */
+/* The order of the free block headed at pfn, or -1 (zone lock held).
+ * buddy_free()'s is_free_buddy() asks "a free block of this order?"; the
+ * run's search asks "which order?", to step over the block. */
 static int free_head(const struct zone *z, unsigned long pfn)
 {
 	struct page seen;
@@ -245,9 +247,7 @@ struct page *__alloc_page_run(gfp_t gfp, unsigned long nr, unsigned long caller)
 	bool refused = false;
 	struct page *pg;
 
-	if (nr == 0 || nr > MAX_ORDER_NR_PAGES ||
-	    (gfp & ~(__GFP_ALL | __GFP_KIND_MASK)) ||
-	    gfp_kind(gfp) >= NR_PGKINDS) {
+	if (nr == 0 || nr > MAX_ORDER_NR_PAGES || !gfp_valid(gfp)) {
 		alloc_failed(gfp, nr ? order : MAX_ORDER, MM_EINVAL, caller);
 		return NULL;
 	}
