@@ -21,6 +21,7 @@
 #include "mm/fault.h"
 #include "mm/txn.h"
 #include "mm/page_alloc.h"
+#include "mm/page_owner.h"
 #include "mm/internal.h"
 #include "mm/health.h"
 #include "lib/bootargs.h"
@@ -389,10 +390,21 @@ static void setup_zones(unsigned long dma_end)
 	init_limits();
 }
 
+/* mm.page_owner=1: one record per frame, placed as the memmap is. */
+static void setup_owners(phys_addr_t base, uint64_t bytes)
+{
+	page_owner_setup(arch_phys_to_virt(base), bytes);
+	printk("mm: page owner array: %lu frames x %zu bytes at "
+	       "[mem 0x%016llx-0x%016llx] (mm.page_owner=1)\n",
+	       memmap_end_pfn - memmap_start_pfn, sizeof(struct page_owner),
+	       (unsigned long long)base,
+	       (unsigned long long)(base + bytes - 1));
+}
+
 int mm_init(void)
 {
-	uint64_t bytes;
-	phys_addr_t base;
+	uint64_t bytes, owner_bytes;
+	phys_addr_t base, owner_base = 0;
 	struct zone *z;
 
 	if (mem_map) {
@@ -415,9 +427,22 @@ int mm_init(void)
 		return -1;
 	}
 	build_map();
+	owner_bytes = page_owner_bytes(memmap_end_pfn - memmap_start_pfn);
+	if (owner_bytes &&
+	    (!place_memmap(owner_bytes, &owner_base) ||
+	     memmap_reserve(owner_base, owner_bytes, "page owner array") < 0)) {
+		printk("mm: no room for the page owner array (%llu bytes); "
+		       "page owners stay off\n",
+		       (unsigned long long)owner_bytes);
+		owner_bytes = 0;
+	}
+	if (owner_bytes)
+		build_map();
 	print_map();
 	mem_map = arch_phys_to_virt(base);
 	print_overhead(base, bytes);
+	if (owner_bytes)
+		setup_owners(owner_base, owner_bytes);
 	setup_zones(dma_end_pfn(segs[0].base, segs[nr_segs - 1].end));
 	for_each_zone (z)
 		print_zone(z);

@@ -174,6 +174,7 @@
 #include "mm/hooks.h"
 #include "mm/internal.h"
 #include "mm/mm.h"
+#include "mm/page_owner.h"
 #include "mm/page_pcp.h"
 #include "mm/vg.h"
 #include "lib/printk.h"
@@ -610,11 +611,31 @@ static inline struct page *alloc_fast(gfp_t gfp, unsigned int order)
 	return pcp_pop(pcp_zone(gfp));
 }
 
+/* With page owners on (mm/page_owner.h), every allocation comes here:
+ * the same allocation, then the record. */
+static __attribute__((noinline)) struct page *
+alloc_owned(gfp_t gfp, unsigned int order, unsigned long caller)
+{
+	struct page *pg;
+
+	page_owner_busy();
+	pg = alloc_fast(gfp, order);
+	if (!pg)
+		pg = alloc_slow(gfp, order, caller);
+	if (pg)
+		page_owner_alloc(pg, order, gfp, caller);
+	page_owner_done();
+	return pg;
+}
+
 NO_FRAME struct page *__alloc_pages(gfp_t gfp, unsigned int order,
 				    unsigned long caller)
 {
-	struct page *pg = alloc_fast(gfp, order);
+	struct page *pg;
 
+	if (page_owner_recording())
+		return alloc_owned(gfp, order, caller);
+	pg = alloc_fast(gfp, order);
 	return pg ? pg : alloc_slow(gfp, order, caller);
 }
 
@@ -658,13 +679,24 @@ static inline void vg_pages_free(struct page *pg)
 		vg_free(page_address(pg));
 }
 
+/* alloc_pages() off its fast path: hooks installed (h), or page owners
+ * on.  One call for both, h last: the fast path's registers stay put. */
+static __attribute__((noinline)) struct page *
+alloc_public_slow(gfp_t gfp, unsigned int order, unsigned long caller,
+		  const struct mm_hooks *h)
+{
+	if (h)
+		return alloc_hooked(h, gfp, order, caller);
+	return alloc_owned(gfp, order, caller);
+}
+
 NO_FRAME struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
 	const struct mm_hooks *h = mm_hooks_get();
 	struct page *pg;
 
-	if (h)
-		return vg_pages(alloc_hooked(h, gfp, order, CALLER), order,
+	if (__builtin_expect(h || page_owner_recording(), 0))
+		return vg_pages(alloc_public_slow(gfp, order, CALLER, h), order,
 				gfp);
 	pg = alloc_fast(gfp, order);
 	return vg_pages(pg ? pg : alloc_slow(gfp, order, CALLER), order, gfp);
@@ -680,20 +712,19 @@ void *alloc_pages_addr(gfp_t gfp, unsigned int order)
 
 /* ---- free ------------------------------------------------------------------- */
 
-/* Everything but a per-CPU list push: checks, buddy path, reports. */
-static __attribute__((noinline)) void
-free_slow(struct page *pg, unsigned int order, unsigned long caller)
+/* Everything but a per-CPU list push: the checks and the buddy path;
+ * false (nothing done) when the free is refused.  Inlined into both of
+ * its callers: a call of its own costs the buddy free ~20 instructions. */
+static inline __attribute__((always_inline)) bool free_checked(struct page *pg, unsigned int order)
 {
 	struct zone *z;
 	unsigned long flags;
 	bool ok;
 
 	if (!pg)
-		return;
-	if (!page_in_mem_map(pg) || order >= MAX_ORDER) {
-		page_report_bad_free(pg, order, caller);
-		return;
-	}
+		return true;
+	if (!page_in_mem_map(pg) || order >= MAX_ORDER)
+		return false;
 	z = page_zone(pg);
 	if (order == 0 && !(page_load_state(pg).flags & PG_KIND_MASK)) {
 		ok = pcp_push(z, pg); /* only PGKIND_OTHER pages go there */
@@ -706,7 +737,13 @@ free_slow(struct page *pg, unsigned int order, unsigned long caller)
 		}
 		spin_unlock_irqrestore(&z->lock, flags);
 	}
-	if (!ok)
+	return ok;
+}
+
+static __attribute__((noinline)) void
+free_slow(struct page *pg, unsigned int order, unsigned long caller)
+{
+	if (!free_checked(pg, order))
 		page_report_bad_free(pg, order, caller);
 }
 
@@ -721,9 +758,31 @@ static inline bool free_fast(struct page *pg, unsigned int order)
 	       !(off % sizeof(struct page)) && pcp_push_fast(pg);
 }
 
+/* With page owners on, every free comes here: the record first (the
+ * block may be allocated again the moment it is back), then the free;
+ * a refused free gets its record back before the report reads it. */
+static __attribute__((noinline)) void
+free_owned(struct page *pg, unsigned int order, unsigned long caller)
+{
+	struct page_owner old;
+	uint64_t seq;
+	bool ok;
+
+	page_owner_busy();
+	seq = pg ? page_owner_free_begin(pg, caller, &old) : 0;
+	ok = free_fast(pg, order) || free_checked(pg, order);
+	if (!ok)
+		page_owner_free_refused(pg, seq, &old);
+	page_owner_done();
+	if (!ok)
+		page_report_bad_free(pg, order, caller);
+}
+
 NO_FRAME void __free_pages(struct page *pg, unsigned int order,
 			   unsigned long caller)
 {
+	if (page_owner_recording())
+		return free_owned(pg, order, caller);
 	if (!free_fast(pg, order))
 		free_slow(pg, order, caller);
 }
@@ -746,15 +805,28 @@ static __attribute__((noinline)) void free_hooked(const struct mm_hooks *h,
 	__free_pages(pg, order, caller);
 }
 
+/* free_pages() off its fast path: hooks installed (h), or page owners
+ * on (as alloc_public_slow()). */
+static __attribute__((noinline)) void free_public_slow(struct page *pg,
+							unsigned int order,
+							unsigned long caller,
+							const struct mm_hooks *h)
+{
+	if (h) {
+		free_hooked(h, pg, order,
+			    caller); /* tells valgrind unless deferred */
+		return;
+	}
+	vg_pages_free(pg);
+	free_owned(pg, order, caller);
+}
+
 NO_FRAME void free_pages(struct page *pg, unsigned int order)
 {
 	const struct mm_hooks *h = mm_hooks_get();
 
-	if (h) {
-		free_hooked(h, pg, order,
-			    CALLER); /* tells valgrind unless deferred */
-		return;
-	}
+	if (__builtin_expect(h || page_owner_recording(), 0))
+		return free_public_slow(pg, order, CALLER, h);
 	vg_pages_free(pg);
 	if (!free_fast(pg, order))
 		free_slow(pg, order, CALLER);

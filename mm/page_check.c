@@ -6,6 +6,7 @@
  */
 #include <stdarg.h>
 #include "mm/page_alloc.h"
+#include "mm/page_owner.h"
 #include "mm/page_pcp.h"
 #include "mm/internal.h"
 #include "mm/mm.h"
@@ -135,14 +136,17 @@ static enum bad_free_kind classify(struct page *pg, unsigned int order,
 void page_report_bad_free(struct page *pg, unsigned int order,
 			  unsigned long caller)
 {
-	char why[96] = "";
+	char why[96] = "", owner[224];
 	enum bad_free_kind kind = classify(pg, order, why, sizeof(why));
 
 	__atomic_fetch_add(&page_alloc_bad_frees[kind], 1, __ATOMIC_RELAXED);
 	mm_set_error(MM_EBADFREE);
+	page_owner_describe(pg, owner, sizeof(owner));
 	printk("page_alloc: bad free_pages(%p, order %u) from %pS: %s%s; "
 	       "refused\n",
 	       (void *)pg, order, (void *)caller, bad_free_names[kind], why);
+	if (owner[0])
+		printk("page_alloc:   %s\n", owner);
 }
 
 /* ---- the validator ----------------------------------------------------------- */
@@ -154,6 +158,9 @@ struct vstate {
 	unsigned long free_blocks[MAX_ORDER];
 	unsigned long alloc_blocks[MAX_ORDER];
 	unsigned long pcp_pages, reserved, free_pages, alloc_pages;
+	bool owners; /* check page owner records (page_owner_quiet()) */
+	unsigned int nr_owner_bad; /* records found wrong (kept below) */
+	char owner_bad[4][128];
 };
 
 static void __printf(2, 3) vfail(struct vstate *v, const char *fmt, ...)
@@ -215,6 +222,31 @@ static void scan_free_block(struct vstate *v, unsigned long pfn,
 	v->free_pages += 1UL << o;
 }
 
+/*
+ * A live block whose page owner record is wrong, kept until the scan
+ * ends: a record is written outside the zone's locks, so a report stands
+ * only if no allocation or free was writing one when the scan began or
+ * ended (every writer of this zone's records then waits for its locks).
+ */
+static void owner_fail(struct vstate *v, unsigned long pfn, const char *why)
+{
+	if (v->nr_owner_bad < 4)
+		ksnprintf(v->owner_bad[v->nr_owner_bad], sizeof(v->owner_bad[0]),
+			  "allocated pfn 0x%lx: %s", pfn, why);
+	v->nr_owner_bad++;
+}
+
+static void owner_report(struct vstate *v)
+{
+	if (!v->nr_owner_bad || !page_owner_quiet())
+		return;
+	for (unsigned int i = 0; i < v->nr_owner_bad && i < 4; i++)
+		vfail(v, "%s", v->owner_bad[i]);
+	if (v->nr_owner_bad > 4)
+		vfail(v, "%u more page owner records wrong",
+		      v->nr_owner_bad - 4);
+}
+
 /* Walk the zone frame by frame: every frame in exactly one state (3a-3c). */
 static void scan_zone(struct vstate *v)
 {
@@ -248,8 +280,13 @@ static void scan_zone(struct vstate *v)
 		if (f == PG_buddy && pg->order < MAX_ORDER) {
 			scan_free_block(v, pfn, pg);
 		} else if (pg->order < MAX_ORDER) {
+			char why[96];
+
 			v->alloc_blocks[pg->order]++;
 			v->alloc_pages += 1UL << pg->order;
+			if (v->owners &&
+			    !page_owner_check(pg, pg->order, why, sizeof(why)))
+				owner_fail(v, pfn, why);
 		}
 		pfn = scan_block(v, pfn, pg);
 	}
@@ -418,7 +455,9 @@ static bool validate_zone(struct zone *z)
 		return false;
 	}
 	flags = zone_lock_all(z);
+	v.owners = page_owner_quiet();
 	scan_zone(&v);
+	owner_report(&v);
 	check_pageblocks(&v);
 	check_free_areas(&v);
 	check_in_use(&v, check_pcp(&v));

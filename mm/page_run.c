@@ -81,6 +81,7 @@
  *    caller.  Two racing frees of one run are the owner's to prevent
  *    (kmalloc claims its block under km_large_lock first).
  */
+#include "mm/page_owner.h"
 #include "mm/page_pcp.h"
 #include "mm/internal.h"
 #include "mm/mm.h"
@@ -241,6 +242,18 @@ static struct page *run_get(gfp_t gfp, unsigned long nr, bool *refused)
 	return NULL;
 }
 
+/* Page owners on: each block of the run's cut gets its record. */
+static void owners_of_run(struct page *pg, unsigned long nr, gfp_t gfp,
+			  unsigned long caller)
+{
+	for (unsigned long pfn = page_to_pfn(pg), end = pfn + nr; pfn < end;) {
+		unsigned int o = page_run_order(pfn, end - pfn);
+
+		page_owner_alloc(pfn_to_page(pfn), o, gfp, caller);
+		pfn += 1UL << o;
+	}
+}
+
 struct page *__alloc_page_run(gfp_t gfp, unsigned long nr, unsigned long caller)
 {
 	unsigned int order = get_order(nr << PAGE_SHIFT);
@@ -251,12 +264,18 @@ struct page *__alloc_page_run(gfp_t gfp, unsigned long nr, unsigned long caller)
 		alloc_failed(gfp, nr ? order : MAX_ORDER, MM_EINVAL, caller);
 		return NULL;
 	}
+	if (page_owner_recording())
+		page_owner_busy();
 	pg = run_get(gfp, nr, &refused);
 	if (!pg) {
 		drain_all_pages();
 		refused = false;
 		pg = run_get(gfp, nr, &refused);
 	}
+	if (pg && page_owner_recording())
+		owners_of_run(pg, nr, gfp, caller);
+	if (page_owner_recording())
+		page_owner_done();
 	if (!pg) {
 		alloc_failed(gfp, order, refused ? MM_EWATERMARK : MM_ENOMEM,
 			     caller);

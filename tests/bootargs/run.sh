@@ -82,7 +82,7 @@ expect() {
 	pass "$name"
 }
 
-NAMES="bench, bench.quick, crash, demo, demo.tour, kmalloc.heap, kmalloc.mode, ktest, mm.debug, mm.dma_limit, mm.fail, monitor, smp.late_start"
+NAMES="bench, bench.quick, crash, demo, demo.tour, kmalloc.heap, kmalloc.mode, ktest, mm.debug, mm.dma_limit, mm.fail, mm.page_owner, monitor, smp.late_start"
 REFUSED_1='^boot: 1 boot argument refused (see the bootargs: lines): the run fails$'
 DEBUG_OFF='^kmalloc: .* mode two-tier, debug off$'
 BOOL='accepted: 0 or 1 (the bare name means 1)'
@@ -105,6 +105,8 @@ mode-bad|monitor=0 ktest=none kmalloc.mode=fast
 heap-range|monitor=0 ktest=none kmalloc.heap=1G
 heap-bare|monitor=0 ktest=none kmalloc.heap
 late-bad|monitor=0 ktest=none smp.late_start=yes
+owner-bad|monitor=0 ktest=none mm.page_owner=yes
+owner-on|monitor=0 ktest=none mm.page_owner
 crash-bad|monitor=0 ktest=none crash=bogus
 bench-bad|monitor=0 ktest=none bench=page,nosuch
 dma-bad|monitor=0 ktest=none mm.dma_limit=16m5
@@ -139,6 +141,10 @@ expect mode-bad 1 "bootargs: kmalloc.mode=fast: not one of the choices; accepted
 expect heap-range 1 "bootargs: kmalloc.heap=1G: out of range; accepted: $SIZE from 0 to 64M, a multiple of 4K; keeping the default: 1/8 of RAM" '^kmalloc: heap 0 \[.*) 32768 KiB'
 expect heap-bare 1 "bootargs: kmalloc.heap: no value; accepted: $SIZE from 0 to 64M, a multiple of 4K; keeping the default: 1/8 of RAM"
 expect late-bad 1 "bootargs: smp.late_start=yes: not 0 or 1; $BOOL; keeping the default: 0" '^smp: 2 of 2 harts online'
+expect owner-bad 1 "bootargs: mm.page_owner=yes: not 0 or 1; $BOOL; keeping the default: 0"
+grep -q '^mm: page owner array' "$LOGS/owner-bad.log" &&
+	fail owner-bad-off "mm.page_owner=yes made the page owner array"
+expect owner-on 0 "" '^mm: page owner array: [0-9]* frames x 40 bytes at' '^boot: 2 harts, self-tests passed'
 expect crash-bad 1 "bootargs: crash=bogus: not one of the choices; accepted: guard, text, null or exec; keeping the default: none"
 grep -q '^crash: ' "$LOGS/crash-bad.log" && fail crash-bad-kept "crash=bogus still reached crash_if_asked()"
 expect bench-bad 1 "bootargs: bench=page,nosuch: no benchmark 'nosuch'; accepted: all, or benchmark names separated by commas (docs/bench.md); keeping the default: none"
