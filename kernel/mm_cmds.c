@@ -17,6 +17,7 @@
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
+#include "mm/page_owner.h"
 #include "mm/slab.h"
 
 #define MON_MAX_BLOCKS 32
@@ -140,6 +141,12 @@ int cmd_validate(int argc, char **argv)
 	printk("validate: %s\n", ok ? "every invariant holds"
 				    : "FAILED (the lines above say what)");
 	return ok ? 0 : -1;
+}
+
+int cmd_owners(int argc, char **argv)
+{
+	page_owner_report();
+	return 0;
 }
 
 int cmd_leaks(int argc, char **argv)

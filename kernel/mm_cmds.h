@@ -15,6 +15,7 @@ int cmd_slabinfo(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_leaks(int argc, char **argv);
+int cmd_owners(int argc, char **argv);
 int cmd_pages(int argc, char **argv);
 int cmd_kmalloc(int argc, char **argv);
 int cmd_kfree(int argc, char **argv);

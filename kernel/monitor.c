@@ -79,6 +79,8 @@ static const struct monitor_cmd commands[] = {
 	 1, cmd_health},
 	{"report", "", "the whole mm_report() (as at boot)", 0, 0, cmd_report},
 	{"leaks", "", "blocks allocated here and still out", 0, 0, cmd_leaks},
+	{"owners", "", "live page blocks by allocating caller (mm.page_owner=1)",
+	 0, 0, cmd_owners},
 	{"txn-demo", "", "a transaction aborts; the memory comes back", 0, 0,
 	 cmd_txn_demo},
 	{"kmalloc", "SIZE [dma] | [MODE] [debug|nodebug]",

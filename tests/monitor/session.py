@@ -101,7 +101,7 @@ def field_kb(text, label):
 def check_help(s):
     out = s.run("help") or ""
     want = ["meminfo", "buddyinfo", "slabinfo", "health", "leaks",
-            "txn-demo", "kmalloc", "kfree", "pages", "fail", "validate"]
+            "owners", "txn-demo", "kmalloc", "kfree", "pages", "fail", "validate"]
     missing = [c for c in want if not re.search(r"^  " + re.escape(c) + " ",
                                                 out, re.M)]
     s.check("help", not missing, f"help does not list {missing}")
@@ -287,6 +287,11 @@ def check_errors(s):
             f"{out!r}")
     out = s.run("slabinfo") or ""
     s.check("slabinfo", "slabinfo - version: 2.1" in out, f"{out!r}")
+    # booted without mm.page_owner=1 (docs/page_owner.md)
+    out = s.run("owners") or ""
+    s.check("owners/off",
+            "page_owner: off (boot with mm.page_owner=1)\n" in out,
+            f"{out!r}")
 
 
 def leaks_count(out):

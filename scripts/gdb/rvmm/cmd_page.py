@@ -67,7 +67,8 @@ def describe(mm, pfn, pg=None):
                 (" (%s)" % what if what else "")]
     if flags & K.PG_buddy:
         return ["free block of order %d (%s) on free_area[%d] of zone %s" %
-                (order, block_str(pfn, order), order, zname)]
+                (order, block_str(pfn, order), order, zname)] + \
+            owners.page_owner_line(mm, pfn)
     if flags & K.PG_pcp:
         cpu, pos = find_pcp_cpu(mm, zs[zi], int(pg.address))
         if cpu is None:
@@ -75,11 +76,13 @@ def describe(mm, pfn, pg=None):
                     "list of zone %s (list in flux?)" % zname]
         return ["free order-0 page on cpu %d's per-CPU list of zone %s "
                 "(position %d of %d)" % (cpu, zname, pos,
-                                         int(zs[zi]["pcp"][cpu]["count"]))]
+                                         int(zs[zi]["pcp"][cpu]["count"]))] + \
+            owners.page_owner_line(mm, pfn)
     if flags & K.PG_head:
         return ["allocated block, order %d (%s), zone %s" %
                 (order, block_str(pfn, order), zname)] + \
-            owners.describe_owner(mm, pfn, pg)
+            owners.describe_owner(mm, pfn, pg) + \
+            owners.page_owner_line(mm, pfn)
     h, hp = covering_block(mm, pfn)
     if h is None:
         return ["no allocator flag and no block covers it: the frame is in "
@@ -91,7 +94,8 @@ def describe(mm, pfn, pg=None):
                                    block_str(h, horder), zname)]
     return ["tail page %d of the allocated block at pfn 0x%x, order %d "
             "(%s), zone %s" % (pfn - h, h, horder, block_str(h, horder),
-                               zname)] + owners.describe_owner(mm, h, hp)
+                               zname)] + owners.describe_owner(mm, h, hp) + \
+        owners.page_owner_line(mm, h)
 
 
 def parse_target(mm, arg):
@@ -145,7 +149,9 @@ the descriptor itself; so is page=PTR.  pfn=N names the frame number.
 Shows the raw fields, then the state: reserved (and by what), a free block
 of order k on a buddy list, a free page on cpu N's per-CPU list, an
 allocated block (with its owner: a slab of cache X with N objects in use,
-a large kmalloc block, plain pages) or a tail page of one.  Function calls
+a large kmalloc block, plain pages) or a tail page of one.  Booted with
+mm.page_owner=1, also the block's page owner record: who allocated it and
+who freed it last (docs/page_owner.md).  Function calls
 are refused: the command only reads memory."""
 
     NAME = "mm-page"

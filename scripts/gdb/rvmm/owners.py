@@ -12,6 +12,29 @@ def owner_bits(flags):
             if bit & flags and bit > K.get("PG_ALLOC_MASK")]
 
 
+def page_owner_line(mm, pfn):
+    """The page owner record of frame pfn (mm/page_owner.c), as the
+    kernel's bad-free report words it; [] when page owners are off."""
+    if not kmem.has_symbol("owners", "mm/page_owner.c") or \
+            not int(kmem.sym("page_owner_on")):
+        return []
+    arr = kmem.sym("owners", file_suffix="mm/page_owner.c")
+    r = (arr + (pfn - mm.start)).dereference()
+    seq = int(r["po_alloc_seq"])
+    if not seq:
+        return ["page owner: never allocated since boot"]
+    line = ("page owner: allocated by %s on hart %d (event %d, order %d, "
+            "gfp 0x%x)" % (kmem.symbolize(r["po_alloc_ip"]),
+                           int(r["po_alloc_cpu"]), seq, int(r["po_order"]),
+                           int(r["po_gfp"])))
+    fseq = int(r["po_free_seq"])
+    if fseq > seq:
+        return [line + ", freed by %s on hart %d (event %d)" %
+                (kmem.symbolize(r["po_free_ip"]), int(r["po_free_cpu"]),
+                 fseq)]
+    return [line + ", not freed since"]
+
+
 def describe_owner(mm, pfn, pg):
     """Lines naming the owner of the allocated block headed by pfn."""
     flags = int(pg["flags"])
