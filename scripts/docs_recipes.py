@@ -466,6 +466,33 @@ RUNS["mon"] = Monitor(
      "pages free {blk}", "pages free {blk} 3", "health", "health ack",
      "txn-demo", "fail kind:kmalloc nth:1", "kmalloc 64", "kmalloc 64",
      "fail"], mem="256M", smp=1, args="ktest=none")
+# docs/page_owner.md: one hart at the prompt with page owners on; a block
+# freed twice, a large kmalloc held, then the report by caller.
+RUNS["owners"] = Monitor(
+    [("pages 3", {"blk": r"free it with: pages free (0x[0-9a-f]+)"}),
+     "pages free {blk} 3", "pages free {blk} 3", "kmalloc 20000", "owners"],
+    mem="128M", smp=1, args="ktest=none mm.page_owner=1")
+R["owner-array"] = Transcript(
+    "owners", Pick(r"reserved: page owner array$", r"^mm: page owner array:"))
+R["owner-bad-free"] = Transcript(
+    "owners", Block(r"^page_alloc: bad free_pages", r"^pages free: refused"))
+R["owner-report"] = Transcript(
+    "owners", Block(r"^page_owner: \d+ live blocks", n=1),
+    Grep(r"^\s+\d+ pages\s+\d+ blocks", 20), after=r"^mm> owners")
+# docs/page_owner.md's validator lines: the suite lies in three records.
+RUNS["owners-suite"] = Boot(mem="256M", smp=1,
+                            args="ktest=page_owner mm.page_owner=1")
+R["owner-validate"] = Transcript(
+    "owners-suite", Grep(r"^page_alloc_validate: .*owner record says", 3))
+# docs/page_owner.md in GDB: mm-page shows the record of the block the
+# GDB walkthrough's merge stop holds (demo=1, docs/gdb.md).
+RUNS["owners-gdb"] = GdbRun(mem="256M", smp=1,
+                            args="ktest=none demo=1 mm.page_owner=1")
+R["owner-gdb"] = GdbTranscript(
+    "owners-gdb",
+    Cmd("break mm_demo_merge"),
+    Cmd("continue", show=False),
+    Cmd("mm-page pg"))
 RECIPES = Recipes(R)
 RECIPES.update(F)
 collect(RUNS, RECIPES)
