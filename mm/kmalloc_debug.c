@@ -25,6 +25,7 @@
  * from the "kmalloc-track" cache (SLAB_NO_HOOKS), allocated before the
  * lock is taken.
  */
+#include "mm/caller_tally.h"
 #include "mm/kmalloc_internal.h"
 #include "mm/internal.h"
 #include "mm/mm.h"
@@ -337,46 +338,9 @@ bool km_track_validate(void)
 
 #define LEAK_SITES 32
 
-struct leak_site {
-	unsigned long caller, count, bytes;
-};
-
-struct leak_state {
-	struct leak_site site[LEAK_SITES];
-	unsigned int nr;
-	unsigned long other_count, other_bytes, total, bytes;
-};
-
 static void add_leak(const struct km_track *t, void *arg)
 {
-	struct leak_state *ls = arg;
-	unsigned int i = 0;
-
-	ls->total++;
-	ls->bytes += t->t_size;
-	while (i < ls->nr && ls->site[i].caller != t->t_caller)
-		i++;
-	if (i == LEAK_SITES) {
-		ls->other_count++;
-		ls->other_bytes += t->t_size;
-		return;
-	}
-	if (i == ls->nr)
-		ls->site[ls->nr++] = (struct leak_site){t->t_caller, 0, 0};
-	ls->site[i].count++;
-	ls->site[i].bytes += t->t_size;
-}
-
-static void sort_sites(struct leak_state *ls)
-{
-	for (unsigned int i = 1; i < ls->nr; i++)
-		for (unsigned int j = i;
-		     j && ls->site[j].bytes > ls->site[j - 1].bytes; j--) {
-			struct leak_site s = ls->site[j];
-
-			ls->site[j] = ls->site[j - 1];
-			ls->site[j - 1] = s;
-		}
+	caller_tally_add(arg, t->t_caller, t->t_size);
 }
 
 static unsigned long untracked_live(void)
@@ -392,27 +356,28 @@ static unsigned long untracked_live(void)
 
 unsigned long kmalloc_leak_report(void)
 {
-	static struct leak_state ls; /* too big for a kernel stack */
+	static struct caller_sum site[LEAK_SITES]; /* under report_lock */
 	static spinlock_t report_lock = SPINLOCK_INIT("kmalloc_leaks");
 	unsigned long flags = spin_lock_irqsave(&report_lock), total;
+	struct caller_tally ls;
 
-	memset(&ls, 0, sizeof(ls));
+	caller_tally_init(&ls, site, LEAK_SITES);
 	track_walk(add_leak, &ls);
-	sort_sites(&ls);
+	caller_tally_sort(&ls, LEAK_SITES);
 	printk("kmalloc: leak report: %lu live tracked blocks, %lu bytes, "
 	       "%u call sites\n",
-	       ls.total, ls.bytes, ls.nr + (ls.other_count ? 1 : 0));
+	       ls.count, ls.amount, ls.nr + (ls.other_count ? 1 : 0));
 	printk("kmalloc:    blocks      bytes  site\n");
 	for (unsigned int i = 0; i < ls.nr; i++)
-		printk("kmalloc: %9lu %10lu  %pS\n", ls.site[i].count,
-		       ls.site[i].bytes, (void *)ls.site[i].caller);
+		printk("kmalloc: %9lu %10lu  %pS\n", site[i].count,
+		       site[i].amount, (void *)site[i].caller);
 	if (ls.other_count)
 		printk("kmalloc: %9lu %10lu  (other sites)\n", ls.other_count,
-		       ls.other_bytes);
+		       ls.other_amount);
 	printk("kmalloc: %lu live blocks allocated with debug off (not "
 	       "tracked)\n",
 	       untracked_live());
-	total = ls.total;
+	total = ls.count;
 	spin_unlock_irqrestore(&report_lock, flags);
 	return total;
 }

@@ -10,6 +10,7 @@
  * before the block goes back), and the readers take a snapshot.
  */
 #include "mm/page_owner.h"
+#include "mm/caller_tally.h"
 #include "mm/internal.h"
 #include "lib/bootparam.h"
 #include "lib/printk.h"
@@ -59,7 +60,7 @@ void page_owner_setup(void *va, uint64_t bytes)
 
 struct page_owner *page_owner_of(const struct page *pg)
 {
-	if (!READ_ONCE(page_owner_on) || !page_in_mem_map(pg))
+	if (!page_owner_recording() || !page_in_mem_map(pg))
 		return NULL;
 	return &owners[pg - mem_map];
 }
@@ -190,60 +191,19 @@ bool page_owner_check(const struct page *pg, unsigned int order, char *why,
 #define REPORT_CALLERS 64 /* distinct callers summed; the rest as one line */
 #define REPORT_SHOWN 16 /* lines printed */
 
-struct by_caller {
-	unsigned long ip, blocks, pages;
-};
-
-static struct by_caller table[REPORT_CALLERS]; /* under report_lock */
-static spinlock_t report_lock = SPINLOCK_INIT("page_owner_report");
-
-/* Add a live block of order o allocated by ip; false when the table is
- * full and ip is not in it. */
-static bool count(unsigned int *n, unsigned long ip, unsigned int o)
-{
-	unsigned int i;
-
-	for (i = 0; i < *n && table[i].ip != ip; i++)
-		;
-	if (i == *n) {
-		if (*n == REPORT_CALLERS)
-			return false;
-		table[(*n)++] = (struct by_caller){ip, 0, 0};
-	}
-	table[i].blocks++;
-	table[i].pages += 1UL << o;
-	return true;
-}
-
-/* Most pages first (selection sort: at most REPORT_CALLERS entries). */
-static void sort_table(unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++) {
-		unsigned int best = i;
-
-		for (unsigned int j = i + 1; j < n; j++)
-			if (table[j].pages > table[best].pages)
-				best = j;
-		if (best != i) {
-			struct by_caller t = table[i];
-
-			table[i] = table[best];
-			table[best] = t;
-		}
-	}
-}
-
 void page_owner_report(void)
 {
-	unsigned long blocks = 0, pages = 0, other_b = 0, other_p = 0;
-	unsigned int n = 0;
+	static struct caller_sum sum[REPORT_CALLERS]; /* under report_lock */
+	static spinlock_t report_lock = SPINLOCK_INIT("page_owner_report");
+	struct caller_tally t;
 	unsigned long flags;
 
-	if (!READ_ONCE(page_owner_on)) {
+	if (!page_owner_recording()) {
 		printk("page_owner: off (boot with mm.page_owner=1)\n");
 		return;
 	}
 	flags = spin_lock_irqsave(&report_lock);
+	caller_tally_init(&t, sum, REPORT_CALLERS);
 	for (unsigned long pfn = memmap_start_pfn; pfn < memmap_end_pfn;) {
 		struct page seen = page_load_state(pfn_to_page(pfn));
 		unsigned long ip = READ_ONCE(owners[pfn - memmap_start_pfn]
@@ -255,28 +215,18 @@ void page_owner_report(void)
 			continue;
 		}
 		pfn += 1UL << o; /* a block: its tail frames are not heads */
-		if (seen.flags & (PG_buddy | PG_pcp | PG_reserved))
-			continue;
-		blocks++;
-		pages += 1UL << o;
-		if (!count(&n, ip, o)) {
-			other_b++;
-			other_p += 1UL << o;
-		}
+		if (!(seen.flags & (PG_buddy | PG_pcp | PG_reserved)))
+			caller_tally_add(&t, ip, 1UL << o);
 	}
-	sort_table(n);
+	caller_tally_sort(&t, REPORT_SHOWN);
 	printk("page_owner: %lu live blocks, %lu pages, by the caller that "
 	       "allocated them (most pages first):\n",
-	       blocks, pages);
-	for (unsigned int i = 0; i < n && i < REPORT_SHOWN; i++)
-		printk("  %8lu pages %6lu blocks  %pS\n", table[i].pages,
-		       table[i].blocks, (void *)table[i].ip);
-	for (unsigned int i = REPORT_SHOWN; i < n; i++) {
-		other_b += table[i].blocks;
-		other_p += table[i].pages;
-	}
-	if (other_b)
-		printk("  %8lu pages %6lu blocks  (other callers)\n", other_p,
-		       other_b);
+	       t.count, t.amount);
+	for (unsigned int i = 0; i < t.nr; i++)
+		printk("  %8lu pages %6lu blocks  %pS\n", sum[i].amount,
+		       sum[i].count, (void *)sum[i].caller);
+	if (t.other_count)
+		printk("  %8lu pages %6lu blocks  (other callers)\n",
+		       t.other_amount, t.other_count);
 	spin_unlock_irqrestore(&report_lock, flags);
 }
