@@ -151,6 +151,8 @@ void page_report_bad_free(struct page *pg, unsigned int order,
 
 /* ---- the validator ----------------------------------------------------------- */
 
+#define OWNER_BAD_KEPT 4 /* wrong page owner records reported one by one */
+
 struct vstate {
 	const struct zone *z;
 	unsigned int nr_msgs;
@@ -159,8 +161,8 @@ struct vstate {
 	unsigned long alloc_blocks[MAX_ORDER];
 	unsigned long pcp_pages, reserved, free_pages, alloc_pages;
 	bool owners; /* check page owner records (page_owner_quiet()) */
-	unsigned int nr_owner_bad; /* records found wrong (kept below) */
-	char owner_bad[4][128];
+	unsigned int nr_owner_bad; /* records found wrong */
+	char owner_bad[OWNER_BAD_KEPT][128]; /* the first ones' reports */
 };
 
 static void __printf(2, 3) vfail(struct vstate *v, const char *fmt, ...)
@@ -230,7 +232,7 @@ static void scan_free_block(struct vstate *v, unsigned long pfn,
  */
 static void owner_fail(struct vstate *v, unsigned long pfn, const char *why)
 {
-	if (v->nr_owner_bad < 4)
+	if (v->nr_owner_bad < OWNER_BAD_KEPT)
 		ksnprintf(v->owner_bad[v->nr_owner_bad], sizeof(v->owner_bad[0]),
 			  "allocated pfn 0x%lx: %s", pfn, why);
 	v->nr_owner_bad++;
@@ -240,11 +242,11 @@ static void owner_report(struct vstate *v)
 {
 	if (!v->nr_owner_bad || !page_owner_quiet())
 		return;
-	for (unsigned int i = 0; i < v->nr_owner_bad && i < 4; i++)
+	for (unsigned int i = 0; i < v->nr_owner_bad && i < OWNER_BAD_KEPT; i++)
 		vfail(v, "%s", v->owner_bad[i]);
-	if (v->nr_owner_bad > 4)
+	if (v->nr_owner_bad > OWNER_BAD_KEPT)
 		vfail(v, "%u more page owner records wrong",
-		      v->nr_owner_bad - 4);
+		      v->nr_owner_bad - OWNER_BAD_KEPT);
 }
 
 /* Walk the zone frame by frame: every frame in exactly one state (3a-3c). */

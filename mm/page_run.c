@@ -257,14 +257,14 @@ static void owners_of_run(struct page *pg, unsigned long nr, gfp_t gfp,
 struct page *__alloc_page_run(gfp_t gfp, unsigned long nr, unsigned long caller)
 {
 	unsigned int order = get_order(nr << PAGE_SHIFT);
-	bool refused = false;
+	bool refused = false, owned = page_owner_recording();
 	struct page *pg;
 
 	if (nr == 0 || nr > MAX_ORDER_NR_PAGES || !gfp_valid(gfp)) {
 		alloc_failed(gfp, nr ? order : MAX_ORDER, MM_EINVAL, caller);
 		return NULL;
 	}
-	if (page_owner_recording())
+	if (owned)
 		page_owner_busy();
 	pg = run_get(gfp, nr, &refused);
 	if (!pg) {
@@ -272,10 +272,11 @@ struct page *__alloc_page_run(gfp_t gfp, unsigned long nr, unsigned long caller)
 		refused = false;
 		pg = run_get(gfp, nr, &refused);
 	}
-	if (pg && page_owner_recording())
-		owners_of_run(pg, nr, gfp, caller);
-	if (page_owner_recording())
+	if (owned) {
+		if (pg)
+			owners_of_run(pg, nr, gfp, caller);
 		page_owner_done();
+	}
 	if (!pg) {
 		alloc_failed(gfp, order, refused ? MM_EWATERMARK : MM_ENOMEM,
 			     caller);

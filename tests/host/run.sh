@@ -50,31 +50,30 @@ if [ "$found" -eq 0 ]; then
 fi
 
 KTEST=build/host-asan/ktest-host
-if [ -x "$KTEST" ] && [ -f scripts/ktap.py ]; then
-	timeout "$(scaled 600)" "$KTEST" > "$LOGS/ktest.log" 2> "$LOGS/ktest.err"
+# The whole self-test suite under ASan, as KTAP lines with prefix $1 (log
+# $LOGS/$1.log); the rest are ktest-host's arguments.
+ktest_run() {
+	prefix=$1
+	shift
+	timeout "$(scaled 600)" "$KTEST" "$@" > "$LOGS/$prefix.log" 2> "$LOGS/$prefix.err"
 	rc=$?
 	timeout_arg=
 	[ "$rc" -eq 124 ] && timeout_arg=--timeout
-	python3 scripts/ktap.py --prefix hostk --exit-status "$rc" \
-		$timeout_arg "$LOGS/ktest.log" || status=1
-	[ -s "$LOGS/ktest.err" ] && sed 's/^/  stderr: /' "$LOGS/ktest.err" | head -40
-	san=$(grep -m1 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$LOGS/ktest.err")
-	[ -n "$san" ] && { echo "FAIL: hostk/sanitizer: $san"; status=1; }
+	python3 scripts/ktap.py --prefix "$prefix" --exit-status "$rc" \
+		$timeout_arg "$LOGS/$prefix.log" || status=1
+	[ -s "$LOGS/$prefix.err" ] && sed 's/^/  stderr: /' "$LOGS/$prefix.err" | head -40
+	san=$(grep -m1 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$LOGS/$prefix.err")
+	[ -n "$san" ] && { echo "FAIL: $prefix/sanitizer: $san"; status=1; }
+}
+if [ -x "$KTEST" ] && [ -f scripts/ktap.py ]; then
+	ktest_run hostk
 	# The whole suite again with page owners on (docs/page_owner.md):
 	# every page allocation and free then writes its record.
-	timeout "$(scaled 600)" "$KTEST" --args 'mm.page_owner=1' \
-		> "$LOGS/ktest-owners.log" 2> "$LOGS/ktest-owners.err"
-	rc=$?
-	timeout_arg=
-	[ "$rc" -eq 124 ] && timeout_arg=--timeout
-	python3 scripts/ktap.py --prefix hostk-owners --exit-status "$rc" \
-		$timeout_arg "$LOGS/ktest-owners.log" || status=1
-	if ! grep -q '^mm: page owner array: ' "$LOGS/ktest-owners.log"; then
+	ktest_run hostk-owners --args 'mm.page_owner=1'
+	if ! grep -q '^mm: page owner array: ' "$LOGS/hostk-owners.log"; then
 		echo "FAIL: hostk-owners/array: mm.page_owner=1 made no array"
 		status=1
 	fi
-	san=$(grep -m1 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$LOGS/ktest-owners.err")
-	[ -n "$san" ] && { echo "FAIL: hostk-owners/sanitizer: $san"; status=1; }
 	# ktest= given as a boot argument selects as in the kernel.
 	out=$(timeout "$(scaled 120)" "$KTEST" --args 'ktest=lib_printk' 2>&1)
 	rc=$?
